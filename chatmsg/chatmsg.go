@@ -1,0 +1,547 @@
+// Package chatmsg is OkayAPI's private-message plugin (私信插件,
+// App.Market_ChatMessage): send a message to one member or many, read a
+// conversation, mark it read, list conversations and count unread messages.
+//
+// Every call acts for a member, given as an okayapi.Member (uuid and token),
+// so one Service serves any number of members at once. Parameters are checked
+// before anything is sent; a rejected call returns an *okayapi.InvalidParamError
+// naming the field and the rule. Answers come back as Go types: ids as int64,
+// read flags as bool, times as time.Time, messages as Text, HTML, Image, Link,
+// Custom (or Unknown). The plugin's err_codes match the sentinel errors below
+// through errors.Is.
+package chatmsg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// Service names of the plugin's six calls.
+const (
+	ServiceSend            = "App.Market_ChatMessage.Send"
+	ServiceMultiSend       = "App.Market_ChatMessage.MultiSend"
+	ServiceTakeMessageList = "App.Market_ChatMessage.TakeMessageList"
+	ServiceMarkAsReaded    = "App.Market_ChatMessage.MarkAsReaded"
+	ServiceGetAllChatList  = "App.Market_ChatMessage.GetAllChatList"
+	ServiceGetAllUnreadNum = "App.Market_ChatMessage.GetAllUnreadNum"
+)
+
+// Limits the service documents.
+const (
+	MaxRecipients = 200 // MultiSend's other_uuid
+	MaxPerPage    = 100 // TakeMessageList's and GetAllChatList's perpage
+	MaxPage       = 100 // GetAllChatList's page
+)
+
+// The plugin's documented err_codes, for errors.Is. The *okayapi.PluginError
+// that wraps one keeps the code and the service's err_msg.
+var (
+	// ErrSelf is err_code 1: a member cannot send to, or chat with, itself.
+	ErrSelf = errors.New("chatmsg: cannot send to or chat with yourself")
+	// ErrSendFailed is err_code 2: the service could not store the message.
+	ErrSendFailed = errors.New("chatmsg: send failed")
+	// ErrNotInstalled is err_code 9: the private-message plugin is not
+	// installed for this app.
+	ErrNotInstalled = errors.New("chatmsg: private-message plugin not installed")
+	// ErrUnknownCode is any other non-zero err_code.
+	ErrUnknownCode = errors.New("chatmsg: undocumented err_code")
+)
+
+func codeErr(code int) error {
+	switch code {
+	case 1:
+		return ErrSelf
+	case 2:
+		return ErrSendFailed
+	case 9:
+		return ErrNotInstalled
+	}
+	return ErrUnknownCode
+}
+
+// Direction says who sent a message, from the acting member's point of view.
+type Direction int
+
+const (
+	// DirectionUnknown is a chat_message_io value this SDK does not know.
+	DirectionUnknown Direction = iota
+	// Sent: the acting member sent the message (the service's "in").
+	Sent
+	// Received: the acting member received the message (the service's "out").
+	Received
+)
+
+// String returns "sent", "received" or "unknown".
+func (d Direction) String() string {
+	switch d {
+	case Sent:
+		return "sent"
+	case Received:
+		return "received"
+	}
+	return "unknown"
+}
+
+// parseDirection follows the reference: "in" is a message the member sent.
+func parseDirection(io string) Direction {
+	switch strings.ToLower(strings.TrimSpace(io)) {
+	case "in":
+		return Sent
+	case "out":
+		return Received
+	}
+	return DirectionUnknown
+}
+
+// Service calls the private-message plugin through an okayapi.Client.
+// It is safe for concurrent use.
+type Service struct {
+	c *okayapi.Client
+}
+
+// New returns the plugin's calls on c.
+func New(c *okayapi.Client) *Service { return &Service{c: c} }
+
+// SendResult is what Send answers.
+type SendResult struct {
+	// MessageID is the new message's id if the service returned one, else 0
+	// (the reference does not say that Send returns it).
+	MessageID int64
+	// Raw is the answer's data as received.
+	Raw json.RawMessage
+}
+
+type sendParams struct {
+	OtherUUID string `url:"other_uuid"`
+	Type      Type   `url:"chat_message_type"`
+	Data      string `url:"chat_message_data"`
+}
+
+type sendData struct {
+	ChatMessageID okayapi.Int `json:"chat_message_id"`
+	ID            okayapi.Int `json:"id"`
+}
+
+func messageParams(to string, msg Message) (sendParams, error) {
+	if msg == nil {
+		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
+	}
+	switch msg.Type() {
+	case TypeText, TypeHTML, TypeImage, TypeLink, TypeCustom:
+	default:
+		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(msg.Type())}
+	}
+	data, err := msg.Data()
+	if err != nil {
+		return sendParams{}, err
+	}
+	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
+}
+
+// Send sends msg from member to the member whose uuid is to.
+//
+// Send is not repeated after a failure that may have reached the service, so
+// a message is never sent twice by the SDK; on such a failure
+// okayapi.MayHaveArrived(err) is true and the message may have been delivered.
+func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
+	if err := member.Validate(); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckUUID("other_uuid", to); err != nil {
+		return nil, err
+	}
+	p, err := messageParams(to, msg)
+	if err != nil {
+		return nil, err
+	}
+	var out sendData
+	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceSend, Member: member, Params: p, Codes: codeErr}, &out)
+	if err != nil {
+		return nil, err
+	}
+	id := int64(out.ChatMessageID)
+	if id == 0 {
+		id = int64(out.ID)
+	}
+	return &SendResult{MessageID: id, Raw: resp.Data}, nil
+}
+
+// Delivery is MultiSend's result for one recipient.
+type Delivery struct {
+	To        string // detail[].other_uuid
+	MessageID int64  // detail[].chat_message_id
+}
+
+// MultiSendResult is what MultiSend answers.
+type MultiSendResult struct {
+	Deliveries []Delivery      // detail, in the service's order
+	Raw        json.RawMessage // the answer's data as received
+}
+
+type multiSendData struct {
+	Detail okayapi.List[struct {
+		OtherUUID     okayapi.String `json:"other_uuid"`
+		ChatMessageID okayapi.Int    `json:"chat_message_id"`
+	}] `json:"detail"`
+}
+
+// MultiSend sends msg from member to each of 1 to 200 members (uuids, no
+// blanks, no duplicates). Like Send, it is never repeated after a failure
+// that may have reached the service.
+func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
+	if err := member.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkRecipients(to); err != nil {
+		return nil, err
+	}
+	p, err := messageParams(strings.Join(to, ","), msg)
+	if err != nil {
+		return nil, err
+	}
+	var out multiSendData
+	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceMultiSend, Member: member, Params: p, Codes: codeErr}, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &MultiSendResult{Deliveries: make([]Delivery, 0, len(out.Detail)), Raw: resp.Data}
+	for _, d := range out.Detail {
+		res.Deliveries = append(res.Deliveries, Delivery{To: string(d.OtherUUID), MessageID: int64(d.ChatMessageID)})
+	}
+	return res, nil
+}
+
+func checkRecipients(to []string) error {
+	if len(to) == 0 {
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
+	}
+	if len(to) > MaxRecipients {
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
+	}
+	seen := make(map[string]int, len(to))
+	for i, uuid := range to {
+		field := "other_uuid[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(uuid) == "" {
+			return &okayapi.InvalidParamError{Field: field, Rule: "must not be blank"}
+		}
+		if err := okayapi.CheckUUID(field, uuid); err != nil {
+			return err
+		}
+		key := strings.ToUpper(uuid)
+		if j, dup := seen[key]; dup {
+			return &okayapi.InvalidParamError{Field: field, Rule: "duplicates other_uuid[" + strconv.Itoa(j) + "]", Value: uuid}
+		}
+		seen[key] = i
+	}
+	return nil
+}
+
+// Paging is the direction TakeMessageList reads in.
+type Paging string
+
+const (
+	// Newer reads the newest messages, or those after LastID (the service's
+	// "down", its default).
+	Newer Paging = "down"
+	// Older reads the messages before LastID (the service's "up").
+	Older Paging = "up"
+)
+
+// ListOptions narrows TakeMessageList. The zero value reads the newest page
+// with the service's default size (20).
+type ListOptions struct {
+	LastID    int64  // the message id to read from; 0 = from the newest
+	Direction Paging // Newer (default) or Older
+	PerPage   int    // 1–100; 0 = the service's default (20)
+}
+
+type listParams struct {
+	OtherUUID string `url:"other_uuid"`
+	LastID    int64  `url:"last_id,omitempty"`
+	Direction Paging `url:"direction,omitempty"`
+	PerPage   int    `url:"perpage,omitempty"`
+}
+
+// ChatMessage is one message of a conversation.
+type ChatMessage struct {
+	ID        int64     // list[].id
+	With      string    // list[].chat_message_to_uuid: the other member of the conversation
+	Message   Message   // list[].chat_message_type and chat_message_data
+	Read      bool      // list[].chat_message_is_read
+	Direction Direction // list[].chat_message_io, from the acting member's side
+	SentAt    time.Time // list[].add_time, in the client's time zone
+}
+
+// MessageList is what TakeMessageList answers.
+type MessageList struct {
+	Messages []ChatMessage
+	Unread   int             // unread_num
+	Raw      json.RawMessage // the answer's data as received
+}
+
+type wireMessage struct {
+	ID      okayapi.Int    `json:"id"`
+	ToUUID  okayapi.String `json:"chat_message_to_uuid"`
+	Type    okayapi.String `json:"chat_message_type"`
+	Data    okayapi.Object `json:"chat_message_data"`
+	IsRead  okayapi.Bool   `json:"chat_message_is_read"`
+	IO      okayapi.String `json:"chat_message_io"`
+	AddTime okayapi.String `json:"add_time"`
+	User    *wireUser      `json:"user"`
+}
+
+type listData struct {
+	List      okayapi.List[wireMessage] `json:"list"`
+	UnreadNum okayapi.Int               `json:"unread_num"`
+}
+
+// TakeMessageList reads member's conversation with the member whose uuid is
+// with, a page at a time.
+func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions) (*MessageList, error) {
+	if err := member.Validate(); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckUUID("other_uuid", with); err != nil {
+		return nil, err
+	}
+	if opts.LastID < 0 {
+		return nil, &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 0 or more", Value: strconv.FormatInt(opts.LastID, 10)}
+	}
+	if opts.Direction != "" && opts.Direction != Newer && opts.Direction != Older {
+		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Direction)}
+	}
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		return nil, err
+	}
+	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Direction, PerPage: opts.PerPage}
+	var out listData
+	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceTakeMessageList, Member: member, Params: p, Idempotent: true, Codes: codeErr}, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List)), Unread: int(out.UnreadNum), Raw: resp.Data}
+	for i, w := range out.List {
+		m, err := s.message(w)
+		if err != nil {
+			return nil, &okayapi.DecodeError{Service: ServiceTakeMessageList, Reason: "list[" + strconv.Itoa(i) + "].add_time", Err: err}
+		}
+		res.Messages = append(res.Messages, m)
+	}
+	return res, nil
+}
+
+func (s *Service) message(w wireMessage) (ChatMessage, error) {
+	t, err := s.c.ParseTime(string(w.AddTime))
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	return ChatMessage{
+		ID:        int64(w.ID),
+		With:      string(w.ToUUID),
+		Message:   decodeMessage(string(w.Type), w.Data),
+		Read:      bool(w.IsRead),
+		Direction: parseDirection(string(w.IO)),
+		SentAt:    t,
+	}, nil
+}
+
+// checkRange checks an optional 1..max parameter, where 0 means "not given".
+func checkRange(field string, v, max int) error {
+	if v < 0 || v > max {
+		return &okayapi.InvalidParamError{Field: field, Rule: "must be between 1 and " + strconv.Itoa(max) + " (0 for the default)", Value: strconv.Itoa(v)}
+	}
+	return nil
+}
+
+type markParams struct {
+	OtherUUID     string `url:"other_uuid"`
+	ChatMessageID int64  `url:"chat_message_id"`
+}
+
+type markData struct {
+	ReadedNum okayapi.Int `json:"readed_num"`
+}
+
+// MarkAsReaded marks one message (id ≥ 1) of member's conversation with the
+// member whose uuid is with as read, and returns how many messages changed
+// (0 or 1). Use MarkAllAsReaded for the whole conversation.
+func (s *Service) MarkAsReaded(ctx context.Context, member okayapi.Member, with string, messageID int64) (int, error) {
+	if messageID <= 0 {
+		return 0, &okayapi.InvalidParamError{Field: "chat_message_id", Rule: "must be 1 or more (use MarkAllAsReaded for the whole conversation)", Value: strconv.FormatInt(messageID, 10)}
+	}
+	return s.mark(ctx, member, with, messageID)
+}
+
+// MarkAllAsReaded marks every message of member's conversation with the
+// member whose uuid is with as read, and returns how many changed.
+func (s *Service) MarkAllAsReaded(ctx context.Context, member okayapi.Member, with string) (int, error) {
+	return s.mark(ctx, member, with, 0)
+}
+
+func (s *Service) mark(ctx context.Context, member okayapi.Member, with string, id int64) (int, error) {
+	if err := member.Validate(); err != nil {
+		return 0, err
+	}
+	if err := okayapi.CheckUUID("other_uuid", with); err != nil {
+		return 0, err
+	}
+	var out markData
+	// Marking read is idempotent in effect; a repeated attempt may report
+	// fewer changes than the first one made.
+	_, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceMarkAsReaded, Member: member, Params: markParams{OtherUUID: with, ChatMessageID: id}, Idempotent: true, Codes: codeErr}, &out)
+	if err != nil {
+		return 0, err
+	}
+	return int(out.ReadedNum), nil
+}
+
+// ChatListOptions pages GetAllChatList. The zero value reads page 1 with the
+// service's default size (20).
+type ChatListOptions struct {
+	Page    int // 1–100; 0 = 1
+	PerPage int // 1–100; 0 = the service's default (20)
+}
+
+type chatListParams struct {
+	Page    int `url:"page,omitempty"`
+	PerPage int `url:"perpage,omitempty"`
+}
+
+// Profile is the other member of a conversation, as GetAllChatList shows it.
+type Profile struct {
+	Username string // user.username
+	Nickname string // user.ext_info.nickname
+	Avatar   string // user.ext_info.yesapi_avatar
+	Age      int    // user.ext_info.age (0 if absent)
+	// Ext is the whole of user.ext_info, documented fields included, as raw JSON.
+	Ext map[string]json.RawMessage
+}
+
+type wireUser struct {
+	Username okayapi.String `json:"username"`
+	ExtInfo  okayapi.Object `json:"ext_info"`
+}
+
+// Chat is one conversation in GetAllChatList: the latest message and the
+// other member.
+type Chat struct {
+	With      string    // chat_message_to_uuid: the other member
+	Last      Message   // chat_message_type and chat_message_data of the latest message
+	Read      bool      // chat_message_is_read
+	Direction Direction // chat_message_io, from the acting member's side
+	SentAt    time.Time // add_time
+	User      Profile   // user
+}
+
+// ChatList is what GetAllChatList answers.
+type ChatList struct {
+	Chats []Chat
+	Total int             // total: how many members the acting member chats with
+	Raw   json.RawMessage // the answer's data as received
+}
+
+type chatListData struct {
+	List  okayapi.List[wireMessage] `json:"list"`
+	Total okayapi.Int               `json:"total"`
+}
+
+// GetAllChatList lists member's conversations, newest first.
+func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opts ChatListOptions) (*ChatList, error) {
+	if err := member.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkRange("page", opts.Page, MaxPage); err != nil {
+		return nil, err
+	}
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		return nil, err
+	}
+	var out chatListData
+	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceGetAllChatList, Member: member, Params: chatListParams(opts), Idempotent: true, Codes: codeErr}, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &ChatList{Chats: make([]Chat, 0, len(out.List)), Total: int(out.Total), Raw: resp.Data}
+	for i, w := range out.List {
+		m, err := s.message(w)
+		if err != nil {
+			return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].add_time", Err: err}
+		}
+		chat := Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt}
+		if w.User != nil {
+			p, err := profile(*w.User)
+			if err != nil {
+				return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].user.ext_info", Err: err}
+			}
+			chat.User = p
+		}
+		res.Chats = append(res.Chats, chat)
+	}
+	return res, nil
+}
+
+func profile(u wireUser) (Profile, error) {
+	p := Profile{Username: string(u.Username)}
+	fields, err := u.ExtInfo.Fields()
+	if err != nil {
+		return p, err
+	}
+	p.Ext = fields
+	var str okayapi.String
+	if v, ok := fields["nickname"]; ok && json.Unmarshal(v, &str) == nil {
+		p.Nickname = string(str)
+	}
+	str = ""
+	if v, ok := fields["yesapi_avatar"]; ok && json.Unmarshal(v, &str) == nil {
+		p.Avatar = string(str)
+	}
+	var age okayapi.Int
+	if v, ok := fields["age"]; ok && json.Unmarshal(v, &age) == nil {
+		p.Age = int(age)
+	}
+	return p, nil
+}
+
+// unreadFields are the names GetAllUnreadNum's count may have; the reference
+// lists none, and unread_num (as in TakeMessageList) is the likely one.
+var unreadFields = [...]string{"unread_num", "unread_count", "total_unread_num", "num", "total"}
+
+// UnreadCount is what GetAllUnreadNum answers.
+type UnreadCount struct {
+	Count int             // unread messages across all conversations
+	Field string          // the data field the count was read from
+	Raw   json.RawMessage // the answer's data as received
+}
+
+// GetAllUnreadNum counts member's unread messages across all conversations.
+// The reference does not name the field; the count is read from unread_num or,
+// failing that, a few likely names (Field says which). If none is present the
+// call fails with an *okayapi.DecodeError rather than reporting 0.
+func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*UnreadCount, error) {
+	if err := member.Validate(); err != nil {
+		return nil, err
+	}
+	var out map[string]json.RawMessage
+	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceGetAllUnreadNum, Member: member, Idempotent: true, Codes: codeErr}, &out)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range unreadFields {
+		v, ok := out[name]
+		if !ok {
+			continue
+		}
+		var n okayapi.Int
+		if err := json.Unmarshal(v, &n); err != nil {
+			return nil, &okayapi.DecodeError{Service: ServiceGetAllUnreadNum, Reason: name, Err: err}
+		}
+		return &UnreadCount{Count: int(n), Field: name, Raw: resp.Data}, nil
+	}
+	return nil, &okayapi.DecodeError{Service: ServiceGetAllUnreadNum, Reason: "answer has no unread count (looked for unread_num and similar)", Excerpt: okayapi.Excerpt(resp.Data, 120)}
+}

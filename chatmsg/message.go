@@ -1,0 +1,241 @@
+package chatmsg
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// Type is a message kind as the service names it (chat_message_type).
+type Type string
+
+// The message kinds the service accepts.
+const (
+	TypeText   Type = "text"
+	TypeHTML   Type = "html"
+	TypeImage  Type = "image"
+	TypeLink   Type = "link"
+	TypeCustom Type = "custom"
+)
+
+// Ext holds a message's extension fields: any extra keys the service stores
+// beside a kind's own field (content or url). Values must marshal to JSON.
+// On messages read back from the service, values are json.RawMessage.
+type Ext map[string]any
+
+// Message is one chat message of any kind: Text, HTML, Image, Link, Custom,
+// or, when read back, Unknown for a kind this SDK does not know.
+type Message interface {
+	// Type returns the message's kind.
+	Type() Type
+	// Data returns the JSON object sent as chat_message_data, after checking
+	// the message: an error names the field and the rule it broke.
+	Data() (json.RawMessage, error)
+}
+
+// Text is a plain text message. Emoji are welcome.
+type Text struct {
+	Content string // required, not blank
+	Ext     Ext    // optional extension fields
+}
+
+// HTML is a rich text message.
+type HTML struct {
+	Content string // required, not blank: the HTML source
+	Ext     Ext
+}
+
+// Image is a picture, given by its URL.
+type Image struct {
+	URL string // required: an absolute http or https URL
+	Ext Ext
+}
+
+// Link is a link message.
+type Link struct {
+	URL string // required: an absolute http or https URL
+	Ext Ext
+}
+
+// Custom is a message of the app's own structure: any JSON object.
+type Custom struct {
+	Object json.RawMessage // required: a JSON object
+}
+
+// Unknown is a message read back whose kind this SDK does not know. It is
+// kept, not dropped, so that it can be shown or forwarded.
+type Unknown struct {
+	Kind Type
+	Raw  json.RawMessage
+}
+
+// Type returns TypeText.
+func (Text) Type() Type { return TypeText }
+
+// Type returns TypeHTML.
+func (HTML) Type() Type { return TypeHTML }
+
+// Type returns TypeImage.
+func (Image) Type() Type { return TypeImage }
+
+// Type returns TypeLink.
+func (Link) Type() Type { return TypeLink }
+
+// Type returns TypeCustom.
+func (Custom) Type() Type { return TypeCustom }
+
+// Type returns the kind the service named.
+func (u Unknown) Type() Type { return u.Kind }
+
+// Data returns {"content": ..., ext...}.
+func (m Text) Data() (json.RawMessage, error) { return contentData("content", m.Content, m.Ext) }
+
+// Data returns {"content": ..., ext...}.
+func (m HTML) Data() (json.RawMessage, error) { return contentData("content", m.Content, m.Ext) }
+
+// Data returns {"url": ..., ext...}.
+func (m Image) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
+
+// Data returns {"url": ..., ext...}.
+func (m Link) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
+
+// Data returns the object, compacted.
+func (m Custom) Data() (json.RawMessage, error) {
+	b := bytes.TrimSpace(m.Object)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must be a JSON object", Value: string(b)}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must be a JSON object", Value: string(b)}
+	}
+	return buf.Bytes(), nil
+}
+
+// Data returns the raw data as read; an Unknown message cannot be sent.
+func (u Unknown) Data() (json.RawMessage, error) {
+	return nil, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(u.Kind)}
+}
+
+// NewCustom marshals v (a struct or map that encodes as a JSON object) into a
+// Custom message.
+func NewCustom(v any) (Custom, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Custom{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must marshal to JSON: " + err.Error()}
+	}
+	c := Custom{Object: b}
+	if _, err := c.Data(); err != nil {
+		return Custom{}, err
+	}
+	return c, nil
+}
+
+// Decode unmarshals a Custom message's object into v.
+func (m Custom) Decode(v any) error { return json.Unmarshal(m.Object, v) }
+
+func contentData(key, content string, ext Ext) (json.RawMessage, error) {
+	if strings.TrimSpace(content) == "" {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data." + key, Rule: "is required and must not be blank"}
+	}
+	return withExt(key, content, ext)
+}
+
+func urlData(raw string, ext Ext) (json.RawMessage, error) {
+	if raw == "" {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data.url", Rule: "is required"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data.url", Rule: "must be an absolute http or https URL", Value: raw}
+	}
+	return withExt("url", raw, ext)
+}
+
+// withExt writes {key: value} followed by the extension fields, in sorted
+// key order (encoding/json sorts map keys), so the same message always gives
+// the same bytes.
+func withExt(key, value string, ext Ext) (json.RawMessage, error) {
+	obj := make(map[string]any, len(ext)+1)
+	for k, v := range ext {
+		if k == key {
+			return nil, &okayapi.InvalidParamError{Field: "chat_message_data." + k, Rule: "extension field must not replace the message's own " + key}
+		}
+		if k == "" {
+			return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "extension field names must not be empty"}
+		}
+		obj[k] = v
+	}
+	obj[key] = value
+	b, err := marshalNoEscape(obj)
+	if err != nil {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "extension fields must marshal to JSON: " + err.Error()}
+	}
+	return b, nil
+}
+
+// marshalNoEscape marshals v without escaping <, > and &, so that HTML
+// content travels (and is signed) as written.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// decodeMessage turns chat_message_type and chat_message_data from the wire
+// into the Go type for the kind. Fields beyond a kind's own go to Ext as
+// json.RawMessage. A kind this SDK does not know, or data that does not fit
+// its kind, becomes Unknown, keeping the raw data.
+func decodeMessage(kind string, data okayapi.Object) Message {
+	raw := json.RawMessage(data)
+	if len(raw) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	t := Type(kind)
+	switch t {
+	case TypeCustom:
+		return Custom{Object: raw}
+	case TypeText, TypeHTML, TypeImage, TypeLink:
+	default:
+		return Unknown{Kind: t, Raw: raw}
+	}
+	fields, err := data.Fields()
+	if err != nil {
+		return Unknown{Kind: t, Raw: raw}
+	}
+	key := "content"
+	if t == TypeImage || t == TypeLink {
+		key = "url"
+	}
+	var value okayapi.String
+	if v, ok := fields[key]; ok {
+		if err := json.Unmarshal(v, &value); err != nil {
+			return Unknown{Kind: t, Raw: raw}
+		}
+		delete(fields, key)
+	}
+	var ext Ext
+	if len(fields) > 0 {
+		ext = make(Ext, len(fields))
+		for k, v := range fields {
+			ext[k] = v
+		}
+	}
+	switch t {
+	case TypeText:
+		return Text{Content: string(value), Ext: ext}
+	case TypeHTML:
+		return HTML{Content: string(value), Ext: ext}
+	case TypeImage:
+		return Image{URL: string(value), Ext: ext}
+	default:
+		return Link{URL: string(value), Ext: ext}
+	}
+}

@@ -1,0 +1,13 @@
+module github.com/okayapi-go/sdk
+
+go 1.26.8
+
+require github.com/stretchr/testify v1.12.1
+
+require (
+	github.com/google/go-querystring v1.2.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/jarcoal/httpmock v1.4.2 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)

@@ -1,0 +1,334 @@
+// Package okayapi is the core client for OkayAPI (小白接口 / YesApi), the hosted
+// backend-as-a-service.
+//
+// A [Client] knows the wire: how a call is addressed, signed, sent and
+// answered. It turns the {ret, data, msg} envelope into typed results and typed
+// errors, and decodes PHP-style JSON tolerantly. Plugin packages such as
+// chatmsg build on [Client.Do]; any other OkayAPI service can be called through
+// it too.
+//
+// A Client is safe for concurrent use. It holds no member state: the acting
+// member's login state is a [Member] value passed with each call, so one Client
+// serves many members at once.
+package okayapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/okayapi-go/sdk/sign"
+)
+
+// URLForm says how a call's service is put into the URL.
+type URLForm int
+
+const (
+	// QueryForm addresses a call as POST {base}/?s=App.Market_ChatMessage.Send.
+	// It is the default.
+	QueryForm URLForm = iota
+	// PathForm addresses a call as POST {base}/api/App/Market_ChatMessage/Send.
+	// The service is still sent (and signed) as the s parameter.
+	PathForm
+)
+
+// String returns "query" or "path".
+func (f URLForm) String() string {
+	switch f {
+	case QueryForm:
+		return "query"
+	case PathForm:
+		return "path"
+	}
+	return fmt.Sprintf("URLForm(%d)", int(f))
+}
+
+const (
+	// DefaultTimeout bounds one HTTP attempt unless WithTimeout says otherwise.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxBodySize caps how much of an answer is read.
+	DefaultMaxBodySize = 8 << 20
+	// DefaultRetries is how many times a failed attempt may be repeated when
+	// the retry table allows it.
+	DefaultRetries = 2
+	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+	DefaultUserAgent = "okayapi-go-sdk/0.1"
+)
+
+// Client calls one OkayAPI app. Create it with [New].
+type Client struct {
+	base      *url.URL
+	queryURL  string // base + "/"
+	pathURL   string // base + "/api/"
+	appKey    string
+	signer    sign.Signer
+	http      *retryablehttp.Client
+	form      URLForm
+	loc       *time.Location
+	log       *slog.Logger
+	userAgent string
+	maxBody   int64
+	retries   int
+	retryWait [2]time.Duration
+}
+
+// An Option configures a Client.
+type Option func(*config) error
+
+type config struct {
+	signer    sign.Signer
+	hc        *http.Client
+	timeout   time.Duration
+	userAgent string
+	form      URLForm
+	loc       *time.Location
+	log       *slog.Logger
+	maxBody   int64
+	retries   int
+	retryWait [2]time.Duration
+}
+
+// WithSecret signs every call dynamically with the app secret. The secret
+// never travels and never appears in logs or errors.
+func WithSecret(secret string) Option {
+	return func(c *config) error {
+		if secret == "" {
+			return &InvalidParamError{Field: "app secret", Rule: "must not be empty (use WithSigner(sign.None()) for an unsigned app)"}
+		}
+		c.signer = sign.Dynamic(secret)
+		return nil
+	}
+}
+
+// WithSigner sets how calls are signed: sign.Dynamic, sign.Static or sign.None.
+// Without WithSigner or WithSecret, calls are unsigned.
+func WithSigner(s sign.Signer) Option {
+	return func(c *config) error {
+		if s == nil {
+			return &InvalidParamError{Field: "signer", Rule: "must not be nil"}
+		}
+		c.signer = s
+		return nil
+	}
+}
+
+// WithHTTPClient sends calls through hc. Its Transport is used as it is (so
+// tests can mock it); its Timeout is replaced by the client's timeout only when
+// hc.Timeout is zero.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return &InvalidParamError{Field: "http client", Rule: "must not be nil"}
+		}
+		c.hc = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each HTTP attempt. The call's context bounds the whole
+// call, retries included.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return &InvalidParamError{Field: "timeout", Rule: "must be positive"}
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithURLForm chooses the query form (the default) or the path form.
+func WithURLForm(f URLForm) Option {
+	return func(c *config) error {
+		if f != QueryForm && f != PathForm {
+			return &InvalidParamError{Field: "url form", Rule: "must be QueryForm or PathForm"}
+		}
+		c.form = f
+		return nil
+	}
+}
+
+// WithLocation sets the time zone in which the service's zone-less times are
+// read. The default is Asia/Shanghai (UTC+8).
+func WithLocation(loc *time.Location) Option {
+	return func(c *config) error {
+		if loc == nil {
+			return &InvalidParamError{Field: "location", Rule: "must not be nil"}
+		}
+		c.loc = loc
+		return nil
+	}
+}
+
+// WithLogger logs each call (service, attempt, status, ret, err_code, time
+// taken; never parameters, tokens or signatures) to l. Nil, the default, is silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.log = l
+		return nil
+	}
+}
+
+// WithMaxBodySize caps the size of an answer; a larger one fails with a
+// *TransportError wrapping ErrBodyTooLarge.
+func WithMaxBodySize(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return &InvalidParamError{Field: "max body size", Rule: "must be positive"}
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithRetries sets how many times a failed attempt may be repeated when the
+// retry table (see [Client.Do]) allows it, waiting between min and max with
+// exponential backoff. WithRetries(0, 0, 0) turns retries off.
+func WithRetries(n int, minWait, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return &InvalidParamError{Field: "retries", Rule: "must be 0 or more"}
+		}
+		if minWait < 0 || maxWait < minWait {
+			return &InvalidParamError{Field: "retry wait", Rule: "must satisfy 0 <= min <= max"}
+		}
+		c.retries = n
+		c.retryWait = [2]time.Duration{minWait, maxWait}
+		return nil
+	}
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		// No tz database on this machine: China has had no DST since 1991.
+		return time.FixedZone("CST", 8*60*60)
+	}
+	return loc
+}()
+
+// New returns a client for the app at baseURL (for example
+// "https://hn216.api.yesapi.cn") with the app key appKey.
+func New(baseURL, appKey string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, &InvalidParamError{Field: "base URL", Rule: "must be an absolute http or https URL"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, &InvalidParamError{Field: "base URL", Rule: "must not carry a query, fragment or user info"}
+	}
+	if strings.TrimSpace(appKey) == "" {
+		return nil, &InvalidParamError{Field: "app key", Rule: "must not be empty"}
+	}
+	cfg := config{
+		signer:    sign.None(),
+		timeout:   DefaultTimeout,
+		userAgent: DefaultUserAgent,
+		loc:       shanghai,
+		maxBody:   DefaultMaxBodySize,
+		retries:   DefaultRetries,
+		retryWait: [2]time.Duration{200 * time.Millisecond, 2 * time.Second},
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	hc := cfg.hc
+	if hc == nil {
+		hc = &http.Client{Timeout: cfg.timeout}
+	} else if hc.Timeout == 0 {
+		cp := *hc // never change the caller's client
+		cp.Timeout = cfg.timeout
+		hc = &cp
+	}
+	base := strings.TrimRight(u.String(), "/")
+	c := &Client{
+		base:      u,
+		queryURL:  base + "/",
+		pathURL:   base + "/api/",
+		appKey:    appKey,
+		signer:    cfg.signer,
+		form:      cfg.form,
+		loc:       cfg.loc,
+		log:       cfg.log,
+		userAgent: cfg.userAgent,
+		maxBody:   cfg.maxBody,
+		retries:   cfg.retries,
+		retryWait: cfg.retryWait,
+	}
+	c.http = &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil, // retryablehttp logs to stderr otherwise; we log through slog
+		RetryWaitMin: cfg.retryWait[0],
+		RetryWaitMax: cfg.retryWait[1],
+		RetryMax:     cfg.retries,
+		CheckRetry:   c.checkRetry,
+		Backoff:      retryablehttp.DefaultBackoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler, // keep the last answer to decode it
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if attempt > 0 {
+				if a, ok := req.Context().Value(attemptsKey{}).(*int); ok {
+					*a = attempt + 1
+				}
+			}
+		},
+	}
+	return c, nil
+}
+
+// AppKey returns the app key the client sends.
+func (c *Client) AppKey() string { return c.appKey }
+
+// BaseURL returns the app's base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Location returns the time zone in which the service's times are read.
+func (c *Client) Location() *time.Location { return c.loc }
+
+// ParseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
+// zone) in the client's time zone. An empty string or an all-zero MySQL date
+// gives the zero time.
+func (c *Client) ParseTime(s string) (time.Time, error) {
+	return ParseTime(s, c.loc)
+}
+
+// ParseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
+// zone) in loc. It also accepts a date alone, RFC 3339, and Unix seconds as
+// digits. An empty string or an all-zero MySQL date gives the zero time.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0000-00-00 00:00:00" || s == "0000-00-00" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.DateTime, time.DateOnly, "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	var n Int
+	if err := n.UnmarshalJSON([]byte(s)); err == nil && n > 0 {
+		return time.Unix(int64(n), 0).In(loc), nil
+	}
+	return time.Time{}, errors.New("okayapi: cannot read time " + Excerpt([]byte(s), 40))
+}

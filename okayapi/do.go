@@ -1,0 +1,356 @@
+package okayapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Request describes one call to an OkayAPI service.
+type Request struct {
+	// Service names the call, e.g. "App.Market_ChatMessage.Send" or "App.User.Login".
+	Service string
+	// Member is the acting member's login state; the zero Member sends no
+	// uuid or token.
+	Member Member
+	// Params are the call's own parameters: nil, url.Values, or a struct whose
+	// fields carry go-querystring `url:"name"` tags. The common parameters
+	// (s, app_key, sign, uuid, token) are added by the client and must not
+	// appear here.
+	Params any
+	// Idempotent says the call may be repeated safely after a failure that
+	// may have reached the service (reads, marking as read). Calls that are
+	// not idempotent (sending a message) are repeated only when the earlier
+	// attempt provably never reached the service.
+	Idempotent bool
+	// Codes maps a non-zero data.err_code to the plugin's sentinel error,
+	// which the resulting *PluginError wraps. It may return nil.
+	Codes func(code int) error
+}
+
+// Response is what the service answered to a call that got a well-formed envelope.
+type Response struct {
+	Service    string
+	StatusCode int             // the HTTP status (200)
+	Ret        int             // the envelope's ret
+	Msg        string          // the envelope's msg
+	Data       json.RawMessage // the envelope's data, as received
+	Attempts   int             // HTTP attempts made
+}
+
+var reserved = [...]string{"s", "service", "app_key", "sign", "uuid", "token"}
+
+type idempotentKey struct{}
+type attemptsKey struct{}
+
+// Do sends one call and decodes its answer.
+//
+// It adds the common parameters (s, app_key, and the member's uuid and token),
+// signs exactly what is sent, POSTs it as a form, and reads the {ret, data,
+// msg} envelope. With ret 200 and data.err_code 0 it decodes data into out (if
+// out is not nil) and returns the response. Otherwise it returns:
+//
+//   - *InvalidParamError before anything is sent, for a bad request description;
+//   - *APIError when ret is not 200 (matching ErrNotLoggedIn, ErrBadAppKey,
+//     ErrBadSignature, ErrNoSuchService, ErrBadRequest or ErrServer);
+//   - *PluginError when data.err_code is not 0 (matching the sentinel that
+//     req.Codes gives, and ErrPlugin);
+//   - *TransportError when no well-formed answer came: a network failure, an
+//     HTTP status other than 200, or a body that is not the envelope;
+//   - *DecodeError when data does not fit out.
+//
+// Retry table: a failed attempt is repeated, up to the client's retry count
+// with exponential backoff, only in these cases.
+//
+//	failure                                 idempotent   not idempotent
+//	connection never made (dial, DNS)       retry        retry: nothing was sent
+//	other network error, timeout            retry        no: it may have arrived
+//	HTTP 429, 502, 503, 504                 retry        no: it may have arrived
+//	other HTTP status, any envelope         no           no
+//	context cancelled or expired            no           no
+//
+// An envelope is never retried: ret 4xx and err_code answers will not change,
+// and ret 5xx may mean the call did part of its work.
+func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
+	if req == nil {
+		return nil, &InvalidParamError{Field: "request", Rule: "must not be nil"}
+	}
+	values, err := c.buildParams(req)
+	if err != nil {
+		return nil, err
+	}
+	signature := c.signer.Sign(values)
+	if signature != "" {
+		values.Set("sign", signature)
+	}
+	target := c.queryURL + "?s=" + url.QueryEscape(req.Service)
+	if c.form == PathForm {
+		target = c.pathURL + strings.ReplaceAll(req.Service, ".", "/")
+	} else {
+		values.Del("s") // it travels in the URL
+	}
+	body := values.Encode()
+
+	attempts := 1
+	ctx = context.WithValue(ctx, idempotentKey{}, req.Idempotent)
+	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	hreq, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return nil, &TransportError{Service: req.Service, Err: err}
+	}
+	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hreq.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		hreq.Header.Set("User-Agent", c.userAgent)
+	}
+
+	start := time.Now()
+	resp, raw, err := c.roundTrip(req, hreq, &attempts)
+	secrets := [...]string{req.Member.Token, signature}
+	if err == nil {
+		resp, err = c.decode(req, resp, raw, out, secrets[:])
+	}
+	c.logCall(ctx, req, resp, attempts, time.Since(start), err)
+	return resp, err
+}
+
+func (c *Client) buildParams(req *Request) (url.Values, error) {
+	if !validService(req.Service) {
+		return nil, &InvalidParamError{Field: "service", Rule: "must look like App.Class.Action (letters, digits, _ and dots)", Value: req.Service}
+	}
+	if !req.Member.IsZero() {
+		if req.Member.UUID == "" {
+			return nil, &InvalidParamError{Field: "uuid", Rule: "must not be empty when a token is given"}
+		}
+		if req.Member.Token == "" {
+			return nil, &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
+		}
+	}
+	var values url.Values
+	switch p := req.Params.(type) {
+	case nil:
+		values = url.Values{}
+	case url.Values:
+		values = make(url.Values, len(p)+5)
+		for k, v := range p {
+			values[k] = append([]string(nil), v...)
+		}
+	default:
+		v, err := query.Values(p)
+		if err != nil {
+			return nil, &InvalidParamError{Field: "params", Rule: "must be url.Values or a struct with url tags: " + err.Error()}
+		}
+		values = v
+	}
+	for _, name := range reserved {
+		if _, ok := values[name]; ok {
+			return nil, &InvalidParamError{Field: name, Rule: "is set by the client and must not be passed as a parameter"}
+		}
+	}
+	values.Set("s", req.Service)
+	values.Set("app_key", c.appKey)
+	if !req.Member.IsZero() {
+		values.Set("uuid", req.Member.UUID)
+		values.Set("token", req.Member.Token)
+	}
+	return values, nil
+}
+
+func validService(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '.' || s[len(s)-1] == '.' || !strings.Contains(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// roundTrip sends the request and reads at most maxBody bytes of the answer.
+func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, attempts *int) (*Response, []byte, error) {
+	hresp, err := c.http.Do(hreq)
+	if err != nil {
+		if hresp != nil {
+			hresp.Body.Close()
+		}
+		return nil, nil, &TransportError{
+			Service:        req.Service,
+			Attempts:       *attempts,
+			MayHaveArrived: !neverSent(err),
+			Err:            cleanURLError(err),
+		}
+	}
+	defer hresp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
+	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts}
+	if err != nil {
+		return resp, nil, &TransportError{
+			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts,
+			MayHaveArrived: true, Err: cleanURLError(err),
+			Excerpt: redact(Excerpt(raw, excerptLen), req.Member.Token),
+		}
+	}
+	if int64(len(raw)) > c.maxBody {
+		return resp, nil, &TransportError{
+			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts,
+			MayHaveArrived: true, Err: ErrBodyTooLarge,
+		}
+	}
+	return resp, raw, nil
+}
+
+const excerptLen = 120
+
+// envelope is the answer every OkayAPI call gets.
+type envelope struct {
+	Ret  *Int            `json:"ret"`
+	Data json.RawMessage `json:"data"`
+	Msg  String          `json:"msg"`
+}
+
+// dataHead is the part of data that every plugin answer shares.
+type dataHead struct {
+	ErrCode Int    `json:"err_code"`
+	ErrMsg  String `json:"err_msg"`
+}
+
+// decode is the one place that turns an answer into a result or an error.
+func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secrets []string) (*Response, error) {
+	transport := func(cause error) error {
+		return &TransportError{
+			Service: req.Service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
+			MayHaveArrived: true, Err: cause,
+			Excerpt: redact(Excerpt(raw, excerptLen), secrets...),
+		}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return resp, transport(errors.New("HTTP status " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)))
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		if len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '<' {
+			return resp, transport(errors.New("answer is HTML, not JSON"))
+		}
+		return resp, transport(errors.New("answer is not valid JSON: " + err.Error()))
+	}
+	if env.Ret == nil {
+		return resp, transport(errors.New("answer has no ret"))
+	}
+	resp.Ret, resp.Msg, resp.Data = int(*env.Ret), string(env.Msg), env.Data
+	if resp.Ret != 200 {
+		return resp, &APIError{Service: req.Service, Ret: resp.Ret, Msg: redact(resp.Msg, secrets...)}
+	}
+	data := bytes.TrimSpace(env.Data)
+	if len(data) == 0 || bytes.Equal(data, jsonNull) || isEmptyArray(data) {
+		data = jsonEmptyObj
+	}
+	if data[0] != '{' {
+		return resp, &DecodeError{Service: req.Service, Reason: "data is not an object", Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+	}
+	var head dataHead
+	if err := json.Unmarshal(data, &head); err != nil {
+		return resp, &DecodeError{Service: req.Service, Reason: "err_code", Err: err, Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+	}
+	if head.ErrCode != 0 {
+		pe := &PluginError{Service: req.Service, Code: int(head.ErrCode), Msg: redact(string(head.ErrMsg), secrets...)}
+		if req.Codes != nil {
+			pe.sentinel = req.Codes(pe.Code)
+		}
+		return resp, pe
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, &DecodeError{Service: req.Service, Reason: "data does not have the expected shape", Err: err, Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+		}
+	}
+	return resp, nil
+}
+
+// checkRetry applies the retry table documented on Do.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	idempotent, _ := ctx.Value(idempotentKey{}).(bool)
+	if err != nil {
+		return idempotent || neverSent(err), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return idempotent, nil
+	}
+	return false, nil
+}
+
+// neverSent reports whether err proves the request never left this machine:
+// the connection (or the name look-up before it) failed.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// cleanURLError drops *url.Error's URL (it names the host and service, which
+// the TransportError already has) and keeps the cause.
+func cleanURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redact removes secrets from text that is about to be shown.
+func redact(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		if len(secret) >= 8 && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "<redacted>")
+		}
+	}
+	return s
+}
+
+func (c *Client) logCall(ctx context.Context, req *Request, resp *Response, attempts int, took time.Duration, err error) {
+	if c.log == nil {
+		return
+	}
+	level := slog.LevelDebug
+	attrs := make([]slog.Attr, 0, 7)
+	attrs = append(attrs, slog.String("service", req.Service), slog.Int("attempts", attempts), slog.Duration("took", took))
+	if !req.Member.IsZero() {
+		attrs = append(attrs, slog.String("uuid", req.Member.UUID))
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if resp.Ret != 0 {
+			attrs = append(attrs, slog.Int("ret", resp.Ret))
+		}
+	}
+	if err != nil {
+		level = slog.LevelWarn
+		var pe *PluginError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, slog.Int("err_code", pe.Code))
+		}
+		attrs = append(attrs, slog.String("error", err.Error()), slog.Bool("may_have_arrived", MayHaveArrived(err)))
+	}
+	c.log.LogAttrs(ctx, level, "okayapi call", attrs...)
+}

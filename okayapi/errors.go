@@ -1,0 +1,257 @@
+package okayapi
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sentinel errors for errors.Is. An *APIError matches the ones for its ret; a
+// *TransportError matches ErrTransport; an *InvalidParamError matches ErrInvalidParam.
+var (
+	// ErrNotLoggedIn: ret 401, the member is not logged in or the token expired.
+	// Log the member in again.
+	ErrNotLoggedIn = errors.New("okayapi: not logged in or login expired")
+	// ErrBadAppKey: ret 406, the app key is not valid for this host.
+	ErrBadAppKey = errors.New("okayapi: app key not valid for this host")
+	// ErrBadSignature: ret 400 whose message says the signature is wrong.
+	ErrBadSignature = errors.New("okayapi: wrong signature")
+	// ErrNoSuchService: ret 404, the service does not exist.
+	ErrNoSuchService = errors.New("okayapi: no such service")
+	// ErrBadRequest: any ret from 400 to 499, including the more specific ones above.
+	ErrBadRequest = errors.New("okayapi: bad request")
+	// ErrServer: any ret from 500 to 599.
+	ErrServer = errors.New("okayapi: server error")
+	// ErrTransport: the call got no well-formed answer (network failure,
+	// HTTP status other than 200, a non-JSON body).
+	ErrTransport = errors.New("okayapi: transport failure")
+	// ErrBodyTooLarge: the answer was larger than the client's cap.
+	ErrBodyTooLarge = errors.New("okayapi: answer body too large")
+	// ErrInvalidParam: a parameter was rejected before anything was sent.
+	ErrInvalidParam = errors.New("okayapi: invalid parameter")
+	// ErrLoginFailed: App.User.Login answered a non-zero err_code (wrong
+	// username or password, or a disabled account).
+	ErrLoginFailed = errors.New("okayapi: login failed")
+	// ErrPlugin: any non-zero err_code; see *PluginError.
+	ErrPlugin = errors.New("okayapi: plugin error")
+)
+
+// APIError is an answer whose ret is not 200: the service refused the call.
+type APIError struct {
+	Service string // the service called, e.g. App.Market_ChatMessage.Send
+	Ret     int    // the envelope's ret, e.g. 401
+	Msg     string // the envelope's msg, as the service wrote it
+}
+
+// Error describes the refusal; it never holds parameters or secrets.
+func (e *APIError) Error() string {
+	return fmt.Sprintf("okayapi: %s: ret %d: %s", e.Service, e.Ret, e.Msg)
+}
+
+// Is matches the sentinel errors for the ret: ErrNotLoggedIn, ErrBadAppKey,
+// ErrBadSignature, ErrNoSuchService, ErrBadRequest (all 4xx) and ErrServer (all 5xx).
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.Ret >= 400 && e.Ret < 500
+	case ErrServer:
+		return e.Ret >= 500 && e.Ret < 600
+	case ErrNotLoggedIn:
+		return e.Ret == 401
+	case ErrBadAppKey:
+		return e.Ret == 406
+	case ErrNoSuchService:
+		return e.Ret == 404
+	case ErrBadSignature:
+		return e.Ret == 400 && (strings.Contains(e.Msg, "签名") || strings.Contains(strings.ToLower(e.Msg), "sign"))
+	}
+	return false
+}
+
+// PluginError is an answer with ret 200 whose data.err_code is not 0: the
+// call reached the plugin, which refused it. Plugin packages make it match
+// their own sentinel errors (for chat messages, chatmsg.ErrSendToSelf and so on).
+type PluginError struct {
+	Service string // the service called
+	Code    int    // data.err_code
+	Msg     string // data.err_msg
+
+	sentinel error
+}
+
+// Error describes the refusal.
+func (e *PluginError) Error() string {
+	msg := e.Msg
+	if msg == "" {
+		msg = "(no err_msg)"
+	}
+	return fmt.Sprintf("okayapi: %s: err_code %d: %s", e.Service, e.Code, msg)
+}
+
+// Is matches ErrPlugin.
+func (e *PluginError) Is(target error) bool { return target == ErrPlugin }
+
+// Unwrap returns the plugin's sentinel error for the code, if it has one.
+func (e *PluginError) Unwrap() error { return e.sentinel }
+
+// TransportError is a call that got no well-formed answer: the network
+// failed, the HTTP status was not 200, or the body was not the JSON envelope.
+type TransportError struct {
+	Service    string
+	StatusCode int    // the HTTP status, or 0 if no answer arrived
+	Excerpt    string // the start of the body, shortened and free of secrets
+	Attempts   int    // HTTP attempts made
+	// MayHaveArrived is false only when the call provably never reached the
+	// service (the connection was never made). When it is true, a non-idempotent
+	// call such as sending a message may have taken effect.
+	MayHaveArrived bool
+	Err            error // the cause
+}
+
+// Error describes the failure and says whether the call may have taken effect.
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	b.WriteString("okayapi: ")
+	b.WriteString(e.Service)
+	b.WriteString(": ")
+	if e.StatusCode != 0 {
+		b.WriteString("HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		b.WriteString(": ")
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("transport failure")
+	}
+	if e.Excerpt != "" {
+		b.WriteString(" (body: ")
+		b.WriteString(strconv.Quote(e.Excerpt))
+		b.WriteString(")")
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if e.MayHaveArrived {
+		b.WriteString("; the call may have reached the service")
+	} else {
+		b.WriteString("; the call did not reach the service")
+	}
+	return b.String()
+}
+
+// Is matches ErrTransport.
+func (e *TransportError) Is(target error) bool { return target == ErrTransport }
+
+// Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded) works.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// DecodeError is a well-formed envelope whose data does not have the shape
+// the SDK expects. It matches ErrTransport: the call was processed, but its
+// answer could not be read.
+type DecodeError struct {
+	Service string
+	Reason  string
+	Excerpt string // the start of the data, shortened
+	Err     error
+}
+
+// Error describes what could not be read.
+func (e *DecodeError) Error() string {
+	s := "okayapi: " + e.Service + ": cannot read answer: " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	if e.Excerpt != "" {
+		s += " (data: " + strconv.Quote(e.Excerpt) + ")"
+	}
+	return s
+}
+
+// Is matches ErrTransport.
+func (e *DecodeError) Is(target error) bool { return target == ErrTransport }
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// InvalidParamError is a parameter rejected before anything was sent.
+type InvalidParamError struct {
+	Field string // the parameter, as the service names it (e.g. other_uuid)
+	Rule  string // the rule it broke
+	Value string // the offending value, shortened; empty for secrets
+}
+
+// Error names the field and the rule.
+func (e *InvalidParamError) Error() string {
+	s := "okayapi: invalid " + e.Field + ": " + e.Rule
+	if e.Value != "" {
+		s += " (got " + strconv.Quote(Excerpt([]byte(e.Value), 48)) + ")"
+	}
+	return s
+}
+
+// Is matches ErrInvalidParam.
+func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidParam }
+
+// MayHaveArrived reports whether a failed call may nevertheless have taken
+// effect at the service, so that a caller knows whether a message may have
+// been delivered. It is false for nil, for invalid parameters (nothing was
+// sent), for refusals (ret 4xx, non-zero err_code) and for transport failures
+// that provably never reached the service; it is true for server errors (ret
+// 5xx), for answers that could not be read, and for other transport failures.
+func MayHaveArrived(err error) bool {
+	if err == nil {
+		return false
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.MayHaveArrived
+	}
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Ret >= 500
+	}
+	var pe *PluginError
+	if errors.As(err, &pe) {
+		return false
+	}
+	if errors.Is(err, ErrInvalidParam) {
+		return false
+	}
+	// Anything else came from outside the SDK's taxonomy: assume the worst.
+	return true
+}
+
+// Excerpt returns at most n bytes of b as valid UTF-8 text with runs of white
+// space folded, ending in "…" when cut. It is what errors show of a body.
+func Excerpt(b []byte, n int) string {
+	var out strings.Builder
+	space := false
+	for len(b) > 0 && out.Len() < n {
+		r, size := utf8.DecodeRune(b)
+		b = b[size:]
+		if r == utf8.RuneError && size <= 1 {
+			r = '?'
+		}
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			if !space && out.Len() > 0 {
+				out.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		out.WriteRune(r)
+	}
+	s := strings.TrimRight(out.String(), " ")
+	if len(b) > 0 {
+		s += "…"
+	}
+	return s
+}

@@ -1,0 +1,100 @@
+package okayapi
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"log/slog"
+)
+
+// Member is the login state of the member a call acts for: the uuid and token
+// that App.User.Login hands out. A backend keeps one per member and passes it
+// with each call; the zero Member makes an anonymous call.
+//
+// The token is a secret: Member's String and GoString hide it.
+type Member struct {
+	UUID  string
+	Token string
+}
+
+// IsZero reports whether m carries no login state.
+func (m Member) IsZero() bool { return m.UUID == "" && m.Token == "" }
+
+// String returns the uuid with the token redacted.
+func (m Member) String() string {
+	if m.Token == "" {
+		return "Member{" + m.UUID + "}"
+	}
+	return "Member{" + m.UUID + ", token <redacted>}"
+}
+
+// GoString hides the token from %#v.
+func (m Member) GoString() string { return "okayapi." + m.String() }
+
+// LogValue hides the token from slog.
+func (m Member) LogValue() slog.Value { return slog.StringValue(m.UUID) }
+
+// Validate checks that m can act for a member: a 32-character uuid and a token.
+func (m Member) Validate() error {
+	if err := CheckUUID("uuid", m.UUID); err != nil {
+		return err
+	}
+	if m.Token == "" {
+		return &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
+	}
+	return nil
+}
+
+// CheckUUID checks that a member uuid is 32 hexadecimal characters, and
+// names field in the error if it is not.
+func CheckUUID(field, uuid string) error {
+	if len(uuid) != 32 {
+		return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid", Value: uuid}
+	}
+	for i := 0; i < len(uuid); i++ {
+		c := uuid[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid of hexadecimal digits", Value: uuid}
+		}
+	}
+	return nil
+}
+
+type loginParams struct {
+	Username string `url:"username"`
+	Password string `url:"password"`
+}
+
+type loginData struct {
+	UUID  string `json:"uuid"`
+	Token string `json:"token"`
+}
+
+// Login logs a member in with App.User.Login and returns its login state.
+// password is the plain password: Login sends its MD5 hex, as the service
+// expects. A wrong username or password is a *PluginError wrapping
+// ErrLoginFailed.
+func (c *Client) Login(ctx context.Context, username, password string) (Member, error) {
+	if username == "" {
+		return Member{}, &InvalidParamError{Field: "username", Rule: "must not be empty"}
+	}
+	if password == "" {
+		return Member{}, &InvalidParamError{Field: "password", Rule: "must not be empty"}
+	}
+	sum := md5.Sum([]byte(password))
+	var out loginData
+	_, err := c.Do(ctx, &Request{
+		Service:    "App.User.Login",
+		Params:     loginParams{Username: username, Password: hex.EncodeToString(sum[:])},
+		Idempotent: true,
+		Codes:      func(int) error { return ErrLoginFailed },
+	}, &out)
+	if err != nil {
+		return Member{}, err
+	}
+	m := Member{UUID: out.UUID, Token: out.Token}
+	if m.UUID == "" || m.Token == "" {
+		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no uuid or token"}
+	}
+	return m, nil
+}
