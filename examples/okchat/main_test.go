@@ -1,0 +1,734 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest"
+)
+
+// fixture is one fake OkayAPI with three members; okchat acts as alice.
+type fixture struct {
+	srv               *okayapitest.Server
+	alice, bob, carol okayapi.Member
+	env               map[string]string
+	chat              *chatmsg.Service // a direct client, to set the scene
+}
+
+func newFixture(t *testing.T, opts ...okayapitest.Option) *fixture {
+	t.Helper()
+	srv := okayapitest.NewServer(t, opts...)
+	f := &fixture{srv: srv}
+	f.alice = srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw-alice", Nickname: "Alice", Age: 28})
+	f.bob = srv.AddMember(okayapitest.Profile{Username: "bob", Password: "pw-bob", Nickname: "Bob", Age: 31})
+	f.carol = srv.AddMember(okayapitest.Profile{Username: "carol", Password: "pw-carol", Nickname: "Carol", Age: 25})
+	f.env = map[string]string{
+		"OKAYAPI_HOST":    srv.URL(),
+		"OKAYAPI_APP_KEY": srv.AppKey(),
+		"OKAYAPI_UUID":    f.alice.UUID,
+		"OKAYAPI_TOKEN":   f.alice.Token,
+	}
+	if s := srv.Secret(); s != "" {
+		f.env["OKAYAPI_APP_SECRET"] = s
+	}
+	if s := srv.StaticSign(); s != "" {
+		f.env["OKAYAPI_STATIC_SIGN"] = s
+	}
+	client, err := srv.Client(okayapi.WithRetries(0, 0, 0))
+	require.NoError(t, err)
+	f.chat = chatmsg.New(client)
+	return f
+}
+
+// send sets the scene: from sends a text message to to.
+func (f *fixture) send(t *testing.T, from, to okayapi.Member, text string) {
+	t.Helper()
+	_, err := f.chat.Send(t.Context(), from, to.UUID, chatmsg.Text{Content: text})
+	require.NoError(t, err)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (f *fixture) run(t *testing.T, args ...string) result {
+	t.Helper()
+	return runEnv(t, f.env, args...)
+}
+
+// runEnv runs okchat with env and checks that it printed none of its secrets.
+func runEnv(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), args, func(k string) string { return env[k] }, &out, &errOut)
+	r := result{code: code, stdout: out.String(), stderr: errOut.String()}
+	for _, name := range []string{"OKAYAPI_TOKEN", "OKAYAPI_APP_SECRET", "OKAYAPI_STATIC_SIGN"} {
+		if s := env[name]; s != "" {
+			assert.NotContains(t, r.stdout+r.stderr, s, "okchat printed %s", name)
+		}
+	}
+	return r
+}
+
+// ok requires exit status 0 with nothing on stderr.
+func (r result) ok(t *testing.T) result {
+	t.Helper()
+	require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
+	require.Empty(t, r.stderr)
+	return r
+}
+
+// doc parses stdout as exactly one JSON object.
+func (r result) doc(t *testing.T) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	var v map[string]any
+	require.NoError(t, dec.Decode(&v), "stdout: %s", r.stdout)
+	var extra any
+	require.ErrorIs(t, dec.Decode(&extra), io.EOF, "stdout holds more than one JSON document")
+	return v
+}
+
+func storedByID(t *testing.T, srv *okayapitest.Server, id int64) okayapitest.StoredMessage {
+	t.Helper()
+	for _, m := range srv.Messages() {
+		if m.ID == id {
+			return m
+		}
+	}
+	t.Fatalf("the server stored no message #%d", id)
+	return okayapitest.StoredMessage{}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--help"}, []string{"Usage:", "send", "multisend", "history", "read", "chats", "unread", "OKAYAPI_APP_KEY", "Exit status"}},
+		{[]string{"-h"}, []string{"Usage:", "multisend"}},
+		{[]string{"help"}, []string{"Usage:", "OKAYAPI_STATIC_SIGN"}},
+		{[]string{"help", "history"}, []string{"okchat [--json] history", "-last-id", "-up", "-perpage"}},
+		{[]string{"send", "--help"}, []string{"okchat [--json] send", "-to", "-text", "-html", "-image", "-link", "-custom", "-json"}},
+		{[]string{"multisend", "--help"}, []string{"okchat [--json] multisend", "-to", "-custom"}},
+		{[]string{"history", "--help"}, []string{"okchat [--json] history", "-with", "-last-id", "-up", "-perpage"}},
+		{[]string{"read", "--help"}, []string{"okchat [--json] read", "-with", "-id"}},
+		{[]string{"chats", "-h"}, []string{"okchat [--json] chats", "-page", "-perpage"}},
+		{[]string{"unread", "--help"}, []string{"okchat [--json] unread"}},
+		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] send"}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.run(t, tc.args...).ok(t)
+			for _, w := range tc.want {
+				assert.Contains(t, r.stdout, w)
+			}
+			assert.Empty(t, f.srv.Requests(), "help must send nothing")
+		})
+	}
+}
+
+func TestSend(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		flag, value string
+		kind        string
+		data        string
+	}{
+		{"--text", "我 ❤ ⚽ hello", "text", `{"content":"我 ❤ ⚽ hello"}`},
+		{"--html", "<b>bold</b> & more", "html", `{"content":"<b>bold</b> & more"}`},
+		{"--image", "https://example.com/a.png", "image", `{"url":"https://example.com/a.png"}`},
+		{"--link", "https://example.com/x?a=1&b=2", "link", `{"url":"https://example.com/x?a=1&b=2"}`},
+		{"--custom", `{"order_id": 42, "paid": true}`, "custom", `{"order_id":42,"paid":true}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.kind+"/plain", func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.run(t, "send", "--to", f.bob.UUID, tc.flag, tc.value).ok(t)
+			assert.Contains(t, r.stdout, "sent "+tc.kind+" message")
+			assert.Contains(t, r.stdout, f.bob.UUID)
+			msgs := f.srv.Messages()
+			require.Len(t, msgs, 1)
+			assert.Equal(t, f.alice.UUID, msgs[0].From)
+			assert.Equal(t, f.bob.UUID, msgs[0].To)
+			assert.Equal(t, tc.kind, msgs[0].Type)
+			assert.JSONEq(t, tc.data, string(msgs[0].Data))
+		})
+		t.Run(tc.kind+"/json", func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, okayapitest.WithSendReturnsID(true))
+			r := f.run(t, "send", "--json", "--to", f.bob.UUID, tc.flag, tc.value).ok(t)
+			doc := r.doc(t)
+			require.Contains(t, doc, "chat_message_id")
+			id, ok := doc["chat_message_id"].(float64)
+			require.True(t, ok, "chat_message_id must be a number: %v", doc["chat_message_id"])
+			m := storedByID(t, f.srv, int64(id))
+			assert.Equal(t, tc.kind, m.Type)
+			assert.Equal(t, f.bob.UUID, m.To)
+		})
+	}
+
+	t.Run("json/no id from the service", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t) // the reference documents no id for Send
+		r := f.run(t, "--json", "send", "--to", f.bob.UUID, "--text", "hi").ok(t)
+		doc := r.doc(t)
+		require.Contains(t, doc, "chat_message_id")
+		assert.Nil(t, doc["chat_message_id"])
+		assert.Len(t, f.srv.Messages(), 1)
+	})
+	t.Run("plain/no id from the service", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "send", "--to", f.bob.UUID, "--text", "hi").ok(t)
+		assert.Contains(t, r.stdout, "no message id")
+	})
+}
+
+func TestMultiSend(t *testing.T) {
+	t.Parallel()
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "multisend", "--to", f.bob.UUID+", "+f.carol.UUID, "--html", "<i>hi all</i>").ok(t)
+		msgs := f.srv.Messages()
+		require.Len(t, msgs, 2)
+		assert.Contains(t, r.stdout, "sent html message to 2 member(s)")
+		for _, m := range msgs {
+			assert.Equal(t, "html", m.Type)
+			assert.Contains(t, r.stdout, m.To)
+			assert.Contains(t, r.stdout, "#"+itoa(m.ID))
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "multisend", "--to", f.bob.UUID+","+f.carol.UUID, "--link", "https://example.com", "--json").ok(t)
+		doc := r.doc(t)
+		detail, ok := doc["detail"].([]any)
+		require.True(t, ok, "detail must be a list: %v", doc)
+		require.Len(t, detail, 2)
+		got := map[string]int64{}
+		for _, d := range detail {
+			item := d.(map[string]any)
+			uuid, ok := item["other_uuid"].(string)
+			require.True(t, ok)
+			id, ok := item["chat_message_id"].(float64)
+			require.True(t, ok, "chat_message_id must be a number: %v", item)
+			got[strings.ToUpper(uuid)] = int64(id)
+		}
+		for _, to := range []okayapi.Member{f.bob, f.carol} {
+			id, ok := got[strings.ToUpper(to.UUID)]
+			require.True(t, ok, "no detail for %s", to.UUID)
+			m := storedByID(t, f.srv, id)
+			assert.Equal(t, to.UUID, m.To)
+			assert.Equal(t, "link", m.Type)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestHistory(t *testing.T) {
+	t.Parallel()
+	scene := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		f.send(t, f.alice, f.bob, "one")
+		f.send(t, f.bob, f.alice, "two")
+		f.send(t, f.alice, f.bob, "three")
+		f.send(t, f.bob, f.alice, "four")
+		f.send(t, f.alice, f.carol, "not in this conversation")
+		return f
+	}
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		r := f.run(t, "history", "--with", f.bob.UUID).ok(t)
+		for _, w := range []string{"one", "two", "three", "four", "sent", "received", "text", "2 unread in this conversation"} {
+			assert.Contains(t, r.stdout, w)
+		}
+		assert.NotContains(t, r.stdout, "not in this conversation")
+	})
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		r := runEnv(t, f.env, "--json", "history", "--with", f.bob.UUID)
+		r.ok(t)
+		doc := r.doc(t)
+		assert.Equal(t, float64(2), doc["unread_num"])
+		list, ok := doc["list"].([]any)
+		require.True(t, ok, "list must be a list: %v", doc)
+		require.Len(t, list, 4)
+		for _, item := range list {
+			m := item.(map[string]any)
+			id, ok := m["id"].(float64)
+			require.True(t, ok, "id must be a number: %v", m)
+			stored := storedByID(t, f.srv, int64(id))
+			assert.True(t, strings.EqualFold(f.bob.UUID, m["chat_message_to_uuid"].(string)), "chat_message_to_uuid is the other member: %v", m)
+			assert.Equal(t, "text", m["chat_message_type"])
+			data, ok := m["chat_message_data"].(map[string]any)
+			require.True(t, ok, "chat_message_data must be an object: %v", m)
+			var want map[string]any
+			require.NoError(t, json.Unmarshal(stored.Data, &want))
+			assert.Equal(t, want, data)
+			read, ok := m["chat_message_is_read"].(bool)
+			require.True(t, ok, "chat_message_is_read must be a boolean: %v", m)
+			assert.Equal(t, stored.Read, read)
+			if stored.From == f.alice.UUID {
+				assert.Equal(t, "sent", m["direction"])
+				assert.Equal(t, "in", m["chat_message_io"])
+			} else {
+				assert.Equal(t, "received", m["direction"])
+				assert.Equal(t, "out", m["chat_message_io"])
+			}
+			at, err := time.Parse(time.RFC3339, m["add_time"].(string))
+			require.NoError(t, err)
+			assert.WithinDuration(t, stored.SentAt, at, time.Second)
+		}
+	})
+	t.Run("paging", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		ids := func(r result) []int64 {
+			var out []int64
+			for _, item := range r.doc(t)["list"].([]any) {
+				out = append(out, int64(item.(map[string]any)["id"].(float64)))
+			}
+			return out
+		}
+		var conv []int64 // the conversation's ids, oldest first
+		for _, m := range f.srv.Messages() {
+			if m.To == f.bob.UUID || m.From == f.bob.UUID {
+				conv = append(conv, m.ID)
+			}
+		}
+		require.Len(t, conv, 4)
+		newest := ids(f.run(t, "history", "--with", f.bob.UUID, "--perpage", "2", "--json").ok(t))
+		assert.ElementsMatch(t, conv[2:], newest)
+		older := ids(f.run(t, "history", "--with", f.bob.UUID, "--perpage", "2", "--up", "--last-id", itoa(conv[2]), "--json").ok(t))
+		assert.ElementsMatch(t, conv[:2], older)
+		newer := ids(f.run(t, "history", "--with", f.bob.UUID, "--last-id", itoa(conv[1]), "--json").ok(t))
+		assert.ElementsMatch(t, conv[2:], newer)
+	})
+	t.Run("empty", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "history", "--with", f.carol.UUID).ok(t)
+		assert.Contains(t, r.stdout, "no messages")
+		doc := f.run(t, "history", "--with", f.carol.UUID, "--json").ok(t).doc(t)
+		assert.Equal(t, []any{}, doc["list"])
+		assert.Equal(t, float64(0), doc["unread_num"])
+	})
+}
+
+func TestRead(t *testing.T) {
+	t.Parallel()
+	scene := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		for _, s := range []string{"a", "b", "c"} {
+			f.send(t, f.bob, f.alice, s)
+		}
+		return f
+	}
+	unread := func(f *fixture) int {
+		n := 0
+		for _, m := range f.srv.Messages() {
+			if !m.Read {
+				n++
+			}
+		}
+		return n
+	}
+	t.Run("one then all, json", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		first := f.srv.Messages()[0].ID
+		doc := f.run(t, "read", "--with", f.bob.UUID, "--id", itoa(first), "--json").ok(t).doc(t)
+		assert.Equal(t, map[string]any{"readed_num": float64(1)}, doc)
+		assert.True(t, storedByID(t, f.srv, first).Read)
+		assert.Equal(t, 2, unread(f))
+		doc = f.run(t, "--json", "read", "--with", f.bob.UUID).ok(t).doc(t)
+		assert.Equal(t, map[string]any{"readed_num": float64(2)}, doc)
+		assert.Equal(t, 0, unread(f))
+	})
+	t.Run("all, plain", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		r := f.run(t, "read", "--with", f.bob.UUID).ok(t)
+		assert.Equal(t, "marked 3 message(s) as read\n", r.stdout)
+		assert.Equal(t, 0, unread(f))
+	})
+}
+
+func TestChats(t *testing.T) {
+	t.Parallel()
+	scene := func(t *testing.T) *fixture {
+		f := newFixture(t, okayapitest.WithQuirks(true)) // ages as "31", flags as "1": okchat must type them
+		f.send(t, f.alice, f.bob, "hi bob")
+		f.send(t, f.bob, f.alice, "hi alice")
+		f.send(t, f.carol, f.alice, "hello from carol")
+		return f
+	}
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		r := f.run(t, "chats").ok(t)
+		for _, w := range []string{"Bob (bob)", "Carol (carol)", "hi alice", "hello from carol", "received", "unread", "2 conversation(s)"} {
+			assert.Contains(t, r.stdout, w)
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		f := scene(t)
+		doc := f.run(t, "chats", "--json", "--page", "1", "--perpage", "10").ok(t).doc(t)
+		assert.Equal(t, float64(2), doc["total"])
+		list, ok := doc["list"].([]any)
+		require.True(t, ok)
+		require.Len(t, list, 2)
+		seen := map[string]bool{}
+		for _, item := range list {
+			c := item.(map[string]any)
+			user, ok := c["user"].(map[string]any)
+			require.True(t, ok, "user must be an object: %v", c)
+			name := user["username"].(string)
+			seen[name] = true
+			ext, ok := user["ext_info"].(map[string]any)
+			require.True(t, ok, "ext_info must be an object: %v", user)
+			_, isBool := c["chat_message_is_read"].(bool)
+			assert.True(t, isBool, "chat_message_is_read must be a boolean: %v", c)
+			assert.Equal(t, "text", c["chat_message_type"])
+			assert.Equal(t, "received", c["direction"], "the latest message in both conversations came to alice")
+			assert.Equal(t, "out", c["chat_message_io"])
+			_, err := time.Parse(time.RFC3339, c["add_time"].(string))
+			assert.NoError(t, err)
+			switch name {
+			case "bob":
+				assert.True(t, strings.EqualFold(f.bob.UUID, c["chat_message_to_uuid"].(string)))
+				assert.Equal(t, "Bob", ext["nickname"])
+				assert.Equal(t, float64(31), ext["age"], "age must be a number")
+				assert.Equal(t, map[string]any{"content": "hi alice"}, c["chat_message_data"])
+			case "carol":
+				assert.True(t, strings.EqualFold(f.carol.UUID, c["chat_message_to_uuid"].(string)))
+				assert.Equal(t, "Carol", ext["nickname"])
+				assert.Equal(t, float64(25), ext["age"], "age must be a number")
+			}
+		}
+		assert.Equal(t, map[string]bool{"bob": true, "carol": true}, seen)
+	})
+}
+
+func TestUnread(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.send(t, f.bob, f.alice, "1")
+	f.send(t, f.bob, f.alice, "2")
+	f.send(t, f.carol, f.alice, "3")
+	f.send(t, f.alice, f.carol, "mine, not unread for alice")
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		r := f.run(t, "unread").ok(t)
+		assert.Equal(t, "3 unread message(s)\n", r.stdout)
+	})
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		doc := f.run(t, "unread", "--json").ok(t).doc(t)
+		assert.Equal(t, map[string]any{"unread_num": float64(3)}, doc)
+	})
+}
+
+func TestSignModes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		mode okayapitest.SignMode
+		env  string // the variable that must be set, or ""
+	}{
+		{"dynamic", okayapitest.SignDynamic, "OKAYAPI_APP_SECRET"},
+		{"static", okayapitest.SignStatic, "OKAYAPI_STATIC_SIGN"},
+		{"none", okayapitest.SignNone, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, okayapitest.WithSignMode(tc.mode))
+			if tc.env != "" {
+				require.NotEmpty(t, f.env[tc.env])
+			} else {
+				assert.Empty(t, f.env["OKAYAPI_APP_SECRET"])
+				assert.Empty(t, f.env["OKAYAPI_STATIC_SIGN"])
+			}
+			f.run(t, "send", "--to", f.bob.UUID, "--text", "signed?").ok(t)
+			assert.Len(t, f.srv.Messages(), 1)
+		})
+	}
+}
+
+func TestExitRefused(t *testing.T) {
+	t.Parallel()
+	t.Run("send to self: err_code 1", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "send", "--to", f.alice.UUID, "--text", "me")
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "err_code 1")
+		assert.Contains(t, r.stderr, "the message was not delivered")
+		assert.Empty(t, f.srv.Messages())
+	})
+	t.Run("history with self: err_code 1", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "--json", "history", "--with", f.alice.UUID)
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "err_code 1")
+	})
+	t.Run("plugin not installed: err_code 9", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.SetPluginInstalled(false)
+		for _, args := range [][]string{
+			{"send", "--to", f.bob.UUID, "--text", "x"},
+			{"multisend", "--to", f.bob.UUID, "--text", "x"},
+			{"history", "--with", f.bob.UUID},
+			{"read", "--with", f.bob.UUID},
+			{"chats"},
+			{"unread", "--json"},
+		} {
+			r := f.run(t, args...)
+			assert.Equal(t, 1, r.code, "%v", args)
+			assert.Contains(t, r.stderr, "err_code 9", "%v", args)
+			assert.Contains(t, r.stderr, "not installed", "%v", args)
+			assert.Empty(t, r.stdout, "%v", args)
+		}
+		assert.Empty(t, f.srv.Messages())
+	})
+	t.Run("expired token: ret 401", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.ExpireToken(f.alice.UUID)
+		r := f.run(t, "unread")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "ret 401")
+		assert.Contains(t, r.stderr, "OKAYAPI_TOKEN")
+		r = f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "ret 401")
+		assert.Contains(t, r.stderr, "the message was not delivered")
+		assert.Empty(t, f.srv.Messages())
+	})
+}
+
+func TestExitUsage(t *testing.T) {
+	t.Parallel()
+	type tcase struct {
+		name string
+		args func(f *fixture) []string
+		env  func(env map[string]string)
+		want string // in stderr
+	}
+	to := func(f *fixture) string { return f.bob.UUID }
+	cases := []tcase{
+		{name: "no command", args: func(*fixture) []string { return nil }, want: "no command"},
+		{name: "unknown command", args: func(*fixture) []string { return []string{"bogus"} }, want: `unknown command "bogus"`},
+		{name: "unknown global flag", args: func(*fixture) []string { return []string{"--bogus", "unread"} }, want: "bogus"},
+		{name: "unknown command flag", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--text", "x", "--bogus"} }, want: "bogus"},
+		{name: "help for unknown command", args: func(*fixture) []string { return []string{"help", "bogus"} }, want: "unknown command"},
+		{name: "stray argument", args: func(*fixture) []string { return []string{"unread", "now"} }, want: `unexpected argument "now"`},
+		{name: "no message flag", args: func(f *fixture) []string { return []string{"send", "--to", to(f)} }, want: "a message flag is required"},
+		{name: "two message flags", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--text", "a", "--html", "<b>b</b>"} }, want: "--text and --html"},
+		{name: "two message flags multisend", args: func(f *fixture) []string {
+			return []string{"multisend", "--to", to(f), "--image", "https://e.com/a.png", "--link", "https://e.com"}
+		}, want: "exactly one message flag"},
+		{name: "send without --to", args: func(*fixture) []string { return []string{"send", "--text", "x"} }, want: "--to is required"},
+		{name: "history without --with", args: func(*fixture) []string { return []string{"history"} }, want: "--with is required"},
+		{name: "read without --with", args: func(*fixture) []string { return []string{"read", "--id", "3"} }, want: "--with is required"},
+		{name: "invalid uuid", args: func(*fixture) []string { return []string{"send", "--to", "not-a-uuid", "--text", "x"} }, want: "other_uuid"},
+		{name: "invalid uuid in multisend", args: func(f *fixture) []string {
+			return []string{"multisend", "--to", to(f) + ",ZZZ", "--text", "x"}
+		}, want: "other_uuid[1]"},
+		{name: "duplicate recipient", args: func(f *fixture) []string {
+			return []string{"multisend", "--to", to(f) + "," + to(f), "--text", "x"}
+		}, want: "duplicates"},
+		{name: "blank text", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--text", "  "} }, want: "content"},
+		{name: "custom not an object", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--custom", "[1,2]"} }, want: "JSON object"},
+		{name: "image not a url", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--image", "cat.png"} }, want: "url"},
+		{name: "perpage too big", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--perpage", "500"} }, want: "perpage"},
+		{name: "last-id not a number", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--last-id", "abc"} }, want: "last-id"},
+		{name: "read --id 0", args: func(f *fixture) []string { return []string{"read", "--with", to(f), "--id", "0"} }, want: "chat_message_id"},
+		{name: "page too big", args: func(*fixture) []string { return []string{"chats", "--page", "101"} }, want: "page"},
+		{name: "invalid OKAYAPI_UUID", args: func(*fixture) []string { return []string{"unread"} },
+			env: func(e map[string]string) { e["OKAYAPI_UUID"] = "alice" }, want: "OKAYAPI_UUID"},
+		{name: "bad OKAYAPI_HOST", args: func(*fixture) []string { return []string{"unread"} },
+			env: func(e map[string]string) { e["OKAYAPI_HOST"] = "ftp://example.com" }, want: "base URL"},
+		{name: "secret and static sign", args: func(*fixture) []string { return []string{"unread"} },
+			env: func(e map[string]string) {
+				e["OKAYAPI_APP_SECRET"], e["OKAYAPI_STATIC_SIGN"] = "s3cr3t-value-1", "static-value-2"
+			}, want: "not both"},
+	}
+	for _, name := range []string{"OKAYAPI_HOST", "OKAYAPI_APP_KEY", "OKAYAPI_UUID", "OKAYAPI_TOKEN"} {
+		cases = append(cases, tcase{
+			name: "missing " + name,
+			args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--text", "x"} },
+			env:  func(e map[string]string) { delete(e, name) },
+			want: name,
+		})
+	}
+	cases = append(cases, tcase{
+		name: "missing all",
+		args: func(*fixture) []string { return []string{"--json", "unread"} },
+		env: func(e map[string]string) {
+			for k := range e {
+				delete(e, k)
+			}
+		},
+		want: "OKAYAPI_HOST, OKAYAPI_APP_KEY, OKAYAPI_UUID, OKAYAPI_TOKEN",
+	})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			env := make(map[string]string, len(f.env))
+			for k, v := range f.env {
+				env[k] = v
+			}
+			if tc.env != nil {
+				tc.env(env)
+			}
+			r := runEnv(t, env, tc.args(f)...)
+			assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Empty(t, r.stdout)
+			assert.Empty(t, f.srv.Requests(), "nothing may be sent on bad usage")
+			assert.Empty(t, f.srv.Messages())
+		})
+	}
+}
+
+func TestExitTransport(t *testing.T) {
+	t.Parallel()
+	t.Run("send, HTML 502: may have been delivered", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.InjectFault(okayapitest.FaultHTML502, 1)
+		r := f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "502")
+		assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1, "a send that may have arrived must not be repeated")
+		assert.Equal(t, okayapitest.FaultHTML502, reqs[0].Fault)
+	})
+	t.Run("send, connection dropped after storing: may have been delivered", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		r := f.run(t, "--json", "send", "--to", f.bob.UUID, "--text", "x")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
+		assert.Len(t, f.srv.Messages(), 1, "the fake stored the message before dropping the connection")
+		assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived must not be repeated")
+	})
+	t.Run("multisend, connection dropped: may have been delivered", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		r := f.run(t, "multisend", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "x")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Contains(t, r.stderr, "the message may have been delivered")
+	})
+	t.Run("send, connection refused: not delivered", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.Close()
+		r := f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "the message was not delivered")
+		assert.NotContains(t, r.stderr, "may have been delivered")
+	})
+	t.Run("unread, not JSON", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.InjectFault(okayapitest.FaultNonJSON, 1)
+		r := f.run(t, "unread", "--json")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "no usable answer")
+		assert.NotContains(t, r.stderr, "delivered", "only sends speak of delivery")
+	})
+}
+
+func TestTableAlignsWideCharacters(t *testing.T) {
+	t.Parallel()
+	var tb table
+	tb.row("MEMBER", "READ", "MESSAGE")
+	tb.row("Bob 鲍勃 (bob)", "read", "好的 👍")
+	tb.row("Carol (carol)", "unread", "hi")
+	var out bytes.Buffer
+	require.NoError(t, tb.print(&out))
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, 3)
+	col := func(line, cell string) int {
+		i := strings.Index(line, cell)
+		require.GreaterOrEqual(t, i, 0, "%q not in %q", cell, line)
+		return displayWidth(line[:i])
+	}
+	want := col(lines[0], "READ")
+	assert.Equal(t, want, col(lines[1], "read"))
+	assert.Equal(t, want, col(lines[2], "unread"))
+	want = col(lines[0], "MESSAGE")
+	assert.Equal(t, want, col(lines[1], "好的"))
+	assert.Equal(t, want, col(lines[2], "hi"))
+	assert.Equal(t, 4, displayWidth("鲍勃"))
+	assert.Equal(t, 2, displayWidth("👍"))
+	assert.Equal(t, 3, displayWidth("abc"))
+	assert.False(t, strings.HasSuffix(lines[1], " "), "no padding after the last column")
+}
+
+// TestReportMapping checks the exit status for each error type, including
+// ones the fake cannot provoke.
+func TestReportMapping(t *testing.T) {
+	t.Parallel()
+	send := findCommand("send")
+	unread := findCommand("unread")
+	cases := []struct {
+		name string
+		cmd  *command
+		err  error
+		code int
+		want string
+	}{
+		{"nil", send, nil, 0, ""},
+		{"invalid param", send, &okayapi.InvalidParamError{Field: "other_uuid", Rule: "bad"}, 2, "nothing was sent"},
+		{"ret 500 on send", send, &okayapi.APIError{Service: chatmsg.ServiceSend, Ret: 500, Msg: "服务器错误"}, 1, "may have been delivered"},
+		{"err_code 2", send, &okayapi.PluginError{Service: chatmsg.ServiceSend, Code: 2, Msg: "发送失败"}, 1, "the message was not delivered"},
+		{"decode error", send, &okayapi.DecodeError{Service: chatmsg.ServiceSend, Reason: "x"}, 3, "may have been delivered"},
+		{"other error", unread, errors.New("boom"), 3, "boom"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			assert.Equal(t, tc.code, report(&stderr, tc.cmd, tc.err))
+			assert.Contains(t, stderr.String(), tc.want)
+		})
+	}
+}
