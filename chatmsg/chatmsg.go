@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -123,13 +124,28 @@ type sendParams struct {
 	Data      string `url:"chat_message_data"`
 }
 
+// sendData holds the id fields Send's answer may have. They are kept raw and
+// read leniently: the reference documents no id, so an odd value must not
+// turn a message that was sent into an error.
 type sendData struct {
-	ChatMessageID okayapi.Int `json:"chat_message_id"`
-	ID            okayapi.Int `json:"id"`
+	ChatMessageID json.RawMessage `json:"chat_message_id"`
+	ID            json.RawMessage `json:"id"`
+}
+
+// messageID returns the first of the answer's id fields that reads as a
+// positive integer, or 0.
+func (d sendData) messageID() int64 {
+	for _, raw := range [...]json.RawMessage{d.ChatMessageID, d.ID} {
+		var n okayapi.Int
+		if len(raw) > 0 && json.Unmarshal(raw, &n) == nil && n > 0 {
+			return int64(n)
+		}
+	}
+	return 0
 }
 
 func messageParams(to string, msg Message) (sendParams, error) {
-	if msg == nil {
+	if msg == nil || isNilPointer(msg) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
 	}
 	switch msg.Type() {
@@ -142,6 +158,13 @@ func messageParams(to string, msg Message) (sendParams, error) {
 		return sendParams{}, err
 	}
 	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
+}
+
+// isNilPointer reports whether msg is a nil pointer to a message kind (such
+// as a nil *Text), whose methods would panic.
+func isNilPointer(msg Message) bool {
+	v := reflect.ValueOf(msg)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // Send sends msg from member to the member whose uuid is to.
@@ -165,11 +188,7 @@ func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, ms
 	if err != nil {
 		return nil, err
 	}
-	id := int64(out.ChatMessageID)
-	if id == 0 {
-		id = int64(out.ID)
-	}
-	return &SendResult{MessageID: id, Raw: resp.Data}, nil
+	return &SendResult{MessageID: out.messageID(), Raw: resp.Data}, nil
 }
 
 // Delivery is MultiSend's result for one recipient.
@@ -289,11 +308,12 @@ type wireMessage struct {
 	ID      okayapi.Int    `json:"id"`
 	ToUUID  okayapi.String `json:"chat_message_to_uuid"`
 	Type    okayapi.String `json:"chat_message_type"`
-	Data    okayapi.Object `json:"chat_message_data"`
+	Data    looseObject    `json:"chat_message_data"`
 	IsRead  okayapi.Bool   `json:"chat_message_is_read"`
 	IO      okayapi.String `json:"chat_message_io"`
 	AddTime okayapi.String `json:"add_time"`
-	User    *wireUser      `json:"user"`
+	// User is an object kept raw: PHP writes an empty one as [] (or null).
+	User okayapi.Object `json:"user"`
 }
 
 type listData struct {
@@ -425,7 +445,7 @@ type Profile struct {
 
 type wireUser struct {
 	Username okayapi.String `json:"username"`
-	ExtInfo  okayapi.Object `json:"ext_info"`
+	ExtInfo  looseObject    `json:"ext_info"`
 }
 
 // Chat is one conversation in GetAllChatList: the latest message and the
@@ -474,10 +494,10 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 			return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].add_time", Err: err}
 		}
 		chat := Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt}
-		if w.User != nil {
-			p, err := profile(*w.User)
+		if !w.User.IsEmpty() {
+			p, err := profile(w.User)
 			if err != nil {
-				return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].user.ext_info", Err: err}
+				return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].user", Err: err}
 			}
 			chat.User = p
 		}
@@ -486,9 +506,17 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 	return res, nil
 }
 
-func profile(u wireUser) (Profile, error) {
+func profile(raw okayapi.Object) (Profile, error) {
+	var u wireUser
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return Profile{}, err
+	}
 	p := Profile{Username: string(u.Username)}
-	fields, err := u.ExtInfo.Fields()
+	ext, ok := u.ExtInfo.object()
+	if !ok {
+		return p, nil // an unreadable ext_info must not hide the conversation; Raw keeps it
+	}
+	fields, err := ext.Fields()
 	if err != nil {
 		return p, err
 	}

@@ -121,9 +121,9 @@ func (u Unknown) Data() (json.RawMessage, error) {
 }
 
 // NewCustom marshals v (a struct or map that encodes as a JSON object) into a
-// Custom message.
+// Custom message. Like the other kinds, it leaves <, > and & unescaped.
 func NewCustom(v any) (Custom, error) {
-	b, err := json.Marshal(v)
+	b, err := marshalNoEscape(v)
 	if err != nil {
 		return Custom{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must marshal to JSON: " + err.Error()}
 	}
@@ -189,16 +189,49 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// looseObject is an object field that must never fail a whole answer: it
+// keeps whatever arrived, and object reads it as a JSON object when it can.
+type looseObject json.RawMessage
+
+// UnmarshalJSON keeps the value as it is.
+func (o *looseObject) UnmarshalJSON(b []byte) error {
+	*o = append((*o)[:0], b...)
+	return nil
+}
+
+// object reads the value as a JSON object: an object, PHP's [] or null for an
+// empty one, or a string holding the JSON text of an object (as a service that
+// keeps the data in a text column may answer).
+func (o looseObject) object() (okayapi.Object, bool) {
+	b := bytes.TrimSpace(o)
+	if len(b) > 0 && b[0] == '"' {
+		var text string
+		if json.Unmarshal(b, &text) != nil {
+			return nil, false
+		}
+		b = bytes.TrimSpace([]byte(text))
+		if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+			return nil, false
+		}
+	}
+	var obj okayapi.Object
+	if err := obj.UnmarshalJSON(b); err != nil || !json.Valid(obj) {
+		return nil, false
+	}
+	return obj, true
+}
+
 // decodeMessage turns chat_message_type and chat_message_data from the wire
 // into the Go type for the kind. Fields beyond a kind's own go to Ext as
 // json.RawMessage. A kind this SDK does not know, or data that does not fit
-// its kind, becomes Unknown, keeping the raw data.
-func decodeMessage(kind string, data okayapi.Object) Message {
-	raw := json.RawMessage(data)
-	if len(raw) == 0 {
-		raw = json.RawMessage("{}")
-	}
+// its kind, becomes Unknown, keeping the raw data as it arrived.
+func decodeMessage(kind string, wire looseObject) Message {
 	t := Type(kind)
+	data, ok := wire.object()
+	if !ok {
+		return Unknown{Kind: t, Raw: json.RawMessage(wire)}
+	}
+	raw := json.RawMessage(data)
 	switch t {
 	case TypeCustom:
 		return Custom{Object: raw}

@@ -1,0 +1,638 @@
+package chatmsg_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// replayCall is one SDK call and the parameters it must put on the wire
+// (besides s, app_key, uuid, token and sign, which assertRequest adds).
+type replayCall struct {
+	name    string
+	service string
+	params  url.Values
+	invoke  func(context.Context, *chatmsg.Service) (any, error)
+}
+
+func sendCall(to string, msg chatmsg.Message, data string) replayCall {
+	return replayCall{
+		name:    "Send",
+		service: chatmsg.ServiceSend,
+		params:  url.Values{"other_uuid": {to}, "chat_message_type": {string(msg.Type())}, "chat_message_data": {data}},
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.Send(ctx, replayMember(), to, msg)
+		},
+	}
+}
+
+func multiSendCall(to []string, wireTo string, msg chatmsg.Message, data string) replayCall {
+	return replayCall{
+		name:    "MultiSend",
+		service: chatmsg.ServiceMultiSend,
+		params:  url.Values{"other_uuid": {wireTo}, "chat_message_type": {string(msg.Type())}, "chat_message_data": {data}},
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.MultiSend(ctx, replayMember(), to, msg)
+		},
+	}
+}
+
+func takeCall(with string, opts chatmsg.ListOptions, params url.Values) replayCall {
+	return replayCall{
+		name:    "TakeMessageList",
+		service: chatmsg.ServiceTakeMessageList,
+		params:  params,
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.TakeMessageList(ctx, replayMember(), with, opts)
+		},
+	}
+}
+
+func markCall(with string, id int64) replayCall {
+	return replayCall{
+		name:    "MarkAsReaded",
+		service: chatmsg.ServiceMarkAsReaded,
+		params:  url.Values{"other_uuid": {with}, "chat_message_id": {strconv.FormatInt(id, 10)}},
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.MarkAsReaded(ctx, replayMember(), with, id)
+		},
+	}
+}
+
+func markAllCall(with string) replayCall {
+	return replayCall{
+		name:    "MarkAllAsReaded",
+		service: chatmsg.ServiceMarkAsReaded,
+		params:  url.Values{"other_uuid": {with}, "chat_message_id": {"0"}},
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.MarkAllAsReaded(ctx, replayMember(), with)
+		},
+	}
+}
+
+func chatListCall(opts chatmsg.ChatListOptions, params url.Values) replayCall {
+	return replayCall{
+		name:    "GetAllChatList",
+		service: chatmsg.ServiceGetAllChatList,
+		params:  params,
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.GetAllChatList(ctx, replayMember(), opts)
+		},
+	}
+}
+
+func unreadCall() replayCall {
+	return replayCall{
+		name:    "GetAllUnreadNum",
+		service: chatmsg.ServiceGetAllUnreadNum,
+		params:  url.Values{},
+		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
+			return s.GetAllUnreadNum(ctx, replayMember())
+		},
+	}
+}
+
+// plainCalls are the seven calls with simple arguments, for the answers
+// that every call can get.
+func plainCalls() []replayCall {
+	return []replayCall{
+		sendCall(uuidAB, chatmsg.Text{Content: "hi"}, `{"content":"hi"}`),
+		multiSendCall([]string{uuidAB, uuidDogstar}, uuidAB+","+uuidDogstar, chatmsg.Text{Content: "hi"}, `{"content":"hi"}`),
+		takeCall(uuidAB, chatmsg.ListOptions{}, url.Values{"other_uuid": {uuidAB}}),
+		markCall(uuidAB, 7),
+		markAllCall(uuidAB),
+		chatListCall(chatmsg.ChatListOptions{}, url.Values{}),
+		unreadCall(),
+	}
+}
+
+// errCheck checks the error of a call to service.
+type errCheck func(t *testing.T, service string, err error)
+
+var chatSentinels = []error{chatmsg.ErrSelf, chatmsg.ErrSendFailed, chatmsg.ErrNotInstalled, chatmsg.ErrUnknownCode}
+
+var okayapiSentinels = []error{
+	okayapi.ErrNotLoggedIn, okayapi.ErrBadAppKey, okayapi.ErrBadSignature, okayapi.ErrNoSuchService,
+	okayapi.ErrBadRequest, okayapi.ErrServer, okayapi.ErrTransport, okayapi.ErrPlugin, okayapi.ErrInvalidParam,
+}
+
+// wantPluginErr: ret 200 with a non-zero err_code.
+func wantPluginErr(code int, msg string, sentinel error) errCheck {
+	return func(t *testing.T, service string, err error) {
+		t.Helper()
+		require.Error(t, err)
+		assert.ErrorIs(t, err, sentinel)
+		assert.ErrorIs(t, err, okayapi.ErrPlugin)
+		for _, other := range chatSentinels {
+			if other != sentinel {
+				assert.NotErrorIs(t, err, other)
+			}
+		}
+		for _, other := range okayapiSentinels {
+			if other != okayapi.ErrPlugin {
+				assert.NotErrorIs(t, err, other)
+			}
+		}
+		var pe *okayapi.PluginError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, service, pe.Service)
+		assert.Equal(t, code, pe.Code)
+		assert.Equal(t, msg, pe.Msg)
+		assert.False(t, okayapi.MayHaveArrived(err), "a refusal did nothing")
+	}
+}
+
+// wantAPIErr: a ret other than 200, matching exactly the sentinels in is.
+func wantAPIErr(ret int, msg string, is ...error) errCheck {
+	return func(t *testing.T, service string, err error) {
+		t.Helper()
+		require.Error(t, err)
+		var ae *okayapi.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, service, ae.Service)
+		assert.Equal(t, ret, ae.Ret)
+		assert.Equal(t, msg, ae.Msg)
+		for _, s := range okayapiSentinels {
+			if slices.Contains(is, s) {
+				assert.ErrorIs(t, err, s)
+			} else {
+				assert.NotErrorIs(t, err, s)
+			}
+		}
+		for _, s := range chatSentinels {
+			assert.NotErrorIs(t, err, s)
+		}
+		assert.Equal(t, ret >= 500, okayapi.MayHaveArrived(err))
+	}
+}
+
+// wantTransportErr: no well-formed envelope came back.
+func wantTransportErr(status int, excerpt string) errCheck {
+	return func(t *testing.T, service string, err error) {
+		t.Helper()
+		require.Error(t, err)
+		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		var te *okayapi.TransportError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, service, te.Service)
+		assert.Equal(t, status, te.StatusCode)
+		assert.Contains(t, te.Excerpt, excerpt)
+		assert.Equal(t, 1, te.Attempts)
+		assert.True(t, te.MayHaveArrived)
+		assert.True(t, okayapi.MayHaveArrived(err))
+		var ae *okayapi.APIError
+		assert.False(t, errors.As(err, &ae), "not an APIError")
+		for _, s := range []error{okayapi.ErrServer, okayapi.ErrBadRequest, okayapi.ErrPlugin, okayapi.ErrInvalidParam} {
+			assert.NotErrorIs(t, err, s)
+		}
+	}
+}
+
+// wantDecodeErr: a well-formed envelope whose data the SDK cannot read.
+func wantDecodeErr(reason string) errCheck {
+	return func(t *testing.T, service string, err error) {
+		t.Helper()
+		require.Error(t, err)
+		var de *okayapi.DecodeError
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, service, de.Service)
+		assert.Contains(t, de.Reason, reason)
+		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.True(t, okayapi.MayHaveArrived(err))
+	}
+}
+
+// replayCase is one fixture replayed against one call.
+type replayCase struct {
+	fixture string // under testdata/
+	status  int    // HTTP status the fixture is served with; 0 means 200
+	call    replayCall
+	want    any // the typed result (Raw is checked against the fixture's data)
+	wantErr errCheck
+}
+
+func replayCases(t *testing.T) []replayCase {
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	profile18 := func(username string) chatmsg.Profile {
+		return chatmsg.Profile{
+			Username: username, Age: 18,
+			Ext: map[string]json.RawMessage{"yesapi_avatar": raw(`""`), "nickname": raw(`""`), "age": raw(`"18"`)},
+		}
+	}
+	pair := []string{uuidAB, uuidDogstar}
+	pairWire := uuidAB + "," + uuidDogstar
+	hi := chatmsg.Text{Content: "hi"}
+
+	cases := []replayCase{
+		// Send: success, the three documented err_codes, and PHP quirks.
+		{
+			fixture: "send/success.json",
+			call:    sendCall(uuidAB, chatmsg.Text{Content: "I ❤ ⚽ "}, `{"content":"I ❤ ⚽ "}`),
+			want:    &chatmsg.SendResult{MessageID: 0},
+		},
+		{
+			fixture: "send/success_with_id.json",
+			call:    sendCall(uuidDogstar, chatmsg.HTML{Content: "<b>周末</b>见 & 🎉"}, `{"content":"<b>周末</b>见 & 🎉"}`),
+			want:    &chatmsg.SendResult{MessageID: 1024},
+		},
+		{
+			fixture: "send/quirk_strings_null.json",
+			call: sendCall(uuidAB, chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": 640}},
+				`{"url":"https://cdn.example.com/a/b.png","width":640}`),
+			want: &chatmsg.SendResult{MessageID: 12},
+		},
+		{
+			fixture: "send/quirk_id_empty_array.json",
+			call:    sendCall(uuidDogstar, hi, `{"content":"hi"}`),
+			want:    &chatmsg.SendResult{MessageID: 13},
+		},
+		{
+			fixture: "send/quirk_debug_extra.json",
+			call: sendCall(uuidAB, chatmsg.Link{URL: "https://www.okayapi.com/?a=1&b=2", Ext: chatmsg.Ext{"title": "小白接口"}},
+				`{"title":"小白接口","url":"https://www.okayapi.com/?a=1&b=2"}`),
+			want: &chatmsg.SendResult{MessageID: 0},
+		},
+		{
+			fixture: "send/err1_self.json",
+			call:    sendCall(uuidAB, chatmsg.Custom{Object: json.RawMessage(" {\n \"card\": {\"kind\": \"order\"} } ")}, `{"card":{"kind":"order"}}`),
+			wantErr: wantPluginErr(1, "不能发送给自己", chatmsg.ErrSelf),
+		},
+		{
+			fixture: "send/err2_send_failed.json",
+			call:    sendCall(uuidAB, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(2, "发送失败", chatmsg.ErrSendFailed),
+		},
+		{
+			fixture: "send/quirk_err2_code_string.json",
+			call:    sendCall(uuidAB, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(2, "发送失败 😢", chatmsg.ErrSendFailed),
+		},
+		{
+			fixture: "send/err9_not_installed.json",
+			call:    sendCall(uuidAB, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+		{
+			fixture: "send/err_undocumented_code.json",
+			call:    sendCall(uuidAB, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(3, "unknown", chatmsg.ErrUnknownCode),
+		},
+
+		// MultiSend.
+		{
+			fixture: "multisend/success.json",
+			call:    multiSendCall(pair, pairWire, chatmsg.Text{Content: "I ❤ ⚽ "}, `{"content":"I ❤ ⚽ "}`),
+			want: &chatmsg.MultiSendResult{Deliveries: []chatmsg.Delivery{
+				{To: uuidAB, MessageID: 101}, {To: uuidDogstar, MessageID: 102},
+			}},
+		},
+		{
+			fixture: "multisend/quirk_strings_debug.json",
+			call:    multiSendCall(pair, pairWire, chatmsg.HTML{Content: "<p>a&b</p>"}, `{"content":"<p>a&b</p>"}`),
+			want: &chatmsg.MultiSendResult{Deliveries: []chatmsg.Delivery{
+				{To: uuidAB, MessageID: 101}, {To: uuidDogstar, MessageID: 102},
+			}},
+		},
+		{
+			fixture: "multisend/quirk_detail_empty.json",
+			call:    multiSendCall([]string{uuidAB}, uuidAB, hi, `{"content":"hi"}`),
+			want:    &chatmsg.MultiSendResult{},
+		},
+		{
+			fixture: "multisend/quirk_detail_null.json",
+			call:    multiSendCall([]string{uuidAB}, uuidAB, hi, `{"content":"hi"}`),
+			want:    &chatmsg.MultiSendResult{},
+		},
+		{
+			fixture: "multisend/err1_self.json",
+			call:    multiSendCall([]string{replayUUID}, replayUUID, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(1, "不能发送给自己", chatmsg.ErrSelf),
+		},
+		{
+			fixture: "multisend/err2_send_failed.json",
+			call:    multiSendCall(pair, pairWire, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(2, "发送失败", chatmsg.ErrSendFailed),
+		},
+		{
+			fixture: "multisend/err9_not_installed.json",
+			call:    multiSendCall(pair, pairWire, hi, `{"content":"hi"}`),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+
+		// TakeMessageList.
+		{
+			fixture: "takemessagelist/success.json",
+			call:    takeCall(uuidAB, chatmsg.ListOptions{}, url.Values{"other_uuid": {uuidAB}}),
+			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
+				{ID: 201, With: uuidAB, Message: chatmsg.Text{Content: "I ❤ ⚽ "}, Read: true, Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:02")},
+				{ID: 202, With: uuidAB, Message: chatmsg.HTML{Content: "<b>周末</b>见 & 🎉"}, Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:13:40")},
+				{ID: 203, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": raw(`640`), "height": raw(`480`)}},
+					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:15:00")},
+				{ID: 204, With: uuidAB, Message: chatmsg.Link{URL: "https://www.okayapi.com/", Ext: chatmsg.Ext{"title": raw(`"小白接口"`)}},
+					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:16:30")},
+				{ID: 205, With: uuidAB, Message: chatmsg.Custom{Object: raw(`{"card":{"kind":"order","no":"A-1"}}`)},
+					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-12 09:00:00")},
+			}},
+		},
+		{
+			fixture: "takemessagelist/quirks.json",
+			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 11, Direction: chatmsg.Newer, PerPage: 100},
+				url.Values{"other_uuid": {uuidAB}, "last_id": {"11"}, "direction": {"down"}, "perpage": {"100"}}),
+			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
+				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: chatmsg.Ext{"at": raw(`["5B1CA086F3E9E86F83354191AFB41E9E"]`)}},
+					Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:12:02")},
+				{ID: 13, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png"},
+					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:03")},
+				{ID: 14, With: uuidAB, Message: chatmsg.Text{}, Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:04")},
+				{ID: 15, With: uuidAB, Message: chatmsg.Unknown{Kind: "video", Raw: raw(`{"url":"https:\/\/cdn.example.com\/v\/1.mp4","seconds":"12"}`)},
+					Read: true, Direction: chatmsg.DirectionUnknown},
+			}},
+		},
+		{
+			fixture: "takemessagelist/success_empty.json",
+			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 200, Direction: chatmsg.Older, PerPage: 5},
+				url.Values{"other_uuid": {uuidAB}, "last_id": {"200"}, "direction": {"up"}, "perpage": {"5"}}),
+			want: &chatmsg.MessageList{},
+		},
+		{
+			fixture: "takemessagelist/err1_self.json",
+			call:    takeCall(replayUUID, chatmsg.ListOptions{PerPage: 1}, url.Values{"other_uuid": {replayUUID}, "perpage": {"1"}}),
+			wantErr: wantPluginErr(1, "不能和自己聊天", chatmsg.ErrSelf),
+		},
+		{
+			fixture: "takemessagelist/err9_not_installed.json",
+			call:    takeCall(uuidAB, chatmsg.ListOptions{}, url.Values{"other_uuid": {uuidAB}}),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+
+		// MarkAsReaded and MarkAllAsReaded (the same service).
+		{fixture: "markasreaded/success_one.json", call: markCall(uuidAB, 201), want: 1},
+		{fixture: "markasreaded/success_all.json", call: markAllCall(uuidAB), want: 5},
+		{fixture: "markasreaded/quirk_string_debug.json", call: markCall(uuidAB, 202), want: 3},
+		{fixture: "markasreaded/quirk_null.json", call: markAllCall(uuidDogstar), want: 0},
+		{
+			fixture: "markasreaded/err9_not_installed.json",
+			call:    markCall(uuidAB, 201),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+		{
+			fixture: "markasreaded/err9_not_installed.json",
+			call:    markAllCall(uuidAB),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+
+		// GetAllChatList: the reference's recorded answer, then constructed ones.
+		{
+			fixture: "getallchatlist/reference.json",
+			call:    chatListCall(chatmsg.ChatListOptions{}, url.Values{}),
+			want: &chatmsg.ChatList{Total: 2, Chats: []chatmsg.Chat{
+				{With: uuidAB, Last: chatmsg.Text{Content: "I ❤ ⚽ "}, Read: true, Direction: chatmsg.Received,
+					SentAt: cst(t, "2019-08-11 17:12:02"), User: profile18("AB君")},
+				{With: uuidDogstar, Last: chatmsg.Text{Content: "I love 小白接口!"}, Read: true, Direction: chatmsg.Received,
+					SentAt: cst(t, "2019-08-11 17:12:02"), User: profile18("dogstar")},
+			}},
+		},
+		{
+			fixture: "getallchatlist/quirks.json",
+			call:    chatListCall(chatmsg.ChatListOptions{Page: 2, PerPage: 50}, url.Values{"page": {"2"}, "perpage": {"50"}}),
+			want: &chatmsg.ChatList{Total: 4, Chats: []chatmsg.Chat{
+				{With: uuidAB, Last: chatmsg.Text{Content: "周末去踢球吗？⚽ 😀"}, Direction: chatmsg.Sent,
+					SentAt: cst(t, "2019-08-12 20:30:00"), User: chatmsg.Profile{Username: "AB君", Ext: map[string]json.RawMessage{}}},
+				{With: uuidDogstar, Last: chatmsg.Text{}, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-12 08:00:00")},
+				{With: uuidMing, Last: chatmsg.Custom{Object: raw(`{"card":{"title":"\u8ba2\u5355","url":"https:\/\/shop.example.com\/o\/1"}}`)},
+					Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:12:02"),
+					User: chatmsg.Profile{
+						Username: "xiaoming", Nickname: "小明", Avatar: "https://cdn.example.com/avatar/7.png", Age: 21,
+						Ext: map[string]json.RawMessage{
+							"yesapi_avatar": raw(`"https:\/\/cdn.example.com\/avatar\/7.png"`), "nickname": raw(`"\u5c0f\u660e"`),
+							"age": raw(`21`), "city": raw(`"\u5e7f\u5dde"`), "vip": raw(`true`),
+						},
+					}},
+				{With: uuidFourth, Last: chatmsg.Text{Content: "hi"}, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-10 07:05:09")},
+			}},
+		},
+		{
+			fixture: "getallchatlist/success_empty.json",
+			call:    chatListCall(chatmsg.ChatListOptions{Page: 100, PerPage: 100}, url.Values{"page": {"100"}, "perpage": {"100"}}),
+			want:    &chatmsg.ChatList{},
+		},
+		{
+			fixture: "getallchatlist/err9_not_installed.json",
+			call:    chatListCall(chatmsg.ChatListOptions{PerPage: 1}, url.Values{"perpage": {"1"}}),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+
+		// GetAllUnreadNum.
+		{fixture: "getallunreadnum/success.json", call: unreadCall(), want: &chatmsg.UnreadCount{Count: 3, Field: "unread_num"}},
+		{fixture: "getallunreadnum/quirk_string_debug.json", call: unreadCall(), want: &chatmsg.UnreadCount{Count: 7, Field: "unread_num"}},
+		{fixture: "getallunreadnum/quirk_other_name.json", call: unreadCall(), want: &chatmsg.UnreadCount{Count: 4, Field: "unread_count"}},
+		{fixture: "getallunreadnum/no_count.json", call: unreadCall(), wantErr: wantDecodeErr("no unread count")},
+		{
+			fixture: "getallunreadnum/err9_not_installed.json",
+			call:    unreadCall(),
+			wantErr: wantPluginErr(9, "私信插件未安装", chatmsg.ErrNotInstalled),
+		},
+	}
+
+	// Answers every call can get: framework refusals and transport failures.
+	common := []struct {
+		fixture string
+		status  int
+		wantErr errCheck
+	}{
+		{"common/ret400_missing_param.json", 0, wantAPIErr(400, "客户端非法请求：缺少必要参数other_uuid", okayapi.ErrBadRequest)},
+		{"common/ret400_bad_signature.json", 0, wantAPIErr(400, "非法请求：签名错误", okayapi.ErrBadRequest, okayapi.ErrBadSignature)},
+		{"common/ret401_not_logged_in.json", 0, wantAPIErr(401, "用户未登录，或登录凭证已过期", okayapi.ErrBadRequest, okayapi.ErrNotLoggedIn)},
+		{"common/ret404_no_such_service.json", 0, wantAPIErr(404, "非法请求：接口服务不存在", okayapi.ErrBadRequest, okayapi.ErrNoSuchService)},
+		{"common/ret406_bad_app_key.json", 0, wantAPIErr(406, "客户端非法请求：非法app_key，请核对你所在的接口域名", okayapi.ErrBadRequest, okayapi.ErrBadAppKey)},
+		{"common/ret500_server.json", 0, wantAPIErr(500, "服务器运行错误", okayapi.ErrServer)},
+		{"common/http502_bad_gateway.html", http.StatusBadGateway, wantTransportErr(http.StatusBadGateway, "<title>502 Bad Gateway</title>")},
+		{"common/truncated.json", 0, wantTransportErr(http.StatusOK, `{"ret":200,"data":{"err_code":0`)},
+	}
+	for _, c := range common {
+		for _, call := range plainCalls() {
+			cases = append(cases, replayCase{fixture: c.fixture, status: c.status, call: call, wantErr: c.wantErr})
+		}
+	}
+	return cases
+}
+
+// TestReplayFixtures serves each fixture under testdata/ to the call it
+// belongs to, in both URL forms, and checks the exact request the client
+// made and the typed result or error it returned.
+func TestReplayFixtures(t *testing.T) {
+	t.Parallel()
+	cases := replayCases(t)
+	for _, form := range []okayapi.URLForm{okayapi.QueryForm, okayapi.PathForm} {
+		t.Run(form.String(), func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range cases {
+				t.Run(tc.call.name+"/"+tc.fixture, func(t *testing.T) {
+					t.Parallel()
+					require.True(t, (tc.want == nil) != (tc.wantErr == nil), "a row wants a result or an error")
+					body := readFixture(t, tc.fixture)
+					status := tc.status
+					if status == 0 {
+						status = http.StatusOK
+					}
+					svc, mock := newMockAPI(t, form)
+					mock.reply(tc.call.service, status, body)
+
+					got, err := tc.call.invoke(context.Background(), svc)
+
+					call := mock.onlyCall(t)
+					assertRequest(t, form, call, tc.call.service, tc.call.params)
+					if tc.wantErr != nil {
+						tc.wantErr(t, tc.call.service, err)
+						assert.Zero(t, got, "no result with an error")
+						msg := err.Error()
+						assert.NotContains(t, msg, replayToken, "token in error")
+						assert.NotContains(t, msg, replaySecret, "secret in error")
+						assert.NotContains(t, msg, call.Form.Get("sign"), "sign in error")
+						return
+					}
+					require.NoError(t, err)
+					assertResult(t, tc.want, got, fixtureData(t, body))
+				})
+			}
+		})
+	}
+}
+
+// assertResult compares a typed result with the wanted one. Raw must be
+// the fixture's data byte for byte; times are compared as instants in
+// Asia/Shanghai; JSON objects kept raw (Custom, Unknown) are compared
+// compacted.
+func assertResult(t *testing.T, want, got any, data json.RawMessage) {
+	t.Helper()
+	switch w := want.(type) {
+	case int:
+		assert.Equal(t, w, got)
+	case *chatmsg.SendResult:
+		g, ok := got.(*chatmsg.SendResult)
+		require.True(t, ok, "got %T", got)
+		require.NotNil(t, g)
+		assert.Equal(t, string(data), string(g.Raw), "Raw")
+		assert.Equal(t, w.MessageID, g.MessageID, "MessageID")
+	case *chatmsg.MultiSendResult:
+		g, ok := got.(*chatmsg.MultiSendResult)
+		require.True(t, ok, "got %T", got)
+		require.NotNil(t, g)
+		assert.Equal(t, string(data), string(g.Raw), "Raw")
+		if len(w.Deliveries) == 0 {
+			assert.Empty(t, g.Deliveries)
+		} else {
+			assert.Equal(t, w.Deliveries, g.Deliveries)
+		}
+	case *chatmsg.MessageList:
+		g, ok := got.(*chatmsg.MessageList)
+		require.True(t, ok, "got %T", got)
+		require.NotNil(t, g)
+		assert.Equal(t, string(data), string(g.Raw), "Raw")
+		assert.Equal(t, w.Unread, g.Unread, "Unread")
+		require.Len(t, g.Messages, len(w.Messages))
+		for i := range w.Messages {
+			wm, gm := w.Messages[i], g.Messages[i]
+			assertSentAt(t, wm.SentAt, gm.SentAt, "message "+strconv.Itoa(i))
+			wm.SentAt, gm.SentAt = time.Time{}, time.Time{}
+			wm.Message, gm.Message = comparableMessage(t, wm.Message), comparableMessage(t, gm.Message)
+			assert.Equal(t, wm, gm, "message %d", i)
+		}
+	case *chatmsg.ChatList:
+		g, ok := got.(*chatmsg.ChatList)
+		require.True(t, ok, "got %T", got)
+		require.NotNil(t, g)
+		assert.Equal(t, string(data), string(g.Raw), "Raw")
+		assert.Equal(t, w.Total, g.Total, "Total")
+		require.Len(t, g.Chats, len(w.Chats))
+		for i := range w.Chats {
+			wc, gc := w.Chats[i], g.Chats[i]
+			assertSentAt(t, wc.SentAt, gc.SentAt, "chat "+strconv.Itoa(i))
+			wc.SentAt, gc.SentAt = time.Time{}, time.Time{}
+			wc.Last, gc.Last = comparableMessage(t, wc.Last), comparableMessage(t, gc.Last)
+			assert.Equal(t, wc, gc, "chat %d", i)
+		}
+	case *chatmsg.UnreadCount:
+		g, ok := got.(*chatmsg.UnreadCount)
+		require.True(t, ok, "got %T", got)
+		require.NotNil(t, g)
+		assert.Equal(t, string(data), string(g.Raw), "Raw")
+		assert.Equal(t, w.Count, g.Count, "Count")
+		assert.Equal(t, w.Field, g.Field, "Field")
+	default:
+		t.Fatalf("no comparison for %T", want)
+	}
+}
+
+// comparableMessage compacts the raw JSON of Custom and Unknown messages.
+func comparableMessage(t *testing.T, m chatmsg.Message) chatmsg.Message {
+	t.Helper()
+	switch v := m.(type) {
+	case chatmsg.Custom:
+		return chatmsg.Custom{Object: compactJSON(t, v.Object)}
+	case chatmsg.Unknown:
+		return chatmsg.Unknown{Kind: v.Kind, Raw: compactJSON(t, v.Raw)}
+	}
+	return m
+}
+
+// TestReplayReferenceIsVerbatim guards the one real recording: the file
+// must stay the reference's bytes, odd indentation included.
+func TestReplayReferenceIsVerbatim(t *testing.T) {
+	t.Parallel()
+	b := readFixture(t, "getallchatlist/reference.json")
+	assert.Contains(t, string(b), "        ],\n            \"total\": 2\n    },\n", "the reference's odd indentation")
+	assert.Contains(t, string(b), `"msg": "小白开放接口:App.Market_ChatMessage.GetAllChatList"`)
+	assert.True(t, json.Valid(b))
+}
+
+// TestReplay502RetryPolicy: with retries on, a 502 is tried again only for
+// calls that are safe to repeat; a message is never sent twice.
+func TestReplay502RetryPolicy(t *testing.T) {
+	t.Parallel()
+	for _, call := range plainCalls() {
+		t.Run(call.name, func(t *testing.T) {
+			t.Parallel()
+			svc, mock := newMockAPI(t, okayapi.QueryForm, okayapi.WithRetries(2, time.Millisecond, time.Millisecond))
+			mock.reply(call.service, http.StatusBadGateway, readFixture(t, "common/http502_bad_gateway.html"))
+
+			_, err := call.invoke(context.Background(), svc)
+
+			var te *okayapi.TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, http.StatusBadGateway, te.StatusCode)
+			assert.True(t, okayapi.MayHaveArrived(err))
+			wantAttempts := 3
+			if call.service == chatmsg.ServiceSend || call.service == chatmsg.ServiceMultiSend {
+				wantAttempts = 1
+			}
+			assert.Len(t, mock.Calls(), wantAttempts, "HTTP requests made")
+			assert.Equal(t, wantAttempts, te.Attempts)
+			for _, c := range mock.Calls() {
+				assertRequest(t, okayapi.QueryForm, c, call.service, call.params)
+			}
+		})
+	}
+}
+
+// TestReplaySignHelper checks the test's own signature helper against the
+// public test vector in WIRE.md, so that assertRequest's sign is trustworthy.
+func TestReplaySignHelper(t *testing.T) {
+	t.Parallel()
+	v := url.Values{"s": {"Hello.World"}, "name": {"dogstar"}, "app_key": {"16BD4337FB1D355902E0502AFCBFD4DF"}}
+	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", md5Sign(v, replaySecret))
+	v.Set("sign", "ignored")
+	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", md5Sign(v, replaySecret))
+}
