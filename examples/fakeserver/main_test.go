@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/sign"
+)
+
+// lockedBuffer is a bytes.Buffer safe to write from run's goroutine and
+// read from the test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// started is a fakeserver running in the background.
+type started struct {
+	vars     map[string]string
+	comments []string
+	lines    []string
+	stderr   *lockedBuffer
+}
+
+// startFake runs the program with args on 127.0.0.1:0 and reads what it
+// prints up to the "Serving" line. The program stops when the test ends.
+func startFake(t *testing.T, args ...string) started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, stderr)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		go func() { _, _ = io.Copy(io.Discard, pr) }() // drain anything left
+		assert.NoError(t, <-done, "run returns nil when interrupted")
+		assert.Contains(t, stderr.String(), "stopped")
+	})
+
+	s := started{vars: map[string]string{}, stderr: stderr}
+	line := regexp.MustCompile(`^(?:export )?([A-Z_]+)=(\S+)$`)
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		text := sc.Text()
+		s.lines = append(s.lines, text)
+		if strings.HasPrefix(text, "#") {
+			s.comments = append(s.comments, text)
+			if strings.HasPrefix(text, "# Serving") {
+				return s
+			}
+			continue
+		}
+		m := line.FindStringSubmatch(text)
+		require.NotNil(t, m, "not a shell assignment: %q", text)
+		require.NotContains(t, s.vars, m[1], "set twice")
+		s.vars[m[1]] = m[2]
+	}
+	t.Fatalf("output ended before the Serving line: %v (stderr: %s)", sc.Err(), stderr.String())
+	return s
+}
+
+func (s started) member(name string) okayapi.Member {
+	return okayapi.Member{UUID: s.vars[name+"_UUID"], Token: s.vars[name+"_TOKEN"]}
+}
+
+func TestDynamicCredentialsWork(t *testing.T) {
+	t.Parallel()
+	s := startFake(t, "-v")
+	host, err := url.Parse(s.vars["OKAYAPI_HOST"])
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1", host.Hostname())
+	assert.Regexp(t, `^[0-9A-F]{32}$`, s.vars["OKAYAPI_APP_KEY"])
+	assert.NotEmpty(t, s.vars["OKAYAPI_APP_SECRET"])
+	assert.NotContains(t, s.vars, "OKAYAPI_STATIC_SIGN")
+	for _, name := range []string{"ALICE", "BOB", "CAROL"} {
+		assert.NoError(t, s.member(name).Validate(), name)
+	}
+	assert.Equal(t, s.vars["ALICE_UUID"], s.vars["OKAYAPI_UUID"])
+	assert.Equal(t, s.vars["ALICE_TOKEN"], s.vars["OKAYAPI_TOKEN"])
+	assert.Equal(t, s.vars["BOB_UUID"], s.vars["OKAYAPI_OTHER_UUID"])
+
+	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+	require.NoError(t, err)
+	chat := chatmsg.New(client)
+	ctx := context.Background()
+	alice, bob := s.member("ALICE"), s.member("BOB")
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hello from the test 你好"})
+	require.NoError(t, err)
+	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, page.Messages, 1)
+	assert.Equal(t, chatmsg.Text{Content: "hello from the test 你好"}, page.Messages[0].Message)
+
+	// The printed passwords log in, and carol's profile shows.
+	var password string
+	for _, c := range s.comments {
+		if p, ok := strings.CutPrefix(c, "# carol: password "); ok {
+			password, _, _ = strings.Cut(p, ",")
+		}
+	}
+	require.NotEmpty(t, password)
+	carol, err := client.Login(ctx, "carol", password)
+	require.NoError(t, err)
+	assert.Equal(t, s.vars["CAROL_UUID"], carol.UUID)
+	_, err = chat.Send(ctx, carol, alice.UUID, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	list, err := chat.GetAllChatList(ctx, alice, chatmsg.ChatListOptions{})
+	require.NoError(t, err)
+	require.Len(t, list.Chats, 2)
+	assert.Equal(t, "小卡", list.Chats[0].User.Nickname)
+
+	// -v logs calls without secrets.
+	// The server logs a call before it answers it.
+	assert.Contains(t, s.stderr.String(), "service="+chatmsg.ServiceGetAllChatList+" status=200 ret=200 err_code=0")
+	for _, secret := range []string{s.vars["OKAYAPI_APP_SECRET"], alice.Token, carol.Token} {
+		assert.NotContains(t, s.stderr.String(), secret)
+	}
+}
+
+func TestStaticAndNoneModes(t *testing.T) {
+	t.Parallel()
+	t.Run("static", func(t *testing.T) {
+		t.Parallel()
+		s := startFake(t, "-sign", "static", "-quirks", "-export")
+		for _, l := range s.lines {
+			if !strings.HasPrefix(l, "#") {
+				assert.True(t, strings.HasPrefix(l, "export "), l)
+			}
+		}
+		assert.NotContains(t, s.vars, "OKAYAPI_APP_SECRET")
+		require.NotEmpty(t, s.vars["OKAYAPI_STATIC_SIGN"])
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSigner(sign.Static(s.vars["OKAYAPI_STATIC_SIGN"])))
+		require.NoError(t, err)
+		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
+		require.NoError(t, err)
+		assert.Equal(t, 0, u.Count)
+		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on")
+	})
+	t.Run("none", func(t *testing.T) {
+		t.Parallel()
+		s := startFake(t, "-sign", "none", "-plugin=false")
+		assert.NotContains(t, s.vars, "OKAYAPI_APP_SECRET")
+		assert.NotContains(t, s.vars, "OKAYAPI_STATIC_SIGN")
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSigner(sign.None()))
+		require.NoError(t, err)
+		_, err = chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
+		assert.ErrorIs(t, err, chatmsg.ErrNotInstalled)
+	})
+}
+
+func TestRefusals(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", "0.0.0.0:8080"}, "loopback"},
+		{[]string{"-addr", "192.0.2.7:8080"}, "loopback"},
+		{[]string{"-addr", ":8080"}, "loopback"},
+		{[]string{"-sign", "md5"}, "dynamic, static or none"},
+		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-nope"}, "not defined"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), c.args, &stdout, &stderr)
+		require.Error(t, err, c.args)
+		assert.Contains(t, err.Error()+stderr.String(), c.want, c.args)
+		assert.Empty(t, stdout.String(), "nothing printed on a refusal")
+	}
+}

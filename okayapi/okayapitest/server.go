@@ -1,0 +1,592 @@
+// Package okayapitest is an in-process fake OkayAPI for tests and demos.
+//
+// A [Server] listens on a loopback address and answers like the hosted
+// service: it checks the app key, the signature (dynamic, static or none),
+// the parameters and the member's login state in that order, and answers
+// with the {ret, data, msg} envelope in PHP's JSON style. It implements
+// App.User.Login, App.User.Register, Hello.World and the six calls of the
+// private-message plugin (App.Market_ChatMessage.*), keeping messages, read
+// flags and conversations in memory. With quirks on it also reproduces the
+// service's PHP and MySQL habits: numbers as strings, empty objects as [],
+// a debug field.
+//
+// Faults can be injected into the next calls (an nginx 502 page, a dropped
+// connection after the call was processed, a stalled answer, a truncated
+// answer, a PHP error page), and the server records every request it saw
+// and every message it stored, so that a test can check what really
+// happened: for example that a message whose answer was lost was stored
+// exactly once.
+//
+//	srv := okayapitest.NewServer(t)
+//	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw"})
+//	bob := srv.AddMember(okayapitest.Profile{Username: "bob", Nickname: "Bob"})
+//	client, err := srv.Client()
+//
+// # What it checks and answers
+//
+// Calls may be GET or POST (urlencoded or multipart form, or the query);
+// the body wins over the query for the same name. The service comes from the
+// service parameter, then s, then the path (/api/App/Class/Action). The
+// answer is always HTTP 200 with the envelope, unless a fault says
+// otherwise. Checks, in order, with PhalApi's messages:
+//
+//	app_key missing / wrong          ret 400 / 406
+//	unknown service                  ret 404
+//	signature (per SignMode)         ret 400 非法请求：签名错误 (also when sign is missing)
+//	parameters (required, ranges,    ret 400 naming the parameter, e.g.
+//	  enums, JSON objects)             客户端非法请求：缺少必要参数other_uuid
+//	login (uuid + valid token)       ret 401 用户未登录，或登录凭证已过期
+//	chat plugin not installed        ret 200, err_code 9
+//
+// The dynamic signature must match exactly (upper-case hex); member uuids
+// are matched ignoring case, as MySQL would. Stored messages get ids 1, 2,
+// 3, …; a message is read or unread for its recipient. TakeMessageList
+// lists ascending by id: the newest page, the page after last_id (down) or
+// the page before it (up); chat_message_io is "in" for a message the viewer
+// sent and "out" for one it received, as the reference says. MarkAsReaded
+// with chat_message_id 0 marks what the viewer received from other_uuid,
+// otherwise that one message if the viewer received it from other_uuid.
+// GetAllChatList has one row per conversation, newest first; GetAllUnreadNum
+// answers unread_num. Send answers no id unless WithSendReturnsID.
+//
+// The server side is written independently of package okayapi's encoding
+// and decoding, so that a test against it checks the SDK rather than
+// agreeing with it. A Server is safe for concurrent use.
+package okayapitest
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/sign"
+)
+
+// SignMode is how the fake app checks signatures.
+type SignMode int
+
+const (
+	// SignDynamic checks the dynamic signature (sign.Compute with the app
+	// secret over every received parameter except sign). It is the default.
+	SignDynamic SignMode = iota
+	// SignStatic checks that sign equals the app's fixed static value.
+	SignStatic
+	// SignNone checks no signature.
+	SignNone
+)
+
+// String returns "dynamic", "static" or "none".
+func (m SignMode) String() string {
+	switch m {
+	case SignDynamic:
+		return "dynamic"
+	case SignStatic:
+		return "static"
+	case SignNone:
+		return "none"
+	}
+	return fmt.Sprintf("SignMode(%d)", int(m))
+}
+
+// An Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	sign       SignMode
+	addr       string
+	appKey     string
+	secret     string
+	staticSign string
+	quirks     bool
+	plugin     bool
+	now        func() time.Time
+	sendID     bool
+	log        *slog.Logger
+}
+
+// WithSignMode sets how signatures are checked (default SignDynamic).
+func WithSignMode(m SignMode) Option { return func(c *config) { c.sign = m } }
+
+// WithAddr sets the listen address (default "127.0.0.1:0"). It must be a
+// loopback address: 127.0.0.0/8, ::1 or localhost.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithAppKey sets the app key (default: 32 random upper-case hex characters).
+func WithAppKey(key string) Option { return func(c *config) { c.appKey = key } }
+
+// WithSecret sets the app secret used in SignDynamic mode (default: 64
+// random letters and digits).
+func WithSecret(secret string) Option { return func(c *config) { c.secret = secret } }
+
+// WithStaticSign sets the sign value expected in SignStatic mode (default:
+// 32 random upper-case hex characters).
+func WithStaticSign(value string) Option { return func(c *config) { c.staticSign = value } }
+
+// WithQuirks turns the PHP and MySQL habits on or off (default off): with
+// them on, ids, flags and counts are written as strings ("id":"12"), empty
+// objects as [] (and an object whose keys are "0", "1", … as a list, as
+// PHP's json_decode/json_encode round trip does), refusals carry "data":[],
+// and answers carry a debug field.
+func WithQuirks(on bool) Option { return func(c *config) { c.quirks = on } }
+
+// WithPlugin says whether the private-message plugin is installed (default
+// true). When it is not, every chat call answers err_code 9.
+func WithPlugin(installed bool) Option { return func(c *config) { c.plugin = installed } }
+
+// WithClock sets the clock that dates stored messages (default time.Now).
+// It is called with the server's lock held, once per stored message, so a
+// stateful clock needs no locking of its own.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithSendReturnsID makes Send answer the new message's id as
+// data.chat_message_id (default false: the reference documents no id).
+func WithSendReturnsID(on bool) Option { return func(c *config) { c.sendID = on } }
+
+// WithLogger logs every request the server answers (method, service, HTTP
+// status, ret, err_code, fault; never parameters, tokens or signatures) to l.
+// Nil, the default, is silent.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// Server is a running fake OkayAPI app. Create it with [Start] or
+// [NewServer]; stop it with Close.
+type Server struct {
+	cfg       config // fixed after Start
+	ts        *httptest.Server
+	done      chan struct{} // closed by Close: stalled handlers give up
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	quirks   bool
+	plugin   bool
+	members  map[string]*member // by upper-case uuid
+	byName   map[string]*member
+	messages []*message // messages[i].id == i+1
+	faults   []pendingFault
+	requests []RecordedRequest
+}
+
+type member struct {
+	uuid     string
+	username string
+	password string    // as App.User.Login compares it: md5 hex of the plain password
+	ext      phpObject // ext_info
+	tokens   map[string]bool
+}
+
+type message struct {
+	id     int64
+	from   string // sender uuid
+	to     string // recipient uuid
+	typ    string
+	raw    []byte // chat_message_data as received
+	data   any    // chat_message_data as PHP decoded it
+	read   bool
+	sentAt time.Time
+}
+
+type pendingFault struct {
+	service string // canonical service, or "" for any
+	fault   Fault
+	left    int
+}
+
+// Start starts a fake app on a loopback address and returns it. Call Close
+// when done.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", plugin: true, now: time.Now}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	if cfg.sign != SignDynamic && cfg.sign != SignStatic && cfg.sign != SignNone {
+		return nil, fmt.Errorf("okayapitest: unknown sign mode %d", int(cfg.sign))
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.appKey == "" {
+		cfg.appKey = randomHex(16)
+	}
+	if cfg.secret == "" {
+		cfg.secret = randomAlnum(64)
+	}
+	if cfg.staticSign == "" {
+		cfg.staticSign = randomHex(16)
+	}
+	ln, err := listenLoopback(cfg.addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		done:    make(chan struct{}),
+		quirks:  cfg.quirks,
+		plugin:  cfg.plugin,
+		members: map[string]*member{},
+		byName:  map[string]*member{},
+	}
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.Listener.Close() // the default 127.0.0.1:0 one; ours honours WithAddr
+	s.ts.Listener = ln
+	s.ts.Start()
+	return s, nil
+}
+
+// NewServer starts a fake app for a test: it fails t if the server cannot
+// start, and closes the server when the test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("okayapitest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// listenLoopback listens on addr after checking that it is a loopback address.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("okayapitest: listen address %q: %w", addr, err)
+	}
+	notLoopback := fmt.Errorf("okayapitest: listen address %q is not a loopback address (use 127.0.0.1, ::1 or localhost)", addr)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, notLoopback
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("okayapitest: %w", err)
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+		ln.Close()
+		return nil, notLoopback
+	}
+	return ln, nil
+}
+
+// Close stops the server. Stalled calls give up at once. Close may be
+// called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.ts.Close()
+	})
+}
+
+// URL returns the base URL, e.g. http://127.0.0.1:41234.
+func (s *Server) URL() string { return s.ts.URL }
+
+// AppKey returns the app key the server accepts.
+func (s *Server) AppKey() string { return s.cfg.appKey }
+
+// Secret returns the app secret in SignDynamic mode, or "".
+func (s *Server) Secret() string {
+	if s.cfg.sign != SignDynamic {
+		return ""
+	}
+	return s.cfg.secret
+}
+
+// StaticSign returns the static sign value in SignStatic mode, or "".
+func (s *Server) StaticSign() string {
+	if s.cfg.sign != SignStatic {
+		return ""
+	}
+	return s.cfg.staticSign
+}
+
+// SignMode returns how the server checks signatures.
+func (s *Server) SignMode() SignMode { return s.cfg.sign }
+
+// Client returns an okayapi.Client for this server: its URL, app key and
+// the signer for its sign mode. opts are applied after those, so they can
+// override them (a wrong secret, the path form, fast retries, …).
+func (s *Server) Client(opts ...okayapi.Option) (*okayapi.Client, error) {
+	var signer okayapi.Option
+	switch s.cfg.sign {
+	case SignStatic:
+		signer = okayapi.WithSigner(sign.Static(s.cfg.staticSign))
+	case SignNone:
+		signer = okayapi.WithSigner(sign.None())
+	default:
+		signer = okayapi.WithSecret(s.cfg.secret)
+	}
+	return okayapi.New(s.URL(), s.cfg.appKey, append([]okayapi.Option{signer}, opts...)...)
+}
+
+// Profile describes a member to create with AddMember.
+type Profile struct {
+	Username string         // unique; a name is made up when empty
+	Password string         // plain text; App.User.Login expects md5 hex of it
+	Nickname string         // becomes ext_info.nickname
+	Avatar   string         // becomes ext_info.yesapi_avatar
+	Age      int            // becomes ext_info.age
+	Extra    map[string]any // more ext_info fields; each value must marshal to JSON
+}
+
+// AddMember creates a member, logged in, and returns its uuid (32
+// upper-case hex characters) and token (64). It panics if the username is
+// taken or Extra does not marshal to JSON: both are mistakes in the test.
+func (s *Server) AddMember(p Profile) okayapi.Member {
+	ext := phpObject{
+		{Key: "yesapi_avatar", Value: p.Avatar},
+		{Key: "nickname", Value: p.Nickname},
+		{Key: "age", Value: phpInt(p.Age)},
+	}
+	keys := make([]string, 0, len(p.Extra))
+	for k := range p.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v, err := phpFromGo(p.Extra[k])
+		if err != nil {
+			panic(fmt.Sprintf("okayapitest: AddMember: Extra[%q] does not marshal to JSON: %v", k, err))
+		}
+		ext = ext.set(k, v)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := p.Username
+	if name == "" {
+		name = fmt.Sprintf("member%d", len(s.members)+1)
+		for s.byName[name] != nil {
+			name += "_"
+		}
+	}
+	if s.byName[name] != nil {
+		panic(fmt.Sprintf("okayapitest: AddMember: username %q is taken", name))
+	}
+	m := s.newMember(name, md5Hex(p.Password), ext)
+	token := s.issueToken(m)
+	return okayapi.Member{UUID: m.uuid, Token: token}
+}
+
+// newMember stores a new member; s.mu must be held.
+func (s *Server) newMember(username, password string, ext phpObject) *member {
+	m := &member{username: username, password: password, ext: ext, tokens: map[string]bool{}}
+	for {
+		m.uuid = randomHex(16)
+		if s.members[m.uuid] == nil {
+			break
+		}
+	}
+	s.members[m.uuid] = m
+	s.byName[username] = m
+	return m
+}
+
+// issueToken gives m a new valid token; s.mu must be held.
+func (s *Server) issueToken(m *member) string {
+	t := randomHex(32)
+	m.tokens[t] = true
+	return t
+}
+
+// ExpireToken expires every token the member with this uuid holds: the next
+// calls with them answer ret 401 until the member logs in again. An unknown
+// uuid is ignored.
+func (s *Server) ExpireToken(uuid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.members[strings.ToUpper(uuid)]; m != nil {
+		clear(m.tokens)
+	}
+}
+
+// SetPluginInstalled installs or uninstalls the private-message plugin.
+// Stored messages are kept either way.
+func (s *Server) SetPluginInstalled(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.plugin = on
+}
+
+// SetQuirks turns the PHP and MySQL habits on or off (see WithQuirks).
+func (s *Server) SetQuirks(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quirks = on
+}
+
+// Fault is a way for a call to misbehave; see InjectFault.
+type Fault int
+
+const (
+	// FaultHTML502 answers HTTP 502 with an nginx HTML page; nothing is done.
+	FaultHTML502 Fault = iota + 1
+	// FaultDropAfter processes the call (a message IS stored), then closes
+	// the connection without answering.
+	FaultDropAfter
+	// FaultStall waits until the client gives up (the request's context is
+	// done), the server closes, or 30 seconds pass, then closes the
+	// connection; nothing is done.
+	FaultStall
+	// FaultTruncate processes the call, then sends half of the JSON answer
+	// under a Content-Length for all of it, and closes the connection.
+	FaultTruncate
+	// FaultNonJSON answers HTTP 200 with a plain-text PHP error; nothing is done.
+	FaultNonJSON
+)
+
+// String returns the fault's name, e.g. "FaultDropAfter".
+func (f Fault) String() string {
+	switch f {
+	case 0:
+		return "none"
+	case FaultHTML502:
+		return "FaultHTML502"
+	case FaultDropAfter:
+		return "FaultDropAfter"
+	case FaultStall:
+		return "FaultStall"
+	case FaultTruncate:
+		return "FaultTruncate"
+	case FaultNonJSON:
+		return "FaultNonJSON"
+	}
+	return fmt.Sprintf("Fault(%d)", int(f))
+}
+
+// InjectFault makes the next n calls, to any service, misbehave with f.
+// Faults injected earlier are used up first.
+func (s *Server) InjectFault(f Fault, n int) { s.InjectFaultFor("", f, n) }
+
+// InjectFaultFor makes the next n calls to service (e.g.
+// "App.Market_ChatMessage.Send"; "" for any) misbehave with f. Calls to
+// other services are not affected and do not count.
+func (s *Server) InjectFaultFor(service string, f Fault, n int) {
+	if n <= 0 || f < FaultHTML502 || f > FaultNonJSON {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if service != "" {
+		service = canonical(service)
+	}
+	s.faults = append(s.faults, pendingFault{service: service, fault: f, left: n})
+}
+
+// takeFault uses up one pending fault that applies to service, if any.
+func (s *Server) takeFault(service string) Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := canonical(service)
+	for i := range s.faults {
+		pf := &s.faults[i]
+		if pf.service != "" && pf.service != c {
+			continue
+		}
+		f := pf.fault
+		pf.left--
+		if pf.left == 0 {
+			s.faults = slices.Delete(s.faults, i, i+1)
+		}
+		return f
+	}
+	return 0
+}
+
+// RecordedRequest is one request as the server saw and answered it.
+type RecordedRequest struct {
+	Method  string
+	Path    string
+	Query   url.Values
+	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
+	Service string     // as resolved from service, s or the path ("" if none)
+	Status  int        // HTTP status answered (0 if the connection was dropped)
+	// Ret and ErrCode are the envelope's ret and data.err_code (0 if the
+	// call was not processed). For FaultDropAfter and FaultTruncate they
+	// are those of the answer that was produced but not delivered.
+	Ret     int
+	ErrCode int
+	Fault   Fault // 0 if none
+}
+
+// Requests returns a copy of every request the server saw, in order.
+func (s *Server) Requests() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RecordedRequest, len(s.requests))
+	for i, r := range s.requests {
+		r.Query = cloneValues(r.Query)
+		r.Form = cloneValues(r.Form)
+		out[i] = r
+	}
+	return out
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// StoredMessage is a message as the server keeps it.
+type StoredMessage struct {
+	ID     int64
+	From   string          // sender uuid
+	To     string          // recipient uuid
+	Type   string          // text/html/image/link/custom
+	Data   json.RawMessage // chat_message_data exactly as received
+	Read   bool            // read by the recipient
+	SentAt time.Time
+}
+
+// Messages returns a copy of every stored message, by id ascending.
+func (s *Server) Messages() []StoredMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]StoredMessage, len(s.messages))
+	for i, m := range s.messages {
+		out[i] = StoredMessage{
+			ID: m.id, From: m.from, To: m.to, Type: m.typ,
+			Data: slices.Clone(m.raw), Read: m.read, SentAt: m.sentAt,
+		}
+	}
+	return out
+}
+
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("okayapitest: no randomness: " + err.Error()))
+	}
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+const alnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+func randomAlnum(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("okayapitest: no randomness: " + err.Error()))
+	}
+	for i := range b {
+		b[i] = alnum[int(b[i])%len(alnum)]
+	}
+	return string(b)
+}
