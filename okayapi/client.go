@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,7 @@ type Client struct {
 	queryURL  string // base + "/"
 	pathURL   string // base + "/api/"
 	appKey    string
+	secret    string // set by WithSecret; only used to redact it from errors
 	signer    sign.Signer
 	http      *retryablehttp.Client
 	form      URLForm
@@ -82,6 +84,7 @@ type Client struct {
 type Option func(*config) error
 
 type config struct {
+	secret    string
 	signer    sign.Signer
 	hc        *http.Client
 	timeout   time.Duration
@@ -102,12 +105,15 @@ func WithSecret(secret string) Option {
 			return &InvalidParamError{Field: "app secret", Rule: "must not be empty (use WithSigner(sign.None()) for an unsigned app)"}
 		}
 		c.signer = sign.Dynamic(secret)
+		c.secret = secret
 		return nil
 	}
 }
 
 // WithSigner sets how calls are signed: sign.Dynamic, sign.Static or sign.None.
-// Without WithSigner or WithSecret, calls are unsigned.
+// Without WithSigner or WithSecret, calls are unsigned. For dynamic signing
+// prefer WithSecret: only then does the client know the secret, and so can
+// hide it should the service ever echo it back in an answer.
 func WithSigner(s sign.Signer) Option {
 	return func(c *config) error {
 		if s == nil {
@@ -197,7 +203,8 @@ func WithMaxBodySize(n int64) Option {
 
 // WithRetries sets how many times a failed attempt may be repeated when the
 // retry table (see [Client.Do]) allows it, waiting between min and max with
-// exponential backoff. WithRetries(0, 0, 0) turns retries off.
+// exponential backoff. An answer whose Retry-After header asks for a longer
+// wait than max is not retried. WithRetries(0, 0, 0) turns retries off.
 func WithRetries(n int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
 		if n < 0 {
@@ -228,7 +235,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, &InvalidParamError{Field: "base URL", Rule: "must be an absolute http or https URL"}
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
 		return nil, &InvalidParamError{Field: "base URL", Rule: "must not carry a query, fragment or user info"}
 	}
 	if strings.TrimSpace(appKey) == "" {
@@ -265,6 +272,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		queryURL:  base + "/",
 		pathURL:   base + "/api/",
 		appKey:    appKey,
+		secret:    cfg.secret,
 		signer:    cfg.signer,
 		form:      cfg.form,
 		loc:       cfg.loc,
@@ -281,13 +289,11 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		RetryWaitMax: cfg.retryWait[1],
 		RetryMax:     cfg.retries,
 		CheckRetry:   c.checkRetry,
-		Backoff:      retryablehttp.DefaultBackoff,
+		Backoff:      c.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler, // keep the last answer to decode it
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-			if attempt > 0 {
-				if a, ok := req.Context().Value(attemptsKey{}).(*int); ok {
-					*a = attempt + 1
-				}
+			if st, ok := req.Context().Value(callStateKey{}).(*callState); ok {
+				st.attempts = attempt + 1
 			}
 		},
 	}
@@ -311,9 +317,13 @@ func (c *Client) ParseTime(s string) (time.Time, error) {
 }
 
 // ParseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
-// zone) in loc. It also accepts a date alone, RFC 3339, and Unix seconds as
-// digits. An empty string or an all-zero MySQL date gives the zero time.
+// zone) in loc; a nil loc means Asia/Shanghai, the service's own zone. It also
+// accepts a date alone, RFC 3339, and Unix seconds as digits. An empty string
+// or an all-zero MySQL date gives the zero time.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = shanghai
+	}
 	s = strings.TrimSpace(s)
 	if s == "" || s == "0000-00-00 00:00:00" || s == "0000-00-00" {
 		return time.Time{}, nil
@@ -326,9 +336,19 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	var n Int
-	if err := n.UnmarshalJSON([]byte(s)); err == nil && n > 0 {
-		return time.Unix(int64(n), 0).In(loc), nil
+	if allDigits(s) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			return time.Unix(n, 0).In(loc), nil
+		}
 	}
 	return time.Time{}, errors.New("okayapi: cannot read time " + Excerpt([]byte(s), 40))
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -52,8 +54,15 @@ type Response struct {
 
 var reserved = [...]string{"s", "service", "app_key", "sign", "uuid", "token"}
 
-type idempotentKey struct{}
-type attemptsKey struct{}
+// callState is what one call's attempts tell each other. It is touched only by
+// the goroutine that runs the call (retryablehttp calls its hooks in line).
+type callState struct {
+	idempotent     bool
+	attempts       int  // HTTP attempts made so far
+	mayHaveArrived bool // some attempt may have reached the service
+}
+
+type callStateKey struct{}
 
 // Do sends one call and decodes its answer.
 //
@@ -68,7 +77,8 @@ type attemptsKey struct{}
 //   - *PluginError when data.err_code is not 0 (matching the sentinel that
 //     req.Codes gives, and ErrPlugin);
 //   - *TransportError when no well-formed answer came: a network failure, an
-//     HTTP status other than 200, or a body that is not the envelope;
+//     HTTP status other than 200, a body that is not the envelope, or a
+//     context that was done (then nothing is sent if it was done already);
 //   - *DecodeError when data does not fit out.
 //
 // Retry table: a failed attempt is repeated, up to the client's retry count
@@ -87,6 +97,12 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if req == nil {
 		return nil, &InvalidParamError{Field: "request", Rule: "must not be nil"}
 	}
+	if out != nil {
+		// Found out before sending: afterwards the call may have taken effect.
+		if rv := reflect.ValueOf(out); rv.Kind() != reflect.Pointer || rv.IsNil() {
+			return nil, &InvalidParamError{Field: "out", Rule: "must be nil or a non-nil pointer"}
+		}
+	}
 	values, err := c.buildParams(req)
 	if err != nil {
 		return nil, err
@@ -103,12 +119,17 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 	body := values.Encode()
 
-	attempts := 1
-	ctx = context.WithValue(ctx, idempotentKey{}, req.Idempotent)
-	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	secrets := []string{req.Member.Token, signature, c.secret}
+	if err := ctx.Err(); err != nil {
+		// The caller gave up already: send nothing. net/http leaves this
+		// check to the transport, and not every transport makes it.
+		return nil, &TransportError{Service: req.Service, Err: err, secrets: secrets}
+	}
+	st := &callState{idempotent: req.Idempotent, attempts: 1}
+	ctx = context.WithValue(ctx, callStateKey{}, st)
 	hreq, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
-		return nil, &TransportError{Service: req.Service, Err: err}
+		return nil, &TransportError{Service: req.Service, Err: err, secrets: secrets}
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	hreq.Header.Set("Accept", "application/json")
@@ -117,12 +138,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 
 	start := time.Now()
-	resp, raw, err := c.roundTrip(req, hreq, &attempts)
-	secrets := [...]string{req.Member.Token, signature}
+	resp, raw, err := c.roundTrip(req, hreq, st, secrets)
 	if err == nil {
-		resp, err = c.decode(req, resp, raw, out, secrets[:])
+		resp, err = c.decode(req, resp, raw, out, secrets)
 	}
-	c.logCall(ctx, req, resp, attempts, time.Since(start), err)
+	c.logCall(ctx, req, resp, st.attempts, time.Since(start), err)
 	return resp, err
 }
 
@@ -182,33 +202,41 @@ func validService(s string) bool {
 }
 
 // roundTrip sends the request and reads at most maxBody bytes of the answer.
-func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, attempts *int) (*Response, []byte, error) {
+func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callState, secrets []string) (*Response, []byte, error) {
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		if hresp != nil {
 			hresp.Body.Close()
 		}
+		// checkRetry saw every attempt; an error that is not a *url.Error did
+		// not come from an attempt (the wait between attempts was cut short).
+		arrived := st.mayHaveArrived
+		var ue *url.Error
+		if errors.As(err, &ue) && !neverSent(err) {
+			arrived = true
+		}
 		return nil, nil, &TransportError{
 			Service:        req.Service,
-			Attempts:       *attempts,
-			MayHaveArrived: !neverSent(err),
+			Attempts:       st.attempts,
+			MayHaveArrived: arrived,
 			Err:            cleanURLError(err),
+			secrets:        secrets,
 		}
 	}
 	defer hresp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
-	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts}
+	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts}
 	if err != nil {
 		return resp, nil, &TransportError{
-			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts,
+			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
 			MayHaveArrived: true, Err: cleanURLError(err),
-			Excerpt: redact(Excerpt(raw, excerptLen), req.Member.Token),
+			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
 		}
 	}
 	if int64(len(raw)) > c.maxBody {
 		return resp, nil, &TransportError{
-			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: *attempts,
-			MayHaveArrived: true, Err: ErrBodyTooLarge,
+			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
+			MayHaveArrived: true, Err: ErrBodyTooLarge, secrets: secrets,
 		}
 	}
 	return resp, raw, nil
@@ -235,7 +263,7 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 		return &TransportError{
 			Service: req.Service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
 			MayHaveArrived: true, Err: cause,
-			Excerpt: redact(Excerpt(raw, excerptLen), secrets...),
+			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
 		}
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -260,11 +288,11 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
-		return resp, &DecodeError{Service: req.Service, Reason: "data is not an object", Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+		return resp, &DecodeError{Service: req.Service, Reason: "data is not an object", Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 	}
 	var head dataHead
 	if err := json.Unmarshal(data, &head); err != nil {
-		return resp, &DecodeError{Service: req.Service, Reason: "err_code", Err: err, Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+		return resp, &DecodeError{Service: req.Service, Reason: "err_code", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 	}
 	if head.ErrCode != 0 {
 		pe := &PluginError{Service: req.Service, Code: int(head.ErrCode), Msg: redact(string(head.ErrMsg), secrets...)}
@@ -275,26 +303,64 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, &DecodeError{Service: req.Service, Reason: "data does not have the expected shape", Err: err, Excerpt: redact(Excerpt(data, excerptLen), secrets...)}
+			return resp, &DecodeError{Service: req.Service, Reason: "data does not have the expected shape", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 		}
 	}
 	return resp, nil
 }
 
-// checkRetry applies the retry table documented on Do.
+// checkRetry applies the retry table documented on Do. retryablehttp calls it
+// after every attempt, so it also keeps count of whether any attempt may have
+// reached the service.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	if st == nil {
+		st = &callState{}
+	}
+	if err == nil || !neverSent(err) {
+		st.mayHaveArrived = true
+	}
 	if ctx.Err() != nil {
 		return false, nil
 	}
-	idempotent, _ := ctx.Value(idempotentKey{}).(bool)
 	if err != nil {
-		return idempotent || neverSent(err), nil
+		return st.idempotent || neverSent(err), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return idempotent, nil
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok && d > c.retryWait[1] {
+			return false, nil // the service asks for a longer wait than we may take
+		}
+		return st.idempotent, nil
 	}
 	return false, nil
+}
+
+// backoff is retryablehttp's exponential backoff (which honours Retry-After),
+// never longer than the client's maximum wait.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	return min(retryablehttp.DefaultBackoff(minWait, maxWait, attempt, resp), maxWait)
+}
+
+// retryAfter reads a Retry-After header: delay seconds or an HTTP date.
+func retryAfter(h string) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(math.MaxInt64/time.Second) {
+			return math.MaxInt64, true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
 }
 
 // neverSent reports whether err proves the request never left this machine:
@@ -318,14 +384,74 @@ func cleanURLError(err error) error {
 	return err
 }
 
-// redact removes secrets from text that is about to be shown.
+// minSecretLen is the shortest secret that is redacted: shorter ones would
+// mangle ordinary text, and no real token, secret or signature is that short.
+const minSecretLen = 8
+
+// redact removes secrets from text that is about to be shown. It ignores
+// ASCII case (a service may echo a hex token in lower case) and also catches
+// the URL-encoded form of each secret.
 func redact(s string, secrets ...string) string {
 	for _, secret := range secrets {
-		if len(secret) >= 8 && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, "<redacted>")
+		if len(secret) < minSecretLen {
+			continue
+		}
+		s = redactOne(s, secret)
+		if esc := url.QueryEscape(secret); esc != secret {
+			s = redactOne(s, esc)
 		}
 	}
 	return s
+}
+
+func redactOne(s, secret string) string {
+	ls, lsecret := asciiLower(s), asciiLower(secret) // same lengths as s and secret
+	i := strings.Index(ls, lsecret)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i >= 0 {
+		b.WriteString(s[:i])
+		b.WriteString("<redacted>")
+		s, ls = s[i+len(secret):], ls[i+len(secret):]
+		i = strings.Index(ls, lsecret)
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// safeExcerpt is Excerpt(b, excerptLen) with the secrets redacted. It redacts
+// a wider excerpt before cutting, so that a secret that straddles the cut does
+// not leave its first characters behind.
+func safeExcerpt(b []byte, secrets []string) string {
+	longest := 0
+	for _, s := range secrets {
+		longest = max(longest, 3*len(s)) // 3×: the URL-encoded form
+	}
+	for w := excerptLen + longest; ; w *= 2 {
+		wide := redact(Excerpt(b, w), secrets...)
+		// Done when nothing was cut, or when what redaction left is long
+		// enough that a secret cut off at its end lies past excerptLen.
+		if w >= len(b) || len(wide) >= excerptLen+longest+len("…") {
+			return Excerpt([]byte(wide), excerptLen)
+		}
+	}
 }
 
 func (c *Client) logCall(ctx context.Context, req *Request, resp *Response, attempts int, took time.Duration, err error) {

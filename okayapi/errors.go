@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -108,6 +109,8 @@ type TransportError struct {
 	// call such as sending a message may have taken effect.
 	MayHaveArrived bool
 	Err            error // the cause
+
+	secrets []string // hidden from Error
 }
 
 // Error describes the failure and says whether the call may have taken effect.
@@ -139,7 +142,7 @@ func (e *TransportError) Error() string {
 	} else {
 		b.WriteString("; the call did not reach the service")
 	}
-	return b.String()
+	return redact(b.String(), e.secrets...)
 }
 
 // Is matches ErrTransport.
@@ -156,6 +159,8 @@ type DecodeError struct {
 	Reason  string
 	Excerpt string // the start of the data, shortened
 	Err     error
+
+	secrets []string // hidden from Error
 }
 
 // Error describes what could not be read.
@@ -167,7 +172,7 @@ func (e *DecodeError) Error() string {
 	if e.Excerpt != "" {
 		s += " (data: " + strconv.Quote(e.Excerpt) + ")"
 	}
-	return s
+	return redact(s, e.secrets...)
 }
 
 // Is matches ErrTransport.
@@ -228,28 +233,40 @@ func MayHaveArrived(err error) bool {
 	return true
 }
 
-// Excerpt returns at most n bytes of b as valid UTF-8 text with runs of white
-// space folded, ending in "…" when cut. It is what errors show of a body.
+// Excerpt returns the start of b as valid UTF-8 text of at most n bytes, cut
+// on a rune boundary, with runs of white space folded into one space and
+// leading and trailing white space dropped; invalid bytes read as '?'. When
+// text was cut off, "…" follows (beyond the n bytes). It is what errors show
+// of a body.
 func Excerpt(b []byte, n int) string {
 	var out strings.Builder
-	space := false
-	for len(b) > 0 && out.Len() < n {
+	space := false // white space seen since the last rune written
+	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		b = b[size:]
 		if r == utf8.RuneError && size <= 1 {
 			r = '?'
 		}
-		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-			if !space && out.Len() > 0 {
-				out.WriteByte(' ')
-			}
+		if unicode.IsSpace(r) {
 			space = true
+			b = b[size:]
 			continue
 		}
-		space = false
+		need := utf8.RuneLen(r)
+		sep := space && out.Len() > 0
+		if sep {
+			need++
+		}
+		if out.Len()+need > n {
+			break
+		}
+		if sep {
+			out.WriteByte(' ')
+		}
 		out.WriteRune(r)
+		space = false
+		b = b[size:]
 	}
-	s := strings.TrimRight(out.String(), " ")
+	s := out.String()
 	if len(b) > 0 {
 		s += "…"
 	}

@@ -25,6 +25,7 @@ type Int int64
 // UnmarshalJSON accepts the forms listed on Int.
 func (n *Int) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	raw := b
 	switch {
 	case len(b) == 0 || bytes.Equal(b, jsonNull) || string(b) == `""` || string(b) == "false":
 		*n = 0
@@ -50,7 +51,7 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return errors.New("okayapi: not an integer: " + Excerpt(b, 32))
+		return notA("an integer", raw)
 	}
 	*n = Int(f)
 	return nil
@@ -63,6 +64,7 @@ type Bool bool
 // UnmarshalJSON accepts the forms listed on Bool.
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	raw := b
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -76,7 +78,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	case "1", "true", "1.0":
 		*v = true
 	default:
-		return errors.New("okayapi: not a 0/1 flag: " + Excerpt(b, 32))
+		return notA("a 0/1 flag", raw)
 	}
 	return nil
 }
@@ -98,7 +100,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 		}
 		*s = String(v)
 	case b[0] == '{' || b[0] == '[':
-		return errors.New("okayapi: not a string: " + Excerpt(b, 32))
+		return notA("a string", b)
 	default:
 		*s = String(b)
 	}
@@ -118,7 +120,7 @@ func (o *Object) UnmarshalJSON(b []byte) error {
 	case b[0] == '{':
 		*o = append((*o)[:0], b...)
 	default:
-		return errors.New("okayapi: not an object: " + Excerpt(b, 32))
+		return notA("an object", b)
 	}
 	return nil
 }
@@ -188,7 +190,29 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 		*l = items
 		return nil
 	}
-	return errors.New("okayapi: not a list: " + Excerpt(b, 32))
+	return notA("a list", b)
+}
+
+// notA says what a value was instead of what. It names only the kind of JSON
+// value, never the value: the value may be a token the service echoed back,
+// and a DecodeError already shows a redacted excerpt of the data.
+func notA(what string, raw []byte) error {
+	kind := "invalid JSON"
+	if len(raw) > 0 {
+		switch c := raw[0]; {
+		case c == '"':
+			kind = "a string"
+		case c == '{':
+			kind = "an object"
+		case c == '[':
+			kind = "an array"
+		case c == 't' || c == 'f':
+			kind = "a boolean"
+		case c == '-' || '0' <= c && c <= '9':
+			kind = "a number"
+		}
+	}
+	return errors.New("okayapi: cannot read " + kind + " as " + what)
 }
 
 func isEmptyArray(b []byte) bool {

@@ -1,0 +1,162 @@
+package okayapi_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		base   string
+		appKey string
+		opts   []okayapi.Option
+		field  string
+	}{
+		{"empty base URL", "", testAppKey, nil, "base URL"},
+		{"relative base URL", "/api", testAppKey, nil, "base URL"},
+		{"base URL without scheme", "api.example.test", testAppKey, nil, "base URL"},
+		{"scheme-relative base URL", "//api.example.test", testAppKey, nil, "base URL"},
+		{"ftp base URL", "ftp://api.example.test", testAppKey, nil, "base URL"},
+		{"opaque base URL", "http:api.example.test", testAppKey, nil, "base URL"},
+		{"unparsable base URL", "http://api.example.test:port/", testAppKey, nil, "base URL"},
+		{"base URL with a query", "https://api.example.test/?s=App.User.Login", testAppKey, nil, "base URL"},
+		{"base URL with an empty query", "https://api.example.test/?", testAppKey, nil, "base URL"},
+		{"base URL with a fragment", "https://api.example.test/#top", testAppKey, nil, "base URL"},
+		{"base URL with user info", "https://user:pw@api.example.test", testAppKey, nil, "base URL"},
+		{"empty app key", testBase, "", nil, "app key"},
+		{"blank app key", testBase, "  \t", nil, "app key"},
+		{"empty secret", testBase, testAppKey, []okayapi.Option{okayapi.WithSecret("")}, "app secret"},
+		{"nil signer", testBase, testAppKey, []okayapi.Option{okayapi.WithSigner(nil)}, "signer"},
+		{"nil http client", testBase, testAppKey, []okayapi.Option{okayapi.WithHTTPClient(nil)}, "http client"},
+		{"zero timeout", testBase, testAppKey, []okayapi.Option{okayapi.WithTimeout(0)}, "timeout"},
+		{"negative timeout", testBase, testAppKey, []okayapi.Option{okayapi.WithTimeout(-time.Second)}, "timeout"},
+		{"unknown URL form", testBase, testAppKey, []okayapi.Option{okayapi.WithURLForm(okayapi.URLForm(7))}, "url form"},
+		{"nil location", testBase, testAppKey, []okayapi.Option{okayapi.WithLocation(nil)}, "location"},
+		{"zero max body size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxBodySize(0)}, "max body size"},
+		{"negative max body size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxBodySize(-1)}, "max body size"},
+		{"negative retries", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(-1, 0, 0)}, "retries"},
+		{"negative min wait", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(1, -time.Millisecond, time.Millisecond)}, "retry wait"},
+		{"max wait below min wait", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(1, 2*time.Millisecond, time.Millisecond)}, "retry wait"},
+		{"bad option after good ones", testBase, testAppKey, []okayapi.Option{okayapi.WithSecret(testSecret), okayapi.WithTimeout(-1)}, "timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := okayapi.New(tt.base, tt.appKey, tt.opts...)
+			require.Error(t, err)
+			assert.Nil(t, c)
+			assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+			var ipe *okayapi.InvalidParamError
+			require.ErrorAs(t, err, &ipe)
+			assert.Equal(t, tt.field, ipe.Field)
+			assert.NotEmpty(t, ipe.Rule)
+			assert.Contains(t, err.Error(), tt.field)
+		})
+	}
+}
+
+func TestNewErrorsHideTheSecretAndUserInfo(t *testing.T) {
+	t.Parallel()
+	_, err := okayapi.New("https://user:"+testSecret+"@api.example.test", testAppKey)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), testSecret)
+}
+
+func TestNewAcceptsGoodSettings(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{
+		"http://api.example.test", "https://api.example.test", "https://api.example.test/",
+		"http://127.0.0.1:8080", "https://gw.example.test/okay/", "HTTPS://API.example.test",
+	} {
+		t.Run(base, func(t *testing.T) {
+			t.Parallel()
+			c, err := okayapi.New(base, testAppKey, nil, okayapi.WithSecret(testSecret))
+			require.NoError(t, err)
+			assert.Equal(t, testAppKey, c.AppKey())
+			assert.NotEmpty(t, c.BaseURL())
+		})
+	}
+}
+
+func TestClientAccessors(t *testing.T) {
+	t.Parallel()
+	c, err := okayapi.New("https://gw.example.test/okay/", testAppKey)
+	require.NoError(t, err)
+	assert.Equal(t, testAppKey, c.AppKey())
+	assert.Equal(t, "https://gw.example.test/okay/", c.BaseURL())
+	_, offset := time.Date(2019, 8, 11, 17, 12, 2, 0, c.Location()).Zone()
+	assert.Equal(t, 8*60*60, offset, "the default zone is China time")
+
+	c, err = okayapi.New(testBase, testAppKey, okayapi.WithLocation(time.UTC))
+	require.NoError(t, err)
+	assert.Equal(t, time.UTC, c.Location())
+}
+
+func TestURLFormString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "query", okayapi.QueryForm.String())
+	assert.Equal(t, "path", okayapi.PathForm.String())
+	assert.Equal(t, "URLForm(9)", okayapi.URLForm(9).String())
+}
+
+func TestWithHTTPClientDoesNotChangeTheCallersClient(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	var deadline time.Time
+	var hasDeadline bool
+	mt.RegisterResponder(http.MethodPost, queryURL, func(req *http.Request) (*http.Response, error) {
+		deadline, hasDeadline = req.Context().Deadline()
+		return httpmock.NewStringResponse(http.StatusOK, envelope(200, `{}`, "")), nil
+	})
+	hc := &http.Client{Transport: mt}
+
+	c, err := okayapi.New(testBase, testAppKey, okayapi.WithHTTPClient(hc), okayapi.WithTimeout(5*time.Second))
+	require.NoError(t, err)
+	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+	require.NoError(t, err)
+
+	assert.Equal(t, time.Duration(0), hc.Timeout, "the caller's client keeps its zero Timeout")
+	assert.Same(t, mt, hc.Transport, "the caller's transport is left in place")
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "calls go through the caller's transport")
+	require.True(t, hasDeadline, "the client's timeout bounds the attempt")
+	assert.LessOrEqual(t, time.Until(deadline), 5*time.Second)
+}
+
+func TestWithHTTPClientKeepsItsOwnTimeout(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodPost, queryURL, httpmock.NewStringResponder(http.StatusOK, envelope(200, `{}`, "")))
+	hc := &http.Client{Transport: mt, Timeout: 7 * time.Second}
+
+	c, err := okayapi.New(testBase, testAppKey, okayapi.WithHTTPClient(hc), okayapi.WithTimeout(time.Second))
+	require.NoError(t, err)
+	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 7*time.Second, hc.Timeout)
+	assert.Equal(t, 1, mt.GetTotalCallCount())
+}
+
+func TestClientParseTimeUsesItsLocation(t *testing.T) {
+	t.Parallel()
+	c, err := okayapi.New(testBase, testAppKey)
+	require.NoError(t, err)
+	got, err := c.ParseTime("2019-08-11 17:12:02")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2019, 8, 11, 9, 12, 2, 0, time.UTC), got.UTC())
+
+	c, err = okayapi.New(testBase, testAppKey, okayapi.WithLocation(time.UTC))
+	require.NoError(t, err)
+	got, err = c.ParseTime("2019-08-11 17:12:02")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2019, 8, 11, 17, 12, 2, 0, time.UTC), got.UTC())
+}
