@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -632,7 +633,7 @@ func TestReplay502RetryPolicy(t *testing.T) {
 func TestReplaySignHelper(t *testing.T) {
 	t.Parallel()
 	v := url.Values{"s": {"Hello.World"}, "name": {"dogstar"}, "app_key": {"16BD4337FB1D355902E0502AFCBFD4DF"}}
-	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", md5Sign(v, replaySecret))
+	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", wiretest.Sign(v, replaySecret))
 	v.Set("sign", "ignored")
-	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", md5Sign(v, replaySecret))
+	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", wiretest.Sign(v, replaySecret))
 }

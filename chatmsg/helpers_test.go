@@ -2,8 +2,6 @@ package chatmsg_test
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -172,7 +170,7 @@ func assertRequest(tb testing.TB, form okayapi.URLForm, call recordedCall, servi
 	for k, v := range signed {
 		want[k] = append([]string(nil), v...)
 	}
-	want.Set("sign", md5Sign(signed, replaySecret))
+	want.Set("sign", wiretest.Sign(signed, replaySecret))
 	switch form {
 	case okayapi.QueryForm:
 		assert.Equal(tb, "/", call.URL.Path)
@@ -187,26 +185,6 @@ func assertRequest(tb testing.TB, form okayapi.URLForm, call recordedCall, servi
 	assert.Equal(tb, want, call.Form, "form fields")
 	assert.NotContains(tb, call.URL.String(), replayToken, "token in URL")
 	assert.NotContains(tb, call.URL.String(), want.Get("sign"), "sign in URL")
-}
-
-// md5Sign is the dynamic signature as WIRE.md spells it, written out here
-// so that the tests do not trust sign.Compute: sort the names, concatenate
-// the values, append the secret, MD5, upper-case hex.
-func md5Sign(params url.Values, secret string) string {
-	names := make([]string, 0, len(params))
-	for name := range params {
-		if name != "sign" {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		b.WriteString(params.Get(name))
-	}
-	b.WriteString(secret)
-	sum := md5.Sum([]byte(b.String()))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // readFixture reads testdata/<name> at the repository root.

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -49,7 +50,7 @@ func TestConcurrentMembers(t *testing.T) {
 		}
 		f := req.PostForm
 		all := signedFields(captured{URL: req.URL, Form: f})
-		okSign := md5Sign(all, testSecret) == f.Get("sign")
+		okSign := wiretest.Sign(all, testSecret) == f.Get("sign")
 		okToken := tokens[f.Get("uuid")] == f.Get("token")
 		data, _ := json.Marshal(map[string]any{
 			"err_code": 0, "uuid": f.Get("uuid"), "seq": f.Get("seq"), "sign_ok": okSign, "token_ok": okToken,
@@ -101,7 +102,7 @@ func TestConcurrentMembers(t *testing.T) {
 		assert.False(t, seen[uuid], "uuid %s sent twice", uuid)
 		seen[uuid] = true
 		assert.Equal(t, tokens[uuid], r.Form.Get("token"))
-		assert.Equal(t, md5Sign(signedFields(r), testSecret), r.Form.Get("sign"))
+		assert.Equal(t, wiretest.Sign(signedFields(r), testSecret), r.Form.Get("sign"))
 	}
 	assert.Len(t, seen, n)
 }

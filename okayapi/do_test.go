@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/sign"
 )
@@ -53,7 +54,7 @@ func TestDoMatchesPublicSignatureVector(t *testing.T) {
 	got := h.only()
 	// The vector from WIRE.md: s=Hello.World, name=dogstar, this app key and secret.
 	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", got.Form.Get("sign"))
-	assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 }
 
 func TestDoQueryFormRequestShape(t *testing.T) {
@@ -99,7 +100,7 @@ func TestDoQueryFormRequestShape(t *testing.T) {
 	assert.NotContains(t, got.Body, " ")
 
 	require.Len(t, got.Form["sign"], 1)
-	assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"), "sign covers s from the URL and every body field")
+	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"), "sign covers s from the URL and every body field")
 }
 
 func TestDoPathFormRequestShape(t *testing.T) {
@@ -120,7 +121,7 @@ func TestDoPathFormRequestShape(t *testing.T) {
 	assert.Empty(t, got.URL.RawQuery, "nothing travels in the URL")
 	assert.Equal(t, []string{"app_key", "password", "s", "sign", "username"}, keys(got.Form))
 	assert.Equal(t, "App.User.Login", got.Form.Get("s"), "s is sent in the body")
-	assert.Equal(t, md5Sign(got.Form, testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(got.Form, testSecret), got.Form.Get("sign"))
 }
 
 func TestDoBaseURLWithPathPrefix(t *testing.T) {
@@ -162,7 +163,7 @@ func TestDoURLValuesParams(t *testing.T) {
 	got := h.only()
 	assert.Equal(t, []string{"app_key", "chat_message_data", "other_uuid", "sign", "token", "uuid"}, keys(got.Form))
 	assert.Equal(t, awkward, got.Form.Get("chat_message_data"))
-	assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 }
 
 func TestDoPointerToStructParams(t *testing.T) {
@@ -191,7 +192,7 @@ func TestDoAnonymousCallSendsNoLoginState(t *testing.T) {
 	require.NoError(t, err)
 	got := h.only()
 	assert.Equal(t, []string{"app_key", "sign"}, keys(got.Form))
-	assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 }
 
 func TestDoSignModes(t *testing.T) {
@@ -204,11 +205,11 @@ func TestDoSignModes(t *testing.T) {
 	}{
 		{"dynamic", sign.Dynamic(testSecret), func(t *testing.T, got captured) {
 			require.Len(t, got.Form["sign"], 1)
-			assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+			assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 		}},
 		{"dynamic with another secret", sign.Dynamic("another-secret-value"), func(t *testing.T, got captured) {
-			assert.Equal(t, md5Sign(signedFields(got), "another-secret-value"), got.Form.Get("sign"))
-			assert.NotEqual(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+			assert.Equal(t, wiretest.Sign(signedFields(got), "another-secret-value"), got.Form.Get("sign"))
+			assert.NotEqual(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 		}},
 		{"static", sign.Static(static), func(t *testing.T, got captured) {
 			assert.Equal(t, []string{static}, got.Form["sign"])
@@ -464,7 +465,7 @@ func TestDoSignsRepeatedValuesAsPHPReadsThem(t *testing.T) {
 	// PHP keeps the last of repeated fields, so that is what is signed.
 	fields := signedFields(got)
 	fields.Set("x", "last")
-	assert.Equal(t, md5Sign(fields, testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(fields, testSecret), got.Form.Get("sign"))
 }
 
 func TestDoPassesTheCallersContext(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 
@@ -140,26 +138,6 @@ func itoa(n int) string {
 // ok answers ret 200 with data.
 func ok(data string) httpmock.Responder {
 	return httpmock.NewStringResponder(http.StatusOK, envelope(200, data, "V2.5.1 YesApi test"))
-}
-
-// md5Sign recomputes the dynamic signature independently of package sign:
-// every field but sign, sorted by name, values concatenated, secret appended,
-// MD5, upper-case hex.
-func md5Sign(form url.Values, secret string) string {
-	names := make([]string, 0, len(form))
-	for name := range form {
-		if name != "sign" {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		b.WriteString(form.Get(name))
-	}
-	b.WriteString(secret)
-	sum := md5.Sum([]byte(b.String()))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // signedFields returns what the service verifies: the body plus s from the

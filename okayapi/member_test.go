@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -36,7 +37,7 @@ func TestLogin(t *testing.T) {
 	assert.Equal(t, md5Hex("p@ss hunter2&1"), got.Form.Get("password"), "the lower-case MD5 hex of the password")
 	assert.Regexp(t, `^[0-9a-f]{32}$`, got.Form.Get("password"))
 	assert.NotContains(t, got.Body, "hunter2")
-	assert.Equal(t, md5Sign(signedFields(got), testSecret), got.Form.Get("sign"))
+	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 }
 
 func TestLoginInPathForm(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -77,7 +78,7 @@ func TestRetryIdempotentCallsOnRetryableFailures(t *testing.T) {
 			require.Len(t, reqs, 4)
 			for _, r := range reqs {
 				assert.Equal(t, reqs[0].Body, r.Body)
-				assert.Equal(t, md5Sign(signedFields(r), testSecret), r.Form.Get("sign"))
+				assert.Equal(t, wiretest.Sign(signedFields(r), testSecret), r.Form.Get("sign"))
 			}
 		})
 		t.Run(tt.name+" then success", func(t *testing.T) {

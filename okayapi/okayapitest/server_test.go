@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -43,24 +43,6 @@ const (
 	svcChatList = "App.Market_ChatMessage.GetAllChatList"
 	svcUnread   = "App.Market_ChatMessage.GetAllUnreadNum"
 )
-
-// md5Sign is this test's own implementation of the dynamic signature.
-func md5Sign(params url.Values, secret string) string {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		if k != "sign" {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(params.Get(k))
-	}
-	b.WriteString(secret)
-	sum := md5.Sum([]byte(b.String()))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
-}
 
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
@@ -123,7 +105,7 @@ func (f *fake) params(service string, who okayapi.Member, extra url.Values) url.
 	}
 	switch f.srv.SignMode() {
 	case SignDynamic:
-		p.Set("sign", md5Sign(p, f.srv.Secret()))
+		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 	case SignStatic:
 		p.Set("sign", f.srv.StaticSign())
 	}
@@ -210,7 +192,7 @@ func TestWireVectorHelloWorld(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, WithAppKey(vectorAppKey), WithSecret(vectorSecret))
 	base := url.Values{"s": {"Hello.World"}, "name": {"dogstar"}, "app_key": {vectorAppKey}}
-	require.Equal(t, vectorSign, md5Sign(base, vectorSecret), "the test's own signer agrees with WIRE.md")
+	require.Equal(t, vectorSign, wiretest.Sign(base, vectorSecret), "the test's own signer agrees with WIRE.md")
 
 	t.Run("POST form", func(t *testing.T) {
 		t.Parallel()
@@ -367,7 +349,7 @@ func TestURLForms(t *testing.T) {
 	t.Run("path form without s", func(t *testing.T) {
 		t.Parallel()
 		p := url.Values{"app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token}}
-		p.Set("sign", md5Sign(p, f.srv.Secret()))
+		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/api/App/Market_ChatMessage/GetAllUnreadNum", p)
 		assert.Equal(t, 200, r.Ret, string(r.Body))
 		assert.Equal(t, "V2.5.1 YesApi App.Market_ChatMessage.GetAllUnreadNum", r.Msg)
@@ -375,7 +357,7 @@ func TestURLForms(t *testing.T) {
 	t.Run("path form, unknown service", func(t *testing.T) {
 		t.Parallel()
 		p := url.Values{"app_key": {f.srv.AppKey()}}
-		p.Set("sign", md5Sign(p, f.srv.Secret()))
+		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/api/App/Market_ChatMessage/Nothing", p)
 		assert.Equal(t, 404, r.Ret)
 		assert.Contains(t, r.Msg, "App.Market_ChatMessage.Nothing")
@@ -388,7 +370,7 @@ func TestURLForms(t *testing.T) {
 	t.Run("service wins over s", func(t *testing.T) {
 		t.Parallel()
 		p := url.Values{"service": {svcUnread}, "s": {"App.Nope.Nothing"}, "app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token}}
-		p.Set("sign", md5Sign(p, f.srv.Secret()))
+		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/", p)
 		assert.Equal(t, 200, r.Ret, string(r.Body))
 	})
@@ -418,7 +400,7 @@ func TestURLForms(t *testing.T) {
 	t.Run("no service at all", func(t *testing.T) {
 		t.Parallel()
 		p := url.Values{"app_key": {f.srv.AppKey()}}
-		p.Set("sign", md5Sign(p, f.srv.Secret()))
+		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/", p)
 		assert.Equal(t, 404, r.Ret)
 	})
@@ -484,7 +466,7 @@ func TestSignModes(t *testing.T) {
 		assert.Equal(t, "STATIC-VALUE", f.srv.StaticSign())
 		p := url.Values{"s": {"Hello.World"}, "app_key": {f.srv.AppKey()}, "name": {"x"}, "sign": {"STATIC-VALUE"}}
 		assert.Equal(t, 200, f.do(http.MethodPost, "/", p).Ret)
-		p.Set("sign", md5Sign(p, ""))
+		p.Set("sign", wiretest.Sign(p, ""))
 		assert.Equal(t, 400, f.do(http.MethodPost, "/", p).Ret)
 		p.Del("sign")
 		assert.Equal(t, 400, f.do(http.MethodPost, "/", p).Ret)
