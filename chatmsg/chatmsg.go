@@ -299,7 +299,7 @@ type ChatMessage struct {
 
 // MessageList is what TakeMessageList answers.
 type MessageList struct {
-	Messages []ChatMessage
+	Messages []ChatMessage   // list, in the service's order
 	Unread   int             // unread_num
 	Raw      json.RawMessage // the answer's data as received
 }
@@ -461,7 +461,7 @@ type Chat struct {
 
 // ChatList is what GetAllChatList answers.
 type ChatList struct {
-	Chats []Chat
+	Chats []Chat          // list, newest conversation first
 	Total int             // total: how many members the acting member chats with
 	Raw   json.RawMessage // the answer's data as received
 }

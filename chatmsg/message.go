@@ -45,19 +45,19 @@ type Text struct {
 // HTML is a rich text message.
 type HTML struct {
 	Content string // required, not blank: the HTML source
-	Ext     Ext
+	Ext     Ext    // optional extension fields
 }
 
 // Image is a picture, given by its URL.
 type Image struct {
 	URL string // required: an absolute http or https URL
-	Ext Ext
+	Ext Ext    // optional extension fields
 }
 
 // Link is a link message.
 type Link struct {
 	URL string // required: an absolute http or https URL
-	Ext Ext
+	Ext Ext    // optional extension fields
 }
 
 // Custom is a message of the app's own structure: any JSON object.
@@ -68,8 +68,8 @@ type Custom struct {
 // Unknown is a message read back whose kind this SDK does not know. It is
 // kept, not dropped, so that it can be shown or forwarded.
 type Unknown struct {
-	Kind Type
-	Raw  json.RawMessage
+	Kind Type            // chat_message_type as the service wrote it
+	Raw  json.RawMessage // chat_message_data as it arrived
 }
 
 // Type returns TypeText.

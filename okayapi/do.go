@@ -44,7 +44,7 @@ type Request struct {
 
 // Response is what the service answered to a call that got a well-formed envelope.
 type Response struct {
-	Service    string
+	Service    string          // the service called
 	StatusCode int             // the HTTP status (200)
 	Ret        int             // the envelope's ret
 	Msg        string          // the envelope's msg

@@ -100,7 +100,7 @@ func (e *PluginError) Unwrap() error { return e.sentinel }
 // TransportError is a call that got no well-formed answer: the network
 // failed, the HTTP status was not 200, or the body was not the JSON envelope.
 type TransportError struct {
-	Service    string
+	Service    string // the service called
 	StatusCode int    // the HTTP status, or 0 if no answer arrived
 	Excerpt    string // the start of the body, shortened and free of secrets
 	Attempts   int    // HTTP attempts made
@@ -155,10 +155,10 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // the SDK expects. It matches ErrTransport: the call was processed, but its
 // answer could not be read.
 type DecodeError struct {
-	Service string
-	Reason  string
+	Service string // the service called
+	Reason  string // what could not be read
 	Excerpt string // the start of the data, shortened
-	Err     error
+	Err     error  // the decoder's error, if any
 
 	secrets []string // hidden from Error
 }

@@ -13,8 +13,8 @@ import (
 //
 // The token is a secret: Member's String and GoString hide it.
 type Member struct {
-	UUID  string
-	Token string
+	UUID  string // the member's uuid: 32 hexadecimal characters
+	Token string // the login token: a secret
 }
 
 // IsZero reports whether m carries no login state.

@@ -505,17 +505,17 @@ func (s *Server) takeFault(service string) Fault {
 
 // RecordedRequest is one request as the server saw and answered it.
 type RecordedRequest struct {
-	Method  string
-	Path    string
-	Query   url.Values
+	Method  string     // GET or POST
+	Path    string     // the URL path
+	Query   url.Values // the URL query
 	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
 	Service string     // as resolved from service, s or the path ("" if none)
 	Status  int        // HTTP status answered (0 if the connection was dropped)
 	// Ret and ErrCode are the envelope's ret and data.err_code (0 if the
 	// call was not processed). For FaultDropAfter and FaultTruncate they
 	// are those of the answer that was produced but not delivered.
-	Ret     int
-	ErrCode int
+	Ret     int   // the envelope's ret
+	ErrCode int   // the envelope's data.err_code
 	Fault   Fault // 0 if none
 }
 
@@ -542,13 +542,13 @@ func cloneValues(v url.Values) url.Values {
 
 // StoredMessage is a message as the server keeps it.
 type StoredMessage struct {
-	ID     int64
+	ID     int64           // the message id, from 1
 	From   string          // sender uuid
 	To     string          // recipient uuid
 	Type   string          // text/html/image/link/custom
 	Data   json.RawMessage // chat_message_data exactly as received
 	Read   bool            // read by the recipient
-	SentAt time.Time
+	SentAt time.Time       // when the server stored it (add_time)
 }
 
 // Messages returns a copy of every stored message, by id ascending.
