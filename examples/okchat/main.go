@@ -432,19 +432,19 @@ func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, j
 	if len(missing) > 0 {
 		return nil, &usageError{msg: "missing environment variable(s): " + strings.Join(missing, ", ") + " (see 'okchat --help')"}
 	}
-	var signer sign.Signer
+	var signing okayapi.Option
 	secret, static := env("OKAYAPI_APP_SECRET"), env("OKAYAPI_STATIC_SIGN")
 	switch {
 	case secret != "" && static != "":
 		return nil, &usageError{msg: "set OKAYAPI_APP_SECRET (dynamic signature) or OKAYAPI_STATIC_SIGN (static signature), not both"}
 	case secret != "":
-		signer = sign.Dynamic(secret)
+		signing = okayapi.WithSecret(secret) // not WithSigner: the client then also hides the secret from errors
 	case static != "":
-		signer = sign.Static(static)
+		signing = okayapi.WithSigner(sign.Static(static))
 	default:
-		signer = sign.None()
+		signing = okayapi.WithSigner(sign.None())
 	}
-	client, err := okayapi.New(env("OKAYAPI_HOST"), env("OKAYAPI_APP_KEY"), okayapi.WithSigner(signer))
+	client, err := okayapi.New(env("OKAYAPI_HOST"), env("OKAYAPI_APP_KEY"), signing)
 	if err != nil {
 		return nil, err
 	}
