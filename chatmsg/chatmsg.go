@@ -538,7 +538,7 @@ func profile(raw okayapi.Object) (Profile, error) {
 
 // unreadFields are the names GetAllUnreadNum's count may have; the reference
 // lists none, and unread_num (as in TakeMessageList) is the likely one.
-var unreadFields = [...]string{"unread_num", "unread_count", "total_unread_num", "num", "total"}
+var unreadFields = [...]string{"unread_num", "unread_count", "total_unread_num", "all_unread_num"}
 
 // UnreadCount is what GetAllUnreadNum answers.
 type UnreadCount struct {
