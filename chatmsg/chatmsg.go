@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,11 +204,57 @@ type MultiSendResult struct {
 	Raw        json.RawMessage // the answer's data as received
 }
 
+// multiSendData is read leniently: the messages were sent, so an odd value in
+// the answer must not turn the result into an error. Raw keeps what arrived.
 type multiSendData struct {
-	Detail okayapi.List[struct {
-		OtherUUID     okayapi.String `json:"other_uuid"`
-		ChatMessageID okayapi.Int    `json:"chat_message_id"`
-	}] `json:"detail"`
+	Detail looseObject `json:"detail"`
+}
+
+type wireDelivery struct {
+	OtherUUID     looseString `json:"other_uuid"`
+	ChatMessageID looseInt    `json:"chat_message_id"`
+}
+
+// deliveries reads detail as a list (or PHP's object with keys 0, 1, …);
+// anything else gives none.
+func (d multiSendData) deliveries() []Delivery {
+	var items okayapi.List[wireDelivery]
+	if json.Unmarshal(d.Detail, &items) != nil {
+		return nil
+	}
+	out := make([]Delivery, 0, len(items))
+	for _, it := range items {
+		out = append(out, Delivery{To: string(it.OtherUUID), MessageID: int64(it.ChatMessageID)})
+	}
+	return out
+}
+
+// looseInt is an integer that never fails to decode: what okayapi.Int cannot
+// read becomes 0.
+type looseInt int64
+
+// UnmarshalJSON reads the value as okayapi.Int does, or as 0.
+func (n *looseInt) UnmarshalJSON(b []byte) error {
+	var v okayapi.Int
+	if v.UnmarshalJSON(b) != nil {
+		v = 0
+	}
+	*n = looseInt(v)
+	return nil
+}
+
+// looseString is text that never fails to decode: what okayapi.String cannot
+// read becomes "".
+type looseString string
+
+// UnmarshalJSON reads the value as okayapi.String does, or as "".
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	var v okayapi.String
+	if v.UnmarshalJSON(b) != nil {
+		v = ""
+	}
+	*s = looseString(v)
+	return nil
 }
 
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
@@ -229,10 +276,7 @@ func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []str
 	if err != nil {
 		return nil, err
 	}
-	res := &MultiSendResult{Deliveries: make([]Delivery, 0, len(out.Detail)), Raw: resp.Data}
-	for _, d := range out.Detail {
-		res.Deliveries = append(res.Deliveries, Delivery{To: string(d.OtherUUID), MessageID: int64(d.ChatMessageID)})
-	}
+	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data}
 	return res, nil
 }
 
@@ -313,7 +357,7 @@ type wireMessage struct {
 	IO      okayapi.String `json:"chat_message_io"`
 	AddTime okayapi.String `json:"add_time"`
 	// User is an object kept raw: PHP writes an empty one as [] (or null).
-	User okayapi.Object `json:"user"`
+	User looseObject `json:"user"`
 }
 
 type listData struct {
@@ -346,20 +390,18 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 		return nil, err
 	}
 	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List)), Unread: int(out.UnreadNum), Raw: resp.Data}
-	for i, w := range out.List {
-		m, err := s.message(w)
-		if err != nil {
-			return nil, &okayapi.DecodeError{Service: ServiceTakeMessageList, Reason: "list[" + strconv.Itoa(i) + "].add_time", Err: err}
-		}
-		res.Messages = append(res.Messages, m)
+	for _, w := range out.List {
+		res.Messages = append(res.Messages, s.message(w))
 	}
 	return res, nil
 }
 
-func (s *Service) message(w wireMessage) (ChatMessage, error) {
+// message turns a wire item into a ChatMessage. An add_time it cannot read
+// gives a zero SentAt rather than failing the whole page (Raw keeps it).
+func (s *Service) message(w wireMessage) ChatMessage {
 	t, err := s.c.ParseTime(string(w.AddTime))
 	if err != nil {
-		return ChatMessage{}, err
+		t = time.Time{}
 	}
 	return ChatMessage{
 		ID:        int64(w.ID),
@@ -368,7 +410,7 @@ func (s *Service) message(w wireMessage) (ChatMessage, error) {
 		Read:      bool(w.IsRead),
 		Direction: parseDirection(string(w.IO)),
 		SentAt:    t,
-	}, nil
+	}
 }
 
 // checkRange checks an optional 1..max parameter, where 0 means "not given".
@@ -391,6 +433,10 @@ type markData struct {
 // MarkAsReaded marks one message (id ≥ 1) of member's conversation with the
 // member whose uuid is with as read, and returns how many messages changed
 // (0 or 1). Use MarkAllAsReaded for the whole conversation.
+//
+// Marking is idempotent, so the SDK repeats it after a network failure or an
+// HTTP 502/503/504; when an earlier attempt did its work, the count returned
+// is that of the last attempt and may be lower (often 0).
 func (s *Service) MarkAsReaded(ctx context.Context, member okayapi.Member, with string, messageID int64) (int, error) {
 	if messageID <= 0 {
 		return 0, &okayapi.InvalidParamError{Field: "chat_message_id", Rule: "must be 1 or more (use MarkAllAsReaded for the whole conversation)", Value: strconv.FormatInt(messageID, 10)}
@@ -399,7 +445,9 @@ func (s *Service) MarkAsReaded(ctx context.Context, member okayapi.Member, with 
 }
 
 // MarkAllAsReaded marks every message of member's conversation with the
-// member whose uuid is with as read, and returns how many changed.
+// member whose uuid is with as read, and returns how many changed. Like
+// MarkAsReaded, it may be repeated after a failure, and then the count is
+// that of the last attempt.
 func (s *Service) MarkAllAsReaded(ctx context.Context, member okayapi.Member, with string) (int, error) {
 	return s.mark(ctx, member, with, 0)
 }
@@ -444,8 +492,8 @@ type Profile struct {
 }
 
 type wireUser struct {
-	Username okayapi.String `json:"username"`
-	ExtInfo  looseObject    `json:"ext_info"`
+	Username looseString `json:"username"`
+	ExtInfo  looseObject `json:"ext_info"`
 }
 
 // Chat is one conversation in GetAllChatList: the latest message and the
@@ -488,37 +536,32 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 		return nil, err
 	}
 	res := &ChatList{Chats: make([]Chat, 0, len(out.List)), Total: int(out.Total), Raw: resp.Data}
-	for i, w := range out.List {
-		m, err := s.message(w)
-		if err != nil {
-			return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].add_time", Err: err}
-		}
-		chat := Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt}
-		if !w.User.IsEmpty() {
-			p, err := profile(w.User)
-			if err != nil {
-				return nil, &okayapi.DecodeError{Service: ServiceGetAllChatList, Reason: "list[" + strconv.Itoa(i) + "].user", Err: err}
-			}
-			chat.User = p
-		}
-		res.Chats = append(res.Chats, chat)
+	for _, w := range out.List {
+		m := s.message(w)
+		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: profile(w.User)})
 	}
 	return res, nil
 }
 
-func profile(raw okayapi.Object) (Profile, error) {
+// profile reads user leniently: PHP's false (no such row), an unreadable
+// ext_info or an odd username give the fields it can read; Raw keeps the rest.
+func profile(wire looseObject) Profile {
+	raw, ok := wire.object()
+	if !ok || raw.IsEmpty() {
+		return Profile{}
+	}
 	var u wireUser
-	if err := json.Unmarshal(raw, &u); err != nil {
-		return Profile{}, err
+	if json.Unmarshal(raw, &u) != nil {
+		return Profile{}
 	}
 	p := Profile{Username: string(u.Username)}
 	ext, ok := u.ExtInfo.object()
 	if !ok {
-		return p, nil // an unreadable ext_info must not hide the conversation; Raw keeps it
+		return p
 	}
 	fields, err := ext.Fields()
 	if err != nil {
-		return p, err
+		return p
 	}
 	p.Ext = fields
 	var str okayapi.String
@@ -533,7 +576,7 @@ func profile(raw okayapi.Object) (Profile, error) {
 	if v, ok := fields["age"]; ok && json.Unmarshal(v, &age) == nil {
 		p.Age = int(age)
 	}
-	return p, nil
+	return p
 }
 
 // unreadFields are the names GetAllUnreadNum's count may have; the reference
@@ -547,10 +590,15 @@ type UnreadCount struct {
 	Raw   json.RawMessage // the answer's data as received
 }
 
+// ErrNoUnreadCount: GetAllUnreadNum's answer holds no field this SDK takes
+// for the count. The reference names none; see UnreadCount.Raw.
+var ErrNoUnreadCount = errors.New("chatmsg: answer holds no unread count")
+
 // GetAllUnreadNum counts member's unread messages across all conversations.
 // The reference does not name the field; the count is read from unread_num or,
-// failing that, a few likely names (Field says which). If none is present the
-// call fails with an *okayapi.DecodeError rather than reporting 0.
+// failing that, a few names that say "unread" (Field says which). If none is
+// there, it fails with an *okayapi.DecodeError wrapping ErrNoUnreadCount,
+// whose Data holds the answer, rather than reporting a silent 0.
 func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*UnreadCount, error) {
 	if err := member.Validate(); err != nil {
 		return nil, err
@@ -567,9 +615,19 @@ func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*
 		}
 		var n okayapi.Int
 		if err := json.Unmarshal(v, &n); err != nil {
-			return nil, &okayapi.DecodeError{Service: ServiceGetAllUnreadNum, Reason: name, Err: err}
+			return nil, &okayapi.DecodeError{Service: ServiceGetAllUnreadNum, Reason: name, Err: err, Data: resp.Data}
 		}
 		return &UnreadCount{Count: int(n), Field: name, Raw: resp.Data}, nil
 	}
-	return nil, &okayapi.DecodeError{Service: ServiceGetAllUnreadNum, Reason: "answer has no unread count (looked for unread_num and similar)", Excerpt: okayapi.Excerpt(resp.Data, 120)}
+	names := make([]string, 0, len(out))
+	for name := range out {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return nil, &okayapi.DecodeError{
+		Service: ServiceGetAllUnreadNum,
+		Reason:  "no unread count among the fields " + strings.Join(names, ", "),
+		Err:     ErrNoUnreadCount,
+		Data:    resp.Data,
+	}
 }

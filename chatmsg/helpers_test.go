@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // Asia/Shanghai even on a machine without a zone database
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,6 +47,69 @@ func TestProfileShapes(t *testing.T) {
 			require.Len(t, list.Chats, 1)
 			assert.Equal(t, tc.want, list.Chats[0].User)
 			assert.Equal(t, chatmsg.Text{Content: "hi"}, list.Chats[0].Last)
+		})
+	}
+}
+
+// TestListsSurviveOddRows: one odd add_time or user does not fail a page;
+// what cannot be read is zero and Raw keeps it.
+func TestListsSurviveOddRows(t *testing.T) {
+	t.Parallel()
+	row := func(addTime, user string) string {
+		return `{"id":"5","chat_message_to_uuid":"` + uuidAB + `","chat_message_data":{"content":"hi"},"chat_message_type":"text",` +
+			`"chat_message_is_read":"0","chat_message_io":"in","add_time":` + addTime + `,"user":` + user + `}`
+	}
+	t.Run("TakeMessageList", func(t *testing.T) {
+		t.Parallel()
+		body := `{"ret":200,"data":{"err_code":0,"list":[` + row(`"2019-08-11 17:12"`, `[]`) + `,` + row(`"yesterday"`, `[]`) + `],"unread_num":1},"msg":""}`
+		svc, mock := newMockAPI(t, okayapi.QueryForm)
+		mock.reply(chatmsg.ServiceTakeMessageList, http.StatusOK, []byte(body))
+		list, err := svc.TakeMessageList(context.Background(), replayMember(), uuidAB, chatmsg.ListOptions{})
+		require.NoError(t, err)
+		require.Len(t, list.Messages, 2)
+		assert.Equal(t, "2019-08-11T09:12:00Z", list.Messages[0].SentAt.UTC().Format(time.RFC3339), "minutes-only times are read")
+		assert.True(t, list.Messages[1].SentAt.IsZero(), "an unreadable add_time is zero")
+		assert.Equal(t, chatmsg.Text{Content: "hi"}, list.Messages[1].Message)
+		assert.Contains(t, string(list.Raw), "yesterday")
+	})
+	t.Run("GetAllChatList", func(t *testing.T) {
+		t.Parallel()
+		body := `{"ret":200,"data":{"err_code":0,"list":[` + row(`"2019-08-11 17:12:02"`, `false`) + `,` + row(`null`, `{"username":{"x":1},"ext_info":7}`) + `],"total":2},"msg":""}`
+		svc, mock := newMockAPI(t, okayapi.QueryForm)
+		mock.reply(chatmsg.ServiceGetAllChatList, http.StatusOK, []byte(body))
+		list, err := svc.GetAllChatList(context.Background(), replayMember(), chatmsg.ChatListOptions{})
+		require.NoError(t, err)
+		require.Len(t, list.Chats, 2)
+		assert.Equal(t, chatmsg.Profile{}, list.Chats[0].User, "user false: no profile")
+		assert.Equal(t, chatmsg.Profile{}, list.Chats[1].User, "unreadable username and ext_info")
+		assert.True(t, list.Chats[1].SentAt.IsZero())
+		assert.Equal(t, 2, list.Total)
+	})
+}
+
+// TestMultiSendSurvivesOddDetail: the messages were sent, so an odd detail
+// gives what can be read rather than an error.
+func TestMultiSendSurvivesOddDetail(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		detail string
+		want   []chatmsg.Delivery
+	}{
+		{`[{"other_uuid":"` + uuidAB + `","chat_message_id":"abc"},{"other_uuid":"` + uuidDogstar + `","chat_message_id":"8"}]`,
+			[]chatmsg.Delivery{{To: uuidAB, MessageID: 0}, {To: uuidDogstar, MessageID: 8}}},
+		{`{"0":{"other_uuid":"` + uuidAB + `","chat_message_id":7}}`, []chatmsg.Delivery{{To: uuidAB, MessageID: 7}}},
+		{`false`, nil},
+		{`"x"`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.detail, func(t *testing.T) {
+			t.Parallel()
+			svc, mock := newMockAPI(t, okayapi.QueryForm)
+			mock.reply(chatmsg.ServiceMultiSend, http.StatusOK, []byte(`{"ret":200,"data":{"err_code":0,"err_msg":"","detail":`+tc.detail+`},"msg":""}`))
+			res, err := svc.MultiSend(context.Background(), replayMember(), []string{uuidAB, uuidDogstar}, chatmsg.Text{Content: "hi"})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, res.Deliveries)
+			assert.Contains(t, string(res.Raw), `"detail"`)
 		})
 	}
 }

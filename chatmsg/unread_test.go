@@ -38,6 +38,8 @@ func TestGetAllUnreadNumFieldNames(t *testing.T) {
 			if tc.field == "" {
 				var de *okayapi.DecodeError
 				require.True(t, errors.As(err, &de), "want a DecodeError, got %v", err)
+				assert.ErrorIs(t, err, chatmsg.ErrNoUnreadCount)
+				assert.JSONEq(t, tc.data, string(de.Data), "the answer stays reachable")
 				assert.Nil(t, got)
 				return
 			}

@@ -126,7 +126,9 @@ func WithSigner(s sign.Signer) Option {
 
 // WithHTTPClient sends calls through hc. Its Transport is used as it is (so
 // tests can mock it); its Timeout is replaced by the client's timeout only when
-// hc.Timeout is zero.
+// hc.Timeout is zero. Note that after a call that fails for good, the retry
+// layer (go-retryablehttp) closes hc's idle connections: give the client an
+// http.Client of its own rather than one shared with unrelated traffic.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -300,6 +302,18 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// String describes the client without its secrets: base URL, app key, URL
+// form and signer kind.
+func (c *Client) String() string {
+	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %v}", c.base.Redacted(), c.appKey, c.form, c.signer)
+}
+
+// GoString hides the secrets from %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue hides the secrets from slog.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // AppKey returns the app key the client sends.
 func (c *Client) AppKey() string { return c.appKey }
 
@@ -328,7 +342,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if s == "" || s == "0000-00-00 00:00:00" || s == "0000-00-00" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{time.DateTime, time.DateOnly, "2006-01-02T15:04:05"} {
+	for _, layout := range []string{time.DateTime, time.DateOnly, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006/01/02 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil
 		}

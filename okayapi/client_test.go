@@ -1,7 +1,10 @@
 package okayapi_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/sign"
 )
 
 func TestNewRejectsBadOptions(t *testing.T) {
@@ -159,4 +163,29 @@ func TestClientParseTimeUsesItsLocation(t *testing.T) {
 	got, err = c.ParseTime("2019-08-11 17:12:02")
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2019, 8, 11, 17, 12, 2, 0, time.UTC), got.UTC())
+}
+
+func TestClientPrintsNoSecrets(t *testing.T) {
+	t.Parallel()
+	const secret = "TOPSECRET-abcdef-0123456789"
+	for name, opt := range map[string]okayapi.Option{
+		"dynamic": okayapi.WithSecret(secret),
+		"signer":  okayapi.WithSigner(sign.Dynamic(secret)),
+		"static":  okayapi.WithSigner(sign.Static(secret)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := okayapi.New("https://hn216.api.yesapi.cn/base", testAppKey, opt)
+			require.NoError(t, err)
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+				out := fmt.Sprintf(verb, c)
+				assert.NotContains(t, out, secret, verb)
+				assert.Contains(t, out, testAppKey, verb)
+			}
+			var buf bytes.Buffer
+			slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "c", c)
+			assert.NotContains(t, buf.String(), secret)
+			assert.Contains(t, buf.String(), "hn216.api.yesapi.cn")
+		})
+	}
 }

@@ -288,11 +288,11 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
-		return resp, &DecodeError{Service: req.Service, Reason: "data is not an object", Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+		return resp, &DecodeError{Service: req.Service, Data: data, Reason: "data is not an object", Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 	}
 	var head dataHead
 	if err := json.Unmarshal(data, &head); err != nil {
-		return resp, &DecodeError{Service: req.Service, Reason: "err_code", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+		return resp, &DecodeError{Service: req.Service, Data: data, Reason: "err_code", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 	}
 	if head.ErrCode != 0 {
 		pe := &PluginError{Service: req.Service, Code: int(head.ErrCode), Msg: redact(string(head.ErrMsg), secrets...)}
@@ -303,7 +303,7 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, &DecodeError{Service: req.Service, Reason: "data does not have the expected shape", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+			return resp, &DecodeError{Service: req.Service, Data: data, Reason: "data does not have the expected shape", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
 		}
 	}
 	return resp, nil

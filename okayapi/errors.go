@@ -46,9 +46,14 @@ type APIError struct {
 	Msg     string // the envelope's msg, as the service wrote it
 }
 
-// Error describes the refusal; it never holds parameters or secrets.
+// Error describes the refusal and says whether the call may have taken
+// effect; it never holds parameters or secrets.
 func (e *APIError) Error() string {
-	return fmt.Sprintf("okayapi: %s: ret %d: %s", e.Service, e.Ret, e.Msg)
+	effect := "the call was not carried out"
+	if e.Ret >= 500 {
+		effect = "the call may have taken effect"
+	}
+	return fmt.Sprintf("okayapi: %s: ret %d: %s; %s", e.Service, e.Ret, e.Msg, effect)
 }
 
 // Is matches the sentinel errors for the ret: ErrNotLoggedIn, ErrBadAppKey,
@@ -66,14 +71,14 @@ func (e *APIError) Is(target error) bool {
 	case ErrNoSuchService:
 		return e.Ret == 404
 	case ErrBadSignature:
-		return e.Ret == 400 && (strings.Contains(e.Msg, "签名") || strings.Contains(strings.ToLower(e.Msg), "sign"))
+		return e.Ret == 400 && (strings.Contains(e.Msg, "签名") || hasWord(e.Msg, "sign") || hasWord(e.Msg, "signature"))
 	}
 	return false
 }
 
 // PluginError is an answer with ret 200 whose data.err_code is not 0: the
 // call reached the plugin, which refused it. Plugin packages make it match
-// their own sentinel errors (for chat messages, chatmsg.ErrSendToSelf and so on).
+// their own sentinel errors (for chat messages, chatmsg.ErrSelf and so on).
 type PluginError struct {
 	Service string // the service called
 	Code    int    // data.err_code
@@ -88,7 +93,7 @@ func (e *PluginError) Error() string {
 	if msg == "" {
 		msg = "(no err_msg)"
 	}
-	return fmt.Sprintf("okayapi: %s: err_code %d: %s", e.Service, e.Code, msg)
+	return fmt.Sprintf("okayapi: %s: err_code %d: %s; the call was not carried out", e.Service, e.Code, msg)
 }
 
 // Is matches ErrPlugin.
@@ -159,6 +164,9 @@ type DecodeError struct {
 	Reason  string // what could not be read
 	Excerpt string // the start of the data, shortened
 	Err     error  // the decoder's error, if any
+	// Data is the answer's data as received, so that nothing is lost when
+	// the SDK cannot read it. Error never prints it.
+	Data []byte
 
 	secrets []string // hidden from Error
 }
@@ -172,6 +180,7 @@ func (e *DecodeError) Error() string {
 	if e.Excerpt != "" {
 		s += " (data: " + strconv.Quote(e.Excerpt) + ")"
 	}
+	s += "; the call may have taken effect"
 	return redact(s, e.secrets...)
 }
 
@@ -194,7 +203,29 @@ func (e *InvalidParamError) Error() string {
 	if e.Value != "" {
 		s += " (got " + strconv.Quote(Excerpt([]byte(e.Value), 48)) + ")"
 	}
-	return s
+	return s + "; nothing was sent"
+}
+
+// hasWord reports whether text holds word (ASCII, any case) with no letter,
+// digit or underscore on either side, so that "sign" matches "sign error"
+// but not "design_id".
+func hasWord(text, word string) bool {
+	lower := asciiLower(text)
+	for i := 0; ; {
+		j := strings.Index(lower[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		if (start == 0 || !wordByte(lower[start-1])) && (end == len(lower) || !wordByte(lower[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func wordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
 }
 
 // Is matches ErrInvalidParam.

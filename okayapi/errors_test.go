@@ -57,6 +57,9 @@ func TestAPIErrorTaxonomy(t *testing.T) {
 		{"missing parameter", 400, "客户端非法请求：缺少必要参数app_key", []string{"ErrBadRequest"}, false},
 		{"wrong signature", 400, "非法请求：签名错误", []string{"ErrBadSignature", "ErrBadRequest"}, false},
 		{"wrong signature in English", 400, "Illegal request: wrong sign", []string{"ErrBadSignature", "ErrBadRequest"}, false},
+		{"signature, the word", 400, "Invalid Signature.", []string{"ErrBadSignature", "ErrBadRequest"}, false},
+		{"a parameter that contains sign", 400, "客户端非法请求：缺少必要参数design_id", []string{"ErrBadRequest"}, false},
+		{"a parameter that starts with sign", 400, "客户端非法请求：缺少必要参数signature_x", []string{"ErrBadRequest"}, false},
 		{"not logged in", 401, "用户未登录，或登录凭证已过期", []string{"ErrNotLoggedIn", "ErrBadRequest"}, false},
 		{"no such service", 404, "接口服务App.No.Such不存在", []string{"ErrNoSuchService", "ErrBadRequest"}, false},
 		{"bad app key", 406, "客户端非法请求：非法app_key，请核对你所在的接口域名", []string{"ErrBadAppKey", "ErrBadRequest"}, false},
@@ -504,6 +507,13 @@ func TestMayHaveArrivedFromDo(t *testing.T) {
 
 func TestErrorMessages(t *testing.T) {
 	t.Parallel()
+	t.Run("whether the call took effect", func(t *testing.T) {
+		t.Parallel()
+		for ret, want := range map[int]string{400: "not carried out", 401: "not carried out", 406: "not carried out", 500: "may have taken effect", 503: "may have taken effect"} {
+			assert.Contains(t, (&okayapi.APIError{Service: testSvc, Ret: ret, Msg: "x"}).Error(), want, "ret %d", ret)
+		}
+		assert.Contains(t, (&okayapi.PluginError{Service: testSvc, Code: 2, Msg: "发送失败"}).Error(), "not carried out")
+	})
 	t.Run("InvalidParamError", func(t *testing.T) {
 		t.Parallel()
 		err := &okayapi.InvalidParamError{Field: "other_uuid", Rule: "must be a 32-character member uuid", Value: strings.Repeat("ab", 40)}
@@ -511,7 +521,8 @@ func TestErrorMessages(t *testing.T) {
 		assert.Contains(t, msg, "other_uuid")
 		assert.Contains(t, msg, "must be a 32-character member uuid")
 		assert.Contains(t, msg, "…", "a long value is shortened")
-		assert.Less(t, len(msg), 140)
+		assert.Contains(t, msg, "nothing was sent")
+		assert.Less(t, len(msg), 160)
 	})
 	t.Run("TransportError", func(t *testing.T) {
 		t.Parallel()
@@ -528,6 +539,7 @@ func TestErrorMessages(t *testing.T) {
 		err := &okayapi.DecodeError{Service: testSvc, Reason: "data is not an object", Excerpt: `"x"`, Err: cause}
 		assert.Contains(t, err.Error(), "data is not an object")
 		assert.Contains(t, err.Error(), "cause")
+		assert.Contains(t, err.Error(), "the call may have taken effect")
 		assert.ErrorIs(t, err, cause)
 	})
 }
