@@ -69,6 +69,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, phpFatal)
 		return
 	case FaultStall:
+		s.stalled.Add(1)
+		defer s.stalled.Add(-1) // also when dropConnection aborts the handler
 		s.record(rec)
 		timer := time.NewTimer(stallLimit)
 		defer timer.Stop()
@@ -184,16 +186,22 @@ func (s *Server) process(service string, p url.Values) (answer, bool) {
 	return s.call(service, p), s.quirks
 }
 
-// call checks, in the hosted service's order, the app key, the service, the
-// signature, the parameters and the login state, then runs the service;
-// s.mu must be held.
+// appKeyRule is the common parameter every call declares first: the
+// reference lists HTTP_APPKEY as a required string of at least 32 characters.
+var appKeyRule = param{name: "app_key", kind: kindString, required: true, min: 32, hasMin: true}
+
+// call runs a request through PhalApi 2's steps and then the service; s.mu
+// must be held. The order follows PhalApi 2's source (it is not verified
+// against the hosted service):
+//
+//  1. ApiFactory resolves the service: unknown, ret 404.
+//  2. Api::init() → createMemberValue(): the parameter rules, the common
+//     app_key first, then the call's own in their declared order: ret 400.
+//  3. filterCheck(), OkayAPI's filter: an app_key that is not this app's,
+//     ret 406; then the signature for the sign mode, ret 400.
+//  4. userCheck(): the member's uuid and token, ret 401.
+//  5. The plugin's own check: not installed, ret 200 with err_code 9.
 func (s *Server) call(service string, p url.Values) answer {
-	switch key := p.Get("app_key"); {
-	case key == "":
-		return refuse(400, "客户端非法请求：缺少必要参数app_key")
-	case key != s.cfg.appKey:
-		return refuse(406, "客户端非法请求：非法app_key，请核对你所在的接口域名")
-	}
 	name := service
 	if name == "" {
 		name = defaultService
@@ -202,12 +210,15 @@ func (s *Server) call(service string, p url.Values) answer {
 	if !ok {
 		return refuse(404, "非法请求：服务"+name+"不存在")
 	}
-	if !s.signed(p) {
-		return refuse(400, "非法请求：签名错误")
-	}
-	a, msg := checkParams(api.params, p)
+	a, msg := checkParams(append([]param{appKeyRule}, api.params...), p)
 	if msg != "" {
 		return refuse(400, msg)
+	}
+	if p.Get("app_key") != s.cfg.appKey {
+		return refuse(406, "客户端非法请求：非法app_key，请核对你所在的接口域名")
+	}
+	if !s.signed(p) {
+		return refuse(400, "非法请求：签名错误")
 	}
 	var who *member
 	if api.login {

@@ -1,9 +1,9 @@
 // Package okayapitest is an in-process fake OkayAPI for tests and demos.
 //
 // A [Server] listens on a loopback address and answers like the hosted
-// service: it checks the app key, the signature (dynamic, static or none),
-// the parameters and the member's login state in that order, and answers
-// with the {ret, data, msg} envelope in PHP's JSON style. It implements
+// service: it checks the service name, the parameters, the app key, the
+// signature (dynamic, static or none) and the member's login state in that
+// order, and answers with the {ret, data, msg} envelope in PHP's JSON style. It implements
 // App.User.Login, App.User.Register, Hello.World and the six calls of the
 // private-message plugin (App.Market_ChatMessage.*), keeping messages, read
 // flags and conversations in memory. With quirks on it also reproduces the
@@ -30,13 +30,24 @@
 // answer is always HTTP 200 with the envelope, unless a fault says
 // otherwise. Checks, in order, with PhalApi's messages:
 //
-//	app_key missing / wrong          ret 400 / 406
-//	unknown service                  ret 404
+//	unknown service                  ret 404 非法请求：服务App.Nope.Nothing不存在
+//	parameters: app_key first        ret 400 naming the parameter, e.g.
+//	  (required, at least 32           客户端非法请求：缺少必要参数app_key
+//	  characters), then the call's     客户端非法请求：缺少必要参数other_uuid
+//	  own in their declared order      非法请求：other_uuid的长度不能小于32
+//	  (required, ranges, enums,
+//	  JSON objects)
+//	app_key not this app's           ret 406 客户端非法请求：非法app_key，请核对你所在的接口域名
 //	signature (per SignMode)         ret 400 非法请求：签名错误 (also when sign is missing)
-//	parameters (required, ranges,    ret 400 naming the parameter, e.g.
-//	  enums, JSON objects)             客户端非法请求：缺少必要参数other_uuid
 //	login (uuid + valid token)       ret 401 用户未登录，或登录凭证已过期
 //	chat plugin not installed        ret 200, err_code 9
+//
+// This order follows PhalApi 2's source: ApiFactory resolves the service,
+// then Api::init() runs createMemberValue() (the parameter rules, the
+// common app_key rule first), filterCheck() (OkayAPI's filter: app key,
+// then signature) and userCheck() (login), and the plugin checks that it is
+// installed last. It is not verified against the hosted service, so code
+// should not rely on which of two problems in one request is reported.
 //
 // The dynamic signature must match exactly (upper-case hex); member uuids
 // are matched ignoring case, as MySQL would. Stored messages get ids 1, 2,
@@ -69,6 +80,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,6 +138,8 @@ func WithSignMode(m SignMode) Option { return func(c *config) { c.sign = m } }
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
 // WithAppKey sets the app key (default: 32 random upper-case hex characters).
+// It must be at least 32 characters long, as the app_key parameter rule
+// requires; Start refuses a shorter one.
 func WithAppKey(key string) Option { return func(c *config) { c.appKey = key } }
 
 // WithSecret sets the app secret used in SignDynamic mode (default: 64
@@ -168,6 +182,7 @@ type Server struct {
 	ts        *httptest.Server
 	done      chan struct{} // closed by Close: stalled handlers give up
 	closeOnce sync.Once
+	stalled   atomic.Int64 // handlers waiting in FaultStall
 
 	mu       sync.Mutex
 	quirks   bool
@@ -221,6 +236,9 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	if cfg.appKey == "" {
 		cfg.appKey = randomHex(16)
+	}
+	if len(cfg.appKey) < int(appKeyRule.min) {
+		return nil, fmt.Errorf("okayapitest: app key %q is shorter than %d characters: every call would be refused", cfg.appKey, appKeyRule.min)
 	}
 	if cfg.secret == "" {
 		cfg.secret = randomAlnum(64)
