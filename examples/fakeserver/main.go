@@ -2,11 +2,45 @@
 // the SDK, the okchat tool or your own code without an OkayAPI account.
 //
 // It listens on a loopback address, creates the members alice, bob and carol,
-// and prints shell lines with everything needed to call it:
+// and prints shell lines with everything needed to call it. Acting as alice,
+// send bob a message and read it back (the until loop waits for the lines,
+// as go run compiles first):
 //
 //	go run ./examples/fakeserver > /tmp/fake.env &
+//	until grep -q '^# Serving' /tmp/fake.env 2>/dev/null; do sleep 0.2; done
 //	set -a; . /tmp/fake.env; set +a
-//	go run ./examples/okchat send "$BOB_UUID" "hello"
+//	go run ./examples/okchat send --to "$BOB_UUID" --text hello
+//	go run ./examples/okchat history --with "$BOB_UUID"
+//
+// # Faults
+//
+// To see what a client does when an answer is lost, make calls misbehave,
+// at start with -fault or while it runs through the control endpoint. The
+// kinds are those of okayapitest:
+//
+//	html502     HTTP 502 with an nginx page; the call is not run
+//	drop-after  the call is run (a message IS stored), then the connection is closed unanswered
+//	stall       no answer until the client gives up (at most 30s); the call is not run
+//	truncate    the call is run, then half of the answer is sent and the connection is closed
+//	non-json    HTTP 200 with a PHP error text; the call is not run
+//
+// For example, okchat's exit status 3 with "the message may have been
+// delivered", after which the history shows that it was (okchat is built
+// first because go run reports any failure as exit status 1):
+//
+//	go run ./examples/fakeserver -fault drop-after:App.Market_ChatMessage.Send > /tmp/fake.env &
+//	until grep -q '^# Serving' /tmp/fake.env 2>/dev/null; do sleep 0.2; done
+//	set -a; . /tmp/fake.env; set +a
+//	go build -o /tmp/okchat ./examples/okchat
+//	/tmp/okchat send --to "$BOB_UUID" --text hello; echo "exit status $?"
+//	/tmp/okchat history --with "$BOB_UUID"
+//
+// The control endpoint, POST /_fake/fault on the same address, injects a
+// fault into the running server; its URL is printed as FAKE_FAULT_URL. It
+// takes kind (required), service (default: any) and n (default 1), answers
+// 204 No Content, and 400 with a plain-text reason for a bad parameter:
+//
+//	curl -sS -X POST "$FAKE_FAULT_URL?kind=stall&service=App.Market_ChatMessage.Send&n=1"
 //
 // Flags:
 //
@@ -15,6 +49,8 @@
 //	-quirks                      PHP habits: numbers as strings, [] for empty objects, debug field
 //	-plugin=false                answer every chat call with err_code 9 (plugin not installed)
 //	-send-id                     Send answers the new message's id
+//	-fault KIND[:SERVICE][:N]    make the next N calls (default 1) to SERVICE (default: any) misbehave;
+//	                             KIND is html502, drop-after, stall, truncate or non-json; repeatable
 //	-export                      prefix the variable lines with "export "
 //	-v                           log every call to stderr (never parameters or secrets)
 //
@@ -30,6 +66,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -68,6 +106,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)
 	verbose := fs.Bool("v", false, "log every call to stderr (never parameters or secrets)")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "make calls misbehave, `KIND[:SERVICE][:N]`: the next N (default 1) calls to SERVICE (default: any) "+
+		"get the fault KIND, one of html502, drop-after, stall, truncate, non-json; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		okayapitest.WithQuirks(*quirks),
 		okayapitest.WithPlugin(*plugin),
 		okayapitest.WithSendReturnsID(*sendID),
+		okayapitest.WithControlEndpoint(true),
 	}
 	if *verbose {
 		opts = append(opts, okayapitest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
@@ -94,11 +136,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer srv.Close()
 
+	for _, f := range faults {
+		srv.InjectFaultFor(f.service, f.fault, f.n)
+	}
 	members := make([]okayapi.Member, len(demoMembers))
 	for i, p := range demoMembers {
 		members[i] = srv.AddMember(p)
 	}
-	if err := printEnv(stdout, srv, signMode, *quirks, *export, members); err != nil {
+	if err := printEnv(stdout, srv, signMode, *quirks, *export, members, faults); err != nil {
 		return err
 	}
 	<-ctx.Done()
@@ -120,7 +165,7 @@ func parseSignMode(s string) (okayapitest.SignMode, error) {
 
 // printEnv writes the shell lines: the app's variables, each member's, and
 // alice as the acting member with bob as the one to chat with.
-func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, quirks, export bool, members []okayapi.Member) error {
+func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, quirks, export bool, members []okayapi.Member, faults faultFlags) error {
 	var b strings.Builder
 	prefix := ""
 	if export {
@@ -147,7 +192,76 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	set("OKAYAPI_UUID", members[0].UUID)
 	set("OKAYAPI_TOKEN", members[0].Token)
 	set("OKAYAPI_OTHER_UUID", members[1].UUID)
+	for _, f := range faults {
+		service := f.service
+		if service == "" {
+			service = "any service"
+		}
+		fmt.Fprintf(&b, "# Fault: the next %d call(s) to %s: %s\n", f.n, service, f.kind)
+	}
+	b.WriteString("# Inject a fault while it runs (kind: html502, drop-after, stall, truncate or non-json; service and n are optional):\n")
+	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
+	set("FAKE_FAULT_URL", srv.URL()+okayapitest.ControlFaultPath)
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// faultSpec is one -fault flag.
+type faultSpec struct {
+	kind    string // as given
+	fault   okayapitest.Fault
+	service string // "" for any
+	n       int
+}
+
+// faultFlags are the -fault flags, in order.
+type faultFlags []faultSpec
+
+// String returns the flags as given, separated by spaces.
+func (f *faultFlags) String() string {
+	if f == nil {
+		return ""
+	}
+	parts := make([]string, len(*f))
+	for i, s := range *f {
+		parts[i] = fmt.Sprintf("%s:%s:%d", s.kind, s.service, s.n)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Set reads KIND[:SERVICE][:N]. A second part with a dot is the service,
+// otherwise the count.
+func (f *faultFlags) Set(v string) error {
+	parts := strings.Split(v, ":")
+	if len(parts) > 3 {
+		return errors.New("want KIND[:SERVICE][:N]")
+	}
+	fault, err := okayapitest.ParseFault(parts[0])
+	if err != nil {
+		return err
+	}
+	spec := faultSpec{kind: strings.ToLower(parts[0]), fault: fault, n: 1}
+	count, hasCount := "", false
+	switch {
+	case len(parts) == 3: // an empty SERVICE is any service
+		spec.service, count, hasCount = parts[1], parts[2], true
+	case len(parts) == 2 && strings.Contains(parts[1], "."):
+		spec.service = parts[1]
+	case len(parts) == 2:
+		count, hasCount = parts[1], true
+	}
+	if spec.service != "" && !serviceName.MatchString(spec.service) {
+		return fmt.Errorf("SERVICE %q is not a service name like App.Market_ChatMessage.Send", spec.service)
+	}
+	if hasCount {
+		if spec.n, err = strconv.Atoi(count); err != nil || spec.n < 1 {
+			return fmt.Errorf("N %q must be a whole number, 1 or more", count)
+		}
+	}
+	*f = append(*f, spec)
+	return nil
+}
+
+// serviceName is Class.Action or Namespace.Class.Action.
+var serviceName = regexp.MustCompile(`^\w+\.\w+(\.\w+)?$`)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -194,6 +196,134 @@ func TestRefusals(t *testing.T) {
 		err := run(context.Background(), c.args, &stdout, &stderr)
 		require.Error(t, err, c.args)
 		assert.Contains(t, err.Error()+stderr.String(), c.want, c.args)
+		assert.Empty(t, stdout.String(), "nothing printed on a refusal")
+	}
+}
+
+func TestFaultFlagDropAfter(t *testing.T) {
+	t.Parallel()
+	s := startFake(t, "-fault", "drop-after:App.Market_ChatMessage.Send:1")
+	assert.Contains(t, s.comments, "# Fault: the next 1 call(s) to App.Market_ChatMessage.Send: drop-after")
+	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+	require.NoError(t, err)
+	chat := chatmsg.New(client)
+	ctx := t.Context()
+	alice, bob := s.member("ALICE"), s.member("BOB")
+
+	_, err = chat.GetAllUnreadNum(ctx, alice)
+	require.NoError(t, err, "another service: not affected")
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "lost answer"})
+	var te *okayapi.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.True(t, te.MayHaveArrived, "the connection was dropped after the call was sent")
+	assert.True(t, okayapi.MayHaveArrived(err))
+	assert.Equal(t, 0, te.StatusCode, "no answer")
+
+	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, page.Messages, 1, "stored once, although no answer arrived")
+	assert.Equal(t, chatmsg.Text{Content: "lost answer"}, page.Messages[0].Message)
+
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "answered"})
+	require.NoError(t, err, "N=1: only one call misbehaves")
+	page, err = chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, page.Messages, 2)
+}
+
+// postControl POSTs query to the control endpoint and returns the status and body.
+func postControl(t *testing.T, faultURL, query string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, faultURL+"?"+query, nil)
+	require.NoError(t, err)
+	resp, err := (&http.Client{}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+func TestControlEndpoint(t *testing.T) {
+	t.Parallel()
+	s := startFake(t, "-v")
+	faultURL := s.vars["FAKE_FAULT_URL"]
+	assert.Equal(t, s.vars["OKAYAPI_HOST"]+"/_fake/fault", faultURL)
+	assert.Contains(t, strings.Join(s.comments, "\n"), `curl -sS -X POST "$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1"`)
+	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]),
+		okayapi.WithRetries(0, 0, 0)) // a retry would hide the fault
+	require.NoError(t, err)
+	chat := chatmsg.New(client)
+	ctx := t.Context()
+	alice, bob := s.member("ALICE"), s.member("BOB")
+
+	_, err = chat.GetAllUnreadNum(ctx, alice)
+	require.NoError(t, err, "no fault before one is injected")
+
+	status, body := postControl(t, faultURL, "kind=html502&service=App.Market_ChatMessage.GetAllUnreadNum")
+	require.Equal(t, http.StatusNoContent, status, body)
+	_, err = chat.GetAllUnreadNum(ctx, alice)
+	var te *okayapi.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, http.StatusBadGateway, te.StatusCode)
+	_, err = chat.GetAllUnreadNum(ctx, alice)
+	require.NoError(t, err, "n defaults to 1")
+
+	status, body = postControl(t, faultURL, "kind=drop-after&service=App.Market_ChatMessage.Send&n=1")
+	require.Equal(t, http.StatusNoContent, status, body)
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "maybe"})
+	require.ErrorAs(t, err, &te)
+	assert.True(t, te.MayHaveArrived)
+	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, page.Messages, 1, "stored once")
+
+	status, body = postControl(t, faultURL, "kind=explode")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, `parameter kind: unknown fault "explode"`)
+	status, body = postControl(t, faultURL, "kind=stall&n=0")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, "parameter n")
+	_, err = chat.GetAllUnreadNum(ctx, alice)
+	require.NoError(t, err, "refused injections inject nothing")
+
+	assert.Contains(t, s.stderr.String(), "fault injected\" fault=FaultDropAfter service=App.Market_ChatMessage.Send n=1")
+}
+
+func TestFaultFlag(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]faultSpec{
+		"stall":                           {kind: "stall", fault: okayapitest.FaultStall, n: 1},
+		"STALL:3":                         {kind: "stall", fault: okayapitest.FaultStall, n: 3},
+		"truncate:Hello.World":            {kind: "truncate", fault: okayapitest.FaultTruncate, service: "Hello.World", n: 1},
+		"non-json::2":                     {kind: "non-json", fault: okayapitest.FaultNonJSON, n: 2},
+		"html502:App.User.Login:4":        {kind: "html502", fault: okayapitest.FaultHTML502, service: "App.User.Login", n: 4},
+		"drop-after:Market_ChatMessage.X": {kind: "drop-after", fault: okayapitest.FaultDropAfter, service: "Market_ChatMessage.X", n: 1},
+	} {
+		var f faultFlags
+		require.NoError(t, f.Set(in), in)
+		assert.Equal(t, faultFlags{want}, f, in)
+	}
+	var f faultFlags
+	require.NoError(t, f.Set("stall"))
+	require.NoError(t, f.Set("html502:Hello.World:2"))
+	assert.Equal(t, "stall::1 html502:Hello.World:2", f.String())
+
+	for _, c := range []struct{ in, want string }{
+		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate or non-json)`},
+		{"", "unknown fault"},
+		{"stall:0", `N "0" must be a whole number, 1 or more`},
+		{"stall:", `N "" must be`},
+		{"stall:Hello.World:x", `N "x" must be`},
+		{"stall:Send.", `SERVICE "Send." is not a service name`},
+		{"stall:A.B.C.D:1", `SERVICE "A.B.C.D"`},
+		{"stall:A.B:1:2", "want KIND[:SERVICE][:N]"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-fault", "stall", "-fault", c.in}, &stdout, &stderr)
+		require.Error(t, err, c.in)
+		assert.Contains(t, err.Error(), "-fault", c.in)
+		assert.Contains(t, err.Error(), c.want, c.in)
 		assert.Empty(t, stdout.String(), "nothing printed on a refusal")
 	}
 }

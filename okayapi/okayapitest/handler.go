@@ -41,6 +41,10 @@ func refuse(ret int, msg string) answer { return answer{ret: ret, msg: msg} }
 
 // serveHTTP answers one call like the hosted service.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.control && strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
 	query := r.URL.Query()
 	// PHP fills $_POST from urlencoded and multipart bodies and ignores
 	// what it cannot parse; so does the fake.
@@ -70,7 +74,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case FaultStall:
 		s.stalled.Add(1)
-		defer s.stalled.Add(-1) // also when dropConnection aborts the handler
 		s.record(rec)
 		timer := time.NewTimer(stallLimit)
 		defer timer.Stop()
@@ -79,6 +82,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-s.done:
 		case <-timer.C:
 		}
+		// Before the hijack, which lets Close return.
+		s.stalled.Add(-1)
 		dropConnection(w)
 		return
 	}

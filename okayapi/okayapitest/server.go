@@ -3,19 +3,20 @@
 // A [Server] listens on a loopback address and answers like the hosted
 // service: it checks the service name, the parameters, the app key, the
 // signature (dynamic, static or none) and the member's login state in that
-// order, and answers with the {ret, data, msg} envelope in PHP's JSON style. It implements
-// App.User.Login, App.User.Register, Hello.World and the six calls of the
-// private-message plugin (App.Market_ChatMessage.*), keeping messages, read
-// flags and conversations in memory. With quirks on it also reproduces the
-// service's PHP and MySQL habits: numbers as strings, empty objects as [],
-// a debug field.
+// order, and answers with the {ret, data, msg} envelope in PHP's JSON
+// style. It implements App.User.Login, App.User.Register, Hello.World and
+// the six calls of the private-message plugin (App.Market_ChatMessage.*),
+// keeping messages, read flags and conversations in memory. With quirks on
+// it also reproduces the service's PHP and MySQL habits: numbers as strings,
+// empty objects as [], a debug field.
 //
 // Faults can be injected into the next calls (an nginx 502 page, a dropped
 // connection after the call was processed, a stalled answer, a truncated
 // answer, a PHP error page), and the server records every request it saw
 // and every message it stored, so that a test can check what really
 // happened: for example that a message whose answer was lost was stored
-// exactly once.
+// exactly once. With WithControlEndpoint, faults can also be injected over
+// HTTP (POST /_fake/fault), into a fake that runs as its own process.
 //
 //	srv := okayapitest.NewServer(t)
 //	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw"})
@@ -31,12 +32,11 @@
 // otherwise. Checks, in order, with PhalApi's messages:
 //
 //	unknown service                  ret 404 非法请求：服务App.Nope.Nothing不存在
-//	parameters: app_key first        ret 400 naming the parameter, e.g.
-//	  (required, at least 32           客户端非法请求：缺少必要参数app_key
-//	  characters), then the call's     客户端非法请求：缺少必要参数other_uuid
-//	  own in their declared order      非法请求：other_uuid的长度不能小于32
-//	  (required, ranges, enums,
-//	  JSON objects)
+//	parameters, app_key first        ret 400 naming the parameter, e.g.
+//	  (required, 32 characters or      客户端非法请求：缺少必要参数app_key
+//	  more), then the call's own in    客户端非法请求：缺少必要参数other_uuid
+//	  their declared order (required,  非法请求：other_uuid的长度不能小于32
+//	  ranges, enums, JSON objects)
 //	app_key not this app's           ret 406 客户端非法请求：非法app_key，请核对你所在的接口域名
 //	signature (per SignMode)         ret 400 非法请求：签名错误 (also when sign is missing)
 //	login (uuid + valid token)       ret 401 用户未登录，或登录凭证已过期
@@ -128,6 +128,7 @@ type config struct {
 	now        func() time.Time
 	sendID     bool
 	log        *slog.Logger
+	control    bool
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).

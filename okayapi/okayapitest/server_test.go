@@ -740,7 +740,7 @@ func TestFaults(t *testing.T) {
 		require.Eventually(t, func() bool { return len(f.srv.Requests()) == 1 }, 10*time.Second, 5*time.Millisecond,
 			"the request reached the handler")
 		require.Equal(t, int64(1), f.srv.stalled.Load())
-		f.srv.Close() // waits for the handlers
+		f.srv.Close() // returns once the handler has let go of the connection
 		assert.Zero(t, f.srv.stalled.Load(), "Close released the stalled handler")
 		f.srv.Close() // twice is fine
 		assert.Error(t, <-errc)

@@ -1,0 +1,192 @@
+package okayapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+func TestParseFault(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]Fault{
+		"html502": FaultHTML502, "drop-after": FaultDropAfter, "stall": FaultStall,
+		"truncate": FaultTruncate, "non-json": FaultNonJSON, "Drop-After": FaultDropAfter, "HTML502": FaultHTML502,
+	} {
+		got, err := ParseFault(name)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, got, name)
+	}
+	for _, bad := range []string{"", "none", "FaultStall", "drop_after", "dropafter", "502"} {
+		_, err := ParseFault(bad)
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate or non-json", bad)
+	}
+}
+
+// control POSTs form to the control path (query in the URL, body urlencoded).
+func (f *fake) control(method, query string, body url.Values) reply {
+	f.t.Helper()
+	path := ControlFaultPath
+	if query != "" {
+		path += "?" + query
+	}
+	return f.raw(method, path, body)
+}
+
+func TestControlEndpoint(t *testing.T) {
+	t.Parallel()
+
+	t.Run("injects a fault for one service", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		ms := f.members(2)
+		r := f.control(http.MethodPost, "kind=drop-after&service=App.Market_ChatMessage.Send&n=1", nil)
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		assert.Empty(t, r.Body)
+		assert.Empty(t, f.srv.Requests(), "control requests are not recorded")
+
+		f.ok(svcUnread, ms[0], nil) // another service: not affected
+		resp, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("dropped"))))
+		if resp != nil {
+			resp.Body.Close()
+		}
+		require.Error(t, err, "the connection was dropped")
+		f.ok(svcSend, ms[0], to(ms[1].UUID, text("answered"))) // n=1: used up
+		assert.Len(t, f.srv.Messages(), 2, "the dropped call was processed")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 3)
+		assert.Equal(t, []Fault{0, FaultDropAfter, 0}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
+	})
+	t.Run("body parameters, any service, n", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		r := f.control(http.MethodPost, "", url.Values{"kind": {"NON-JSON"}, "n": {"2"}})
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		hello := f.params("Hello.World", okayapi.Member{}, nil)
+		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", hello).Body))
+		assert.False(t, json.Valid(f.raw(http.MethodPost, "/api/Hello/World", hello).Body))
+		assert.Equal(t, 200, f.do(http.MethodPost, "/", hello).Ret)
+	})
+	t.Run("short service name", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		r := f.control(http.MethodPost, "kind=html502&service=Hello.World", nil)
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		assert.Equal(t, http.StatusBadGateway, f.raw(http.MethodPost, "/", f.params("App.Hello.World", okayapi.Member{}, nil)).Status)
+	})
+	t.Run("refusals", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		for _, c := range []struct {
+			method, query string
+			body          url.Values
+			status        int
+			want          string
+		}{
+			{http.MethodPost, "", nil, 400, "parameter kind is required"},
+			{http.MethodPost, "kind=", nil, 400, "parameter kind is required"},
+			{http.MethodPost, "kind=explode", nil, 400, `parameter kind: unknown fault "explode"`},
+			{http.MethodPost, "kind=stall&n=0", nil, 400, `parameter n: "0"`},
+			{http.MethodPost, "kind=stall&n=-1", nil, 400, `parameter n: "-1"`},
+			{http.MethodPost, "kind=stall&n=two", nil, 400, `parameter n: "two"`},
+			{http.MethodPost, "kind=stall&service=Send", nil, 400, `parameter service: "Send"`},
+			{http.MethodPost, "kind=stall&service=App.Market%20ChatMessage.Send", nil, 400, "parameter service"},
+			{http.MethodPost, "kind=stall&service=A.B.C.D", nil, 400, "parameter service"},
+			{http.MethodPost, "kind=stall&servce=App.User.Login", nil, 400, `unknown parameter "servce"`},
+			{http.MethodPost, "kind=stall&kind=html502", nil, 400, "parameter kind given more than once"},
+			{http.MethodPost, "kind=stall", url.Values{"kind": {"html502"}}, 400, "parameter kind given more than once"},
+			{http.MethodGet, "kind=stall", nil, 405, "takes POST"},
+		} {
+			var r reply
+			if c.method == http.MethodGet {
+				r = f.control(c.method, c.query, nil)
+			} else {
+				r = f.control(c.method, c.query, c.body)
+			}
+			assert.Equal(t, c.status, r.Status, "%s ?%s %v", c.method, c.query, c.body)
+			assert.Contains(t, string(r.Body), c.want, "%s ?%s %v", c.method, c.query, c.body)
+		}
+		r := f.raw(http.MethodPost, "/_fake/faults?kind=stall", nil)
+		assert.Equal(t, http.StatusNotFound, r.Status)
+		assert.Contains(t, string(r.Body), ControlFaultPath)
+
+		// Nothing was injected: a call is answered normally.
+		assert.Equal(t, 200, f.do(http.MethodPost, "/", f.params("Hello.World", okayapi.Member{}, nil)).Ret)
+		assert.Len(t, f.srv.Requests(), 1)
+	})
+	t.Run("loopback clients only", func(t *testing.T) {
+		t.Parallel()
+		srv := NewServer(t, WithControlEndpoint(true))
+		for remote, want := range map[string]int{
+			"192.0.2.7:5555": http.StatusForbidden,
+			"[::1]:5555":     http.StatusNoContent,
+			"127.0.0.2:5555": http.StatusNoContent,
+			"garbage":        http.StatusForbidden,
+		} {
+			req := httptest.NewRequest(http.MethodPost, ControlFaultPath+"?kind=html502&service=App.User.Login", nil)
+			req.RemoteAddr = remote
+			rec := httptest.NewRecorder()
+			srv.serveHTTP(rec, req)
+			assert.Equal(t, want, rec.Code, remote)
+		}
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		assert.Equal(t, []pendingFault{
+			{service: "App.User.Login", fault: FaultHTML502, left: 1},
+			{service: "App.User.Login", fault: FaultHTML502, left: 1},
+		}, srv.faults, "only the loopback requests injected")
+	})
+	t.Run("off by default", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		r := f.control(http.MethodPost, "kind=html502", nil)
+		require.Equal(t, http.StatusOK, r.Status, "an OkayAPI answer, not the control endpoint's")
+		assert.Contains(t, string(r.Body), `"ret":404`, "no service: PhalApi's default, which the fake does not have")
+		assert.Equal(t, 200, f.do(http.MethodPost, "/", f.params("Hello.World", okayapi.Member{}, nil)).Ret, "no fault injected")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, ControlFaultPath, reqs[0].Path, "an ordinary, recorded call")
+	})
+	t.Run("logs the injection", func(t *testing.T) {
+		t.Parallel()
+		var mu sync.Mutex
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+		f := newFake(t, WithControlEndpoint(true), WithLogger(logger))
+		r := f.control(http.MethodPost, "kind=stall&service=App.User.Login&n=3", nil)
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Contains(t, logs.String(), "okayapitest fault injected\" fault=FaultStall service=App.User.Login n=3")
+	})
+}
+
+// The control endpoint's 400 answers are plain text.
+func TestControlEndpointContentType(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, WithControlEndpoint(true))
+	resp, err := f.send(t.Context(), http.MethodPost, ControlFaultPath+"?kind=nope", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain"), resp.Header.Get("Content-Type"))
+	assert.Contains(t, string(body), "html502, drop-after, stall, truncate or non-json")
+}
