@@ -244,6 +244,8 @@ func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callSt
 
 const excerptLen = 120
 
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
 // envelope is the answer every OkayAPI call gets.
 type envelope struct {
 	Ret  *Int            `json:"ret"`
@@ -270,7 +272,8 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 		return resp, transport(errors.New("HTTP status " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)))
 	}
 	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	// A PHP file saved with a byte-order mark sends it before the JSON.
+	if err := json.Unmarshal(bytes.TrimPrefix(raw, utf8BOM), &env); err != nil {
 		if len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '<' {
 			return resp, transport(errors.New("answer is HTML, not JSON"))
 		}

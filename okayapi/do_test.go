@@ -454,6 +454,18 @@ func TestDoAcceptsRetAsString(t *testing.T) {
 	assert.ErrorIs(t, err, okayapi.ErrNotLoggedIn)
 }
 
+func TestDoAcceptsByteOrderMark(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, "\xEF\xBB\xBF\r\n"+`{"ret":200,"data":{"err_code":0,"n":"7"},"msg":"ok"}`))
+	var out struct {
+		N okayapi.Int `json:"n"`
+	}
+	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, okayapi.Int(7), out.N)
+}
+
 func TestDoSignsRepeatedValuesAsPHPReadsThem(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

@@ -1,0 +1,57 @@
+package okayapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// FuzzTolerantTypes: whatever the service writes, the tolerant types either
+// read it or return an error; they never panic, and an Object they accept
+// is a JSON object.
+func FuzzTolerantTypes(f *testing.F) {
+	for _, seed := range []string{`12`, `"12"`, `" 12 "`, `12.0`, `""`, `null`, `true`, `"1"`, `[]`, `{}`, `{"a":[1]}`, `[1,2]`, `"\u00e9"`, `1e400`, `-0`, `"-9223372036854775808"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var n okayapi.Int
+		_ = n.UnmarshalJSON(b)
+		var v okayapi.Bool
+		_ = v.UnmarshalJSON(b)
+		var s okayapi.String
+		if s.UnmarshalJSON(b) == nil && json.Valid(b) {
+			assert.True(t, utf8.ValidString(string(s)) || !utf8.Valid(b), "a string from valid JSON is valid UTF-8")
+		}
+		var o okayapi.Object
+		if o.UnmarshalJSON(b) == nil && json.Valid(b) {
+			_, err := o.Fields()
+			assert.NoError(t, err, "an accepted object splits into fields")
+		}
+		var l okayapi.List[okayapi.Int]
+		_ = l.UnmarshalJSON(b)
+	})
+}
+
+// FuzzExcerpt: an excerpt is valid UTF-8, at most n bytes before its "…",
+// and has no runs of white space.
+func FuzzExcerpt(f *testing.F) {
+	f.Add([]byte("<html>\r\n  <head>502</head>\n</html>"), 40)
+	f.Add([]byte("我爱小白接口 😀"), 5)
+	f.Add([]byte{0xff, 0xfe, 'a'}, 2)
+	f.Fuzz(func(t *testing.T, b []byte, n int) {
+		if n < 0 || n > 1<<16 {
+			return
+		}
+		got := okayapi.Excerpt(b, n)
+		require.True(t, utf8.ValidString(got))
+		body := strings.TrimSuffix(got, "…")
+		assert.LessOrEqual(t, len(body), n)
+		assert.NotContains(t, body, "  ")
+	})
+}
