@@ -305,29 +305,29 @@ func checkRecipients(to []string) error {
 	return nil
 }
 
-// Paging is the direction TakeMessageList reads in.
-type Paging string
+// Order is the way TakeMessageList reads from LastID (the API's direction).
+type Order string
 
 const (
 	// Newer reads the newest messages, or those after LastID (the service's
 	// "down", its default).
-	Newer Paging = "down"
+	Newer Order = "down"
 	// Older reads the messages before LastID (the service's "up").
-	Older Paging = "up"
+	Older Order = "up"
 )
 
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
 // with the service's default size (20).
 type ListOptions struct {
-	LastID    int64  // the message id to read from; 0 = from the newest
-	Direction Paging // Newer (default) or Older
-	PerPage   int    // 1–100; 0 = the service's default (20)
+	LastID  int64 // the message id to read from; 0 = from the newest
+	Order   Order // Newer (default) or Older: the API's direction
+	PerPage int   // 1–100; 0 = the service's default (20)
 }
 
 type listParams struct {
 	OtherUUID string `url:"other_uuid"`
 	LastID    int64  `url:"last_id,omitempty"`
-	Direction Paging `url:"direction,omitempty"`
+	Direction Order  `url:"direction,omitempty"`
 	PerPage   int    `url:"perpage,omitempty"`
 }
 
@@ -377,13 +377,13 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 	if opts.LastID < 0 {
 		return nil, &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 0 or more", Value: strconv.FormatInt(opts.LastID, 10)}
 	}
-	if opts.Direction != "" && opts.Direction != Newer && opts.Direction != Older {
-		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Direction)}
+	if opts.Order != "" && opts.Order != Newer && opts.Order != Older {
+		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Order)}
 	}
 	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
-	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Direction, PerPage: opts.PerPage}
+	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
 	var out listData
 	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceTakeMessageList, Member: member, Params: p, Idempotent: true, Codes: codeErr}, &out)
 	if err != nil {

@@ -132,7 +132,7 @@ func ExampleService_TakeMessageList() {
 		fmt.Println(m.ID, m.Direction, m.SentAt.Format(time.DateTime), m.Message.(chatmsg.Text).Content)
 	}
 	// …then the ones before.
-	older, err := chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{LastID: page.Messages[0].ID, Direction: chatmsg.Older})
+	older, err := chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{LastID: page.Messages[0].ID, Order: chatmsg.Older})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -349,7 +349,7 @@ func replayCases(t *testing.T) []replayCase {
 		},
 		{
 			fixture: "takemessagelist/quirks.json",
-			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 11, Direction: chatmsg.Newer, PerPage: 100},
+			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 11, Order: chatmsg.Newer, PerPage: 100},
 				url.Values{"other_uuid": {uuidAB}, "last_id": {"11"}, "direction": {"down"}, "perpage": {"100"}}),
 			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
 				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: chatmsg.Ext{"at": raw(`["5B1CA086F3E9E86F83354191AFB41E9E"]`)}},
@@ -363,7 +363,7 @@ func replayCases(t *testing.T) []replayCase {
 		},
 		{
 			fixture: "takemessagelist/success_empty.json",
-			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 200, Direction: chatmsg.Older, PerPage: 5},
+			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 200, Order: chatmsg.Older, PerPage: 5},
 				url.Values{"other_uuid": {uuidAB}, "last_id": {"200"}, "direction": {"up"}, "perpage": {"5"}}),
 			want: &chatmsg.MessageList{},
 		},

@@ -207,10 +207,10 @@ func integScenario(t *testing.T, w *integWorld) {
 		want []int64
 	}{
 		{chatmsg.ListOptions{PerPage: 2}, []int64{5, 7}},
-		{chatmsg.ListOptions{LastID: 5, Direction: chatmsg.Older, PerPage: 2}, []int64{3, 4}},
-		{chatmsg.ListOptions{LastID: 3, Direction: chatmsg.Older, PerPage: 5}, []int64{1, 2}},
-		{chatmsg.ListOptions{LastID: 1, Direction: chatmsg.Older}, []int64{}},
-		{chatmsg.ListOptions{LastID: 2, Direction: chatmsg.Newer, PerPage: 2}, []int64{3, 4}},
+		{chatmsg.ListOptions{LastID: 5, Order: chatmsg.Older, PerPage: 2}, []int64{3, 4}},
+		{chatmsg.ListOptions{LastID: 3, Order: chatmsg.Older, PerPage: 5}, []int64{1, 2}},
+		{chatmsg.ListOptions{LastID: 1, Order: chatmsg.Older}, []int64{}},
+		{chatmsg.ListOptions{LastID: 2, Order: chatmsg.Newer, PerPage: 2}, []int64{3, 4}},
 		{chatmsg.ListOptions{LastID: 5, PerPage: 100}, []int64{7}},
 		{chatmsg.ListOptions{LastID: 7}, []int64{}},
 	} {
@@ -236,7 +236,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	n, err = chat.MarkAsReaded(ctx, bob, alice.UUID, 3)
 	require.NoError(t, err)
 	assert.Equal(t, 0, n, "bob sent 3")
-	page, err = chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{LastID: 3, Direction: chatmsg.Older})
+	page, err = chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{LastID: 3, Order: chatmsg.Older})
 	require.NoError(t, err)
 	assert.Equal(t, []bool{false, true}, []bool{page.Messages[0].Read, page.Messages[1].Read}, "alice sees bob read 2")
 	n, err = chat.MarkAllAsReaded(ctx, bob, alice.UUID)

@@ -53,8 +53,8 @@ func (f URLForm) String() string {
 const (
 	// DefaultTimeout bounds one HTTP attempt unless WithTimeout says otherwise.
 	DefaultTimeout = 30 * time.Second
-	// DefaultMaxBodySize caps how much of an answer is read.
-	DefaultMaxBodySize = 8 << 20
+	// DefaultMaxResponseSize caps how much of an answer is read.
+	DefaultMaxResponseSize = 8 << 20
 	// DefaultRetries is how many times a failed attempt may be repeated when
 	// the retry table allows it.
 	DefaultRetries = 2
@@ -191,9 +191,9 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithMaxBodySize caps the size of an answer; a larger one fails with a
-// *TransportError wrapping ErrBodyTooLarge.
-func WithMaxBodySize(n int64) Option {
+// WithMaxResponseSize caps the size of an answer; a larger one fails with a
+// *TransportError wrapping ErrResponseTooLarge.
+func WithMaxResponseSize(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
 			return &InvalidParamError{Field: "max body size", Rule: "must be positive"}
@@ -248,7 +248,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		timeout:   DefaultTimeout,
 		userAgent: DefaultUserAgent,
 		loc:       shanghai,
-		maxBody:   DefaultMaxBodySize,
+		maxBody:   DefaultMaxResponseSize,
 		retries:   DefaultRetries,
 		retryWait: [2]time.Duration{200 * time.Millisecond, 2 * time.Second},
 	}

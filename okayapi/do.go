@@ -236,7 +236,7 @@ func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callSt
 	if int64(len(raw)) > c.maxBody {
 		return resp, nil, &TransportError{
 			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
-			MayHaveArrived: true, Err: ErrBodyTooLarge, secrets: secrets,
+			MayHaveArrived: true, Err: ErrResponseTooLarge, secrets: secrets,
 		}
 	}
 	return resp, raw, nil

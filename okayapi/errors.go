@@ -28,8 +28,8 @@ var (
 	// ErrTransport: the call got no well-formed answer (network failure,
 	// HTTP status other than 200, a non-JSON body).
 	ErrTransport = errors.New("okayapi: transport failure")
-	// ErrBodyTooLarge: the answer was larger than the client's cap.
-	ErrBodyTooLarge = errors.New("okayapi: answer body too large")
+	// ErrResponseTooLarge: the answer was larger than the client's cap.
+	ErrResponseTooLarge = errors.New("okayapi: answer body too large")
 	// ErrInvalidParam: a parameter was rejected before anything was sent.
 	ErrInvalidParam = errors.New("okayapi: invalid parameter")
 	// ErrLoginFailed: App.User.Login answered a non-zero err_code (wrong

@@ -27,7 +27,7 @@ var allSentinels = map[string]error{
 	"ErrBadRequest":    okayapi.ErrBadRequest,
 	"ErrServer":        okayapi.ErrServer,
 	"ErrTransport":     okayapi.ErrTransport,
-	"ErrBodyTooLarge":  okayapi.ErrBodyTooLarge,
+	"ErrResponseTooLarge":  okayapi.ErrResponseTooLarge,
 	"ErrInvalidParam":  okayapi.ErrInvalidParam,
 	"ErrLoginFailed":   okayapi.ErrLoginFailed,
 	"ErrPlugin":        okayapi.ErrPlugin,
@@ -308,16 +308,16 @@ func TestBodySizeLimit(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, exact))
-		_, err := h.client(okayapi.WithMaxBodySize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+		_, err := h.client(okayapi.WithMaxResponseSize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 		require.NoError(t, err)
 	})
 	t.Run("one byte more", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, exact+" "))
-		_, err := h.client(okayapi.WithMaxBodySize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+		_, err := h.client(okayapi.WithMaxResponseSize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 		require.Error(t, err)
-		assert.ErrorIs(t, err, okayapi.ErrBodyTooLarge)
+		assert.ErrorIs(t, err, okayapi.ErrResponseTooLarge)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		var te *okayapi.TransportError
 		require.ErrorAs(t, err, &te)
@@ -328,8 +328,8 @@ func TestBodySizeLimit(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, envelope(200, `{"blob":"`+strings.Repeat("x", 1<<16)+`"}`, "")))
-		_, err := h.client(okayapi.WithMaxBodySize(1024)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
-		assert.ErrorIs(t, err, okayapi.ErrBodyTooLarge)
+		_, err := h.client(okayapi.WithMaxResponseSize(1024)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+		assert.ErrorIs(t, err, okayapi.ErrResponseTooLarge)
 		assert.Less(t, len(err.Error()), 1024)
 	})
 }

@@ -171,7 +171,7 @@ var commands = []command{
 				}
 				opts := chatmsg.ListOptions{LastID: *lastID, PerPage: *perPage}
 				if *up {
-					opts.Direction = chatmsg.Older
+					opts.Order = chatmsg.Older
 				}
 				return a.history(*with, opts)
 			}

@@ -296,7 +296,7 @@ func (t *tour) history(actor, with who) ([]chatmsg.ChatMessage, error) {
 	if oldest <= 1 {
 		return all, nil // nothing older to read
 	}
-	older, err := t.chat.TakeMessageList(t.ctx, actor.m, with.m.UUID, chatmsg.ListOptions{LastID: oldest, Direction: chatmsg.Older, PerPage: perPage})
+	older, err := t.chat.TakeMessageList(t.ctx, actor.m, with.m.UUID, chatmsg.ListOptions{LastID: oldest, Order: chatmsg.Older, PerPage: perPage})
 	if err != nil {
 		return nil, fmt.Errorf("TakeMessageList (older): %w", err)
 	}
