@@ -262,7 +262,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.hc
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.timeout}
+		hc = &http.Client{Timeout: cfg.timeout, Transport: newTransport()}
 	} else if hc.Timeout == 0 {
 		cp := *hc // never change the caller's client
 		cp.Timeout = cfg.timeout
@@ -313,6 +313,31 @@ func (c *Client) GoString() string { return c.String() }
 
 // LogValue hides the secrets from slog.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// maxIdleConnsPerHost lets one client serve many members at once without
+// opening a new connection per call (net/http's default keeps 2).
+const maxIdleConnsPerHost = 64
+
+// newTransport is a transport of the client's own: net/http's defaults with
+// more idle connections, and a pool that no other code in the process shares
+// (the retry layer closes the idle connections after a call fails for good).
+func newTransport() *http.Transport {
+	var t *http.Transport
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	} else {
+		t = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ForceAttemptHTTP2:     true,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
+	t.MaxIdleConns = max(t.MaxIdleConns, 4*maxIdleConnsPerHost)
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	return t
+}
 
 // AppKey returns the app key the client sends.
 func (c *Client) AppKey() string { return c.appKey }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -50,6 +51,8 @@ type Response struct {
 	Msg        string          // the envelope's msg
 	Data       json.RawMessage // the envelope's data, as received
 	Attempts   int             // HTTP attempts made
+
+	arrived bool // some attempt may have reached the service (all but 429s and failed dials)
 }
 
 var reserved = [...]string{"s", "service", "app_key", "sign", "uuid", "token"}
@@ -87,12 +90,15 @@ type callStateKey struct{}
 //	failure                                 idempotent   not idempotent
 //	connection never made (dial, DNS)       retry        retry: nothing was sent
 //	other network error, timeout            retry        no: it may have arrived
-//	HTTP 429, 502, 503, 504                 retry        no: it may have arrived
+//	HTTP 429 Too Many Requests              retry        retry: it was turned away unprocessed
+//	HTTP 502, 503, 504                      retry        no: it may have arrived
 //	other HTTP status, any envelope         no           no
 //	context cancelled or expired            no           no
 //
 // An envelope is never retried: ret 4xx and err_code answers will not change,
-// and ret 5xx may mean the call did part of its work.
+// and ret 5xx may mean the call did part of its work. A Retry-After header
+// longer than the client's maximum wait ends the retries; a shorter one sets
+// the wait. Waits grow exponentially with jitter.
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
 	if req == nil {
 		return nil, &InvalidParamError{Field: "request", Rule: "must not be nil"}
@@ -225,18 +231,18 @@ func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callSt
 	}
 	defer hresp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
-	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts}
+	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived}
 	if err != nil {
 		return resp, nil, &TransportError{
 			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
-			MayHaveArrived: true, Err: cleanURLError(err),
+			MayHaveArrived: st.mayHaveArrived, Err: cleanURLError(err),
 			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
 		}
 	}
 	if int64(len(raw)) > c.maxBody {
 		return resp, nil, &TransportError{
 			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
-			MayHaveArrived: true, Err: ErrResponseTooLarge, secrets: secrets,
+			MayHaveArrived: st.mayHaveArrived, Err: ErrResponseTooLarge, secrets: secrets,
 		}
 	}
 	return resp, raw, nil
@@ -264,7 +270,7 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 	transport := func(cause error) error {
 		return &TransportError{
 			Service: req.Service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
-			MayHaveArrived: true, Err: cause,
+			MayHaveArrived: resp.arrived, Err: cause,
 			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
 		}
 	}
@@ -320,7 +326,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil {
 		st = &callState{}
 	}
-	if err == nil || !neverSent(err) {
+	if err != nil && !neverSent(err) || err == nil && resp.StatusCode != http.StatusTooManyRequests {
 		st.mayHaveArrived = true
 	}
 	if ctx.Err() != nil {
@@ -334,15 +340,29 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok && d > c.retryWait[1] {
 			return false, nil // the service asks for a longer wait than we may take
 		}
-		return st.idempotent, nil
+		// 429 means the call was turned away unprocessed: safe to repeat.
+		return st.idempotent || resp.StatusCode == http.StatusTooManyRequests, nil
 	}
 	return false, nil
 }
 
-// backoff is retryablehttp's exponential backoff (which honours Retry-After),
-// never longer than the client's maximum wait.
+// backoff waits as Retry-After asks, or exponentially from minWait with
+// jitter (between half and all of the step, so that callers that failed
+// together do not retry together), never longer than maxWait.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	return min(retryablehttp.DefaultBackoff(minWait, maxWait, attempt, resp), maxWait)
+	if resp != nil {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			return min(d, maxWait)
+		}
+	}
+	d := maxWait
+	if attempt < 32 && minWait > 0 && minWait<<attempt > 0 && minWait<<attempt < maxWait {
+		d = minWait << attempt
+	}
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.

@@ -235,8 +235,10 @@ func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidP
 // effect at the service, so that a caller knows whether a message may have
 // been delivered. It is false for nil, for invalid parameters (nothing was
 // sent), for refusals (ret 4xx, non-zero err_code) and for transport failures
-// that provably never reached the service; it is true for server errors (ret
-// 5xx), for answers that could not be read, and for other transport failures.
+// that provably never reached the service (the connection was never made, or
+// every answer was HTTP 429 Too Many Requests); it is true for server errors
+// (ret 5xx), for answers that could not be read, and for other transport
+// failures.
 func MayHaveArrived(err error) bool {
 	if err == nil {
 		return false

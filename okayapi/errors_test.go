@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +22,17 @@ import (
 )
 
 var allSentinels = map[string]error{
-	"ErrNotLoggedIn":   okayapi.ErrNotLoggedIn,
-	"ErrBadAppKey":     okayapi.ErrBadAppKey,
-	"ErrBadSignature":  okayapi.ErrBadSignature,
-	"ErrNoSuchService": okayapi.ErrNoSuchService,
-	"ErrBadRequest":    okayapi.ErrBadRequest,
-	"ErrServer":        okayapi.ErrServer,
-	"ErrTransport":     okayapi.ErrTransport,
-	"ErrResponseTooLarge":  okayapi.ErrResponseTooLarge,
-	"ErrInvalidParam":  okayapi.ErrInvalidParam,
-	"ErrLoginFailed":   okayapi.ErrLoginFailed,
-	"ErrPlugin":        okayapi.ErrPlugin,
+	"ErrNotLoggedIn":      okayapi.ErrNotLoggedIn,
+	"ErrBadAppKey":        okayapi.ErrBadAppKey,
+	"ErrBadSignature":     okayapi.ErrBadSignature,
+	"ErrNoSuchService":    okayapi.ErrNoSuchService,
+	"ErrBadRequest":       okayapi.ErrBadRequest,
+	"ErrServer":           okayapi.ErrServer,
+	"ErrTransport":        okayapi.ErrTransport,
+	"ErrResponseTooLarge": okayapi.ErrResponseTooLarge,
+	"ErrInvalidParam":     okayapi.ErrInvalidParam,
+	"ErrLoginFailed":      okayapi.ErrLoginFailed,
+	"ErrPlugin":           okayapi.ErrPlugin,
 }
 
 // assertSentinels checks that err matches exactly the sentinels named in want.
@@ -411,6 +413,26 @@ func TestErrorsHideSecrets(t *testing.T) {
 			assert.Contains(t, msg, "<redacted>", "what was hidden is marked")
 		})
 	}
+}
+
+// TestErrorsHideURLEncodedSecrets: a token that form encoding changes is
+// hidden in its encoded form too, as a service echoing the raw body shows it.
+func TestErrorsHideURLEncodedSecrets(t *testing.T) {
+	t.Parallel()
+	token := "tok+en/with=chars&more%stuff"
+	encoded := url.QueryEscape(token)
+	require.NotEqual(t, token, encoded)
+	h := newHarness(t)
+	h.on(queryURL, func(req *http.Request) (*http.Response, error) {
+		body, _ := io.ReadAll(req.Body)
+		return httpmock.NewStringResponse(200, "Warning: bad input "+string(body)), nil
+	})
+	member := okayapi.Member{UUID: testUUID, Token: token}
+	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: member}, nil)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), encoded)
+	assert.NotContains(t, err.Error(), token)
+	assert.Contains(t, err.Error(), "<redacted>")
 }
 
 func TestMayHaveArrived(t *testing.T) {

@@ -92,7 +92,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (Member, 
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member{UUID: out.UUID, Token: out.Token}
+	m := Member(out)
 	if m.UUID == "" || m.Token == "" {
 		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no uuid or token"}
 	}

@@ -106,7 +106,6 @@ func TestNoRetryForNonIdempotentCallsThatMayHaveArrived(t *testing.T) {
 		{"HTTP 502", status(502)},
 		{"HTTP 503", status(503)},
 		{"HTTP 504", status(504)},
-		{"HTTP 429", status(429)},
 		{"network error", httpmock.NewErrorResponder(errReset)},
 		{"read error", httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: errors.New("i/o timeout")})},
 	}
@@ -167,6 +166,44 @@ func TestRetryNonIdempotentCallsThatNeverLeft(t *testing.T) {
 		assert.Equal(t, 502, te.StatusCode)
 		assert.Equal(t, 2, te.Attempts)
 		assert.True(t, te.MayHaveArrived)
+	})
+}
+
+// TestTooManyRequests: a 429 turns the call away unprocessed, so even a
+// non-idempotent call is repeated, and a call that only ever got 429s did not
+// arrive; a 429 after an attempt that may have arrived does not undo it.
+func TestTooManyRequests(t *testing.T) {
+	t.Parallel()
+	t.Run("then success", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(queryURL, sequence(status(429), ok(`{}`)))
+		resp, err := h.client(fastRetries).Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+		require.NoError(t, err)
+		assert.Equal(t, 2, h.calls())
+		assert.Equal(t, 2, resp.Attempts)
+	})
+	t.Run("every time", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(queryURL, status(429))
+		_, err := h.client(fastRetries).Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+		var te *okayapi.TransportError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, 429, te.StatusCode)
+		assert.Equal(t, 4, h.calls())
+		assert.False(t, te.MayHaveArrived)
+		assert.False(t, okayapi.MayHaveArrived(err))
+		assert.Contains(t, err.Error(), "did not reach the service")
+	})
+	t.Run("after a network error", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(queryURL, sequence(httpmock.NewErrorResponder(errReset), status(429)))
+		_, err := h.client(fastRetries).Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember, Idempotent: true}, nil)
+		var te *okayapi.TransportError
+		require.ErrorAs(t, err, &te)
+		assert.True(t, te.MayHaveArrived, "the first attempt may have arrived")
 	})
 }
 

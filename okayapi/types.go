@@ -13,9 +13,8 @@ import (
 // packages use them in their wire structs and hand callers plain Go types.
 
 var (
-	jsonNull       = []byte("null")
-	jsonEmptyArray = []byte("[]")
-	jsonEmptyObj   = []byte("{}")
+	jsonNull     = []byte("null")
+	jsonEmptyObj = []byte("{}")
 )
 
 // Int is an integer that may arrive as a number (12, 12.0), a string ("12",
