@@ -200,7 +200,10 @@ type Delivery struct {
 
 // MultiSendResult is what MultiSend answers.
 type MultiSendResult struct {
-	Deliveries []Delivery      // detail, in the service's order
+	// Deliveries is detail, in the service's order. It is nil when the answer
+	// has no detail the SDK can read: the call succeeded (err_code 0) but says
+	// nothing per recipient; Raw shows what it said.
+	Deliveries []Delivery
 	Raw        json.RawMessage // the answer's data as received
 }
 
@@ -260,6 +263,10 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
 // that may have reached the service.
+//
+// The reference does not say whether an err_code 2 (ErrSendFailed) answer can
+// follow a partial delivery; the fake never does one, but a careful caller
+// checks the history of a recipient before sending again.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
 	if err := member.Validate(); err != nil {
 		return nil, err
@@ -348,16 +355,48 @@ type MessageList struct {
 	Raw      json.RawMessage // the answer's data as received
 }
 
+// wireMessage is one row of a list. Rows are read leniently, field by field,
+// so that one odd row never hides a page: a field that cannot be read is
+// zero, and a row that is not an object becomes an Unknown message holding
+// the row. The page's Raw keeps everything as it arrived.
 type wireMessage struct {
-	ID      okayapi.Int    `json:"id"`
-	ToUUID  okayapi.String `json:"chat_message_to_uuid"`
-	Type    okayapi.String `json:"chat_message_type"`
-	Data    looseObject    `json:"chat_message_data"`
-	IsRead  okayapi.Bool   `json:"chat_message_is_read"`
-	IO      okayapi.String `json:"chat_message_io"`
-	AddTime okayapi.String `json:"add_time"`
+	ID      looseInt    `json:"id"`
+	ToUUID  looseString `json:"chat_message_to_uuid"`
+	Type    looseString `json:"chat_message_type"`
+	Data    looseObject `json:"chat_message_data"`
+	IsRead  looseBool   `json:"chat_message_is_read"`
+	IO      looseString `json:"chat_message_io"`
+	AddTime looseString `json:"add_time"`
 	// User is an object kept raw: PHP writes an empty one as [] (or null).
 	User looseObject `json:"user"`
+}
+
+// UnmarshalJSON reads a row; it never fails.
+func (w *wireMessage) UnmarshalJSON(b []byte) error {
+	type plain wireMessage
+	var p plain
+	if json.Unmarshal(b, &p) != nil {
+		*w = wireMessage{Data: looseObject(append([]byte(nil), b...))}
+		return nil
+	}
+	*w = wireMessage(p)
+	return nil
+}
+
+// looseBool is a read flag that never fails to decode: what okayapi.Bool
+// cannot read counts as read when it is a non-zero number, else unread.
+type looseBool bool
+
+// UnmarshalJSON reads the flag as okayapi.Bool does, then as a number.
+func (v *looseBool) UnmarshalJSON(b []byte) error {
+	var f okayapi.Bool
+	if f.UnmarshalJSON(b) == nil {
+		*v = looseBool(f)
+		return nil
+	}
+	var n okayapi.Int
+	*v = looseBool(n.UnmarshalJSON(b) == nil && n != 0)
+	return nil
 }
 
 type listData struct {

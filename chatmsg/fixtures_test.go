@@ -339,9 +339,9 @@ func replayCases(t *testing.T) []replayCase {
 			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
 				{ID: 201, With: uuidAB, Message: chatmsg.Text{Content: "I ❤ ⚽ "}, Read: true, Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:02")},
 				{ID: 202, With: uuidAB, Message: chatmsg.HTML{Content: "<b>周末</b>见 & 🎉"}, Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:13:40")},
-				{ID: 203, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": raw(`640`), "height": raw(`480`)}},
+				{ID: 203, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": json.Number("640"), "height": json.Number("480")}},
 					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:15:00")},
-				{ID: 204, With: uuidAB, Message: chatmsg.Link{URL: "https://www.okayapi.com/", Ext: chatmsg.Ext{"title": raw(`"小白接口"`)}},
+				{ID: 204, With: uuidAB, Message: chatmsg.Link{URL: "https://www.okayapi.com/", Ext: chatmsg.Ext{"title": "小白接口"}},
 					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:16:30")},
 				{ID: 205, With: uuidAB, Message: chatmsg.Custom{Object: raw(`{"card":{"kind":"order","no":"A-1"}}`)},
 					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-12 09:00:00")},
@@ -352,7 +352,7 @@ func replayCases(t *testing.T) []replayCase {
 			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 11, Order: chatmsg.Newer, PerPage: 100},
 				url.Values{"other_uuid": {uuidAB}, "last_id": {"11"}, "direction": {"down"}, "perpage": {"100"}}),
 			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
-				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: chatmsg.Ext{"at": raw(`["5B1CA086F3E9E86F83354191AFB41E9E"]`)}},
+				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: chatmsg.Ext{"at": []any{"5B1CA086F3E9E86F83354191AFB41E9E"}}},
 					Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:12:02")},
 				{ID: 13, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png"},
 					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:03")},

@@ -187,9 +187,7 @@ func integScenario(t *testing.T, w *integWorld) {
 		}
 	}
 	img := page.Messages[2].Message.(chatmsg.Image)
-	var width int
-	require.NoError(t, json.Unmarshal(img.Ext["w"].(json.RawMessage), &width))
-	assert.Equal(t, 640, width)
+	assert.Equal(t, json.Number("640"), img.Ext["w"])
 
 	// Alice sees the same conversation from the other side.
 	page, err = chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{})

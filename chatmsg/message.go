@@ -23,18 +23,31 @@ const (
 
 // Ext holds a message's extension fields: any extra keys the service stores
 // beside a kind's own field (content or url). Values must marshal to JSON.
-// On messages read back from the service, values are json.RawMessage.
+// On messages read back from the service, values are what encoding/json
+// gives for any with UseNumber: string, json.Number, bool, nil, []any and
+// map[string]any, so that a string sent comes back equal to itself.
 type Ext map[string]any
 
 // Message is one chat message of any kind: Text, HTML, Image, Link, Custom,
-// or, when read back, Unknown for a kind this SDK does not know.
+// or, when read back, Unknown for a kind this SDK does not know. The set is
+// closed (only this package's types implement it), so that every message
+// sent has passed its kind's checks; Custom carries any structure of your own.
 type Message interface {
 	// Type returns the message's kind.
 	Type() Type
 	// Data returns the JSON object sent as chat_message_data, after checking
 	// the message: an error names the field and the rule it broke.
 	Data() (json.RawMessage, error)
+
+	isMessage()
 }
+
+func (Text) isMessage()    {}
+func (HTML) isMessage()    {}
+func (Image) isMessage()   {}
+func (Link) isMessage()    {}
+func (Custom) isMessage()  {}
+func (Unknown) isMessage() {}
 
 // Text is a plain text message. Emoji are welcome.
 type Text struct {
@@ -115,7 +128,8 @@ func (m Custom) Data() (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-// Data returns the raw data as read; an Unknown message cannot be sent.
+// Data always fails: an Unknown message cannot be sent, as the service takes
+// only the five kinds it documents. Raw holds the data as read.
 func (u Unknown) Data() (json.RawMessage, error) {
 	return nil, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(u.Kind)}
 }
@@ -189,6 +203,18 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// decodeValue reads an extension field as a plain Go value, numbers as
+// json.Number so that none loses precision.
+func decodeValue(raw json.RawMessage) any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw // unreachable for a field of a valid object; kept rather than lost
+	}
+	return v
+}
+
 // looseObject is an object field that must never fail a whole answer: it
 // keeps whatever arrived, and object reads it as a JSON object when it can.
 type looseObject json.RawMessage
@@ -258,7 +284,7 @@ func decodeMessage(kind string, wire looseObject) Message {
 	if len(fields) > 0 {
 		ext = make(Ext, len(fields))
 		for k, v := range fields {
-			ext[k] = v
+			ext[k] = decodeValue(v)
 		}
 	}
 	switch t {

@@ -193,16 +193,16 @@ func TestMessageDecoding(t *testing.T) {
 		{"text", "text", `{"content":"hi"}`, chatmsg.Text{Content: "hi"}},
 		{"text escaped emoji", "text", `{"content":"I \u2764 \u26bd \ud83d\ude00"}`, chatmsg.Text{Content: "I ❤ ⚽ 😀"}},
 		{"text with ext", "text", `{"content":"hi","at":["X"],"n":1,"o":{"a": 1}}`,
-			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"at": raw(`["X"]`), "n": raw(`1`), "o": raw(`{"a": 1}`)}}},
+			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"at": []any{"X"}, "n": json.Number("1"), "o": map[string]any{"a": json.Number("1")}}}},
 		{"text content number", "text", `{"content":12}`, chatmsg.Text{Content: "12"}},
 		{"text content null", "text", `{"content":null}`, chatmsg.Text{}},
-		{"text no content", "text", `{"other":"x"}`, chatmsg.Text{Ext: chatmsg.Ext{"other": raw(`"x"`)}}},
+		{"text no content", "text", `{"other":"x"}`, chatmsg.Text{Ext: chatmsg.Ext{"other": "x"}}},
 		{"text empty array data", "text", `[]`, chatmsg.Text{}},
 		{"text null data", "text", `null`, chatmsg.Text{}},
 		{"text content object", "text", `{"content":{"a":1}}`, chatmsg.Unknown{Kind: "text", Raw: raw(`{"content":{"a":1}}`)}},
 		{"html escaped slash", "html", `{"content":"<b>&<\/b>"}`, chatmsg.HTML{Content: "<b>&</b>"}},
 		{"image", "image", `{"url":"https:\/\/a.example\/p.png","w":"640"}`,
-			chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"w": raw(`"640"`)}}},
+			chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"w": "640"}}},
 		{"link", "link", `{"url":"https://a.example/"}`, chatmsg.Link{URL: "https://a.example/"}},
 		{"link empty array data", "link", `[]`, chatmsg.Link{}},
 		{"custom", "custom", `{"card":{"k":1},"url":"x"}`, chatmsg.Custom{Object: raw(`{"card":{"k":1},"url":"x"}`)}},
@@ -211,7 +211,7 @@ func TestMessageDecoding(t *testing.T) {
 			chatmsg.Unknown{Kind: "video", Raw: raw(`{"url":"https:\/\/a.example\/v.mp4","seconds":12}`)}},
 		{"unknown kind empty array data", "voice", `[]`, chatmsg.Unknown{Kind: "voice", Raw: raw(`{}`)}},
 		{"empty kind", "", `{"content":"hi"}`, chatmsg.Unknown{Kind: "", Raw: raw(`{"content":"hi"}`)}},
-		{"data as JSON text", "text", `"{\"content\":\"hi\",\"n\":1}"`, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": raw(`1`)}}},
+		{"data as JSON text", "text", `"{\"content\":\"hi\",\"n\":1}"`, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1")}}},
 		{"custom data as JSON text", "custom", `"{\"k\":1}"`, chatmsg.Custom{Object: raw(`{"k":1}`)}},
 		{"data a plain string", "text", `"hello"`, chatmsg.Unknown{Kind: "text", Raw: raw(`"hello"`)}},
 		{"data a number", "image", `12`, chatmsg.Unknown{Kind: "image", Raw: raw(`12`)}},
@@ -223,13 +223,14 @@ func TestMessageDecoding(t *testing.T) {
 			t.Parallel()
 			got := decodeFromWire(t, tc.kind, tc.data)
 			assert.Equal(t, tc.want, got)
-			assertExtIsRaw(t, got)
+			assertExtIsPlain(t, got)
 		})
 	}
 }
 
-// assertExtIsRaw: extension fields read back are json.RawMessage values.
-func assertExtIsRaw(t *testing.T, m chatmsg.Message) {
+// assertExtIsPlain: extension fields read back are plain Go values, never
+// raw JSON, and numbers are json.Number.
+func assertExtIsPlain(t *testing.T, m chatmsg.Message) {
 	t.Helper()
 	var ext chatmsg.Ext
 	switch v := m.(type) {
@@ -243,12 +244,16 @@ func assertExtIsRaw(t *testing.T, m chatmsg.Message) {
 		ext = v.Ext
 	}
 	for k, v := range ext {
-		assert.IsType(t, json.RawMessage(nil), v, "Ext[%q]", k)
+		switch v.(type) {
+		case string, json.Number, bool, nil, []any, map[string]any:
+		default:
+			t.Errorf("Ext[%q] is a %T", k, v)
+		}
 	}
 }
 
 // TestMessageRoundTrip: a message sent, then read back, is the same message
-// (its extension values now raw JSON).
+// (its extension values now as encoding/json gives them, numbers as json.Number).
 func TestMessageRoundTrip(t *testing.T) {
 	t.Parallel()
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
@@ -259,10 +264,10 @@ func TestMessageRoundTrip(t *testing.T) {
 	}{
 		{"text", chatmsg.Text{Content: "I ❤ ⚽ 😀"}, chatmsg.Text{Content: "I ❤ ⚽ 😀"}},
 		{"text ext", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1, "s": "<x>", "l": []int{1}}},
-			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": raw(`1`), "s": raw(`"<x>"`), "l": raw(`[1]`)}}},
+			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1"), "s": "<x>", "l": []any{json.Number("1")}}}},
 		{"html", chatmsg.HTML{Content: "<b>&</b>"}, chatmsg.HTML{Content: "<b>&</b>"}},
 		{"image", chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: chatmsg.Ext{"w": 640}},
-			chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: chatmsg.Ext{"w": raw(`640`)}}},
+			chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: chatmsg.Ext{"w": json.Number("640")}}},
 		{"link", chatmsg.Link{URL: "https://www.okayapi.com/"}, chatmsg.Link{URL: "https://www.okayapi.com/"}},
 		{"custom", chatmsg.Custom{Object: raw(`{ "card": {"kind": "order"} }`)}, chatmsg.Custom{Object: raw(`{"card":{"kind":"order"}}`)}},
 	}

@@ -87,6 +87,39 @@ func TestListsSurviveOddRows(t *testing.T) {
 	})
 }
 
+// TestOddRowFields: each field of a row that cannot be read is zero, the
+// rest of the row and of the page are kept.
+func TestOddRowFields(t *testing.T) {
+	t.Parallel()
+	body := `{"ret":200,"data":{"err_code":0,"list":[` +
+		`{"id":"x1","chat_message_to_uuid":"` + uuidAB + `","chat_message_type":"text","chat_message_data":{"content":"a"},"chat_message_is_read":"2","chat_message_io":"in","add_time":{}},` +
+		`"garbage",` +
+		`{"id":7,"chat_message_to_uuid":["x"],"chat_message_type":"link","chat_message_data":{"url":"https://a.example/"},"chat_message_is_read":"yes","chat_message_io":"out","add_time":"2019-08-11 17:12:02"}` +
+		`],"unread_num":0},"msg":""}`
+	svc, mock := newMockAPI(t, okayapi.QueryForm)
+	mock.reply(chatmsg.ServiceTakeMessageList, http.StatusOK, []byte(body))
+	list, err := svc.TakeMessageList(context.Background(), replayMember(), uuidAB, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, list.Messages, 3)
+
+	first := list.Messages[0]
+	assert.Zero(t, first.ID, "unreadable id")
+	assert.True(t, first.Read, "a non-zero number counts as read")
+	assert.True(t, first.SentAt.IsZero(), "unreadable add_time")
+	assert.Equal(t, chatmsg.Text{Content: "a"}, first.Message)
+	assert.Equal(t, chatmsg.Sent, first.Direction)
+	assert.Equal(t, uuidAB, first.With)
+
+	assert.Equal(t, chatmsg.Unknown{Kind: "", Raw: json.RawMessage(`"garbage"`)}, list.Messages[1].Message, "a row that is not an object is kept")
+
+	third := list.Messages[2]
+	assert.Equal(t, int64(7), third.ID)
+	assert.Empty(t, third.With, "unreadable uuid")
+	assert.False(t, third.Read, "unreadable flag")
+	assert.Equal(t, chatmsg.Link{URL: "https://a.example/"}, third.Message)
+	assert.Equal(t, chatmsg.Received, third.Direction)
+}
+
 // TestMultiSendSurvivesOddDetail: the messages were sent, so an odd detail
 // gives what can be read rather than an error.
 func TestMultiSendSurvivesOddDetail(t *testing.T) {
