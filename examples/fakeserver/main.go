@@ -252,11 +252,11 @@ func (f *faultFlags) Set(v string) error {
 		count, hasCount = parts[1], true
 	}
 	if spec.service != "" && !serviceName.MatchString(spec.service) {
-		return fmt.Errorf("SERVICE %q is not a service name like App.Market_ChatMessage.Send", spec.service)
+		return fmt.Errorf("service %q is not a service name like App.Market_ChatMessage.Send", spec.service)
 	}
 	if hasCount {
 		if spec.n, err = strconv.Atoi(count); err != nil || spec.n < 1 {
-			return fmt.Errorf("N %q must be a whole number, 1 or more", count)
+			return fmt.Errorf("count %q must be a whole number, 1 or more", count)
 		}
 	}
 	*f = append(*f, spec)

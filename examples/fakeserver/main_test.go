@@ -287,7 +287,7 @@ func TestControlEndpoint(t *testing.T) {
 	_, err = chat.GetAllUnreadNum(ctx, alice)
 	require.NoError(t, err, "refused injections inject nothing")
 
-	assert.Contains(t, s.stderr.String(), "fault injected\" fault=FaultDropAfter service=App.Market_ChatMessage.Send n=1")
+	assert.Contains(t, s.stderr.String(), "fault injected\" fault=drop-after service=App.Market_ChatMessage.Send n=1")
 }
 
 func TestFaultFlag(t *testing.T) {
@@ -312,11 +312,11 @@ func TestFaultFlag(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate or non-json)`},
 		{"", "unknown fault"},
-		{"stall:0", `N "0" must be a whole number, 1 or more`},
-		{"stall:", `N "" must be`},
-		{"stall:Hello.World:x", `N "x" must be`},
-		{"stall:Send.", `SERVICE "Send." is not a service name`},
-		{"stall:A.B.C.D:1", `SERVICE "A.B.C.D"`},
+		{"stall:0", `count "0" must be a whole number, 1 or more`},
+		{"stall:", `count "" must be`},
+		{"stall:Hello.World:x", `count "x" must be`},
+		{"stall:Send.", `service "Send." is not a service name`},
+		{"stall:A.B.C.D:1", `service "A.B.C.D"`},
 		{"stall:A.B:1:2", "want KIND[:SERVICE][:N]"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -37,6 +37,9 @@
 //	2  bad usage or invalid input: nothing was sent
 //	3  no usable answer (network, HTTP, not JSON); for send and multisend,
 //	   stderr says whether the message may have been delivered
+//	4  the call succeeded (for send and multisend: the message WAS
+//	   delivered; do not send it again) but the output could not be written,
+//	   e.g. to a full disk
 package main
 
 import (
@@ -46,6 +49,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -64,11 +68,12 @@ const (
 	exitRefused   = 1 // the service or the plugin answered an error
 	exitUsage     = 2 // bad usage or invalid input; nothing was sent
 	exitTransport = 3 // no usable answer
+	exitOutput    = 4 // the call succeeded, but its output could not be written
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
 	stop()
 	os.Exit(code)
 }
@@ -99,8 +104,14 @@ Environment:
   OKAYAPI_UUID         the acting member's uuid (required)
   OKAYAPI_TOKEN        the acting member's token, from App.User.Login (required)
 
-Exit status: 0 success; 1 the service or the plugin answered an error;
-2 bad usage or invalid input (nothing was sent); 3 no usable answer.
+Exit status:
+  0  success
+  1  the service or the plugin answered an error
+  2  bad usage or invalid input: nothing was sent
+  3  no usable answer (network, HTTP, not JSON); for send and multisend,
+     stderr says whether the message may have been delivered
+  4  the call succeeded (for send and multisend: the message WAS delivered;
+     do not send it again) but the output could not be written
 
 Run 'okchat COMMAND --help' for a command's flags.
 `
@@ -119,7 +130,7 @@ var commands = []command{
 		synopsis: "--to UUID (--text S | --html S | --image URL | --link URL | --custom JSON)",
 		about:    "Send one message to the member --to. Exactly one message flag is required.",
 		flags: func(fs *flag.FlagSet) func(*app) error {
-			to := fs.String("to", "", "the recipient's `uuid` (32 hex characters)")
+			to := fs.String("to", "", "the recipient's member `UUID` (32 hex characters)")
 			msg := messageFlags(fs)
 			return func(a *app) error {
 				if err := requireFlag(fs, "to"); err != nil {
@@ -138,7 +149,7 @@ var commands = []command{
 		synopsis: "--to UUID,UUID,... (--text S | --html S | --image URL | --link URL | --custom JSON)",
 		about:    "Send one message to each of 1 to 200 members. Exactly one message flag is required.",
 		flags: func(fs *flag.FlagSet) func(*app) error {
-			to := fs.String("to", "", "the recipients' `uuids`, separated by commas")
+			to := fs.String("to", "", "the recipients: 1 to 200 member uuids written `UUID,UUID,...`")
 			msg := messageFlags(fs)
 			return func(a *app) error {
 				if err := requireFlag(fs, "to"); err != nil {
@@ -161,8 +172,8 @@ var commands = []command{
 		synopsis: "--with UUID [--last-id N] [--up] [--perpage N]",
 		about:    "Read the conversation with the member --with: the newest messages, or those after --last-id,\nor with --up those before --last-id.",
 		flags: func(fs *flag.FlagSet) func(*app) error {
-			with := fs.String("with", "", "the other member's `uuid`")
-			lastID := fs.Int64("last-id", 0, "read from this message `id` (0: from the newest)")
+			with := fs.String("with", "", "the other member's `UUID`")
+			lastID := fs.Int64("last-id", 0, "read from the message whose id is `N` (0: from the newest)")
 			up := fs.Bool("up", false, "read older messages, before --last-id (the API's direction=up)")
 			perPage := fs.Int("perpage", 0, "messages per page, 1–100 (0: the service's default, 20)")
 			return func(a *app) error {
@@ -182,13 +193,17 @@ var commands = []command{
 		synopsis: "--with UUID [--id N]",
 		about:    "Mark the message --id of the conversation with --with as read; without --id, the whole conversation.",
 		flags: func(fs *flag.FlagSet) func(*app) error {
-			with := fs.String("with", "", "the other member's `uuid`")
-			id := fs.Int64("id", 0, "the message `id` to mark (omit it to mark the whole conversation)")
+			with := fs.String("with", "", "the other member's `UUID`")
+			id := fs.Int64("id", 0, "mark the message whose id is `N` (omit --id to mark the whole conversation)")
 			return func(a *app) error {
 				if err := requireFlag(fs, "with"); err != nil {
 					return err
 				}
-				return a.read(*with, *id, isSet(fs, "id"))
+				one := isSet(fs, "id")
+				if one && *id < 1 {
+					return &usageError{msg: "--id must be a message id, 1 or more; omit --id to mark the whole conversation"}
+				}
+				return a.read(*with, *id, one)
 			}
 		},
 	},
@@ -226,18 +241,49 @@ func findCommand(name string) *command {
 // usageError is bad usage: exit status 2, nothing sent.
 type usageError struct {
 	msg string
-	cmd *command // the command whose usage to point at, or nil
 }
 
 func (e *usageError) Error() string { return e.msg }
 
+// outputError is a failure to write the output of a call that succeeded:
+// exit status 4.
+type outputError struct {
+	err error
+}
+
+func (e *outputError) Error() string { return "writing the output: " + e.err.Error() }
+
+func (e *outputError) Unwrap() error { return e.err }
+
+// outWriter is stdout, remembering the first write error. Every command
+// makes its one call before it writes, so a write error means the call
+// succeeded.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		o.err = err
+	}
+	return n, err
+}
+
 // messageFlags adds the five message flags to fs and returns a function that,
 // after parsing, builds the one message they describe.
 func messageFlags(fs *flag.FlagSet) func() (chatmsg.Message, error) {
-	text := fs.String("text", "", "a text message: the `content` (emoji welcome)")
-	html := fs.String("html", "", "an HTML message: the `content`")
-	image := fs.String("image", "", "an image message: the image's `url`")
-	link := fs.String("link", "", "a link message: the `url`")
+	text := fs.String("text", "", "a text message whose content is `S` (emoji welcome)")
+	html := fs.String("html", "", "an HTML message whose content, the HTML source, is `S`")
+	image := fs.String("image", "", "an image message: the image's `URL`")
+	link := fs.String("link", "", "a link message: the `URL`")
 	custom := fs.String("custom", "", "a custom message: a `JSON` object")
 	return func() (chatmsg.Message, error) {
 		var given []string
@@ -284,16 +330,16 @@ func requireFlag(fs *flag.FlagSet, name string) error {
 	return nil
 }
 
-// run runs okchat with args (without the program name) and returns the exit status.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// run runs okchat with args (without the program name) and returns the exit
+// status. Calls go through hc, or the SDK's own HTTP client if hc is nil.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, hc *http.Client) int {
 	var jsonOut bool
 	global := flag.NewFlagSet("okchat", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	global.BoolVar(&jsonOut, "json", false, "print JSON")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, mainUsage)
-			return exitOK
+			return printHelp(stdout, stderr, mainUsage)
 		}
 		return usage(stderr, nil, err.Error())
 	}
@@ -304,15 +350,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	name, rest := rest[0], rest[1:]
 	if name == "help" {
 		if len(rest) == 0 {
-			fmt.Fprint(stdout, mainUsage)
-			return exitOK
+			return printHelp(stdout, stderr, mainUsage)
 		}
 		cmd := findCommand(rest[0])
 		if cmd == nil || len(rest) > 1 {
 			return usage(stderr, nil, "help: unknown command "+strconv.Quote(strings.Join(rest, " ")))
 		}
-		commandUsage(stdout, cmd)
-		return exitOK
+		return printHelp(stdout, stderr, commandUsage(cmd))
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
@@ -324,8 +368,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	do := cmd.flags(fs)
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			commandUsage(stdout, cmd)
-			return exitOK
+			return printHelp(stdout, stderr, commandUsage(cmd))
 		}
 		return usage(stderr, cmd, err.Error())
 	}
@@ -333,11 +376,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return usage(stderr, cmd, "unexpected argument "+strconv.Quote(fs.Arg(0)))
 	}
 
-	a, err := newApp(ctx, getenv, stdout, jsonOut)
+	out := &outWriter{w: stdout}
+	a, err := newApp(ctx, getenv, out, jsonOut, hc)
 	if err == nil {
 		err = do(a)
+		if out.err != nil {
+			err = &outputError{err: out.err}
+		}
 	}
 	return report(stderr, cmd, err)
+}
+
+// printHelp writes help to stdout.
+func printHelp(stdout, stderr io.Writer, help string) int {
+	if _, err := io.WriteString(stdout, help); err != nil {
+		fmt.Fprintf(stderr, "okchat: the help could not be written: %v\n", err)
+		return exitOutput
+	}
+	return exitOK
 }
 
 func usage(stderr io.Writer, cmd *command, msg string) int {
@@ -349,14 +405,40 @@ func usage(stderr io.Writer, cmd *command, msg string) int {
 	return exitUsage
 }
 
-func commandUsage(w io.Writer, cmd *command) {
-	fmt.Fprintf(w, "Usage: okchat [--json] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
+// commandUsage returns a command's help.
+func commandUsage(cmd *command) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: okchat [--json] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
 	fs := flag.NewFlagSet("okchat "+cmd.name, flag.ContinueOnError)
 	fs.Bool("json", false, "print one JSON document with the API's field names")
 	cmd.flags(fs)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fmt.Fprint(w, "\nThe app and the acting member come from OKAYAPI_* environment variables: see 'okchat --help'.\n")
+	printFlags(&b, fs)
+	b.WriteString("\nThe app and the acting member come from OKAYAPI_* environment variables: see 'okchat --help'.\n")
+	return b.String()
+}
+
+// printFlags lists fs's flags as the synopses write them, --name ARG, in a
+// table: the flag and its argument, then what it does and any default
+// that is not the zero value.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var t table
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg == "int" { // a number flag whose usage names no argument
+			arg = "N"
+		}
+		name := "  --" + f.Name
+		if arg != "" {
+			name += " " + arg
+		}
+		switch f.DefValue {
+		case "", "0", "false":
+		default:
+			usage += " (default " + f.DefValue + ")"
+		}
+		t.row(name, usage)
+	})
+	_ = t.print(w) // w is a strings.Builder
 }
 
 // report prints err (if any) to stderr and returns the exit status for it.
@@ -366,6 +448,7 @@ func report(stderr io.Writer, cmd *command, err error) int {
 	}
 	var (
 		ue *usageError
+		oe *outputError
 		ip *okayapi.InvalidParamError
 		ae *okayapi.APIError
 		pe *okayapi.PluginError
@@ -375,8 +458,15 @@ func report(stderr io.Writer, cmd *command, err error) int {
 	switch {
 	case errors.As(err, &ue):
 		return usage(stderr, cmd, ue.msg)
+	case errors.As(err, &oe):
+		done := "the call succeeded"
+		if sending {
+			done = "the message was delivered (do not send it again)"
+		}
+		fmt.Fprintf(stderr, "okchat %s: %s, but the output could not be written: %v\n", cmd.name, done, oe.err)
+		return exitOutput
 	case errors.As(err, &ip):
-		fmt.Fprintf(stderr, "okchat %s: invalid %s: %s\n", cmd.name, ip.Field, ip.Rule)
+		fmt.Fprintf(stderr, "okchat %s: invalid %s: %s\n", cmd.name, paramName(cmd, ip.Field), ip.Rule)
 		if ip.Value != "" {
 			fmt.Fprintf(stderr, "  got %q\n", ip.Value)
 		}
@@ -412,6 +502,38 @@ func report(stderr io.Writer, cmd *command, err error) int {
 	return code
 }
 
+// paramName names a parameter the SDK refused as a user of okchat knows
+// it: by its flag or environment variable, with the API's name beside a
+// flag's.
+func paramName(cmd *command, field string) string {
+	switch {
+	case field == "other_uuid" || strings.HasPrefix(field, "other_uuid["):
+		if cmd.name == "send" || cmd.name == "multisend" {
+			return "--to (" + field + ")"
+		}
+		return "--with (" + field + ")"
+	case field == "last_id":
+		return "--last-id (last_id)"
+	case field == "direction":
+		return "--up (direction)"
+	case field == "chat_message_id":
+		return "--id (chat_message_id)"
+	case field == "page", field == "perpage":
+		return "--" + field
+	case field == "chat_message_type" || strings.HasPrefix(field, "chat_message_data"):
+		return "message (" + field + ")"
+	case field == "base URL":
+		return "OKAYAPI_HOST (the app's base URL)"
+	case field == "app key":
+		return "OKAYAPI_APP_KEY"
+	case field == "uuid":
+		return "OKAYAPI_UUID"
+	case field == "token":
+		return "OKAYAPI_TOKEN"
+	}
+	return field
+}
+
 // app is a configured client acting for one member.
 type app struct {
 	ctx    context.Context
@@ -421,7 +543,7 @@ type app struct {
 	json   bool
 }
 
-func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, jsonOut bool) (*app, error) {
+func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, jsonOut bool, hc *http.Client) (*app, error) {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	var missing []string
 	for _, name := range []string{"OKAYAPI_HOST", "OKAYAPI_APP_KEY", "OKAYAPI_UUID", "OKAYAPI_TOKEN"} {
@@ -444,7 +566,11 @@ func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, j
 	default:
 		signing = okayapi.WithSigner(sign.None())
 	}
-	client, err := okayapi.New(env("OKAYAPI_HOST"), env("OKAYAPI_APP_KEY"), signing)
+	opts := []okayapi.Option{signing}
+	if hc != nil {
+		opts = append(opts, okayapi.WithHTTPClient(hc))
+	}
+	client, err := okayapi.New(env("OKAYAPI_HOST"), env("OKAYAPI_APP_KEY"), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -494,14 +620,19 @@ func (a *app) multiSend(to []string, msg chatmsg.Message) error {
 	if err != nil {
 		return err
 	}
+	// No deliveries: the answer had no per-recipient detail that could be read.
 	if a.json {
-		detail := make([]jsonDelivery, 0, len(res.Deliveries))
+		var detail []jsonDelivery // null: no detail
 		for _, d := range res.Deliveries {
 			detail = append(detail, jsonDelivery{OtherUUID: d.To, ChatMessageID: d.MessageID})
 		}
 		return a.printJSON(struct {
 			Detail []jsonDelivery `json:"detail"`
 		}{detail})
+	}
+	if len(res.Deliveries) == 0 {
+		_, err = fmt.Fprintf(a.out, "sent %s message to %d recipient(s); the service gave no per-recipient detail\n", msg.Type(), len(to))
+		return err
 	}
 	fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", msg.Type(), len(res.Deliveries))
 	var t table

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
+	"io/fs"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -71,9 +77,20 @@ func (f *fixture) run(t *testing.T, args ...string) result {
 // runEnv runs okchat with env and checks that it printed none of its secrets.
 func runEnv(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), args, func(k string) string { return env[k] }, &out, &errOut)
-	r := result{code: code, stdout: out.String(), stderr: errOut.String()}
+	return runWith(t, env, &bytes.Buffer{}, nil, args...)
+}
+
+// runWith runs okchat with env, writing to stdout (result.stdout is what
+// it wrote if it is a *bytes.Buffer) and calling through hc (nil: the
+// SDK's own client), and checks that it printed none of its secrets.
+func runWith(t *testing.T, env map[string]string, stdout io.Writer, hc *http.Client, args ...string) result {
+	t.Helper()
+	var errOut bytes.Buffer
+	code := run(t.Context(), args, func(k string) string { return env[k] }, stdout, &errOut, hc)
+	r := result{code: code, stderr: errOut.String()}
+	if b, ok := stdout.(*bytes.Buffer); ok {
+		r.stdout = b.String()
+	}
 	for _, name := range []string{"OKAYAPI_TOKEN", "OKAYAPI_APP_SECRET", "OKAYAPI_STATIC_SIGN"} {
 		if s := env[name]; s != "" {
 			assert.NotContains(t, r.stdout+r.stderr, s, "okchat printed %s", name)
@@ -121,12 +138,12 @@ func TestHelp(t *testing.T) {
 		{[]string{"--help"}, []string{"Usage:", "send", "multisend", "history", "read", "chats", "unread", "OKAYAPI_APP_KEY", "Exit status"}},
 		{[]string{"-h"}, []string{"Usage:", "multisend"}},
 		{[]string{"help"}, []string{"Usage:", "OKAYAPI_STATIC_SIGN"}},
-		{[]string{"help", "history"}, []string{"okchat [--json] history", "-last-id", "-up", "-perpage"}},
-		{[]string{"send", "--help"}, []string{"okchat [--json] send", "-to", "-text", "-html", "-image", "-link", "-custom", "-json"}},
-		{[]string{"multisend", "--help"}, []string{"okchat [--json] multisend", "-to", "-custom"}},
-		{[]string{"history", "--help"}, []string{"okchat [--json] history", "-with", "-last-id", "-up", "-perpage"}},
-		{[]string{"read", "--help"}, []string{"okchat [--json] read", "-with", "-id"}},
-		{[]string{"chats", "-h"}, []string{"okchat [--json] chats", "-page", "-perpage"}},
+		{[]string{"help", "history"}, []string{"okchat [--json] history", "--last-id", "--up", "--perpage"}},
+		{[]string{"send", "--help"}, []string{"okchat [--json] send", "--to", "--text", "--html", "--image", "--link", "--custom", "--json"}},
+		{[]string{"multisend", "--help"}, []string{"okchat [--json] multisend", "--to", "--custom"}},
+		{[]string{"history", "--help"}, []string{"okchat [--json] history", "--with", "--last-id", "--up", "--perpage"}},
+		{[]string{"read", "--help"}, []string{"okchat [--json] read", "--with", "--id"}},
+		{[]string{"chats", "-h"}, []string{"okchat [--json] chats", "--page", "--perpage"}},
 		{[]string{"unread", "--help"}, []string{"okchat [--json] unread"}},
 		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] send"}},
 	}
@@ -141,6 +158,44 @@ func TestHelp(t *testing.T) {
 			assert.Empty(t, f.srv.Requests(), "help must send nothing")
 		})
 	}
+}
+
+// Every command's help lists its flags as --name, as the synopses write
+// them, one per line, each with its argument and what it does.
+func TestHelpFlagListing(t *testing.T) {
+	t.Parallel()
+	singleDash := regexp.MustCompile(`(?m)(^|\s)-[a-z]`)
+	for _, cmd := range commands {
+		t.Run(cmd.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			require.Equal(t, 0, run(t.Context(), []string{cmd.name, "--help"}, func(string) string { return "" }, &out, &errOut, nil))
+			help := out.String()
+			assert.NotRegexp(t, singleDash, help, "a flag written with one dash")
+			_, list, ok := strings.Cut(help, "\nFlags:\n")
+			require.True(t, ok, help)
+			list, _, _ = strings.Cut(list, "\n\n")
+			fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+			fs.Bool("json", false, "")
+			cmd.flags(fs)
+			var want []string
+			fs.VisitAll(func(f *flag.Flag) { want = append(want, f.Name) })
+			lines := strings.Split(list, "\n")
+			require.Len(t, lines, len(want), "one line per flag: %q", list)
+			for i, line := range lines {
+				fields := strings.Fields(line)
+				require.NotEmpty(t, fields)
+				assert.Equal(t, "--"+want[i], fields[0], "line %q", line)
+				assert.Greater(t, len(fields), 1, "line %q says what the flag does", line)
+				if want[i] != "json" && want[i] != "up" { // the flags with an argument
+					assert.Contains(t, cmd.synopsis, fields[0]+" "+fields[1], "the synopsis names the argument as the listing does")
+				}
+			}
+		})
+	}
+	var out bytes.Buffer
+	require.Equal(t, 0, run(t.Context(), []string{"--help"}, func(string) string { return "" }, &out, io.Discard, nil))
+	assert.NotRegexp(t, singleDash, out.String())
 }
 
 func TestSend(t *testing.T) {
@@ -240,6 +295,72 @@ func TestMultiSend(t *testing.T) {
 			assert.Equal(t, to.UUID, m.To)
 			assert.Equal(t, "link", m.Type)
 		}
+	})
+}
+
+// mockChat returns okchat's environment and an HTTP client whose transport
+// answers every MultiSend with the envelope {"ret":200,"data":data}.
+func mockChat(t *testing.T, data string) (map[string]string, *http.Client, *httpmock.MockTransport) {
+	t.Helper()
+	const host = "http://okayapi.test"
+	mt := httpmock.NewMockTransport()
+	mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`^`+regexp.QuoteMeta(host)+`/`),
+		func(req *http.Request) (*http.Response, error) {
+			if err := req.ParseForm(); err != nil {
+				return nil, err
+			}
+			if req.Form.Get("s") != chatmsg.ServiceMultiSend {
+				return httpmock.NewStringResponse(http.StatusOK, `{"ret":404,"data":{},"msg":"not this one"}`), nil
+			}
+			return httpmock.NewStringResponse(http.StatusOK, `{"ret":200,"data":`+data+`,"msg":""}`), nil
+		})
+	env := map[string]string{
+		"OKAYAPI_HOST":    host,
+		"OKAYAPI_APP_KEY": strings.Repeat("A", 32),
+		"OKAYAPI_UUID":    strings.Repeat("A", 32),
+		"OKAYAPI_TOKEN":   strings.Repeat("7", 64),
+	}
+	return env, &http.Client{Transport: mt}, mt
+}
+
+// When the answer has no per-recipient detail that can be read, okchat says
+// how many recipients the message went to and that the service gave no
+// detail, not "0 members"; --json writes "detail": null.
+func TestMultiSendNoDetail(t *testing.T) {
+	t.Parallel()
+	bob, carol := strings.Repeat("B", 32), strings.Repeat("C", 32)
+	for name, data := range map[string]string{
+		"no detail":      `{"err_code":0,"err_msg":""}`,
+		"empty detail":   `{"err_code":0,"err_msg":"","detail":[]}`,
+		"null detail":    `{"err_code":0,"err_msg":"","detail":null}`,
+		"garbled detail": `{"err_code":0,"err_msg":"","detail":"oops"}`,
+	} {
+		t.Run(name+"/plain", func(t *testing.T) {
+			t.Parallel()
+			env, hc, mt := mockChat(t, data)
+			r := runWith(t, env, &bytes.Buffer{}, hc, "multisend", "--to", bob+","+carol, "--text", "hi").ok(t)
+			assert.Equal(t, "sent text message to 2 recipient(s); the service gave no per-recipient detail\n", r.stdout)
+			assert.NotContains(t, r.stdout, "0 member")
+			assert.Equal(t, 1, mt.GetTotalCallCount(), "the call went through the injected client")
+		})
+		t.Run(name+"/json", func(t *testing.T) {
+			t.Parallel()
+			env, hc, mt := mockChat(t, data)
+			r := runWith(t, env, &bytes.Buffer{}, hc, "--json", "multisend", "--to", bob+","+carol, "--text", "hi").ok(t)
+			doc := r.doc(t)
+			require.Contains(t, doc, "detail")
+			assert.Nil(t, doc["detail"])
+			assert.Equal(t, 1, mt.GetTotalCallCount())
+		})
+	}
+	t.Run("with detail, through the mock", func(t *testing.T) {
+		t.Parallel()
+		env, hc, _ := mockChat(t, `{"err_code":0,"err_msg":"","detail":[{"other_uuid":"`+bob+`","chat_message_id":"7"}]}`)
+		r := runWith(t, env, &bytes.Buffer{}, hc, "multisend", "--to", bob, "--text", "hi").ok(t)
+		assert.Contains(t, r.stdout, "sent text message to 1 member(s):")
+		assert.Contains(t, r.stdout, bob+"  #7")
+		doc := runWith(t, env, &bytes.Buffer{}, hc, "multisend", "--json", "--to", bob, "--text", "hi").ok(t).doc(t)
+		assert.Equal(t, []any{map[string]any{"other_uuid": bob, "chat_message_id": float64(7)}}, doc["detail"])
 	})
 }
 
@@ -558,24 +679,27 @@ func TestExitUsage(t *testing.T) {
 		{name: "send without --to", args: func(*fixture) []string { return []string{"send", "--text", "x"} }, want: "--to is required"},
 		{name: "history without --with", args: func(*fixture) []string { return []string{"history"} }, want: "--with is required"},
 		{name: "read without --with", args: func(*fixture) []string { return []string{"read", "--id", "3"} }, want: "--with is required"},
-		{name: "invalid uuid", args: func(*fixture) []string { return []string{"send", "--to", "not-a-uuid", "--text", "x"} }, want: "other_uuid"},
+		{name: "invalid uuid", args: func(*fixture) []string { return []string{"send", "--to", "not-a-uuid", "--text", "x"} }, want: "invalid --to (other_uuid)"},
 		{name: "invalid uuid in multisend", args: func(f *fixture) []string {
 			return []string{"multisend", "--to", to(f) + ",ZZZ", "--text", "x"}
-		}, want: "other_uuid[1]"},
+		}, want: "invalid --to (other_uuid[1])"},
 		{name: "duplicate recipient", args: func(f *fixture) []string {
 			return []string{"multisend", "--to", to(f) + "," + to(f), "--text", "x"}
 		}, want: "duplicates"},
 		{name: "blank text", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--text", "  "} }, want: "content"},
 		{name: "custom not an object", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--custom", "[1,2]"} }, want: "JSON object"},
 		{name: "image not a url", args: func(f *fixture) []string { return []string{"send", "--to", to(f), "--image", "cat.png"} }, want: "url"},
-		{name: "perpage too big", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--perpage", "500"} }, want: "perpage"},
+		{name: "perpage too big", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--perpage", "500"} }, want: "invalid --perpage: must be between 1 and 100"},
 		{name: "last-id not a number", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--last-id", "abc"} }, want: "last-id"},
-		{name: "read --id 0", args: func(f *fixture) []string { return []string{"read", "--with", to(f), "--id", "0"} }, want: "chat_message_id"},
+		{name: "read --id 0", args: func(f *fixture) []string { return []string{"read", "--with", to(f), "--id", "0"} }, want: "omit --id to mark the whole conversation"},
+		{name: "read --id -5", args: func(f *fixture) []string { return []string{"read", "--with", to(f), "--id", "-5"} }, want: "--id must be a message id, 1 or more"},
+		{name: "last-id negative", args: func(f *fixture) []string { return []string{"history", "--with", to(f), "--last-id", "-1"} }, want: "invalid --last-id (last_id): must be 0 or more"},
+		{name: "invalid --with", args: func(*fixture) []string { return []string{"history", "--with", "bob"} }, want: "invalid --with (other_uuid)"},
 		{name: "page too big", args: func(*fixture) []string { return []string{"chats", "--page", "101"} }, want: "page"},
 		{name: "invalid OKAYAPI_UUID", args: func(*fixture) []string { return []string{"unread"} },
 			env: func(e map[string]string) { e["OKAYAPI_UUID"] = "alice" }, want: "OKAYAPI_UUID"},
 		{name: "bad OKAYAPI_HOST", args: func(*fixture) []string { return []string{"unread"} },
-			env: func(e map[string]string) { e["OKAYAPI_HOST"] = "ftp://example.com" }, want: "base URL"},
+			env: func(e map[string]string) { e["OKAYAPI_HOST"] = "ftp://example.com" }, want: "invalid OKAYAPI_HOST (the app's base URL)"},
 		{name: "secret and static sign", args: func(*fixture) []string { return []string{"unread"} },
 			env: func(e map[string]string) {
 				e["OKAYAPI_APP_SECRET"], e["OKAYAPI_STATIC_SIGN"] = "s3cr3t-value-1", "static-value-2"
@@ -613,11 +737,125 @@ func TestExitUsage(t *testing.T) {
 			r := runEnv(t, env, tc.args(f)...)
 			assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
 			assert.Contains(t, r.stderr, tc.want)
+			assert.NotRegexp(t, goIdentifier, r.stderr, "the CLI speaks of flags and variables, not of the SDK's Go names")
 			assert.Empty(t, r.stdout)
 			assert.Empty(t, f.srv.Requests(), "nothing may be sent on bad usage")
 			assert.Empty(t, f.srv.Messages())
 		})
 	}
+}
+
+// goIdentifier matches the SDK's Go names (MarkAllAsReaded, WithSigner,
+// chatmsg.Older, …), which mean nothing to a user of the command line.
+var goIdentifier = regexp.MustCompile(`\b([A-Z][a-z]+[A-Z][A-Za-z]*|(okayapi|chatmsg|sign)\.[A-Z]\w*)\b`)
+
+func TestGoIdentifierPattern(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"use MarkAllAsReaded for", "must be QueryForm or PathForm", "WithSigner(sign.None())", "chatmsg.Older"} {
+		assert.Regexp(t, goIdentifier, s)
+	}
+	for _, s := range []string{"invalid --id (chat_message_id): must be", "OKAYAPI_HOST", "Run 'okchat --help' for usage.", "ret 401"} {
+		assert.NotRegexp(t, goIdentifier, s)
+	}
+}
+
+// failingWriter accepts the first ok bytes, then fails as a full disk does.
+type failingWriter struct {
+	ok      int
+	written int
+}
+
+var errDiskFull = &fs.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if left := w.ok - w.written; left < len(p) {
+		w.written += max(left, 0)
+		return max(left, 0), errDiskFull
+	}
+	w.written += len(p)
+	return len(p), nil
+}
+
+// When the call succeeded but its output cannot be written, okchat says so,
+// and for send and multisend that the message WAS delivered: exit status 4,
+// never "no usable answer" or "may have been delivered".
+func TestExitOutput(t *testing.T) {
+	t.Parallel()
+	type tcase struct {
+		name  string
+		args  func(f *fixture) []string
+		check func(t *testing.T, f *fixture) // what the call did
+	}
+	stored := func(n int) func(t *testing.T, f *fixture) {
+		return func(t *testing.T, f *fixture) {
+			assert.Len(t, f.srv.Messages(), n, "the message was stored")
+		}
+	}
+	cases := []tcase{
+		{"send", func(f *fixture) []string { return []string{"send", "--to", f.bob.UUID, "--text", "hi"} }, stored(2)},
+		{"multisend", func(f *fixture) []string {
+			return []string{"multisend", "--to", f.bob.UUID + "," + f.carol.UUID, "--text", "hi"}
+		}, stored(3)},
+		{"history", func(f *fixture) []string { return []string{"history", "--with", f.bob.UUID} }, nil},
+		{"read", func(f *fixture) []string { return []string{"read", "--with", f.bob.UUID} }, func(t *testing.T, f *fixture) {
+			assert.True(t, f.srv.Messages()[0].Read, "the message was marked read")
+		}},
+		{"chats", func(*fixture) []string { return []string{"chats"} }, nil},
+		{"unread", func(*fixture) []string { return []string{"unread"} }, nil},
+	}
+	for _, tc := range cases {
+		for _, jsonOut := range []bool{false, true} {
+			for _, ok := range []int{0, 5} {
+				name := tc.name + "/plain"
+				if jsonOut {
+					name = tc.name + "/json"
+				}
+				t.Run(name+"/fails after "+strconv.Itoa(ok)+" bytes", func(t *testing.T) {
+					t.Parallel()
+					f := newFixture(t)
+					f.send(t, f.bob, f.alice, "hello alice")
+					args := tc.args(f)
+					if jsonOut {
+						args = append(args, "--json")
+					}
+					w := &failingWriter{ok: ok}
+					r := runWith(t, f.env, w, nil, args...)
+					assert.Equal(t, 4, r.code, "stderr: %s", r.stderr)
+					assert.Contains(t, r.stderr, "okchat "+tc.name+": ")
+					assert.Contains(t, r.stderr, "but the output could not be written: write /dev/stdout: no space left on device")
+					assert.NotContains(t, r.stderr, "no usable answer")
+					assert.NotContains(t, r.stderr, "may have been delivered")
+					assert.NotContains(t, r.stderr, "not delivered")
+					if tc.name == "send" || tc.name == "multisend" {
+						assert.Contains(t, r.stderr, "the message was delivered (do not send it again)")
+					} else {
+						assert.Contains(t, r.stderr, "the call succeeded")
+					}
+					assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %s", r.stderr)
+					if tc.check != nil {
+						tc.check(t, f)
+					}
+				})
+			}
+		}
+	}
+	t.Run("help", func(t *testing.T) {
+		t.Parallel()
+		for _, args := range [][]string{{"--help"}, {"help"}, {"help", "send"}, {"read", "-h"}} {
+			r := runWith(t, nil, &failingWriter{}, nil, args...)
+			assert.Equal(t, 4, r.code, "%v", args)
+			assert.Contains(t, r.stderr, "the help could not be written: write /dev/stdout: no space left on device", "%v", args)
+		}
+	})
+	t.Run("a call that failed stays a call error", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		r := runWith(t, f.env, &failingWriter{}, nil, "send", "--to", f.bob.UUID, "--text", "x")
+		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+		assert.Contains(t, r.stderr, "may have been delivered")
+		assert.NotContains(t, r.stderr, "could not be written")
+	})
 }
 
 func TestExitTransport(t *testing.T) {
@@ -722,6 +960,11 @@ func TestReportMapping(t *testing.T) {
 		{"err_code 2", send, &okayapi.PluginError{Service: chatmsg.ServiceSend, Code: 2, Msg: "发送失败"}, 1, "the message was not delivered"},
 		{"decode error", send, &okayapi.DecodeError{Service: chatmsg.ServiceSend, Reason: "x"}, 3, "may have been delivered"},
 		{"other error", unread, errors.New("boom"), 3, "boom"},
+		{"output error on send", send, &outputError{err: errDiskFull}, 4, "okchat send: the message was delivered (do not send it again), but the output could not be written: write /dev/stdout: no space left on device"},
+		{"output error on multisend", findCommand("multisend"), &outputError{err: io.ErrShortWrite}, 4, "the message was delivered"},
+		{"output error on unread", unread, &outputError{err: errDiskFull}, 4, "okchat unread: the call succeeded, but the output could not be written"},
+		{"invalid chat_message_data", send, &okayapi.InvalidParamError{Field: "chat_message_data.content", Rule: "is required"}, 2, "invalid message (chat_message_data.content): is required"},
+		{"invalid direction", findCommand("history"), &okayapi.InvalidParamError{Field: "direction", Rule: "bad"}, 2, "invalid --up (direction): bad"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,11 +20,16 @@
 // reads the conversation, marks it read, lists the acting member's
 // conversations and counts unread messages. The token and the secret are
 // never printed.
+//
+// With -h or --help it prints a short usage and exits; it takes no other
+// flags and no arguments. Exit status: 0 the tour ran; 1 it failed (a
+// call, the configuration, the output); 2 bad usage, nothing ran.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -51,12 +56,68 @@ var envVars = [...]string{
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		stop()
-		os.Exit(1)
+	code := cli(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the tour failed: a call, the configuration or the output
+	exitUsage  = 2 // a flag or an argument it does not take; nothing ran
+)
+
+const usage = `Usage: go run ./examples/quickstart [-h | --help]
+
+Quickstart walks through the six calls of OkayAPI's private-message plugin
+(package chatmsg): Send, MultiSend, TakeMessageList, MarkAsReaded,
+GetAllChatList and GetAllUnreadNum, and prints what each one answers.
+
+With no OKAYAPI_* variable set, it runs on an embedded fake OkayAPI on
+loopback with the members alice, bob and carol: no account is needed and
+nothing leaves this machine.
+
+To take the tour on a real app, set all six of:
+
+  OKAYAPI_HOST        the app's base URL, e.g. https://hn216.api.yesapi.cn
+  OKAYAPI_APP_KEY     the app key
+  OKAYAPI_APP_SECRET  the app secret (the app uses the dynamic signature)
+  OKAYAPI_UUID        the acting member's uuid
+  OKAYAPI_TOKEN       the acting member's token, from App.User.Login
+  OKAYAPI_OTHER_UUID  the member to chat with
+
+The tour then really sends messages of each kind to OKAYAPI_OTHER_UUID. The
+token and the secret are never printed.
+
+Exit status: 0 the tour ran; 1 it failed (a call, the configuration, the
+output); 2 bad usage, nothing ran.
+`
+
+// cli runs the program with args (without the program name) and returns
+// its exit status: it takes no flags but -h and --help, and no arguments.
+func cli(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the messages below say it better than flag's defaults
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		if _, err := io.WriteString(stdout, usage); err != nil {
+			fmt.Fprintln(stderr, "quickstart: writing the usage:", err)
+			return exitFailed
+		}
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "quickstart: %v\nRun 'go run ./examples/quickstart --help' for usage.\n", err)
+		return exitUsage
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "quickstart: unexpected argument %q: it takes none\nRun 'go run ./examples/quickstart --help' for usage.\n", fs.Arg(0))
+		return exitUsage
 	}
+	if err := run(ctx, getenv, stdout); err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		return exitFailed
+	}
+	return exitOK
 }
 
 // run takes the tour on the embedded fake, or on the real app that getenv
@@ -235,7 +296,7 @@ func (t *tour) sendEachKind(from, to who) error {
 		}
 		res, err := t.chat.Send(t.ctx, from.m, to.m.UUID, msg)
 		if err != nil {
-			return fmt.Errorf("Send %s: %w", msg.Type(), err)
+			return fmt.Errorf("sending the %s message: %w", msg.Type(), err)
 		}
 		t.p.f("  %-6s  %s%s\n", msg.Type(), data, sentID(res.MessageID))
 	}
@@ -245,7 +306,7 @@ func (t *tour) sendEachKind(from, to who) error {
 func (t *tour) send(from, to who, msg chatmsg.Message) error {
 	res, err := t.chat.Send(t.ctx, from.m, to.m.UUID, msg)
 	if err != nil {
-		return fmt.Errorf("Send: %w", err)
+		return fmt.Errorf("sending: %w", err)
 	}
 	t.p.f("Send: %s → %s  %s %s%s\n", from.name, to.name, msg.Type(), describe(msg), sentID(res.MessageID))
 	return nil
@@ -409,9 +470,9 @@ func (t *tour) sendToSelf(actor who) error {
 		t.p.f("Typed error: %s → %s: errors.Is(err, chatmsg.ErrSelf) is true (err_code %d, %q)\n", actor.name, actor.name, pe.Code, pe.Msg)
 		return nil
 	case err == nil:
-		return errors.New("Send to oneself succeeded; the plugin should refuse it with err_code 1")
+		return errors.New("sending to oneself succeeded; the plugin should refuse it with err_code 1")
 	default:
-		return fmt.Errorf("Send to oneself: want chatmsg.ErrSelf, got: %w", err)
+		return fmt.Errorf("sending to oneself: want chatmsg.ErrSelf, got: %w", err)
 	}
 }
 

@@ -200,3 +200,65 @@ func TestRunRealAppErrors(t *testing.T) {
 		assert.Empty(t, srv.Requests(), "nothing is sent with an invalid configuration")
 	})
 }
+
+func TestCLIHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"-help"}, {"--h"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := cli(t.Context(), args, noEnv, &stdout, &stderr)
+			require.Equal(t, 0, code, "stderr: %s", stderr.String())
+			assert.Empty(t, stderr.String())
+			help := stdout.String()
+			assert.True(t, strings.HasPrefix(help, "Usage: go run ./examples/quickstart"), help)
+			assert.Contains(t, help, "embedded fake OkayAPI")
+			for _, name := range envVars {
+				assert.Contains(t, help, name, "the usage names every variable for a real app")
+			}
+			assert.Contains(t, help, "Exit status")
+			assert.NotContains(t, help, "Send:", "the tour did not run")
+		})
+	}
+}
+
+func TestCLIUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"-v"}, "flag provided but not defined: -v"},
+		{[]string{"now"}, `unexpected argument "now"`},
+		{[]string{"--", "--help"}, `unexpected argument "--help"`},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			code := cli(t.Context(), c.args, noEnv, &stdout, &stderr)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr.String(), c.want)
+			assert.Contains(t, stderr.String(), "--help' for usage")
+			assert.Empty(t, stdout.String(), "the tour did not run")
+		})
+	}
+}
+
+func TestCLIRuns(t *testing.T) {
+	t.Parallel()
+	t.Run("the tour", func(t *testing.T) {
+		t.Parallel()
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, cli(t.Context(), nil, noEnv, &stdout, &stderr), "stderr: %s", stderr.String())
+		assert.Contains(t, stdout.String(), "GetAllUnreadNum:")
+		assert.Empty(t, stderr.String())
+	})
+	t.Run("a failure", func(t *testing.T) {
+		t.Parallel()
+		env := map[string]string{"OKAYAPI_HOST": "http://127.0.0.1:1"}
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 1, cli(t.Context(), nil, func(k string) string { return env[k] }, &stdout, &stderr))
+		assert.Contains(t, stderr.String(), "quickstart: to use a real app set all of")
+	})
+}

@@ -35,6 +35,33 @@ func TestParseFault(t *testing.T) {
 	}
 }
 
+// Every fault's String is the name ParseFault reads back, and no two
+// faults share a name.
+func TestFaultStringRoundTrip(t *testing.T) {
+	t.Parallel()
+	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON}
+	seen := map[string]Fault{}
+	for _, f := range all {
+		name := f.String()
+		got, err := ParseFault(name)
+		require.NoError(t, err, "ParseFault(%q), the name of fault %d", name, int(f))
+		assert.Equal(t, f, got, name)
+		assert.NotContains(t, seen, name, "two faults are called %q", name)
+		seen[name] = f
+	}
+	// Every name ParseFault reads is some fault's String.
+	assert.Len(t, seen, len(faultNames)-1)
+	for _, name := range faultNames[1:] {
+		assert.Contains(t, seen, name)
+	}
+	assert.Equal(t, "none", Fault(0).String())
+	assert.Equal(t, "Fault(42)", Fault(42).String())
+	for _, f := range []Fault{0, 42, -1} {
+		_, err := ParseFault(f.String())
+		assert.Error(t, err, "%q is not a fault ParseFault reads", f.String())
+	}
+}
+
 // control POSTs form to the control path (query in the URL, body urlencoded).
 func (f *fake) control(method, query string, body url.Values) reply {
 	f.t.Helper()
@@ -173,7 +200,7 @@ func TestControlEndpoint(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		mu.Lock()
 		defer mu.Unlock()
-		assert.Contains(t, logs.String(), "okayapitest fault injected\" fault=FaultStall service=App.User.Login n=3")
+		assert.Contains(t, logs.String(), "okayapitest fault injected\" fault=stall service=App.User.Login n=3")
 	})
 }
 

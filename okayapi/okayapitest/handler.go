@@ -123,7 +123,7 @@ func dropConnection(w http.ResponseWriter) {
 
 func (s *Server) record(rec RecordedRequest) {
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
+	s.keepRequest(rec)
 	s.mu.Unlock()
 	if s.cfg.log == nil {
 		return

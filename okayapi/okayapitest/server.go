@@ -12,11 +12,12 @@
 //
 // Faults can be injected into the next calls (an nginx 502 page, a dropped
 // connection after the call was processed, a stalled answer, a truncated
-// answer, a PHP error page), and the server records every request it saw
-// and every message it stored, so that a test can check what really
-// happened: for example that a message whose answer was lost was stored
-// exactly once. With WithControlEndpoint, faults can also be injected over
-// HTTP (POST /_fake/fault), into a fake that runs as its own process.
+// answer, a PHP error page), and the server records the requests it saw
+// (the last DefaultMaxRequests of them) and every message it stored, so
+// that a test can check what really happened: for example that a message
+// whose answer was lost was stored exactly once. With WithControlEndpoint,
+// faults can also be injected over HTTP (POST /_fake/fault), into a fake
+// that runs as its own process.
 //
 //	srv := okayapitest.NewServer(t)
 //	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw"})
@@ -129,6 +130,7 @@ type config struct {
 	sendID     bool
 	log        *slog.Logger
 	control    bool
+	maxReqs    int
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).
@@ -176,6 +178,16 @@ func WithSendReturnsID(on bool) Option { return func(c *config) { c.sendID = on 
 // Nil, the default, is silent.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
+// DefaultMaxRequests is how many requests a Server keeps for Requests
+// unless WithMaxRequests says otherwise.
+const DefaultMaxRequests = 10000
+
+// WithMaxRequests sets how many requests the server keeps for Requests
+// (default DefaultMaxRequests): past n, each new request pushes out the
+// oldest, so that a long-running fake does not grow without bound. n < 1
+// keeps every request.
+func WithMaxRequests(n int) Option { return func(c *config) { c.maxReqs = n } }
+
 // Server is a running fake OkayAPI app. Create it with [Start] or
 // [NewServer]; stop it with Close.
 type Server struct {
@@ -192,7 +204,11 @@ type Server struct {
 	byName   map[string]*member
 	messages []*message // messages[i].id == i+1
 	faults   []pendingFault
+	// requests holds the kept requests. Once it holds cfg.maxReqs of
+	// them it is a ring: oldest is the index of the oldest one, which the
+	// next request replaces.
 	requests []RecordedRequest
+	oldest   int
 }
 
 type member struct {
@@ -223,7 +239,7 @@ type pendingFault struct {
 // Start starts a fake app on a loopback address and returns it. Call Close
 // when done.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", plugin: true, now: time.Now}
+	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", plugin: true, now: time.Now, maxReqs: DefaultMaxRequests}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
@@ -464,35 +480,42 @@ const (
 	FaultNonJSON
 )
 
-// String returns the fault's name, e.g. "FaultDropAfter".
+// String returns the fault's short name, the one ParseFault reads:
+// "html502", "drop-after", "stall", "truncate" or "non-json". The zero Fault
+// (no fault) is "none" and any other value "Fault(N)"; ParseFault reads
+// neither.
 func (f Fault) String() string {
-	switch f {
-	case 0:
+	switch {
+	case f == 0:
 		return "none"
-	case FaultHTML502:
-		return "FaultHTML502"
-	case FaultDropAfter:
-		return "FaultDropAfter"
-	case FaultStall:
-		return "FaultStall"
-	case FaultTruncate:
-		return "FaultTruncate"
-	case FaultNonJSON:
-		return "FaultNonJSON"
+	case f.valid():
+		return faultNames[f]
 	}
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
 
+// valid reports whether f is one of the declared faults.
+func (f Fault) valid() bool { return f >= FaultHTML502 && f <= FaultNonJSON }
+
 // InjectFault makes the next n calls, to any service, misbehave with f.
-// Faults injected earlier are used up first.
-func (s *Server) InjectFault(f Fault, n int) { s.InjectFaultFor("", f, n) }
+// Faults injected earlier are used up first. It panics if n is less than 1
+// or f is not one of the declared faults: either is a mistake in the test.
+func (s *Server) InjectFault(f Fault, n int) { s.injectFault("InjectFault", "", f, n) }
 
 // InjectFaultFor makes the next n calls to service (e.g.
 // "App.Market_ChatMessage.Send"; "" for any) misbehave with f. Calls to
-// other services are not affected and do not count.
+// other services are not affected and do not count. Like InjectFault, it
+// panics if n is less than 1 or f is not one of the declared faults.
 func (s *Server) InjectFaultFor(service string, f Fault, n int) {
-	if n <= 0 || f < FaultHTML502 || f > FaultNonJSON {
-		return
+	s.injectFault("InjectFaultFor", service, f, n)
+}
+
+func (s *Server) injectFault(method, service string, f Fault, n int) {
+	if !f.valid() {
+		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … FaultNonJSON)", method, f))
+	}
+	if n < 1 {
+		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -538,17 +561,31 @@ type RecordedRequest struct {
 	Fault   Fault // 0 if none
 }
 
-// Requests returns a copy of every request the server saw, in order.
+// Requests returns a copy of the requests the server saw, oldest first: all
+// of them, or the last DefaultMaxRequests (see WithMaxRequests).
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]RecordedRequest, len(s.requests))
-	for i, r := range s.requests {
-		r.Query = cloneValues(r.Query)
-		r.Form = cloneValues(r.Form)
-		out[i] = r
+	out := make([]RecordedRequest, 0, len(s.requests))
+	for _, part := range [2][]RecordedRequest{s.requests[s.oldest:], s.requests[:s.oldest]} {
+		for _, r := range part {
+			r.Query = cloneValues(r.Query)
+			r.Form = cloneValues(r.Form)
+			out = append(out, r)
+		}
 	}
 	return out
+}
+
+// keepRequest adds rec to the kept requests, pushing out the oldest one if
+// there are as many as the server keeps; s.mu must be held.
+func (s *Server) keepRequest(rec RecordedRequest) {
+	if s.cfg.maxReqs < 1 || len(s.requests) < s.cfg.maxReqs {
+		s.requests = append(s.requests, rec)
+		return
+	}
+	s.requests[s.oldest] = rec
+	s.oldest = (s.oldest + 1) % len(s.requests)
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -729,21 +730,35 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		f.srv.InjectFault(FaultStall, 1)
-		errc := make(chan error, 1)
+		// A client with no timeout: only the server can end this call.
+		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		body := f.params("Hello.World", okayapi.Member{}, nil)
+		req, err := http.NewRequest(http.MethodPost, f.srv.URL()+"/", strings.NewReader(body.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		var callErr atomic.Pointer[error] // set when the call ends
 		go func() {
-			resp, err := f.send(context.Background(), http.MethodPost, "/", f.params("Hello.World", okayapi.Member{}, nil))
+			resp, err := hc.Do(req)
 			if resp != nil {
 				resp.Body.Close()
 			}
-			errc <- err
+			callErr.Store(&err)
 		}()
-		require.Eventually(t, func() bool { return len(f.srv.Requests()) == 1 }, 10*time.Second, 5*time.Millisecond,
-			"the request reached the handler")
-		require.Equal(t, int64(1), f.srv.stalled.Load())
-		f.srv.Close() // returns once the handler has let go of the connection
+		require.Eventually(t, func() bool { return f.srv.stalled.Load() == 1 }, 10*time.Second, 5*time.Millisecond,
+			"the handler stalls")
+
+		var closed atomic.Bool
+		go func() {
+			f.srv.Close()
+			closed.Store(true)
+		}()
+		// Far below the 30-second stall limit, and the client never gives
+		// up by itself: only Close can end the call this soon.
+		require.Eventually(t, func() bool { return closed.Load() && callErr.Load() != nil }, 5*time.Second, 10*time.Millisecond,
+			"Close returns and ends the stalled call")
+		assert.Error(t, *callErr.Load(), "the stalled call ends with an error")
 		assert.Zero(t, f.srv.stalled.Load(), "Close released the stalled handler")
 		f.srv.Close() // twice is fine
-		assert.Error(t, <-errc)
 	})
 	t.Run("n calls, then normal", func(t *testing.T) {
 		t.Parallel()
@@ -778,9 +793,91 @@ func TestFaults(t *testing.T) {
 		f.ok(svcSend, ms[0], to(ms[1].UUID, text("y")))
 		f.srv.InjectFaultFor("Market_ChatMessage.GetAllUnreadNum", FaultNonJSON, 1) // short name
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", f.params(svcUnread, ms[0], nil)).Body))
-		f.srv.InjectFault(FaultHTML502, 0) // no-op
-		f.srv.InjectFault(Fault(42), 1)    // no-op
 		f.ok(svcUnread, ms[0], nil)
+	})
+}
+
+// Injecting no calls, a negative number of them or a fault that does not
+// exist is a mistake in the test: it panics, saying what is wrong.
+func TestInjectFaultPanics(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"n 0", func() { srv.InjectFault(FaultHTML502, 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
+		{"n -3", func() { srv.InjectFaultFor(svcSend, FaultStall, -3) }, "okayapitest: InjectFaultFor: n must be 1 or more, got -3"},
+		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … FaultNonJSON)"},
+		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … FaultNonJSON)"},
+		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … FaultNonJSON)"},
+	} {
+		assert.PanicsWithValue(t, c.want, c.f, c.name)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	assert.Empty(t, srv.faults, "nothing was injected")
+}
+
+// Requests keeps the last WithMaxRequests requests, oldest first.
+func TestRequestsCap(t *testing.T) {
+	t.Parallel()
+	hello := func(f *fake, i int) {
+		f.ok("Hello.World", okayapi.Member{}, url.Values{"name": {strconv.Itoa(i)}})
+	}
+	names := func(reqs []RecordedRequest) []string {
+		out := make([]string, len(reqs))
+		for i, r := range reqs {
+			out[i] = r.Form.Get("name")
+		}
+		return out
+	}
+	t.Run("option", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithMaxRequests(3))
+		for i := 1; i <= 2; i++ {
+			hello(f, i)
+		}
+		assert.Equal(t, []string{"1", "2"}, names(f.srv.Requests()))
+		for i := 3; i <= 8; i++ {
+			hello(f, i)
+			if i == 4 {
+				assert.Equal(t, []string{"2", "3", "4"}, names(f.srv.Requests()))
+			}
+		}
+		assert.Equal(t, []string{"6", "7", "8"}, names(f.srv.Requests()))
+	})
+	t.Run("unbounded", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithMaxRequests(0))
+		for i := 1; i <= 5; i++ {
+			hello(f, i)
+		}
+		assert.Equal(t, []string{"1", "2", "3", "4", "5"}, names(f.srv.Requests()))
+		f.srv.mu.Lock()
+		defer f.srv.mu.Unlock()
+		for i := 6; i <= 2*DefaultMaxRequests; i++ {
+			f.srv.keepRequest(RecordedRequest{Service: strconv.Itoa(i)})
+		}
+		assert.Len(t, f.srv.requests, 2*DefaultMaxRequests)
+	})
+	t.Run("default", func(t *testing.T) {
+		t.Parallel()
+		srv := NewServer(t)
+		// As the handler records them, without DefaultMaxRequests round trips.
+		for i := 1; i <= DefaultMaxRequests+5; i++ {
+			srv.record(RecordedRequest{Service: strconv.Itoa(i), Form: url.Values{"n": {strconv.Itoa(i)}}})
+		}
+		reqs := srv.Requests()
+		require.Len(t, reqs, DefaultMaxRequests)
+		for i, r := range reqs {
+			want := strconv.Itoa(i + 6)
+			if r.Service != want || r.Form.Get("n") != want {
+				t.Fatalf("Requests()[%d] is request %s (n=%s), want %s: the last %d, oldest first",
+					i, r.Service, r.Form.Get("n"), want, DefaultMaxRequests)
+			}
+		}
 	})
 }
 
@@ -1159,7 +1256,7 @@ func TestStartOptions(t *testing.T) {
 		srv.Close()
 	}
 	assert.Equal(t, "dynamic static none SignMode(9)", fmt.Sprint(SignDynamic, SignStatic, SignNone, SignMode(9)))
-	assert.Equal(t, "none FaultHTML502 FaultDropAfter FaultStall FaultTruncate FaultNonJSON Fault(9)",
+	assert.Equal(t, "none html502 drop-after stall truncate non-json Fault(9)",
 		fmt.Sprint(Fault(0), FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON, Fault(9)))
 }
 
@@ -1306,7 +1403,7 @@ func TestClientLoggerAndQuirksOption(t *testing.T) {
 	defer mu.Unlock()
 	out2 := logs.String()
 	assert.Contains(t, out2, "service=Hello.World")
-	assert.Contains(t, out2, "fault=FaultHTML502")
+	assert.Contains(t, out2, "fault=html502")
 	assert.Contains(t, out2, "service="+svcSend+" status=200 ret=200 err_code=0")
 	for _, secret := range []string{srv.Secret(), alice.Token, srv.Requests()[2].Form.Get("sign")} {
 		assert.NotContains(t, out2, secret)
