@@ -124,11 +124,11 @@ func WithSigner(s sign.Signer) Option {
 	}
 }
 
-// WithHTTPClient sends calls through hc. Its Transport is used as it is (so
-// tests can mock it); its Timeout is replaced by the client's timeout only when
-// hc.Timeout is zero. Note that after a call that fails for good, the retry
-// layer (go-retryablehttp) closes hc's idle connections: give the client an
-// http.Client of its own rather than one shared with unrelated traffic.
+// WithHTTPClient sends calls through hc, as hc is at each call: its
+// Transport (so tests can mock it, even after New), redirect policy and
+// Timeout. When hc.Timeout is zero, the client's timeout (WithTimeout) bounds
+// each attempt instead. hc is never changed, and its idle connections are
+// never closed by the client.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -196,7 +196,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithMaxResponseSize(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return &InvalidParamError{Field: "max body size", Rule: "must be positive"}
+			return &InvalidParamError{Field: "max response size", Rule: "must be positive"}
 		}
 		c.maxBody = n
 		return nil
@@ -262,11 +262,20 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	}
 	hc := cfg.hc
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.timeout, Transport: newTransport()}
-	} else if hc.Timeout == 0 {
-		cp := *hc // never change the caller's client
-		cp.Timeout = cfg.timeout
-		hc = &cp
+		hc = &http.Client{Transport: newTransport()}
+	}
+	// The retry layer gets a client of its own that hands each attempt to hc
+	// as hc is at that moment (so a mock activated on hc after New applies),
+	// bounds it with the timeout when hc has none, and has no idle
+	// connections to close when a call fails for good: retryablehttp would
+	// otherwise empty hc's pool, which other members' calls, or other code,
+	// share.
+	outer := &http.Client{
+		Transport:     liveClient{hc},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, // hc follows them
+	}
+	if hc.Timeout == 0 {
+		outer.Timeout = cfg.timeout
 	}
 	base := strings.TrimRight(u.String(), "/")
 	c := &Client{
@@ -285,7 +294,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		retryWait: cfg.retryWait,
 	}
 	c.http = &retryablehttp.Client{
-		HTTPClient:   hc,
+		HTTPClient:   outer,
 		Logger:       nil, // retryablehttp logs to stderr otherwise; we log through slog
 		RetryWaitMin: cfg.retryWait[0],
 		RetryWaitMax: cfg.retryWait[1],
@@ -319,25 +328,25 @@ func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 const maxIdleConnsPerHost = 64
 
 // newTransport is a transport of the client's own: net/http's defaults with
-// more idle connections, and a pool that no other code in the process shares
-// (the retry layer closes the idle connections after a call fails for good).
-func newTransport() *http.Transport {
-	var t *http.Transport
-	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-		t = dt.Clone()
-	} else {
-		t = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			ForceAttemptHTTP2:     true,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ExpectContinueTimeout: time.Second,
-		}
+// more idle connections per host. When http.DefaultTransport has been
+// replaced (a test mocking it, say), it returns nil, so that the client uses
+// the replacement as it is at each call.
+func newTransport() http.RoundTripper {
+	dt, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil
 	}
+	t := dt.Clone()
 	t.MaxIdleConns = max(t.MaxIdleConns, 4*maxIdleConnsPerHost)
 	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	return t
 }
+
+// liveClient sends a request through the *http.Client it holds.
+type liveClient struct{ hc *http.Client }
+
+// RoundTrip sends req with hc (its transport, timeout, redirects and jar).
+func (l liveClient) RoundTrip(req *http.Request) (*http.Response, error) { return l.hc.Do(req) }
 
 // AppKey returns the app key the client sends.
 func (c *Client) AppKey() string { return c.appKey }

@@ -46,8 +46,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"negative timeout", testBase, testAppKey, []okayapi.Option{okayapi.WithTimeout(-time.Second)}, "timeout"},
 		{"unknown URL form", testBase, testAppKey, []okayapi.Option{okayapi.WithURLForm(okayapi.URLForm(7))}, "url form"},
 		{"nil location", testBase, testAppKey, []okayapi.Option{okayapi.WithLocation(nil)}, "location"},
-		{"zero max body size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxResponseSize(0)}, "max body size"},
-		{"negative max body size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxResponseSize(-1)}, "max body size"},
+		{"zero max response size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxResponseSize(0)}, "max response size"},
+		{"negative max response size", testBase, testAppKey, []okayapi.Option{okayapi.WithMaxResponseSize(-1)}, "max response size"},
 		{"negative retries", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(-1, 0, 0)}, "retries"},
 		{"negative min wait", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(1, -time.Millisecond, time.Millisecond)}, "retry wait"},
 		{"max wait below min wait", testBase, testAppKey, []okayapi.Option{okayapi.WithRetries(1, 2*time.Millisecond, time.Millisecond)}, "retry wait"},
@@ -148,6 +148,42 @@ func TestWithHTTPClientKeepsItsOwnTimeout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7*time.Second, hc.Timeout)
 	assert.Equal(t, 1, mt.GetTotalCallCount())
+}
+
+func TestWithHTTPClientIsUsedAsItIsAtEachCall(t *testing.T) {
+	t.Parallel()
+	hc := &http.Client{}
+	c, err := okayapi.New(testBase, testAppKey, okayapi.WithHTTPClient(hc))
+	require.NoError(t, err)
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodPost, queryURL, httpmock.NewStringResponder(http.StatusOK, envelope(200, `{}`, "")))
+	hc.Transport = mt // after New, as a test activating a mock might
+	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "a mock activated after New is used")
+}
+
+func TestWithHTTPClientFollowsItsRedirectPolicy(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder(http.MethodPost, queryURL, func(*http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(http.StatusTemporaryRedirect, "")
+		resp.Header.Set("Location", testBase+"/moved/?s="+testSvc)
+		return resp, nil
+	})
+	mt.RegisterResponder(http.MethodPost, testBase+"/moved/?s="+testSvc, httpmock.NewStringResponder(http.StatusOK, envelope(200, `{}`, "")))
+	refused := &http.Client{Transport: mt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c, err := okayapi.New(testBase, testAppKey, okayapi.WithHTTPClient(refused))
+	require.NoError(t, err)
+	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+	var te *okayapi.TransportError
+	require.ErrorAs(t, err, &te, "the caller's client does not follow redirects, nor does the SDK")
+	assert.Equal(t, http.StatusTemporaryRedirect, te.StatusCode)
+
+	followed, err := okayapi.New(testBase, testAppKey, okayapi.WithHTTPClient(&http.Client{Transport: mt}))
+	require.NoError(t, err)
+	_, err = followed.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+	require.NoError(t, err, "a 307 keeps the POST body, and the caller's client follows it")
 }
 
 func TestClientParseTimeUsesItsLocation(t *testing.T) {

@@ -90,7 +90,7 @@ type callStateKey struct{}
 //	failure                                 idempotent   not idempotent
 //	connection never made (dial, DNS)       retry        retry: nothing was sent
 //	other network error, timeout            retry        no: it may have arrived
-//	HTTP 429 Too Many Requests              retry        retry: it was turned away unprocessed
+//	HTTP 429 Too Many Requests              retry        retry: it was turned away unprocessed (*)
 //	HTTP 502, 503, 504                      retry        no: it may have arrived
 //	other HTTP status, any envelope         no           no
 //	context cancelled or expired            no           no
@@ -99,6 +99,9 @@ type callStateKey struct{}
 // and ret 5xx may mean the call did part of its work. A Retry-After header
 // longer than the client's maximum wait ends the retries; a shorter one sets
 // the wait. Waits grow exponentially with jitter.
+//
+// (*) OkayAPI documents no rate limits; this row assumes that a 429, from the
+// service or a gateway before it, means the call was not processed.
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
 	if req == nil {
 		return nil, &InvalidParamError{Field: "request", Rule: "must not be nil"}
@@ -347,22 +350,27 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 }
 
 // backoff waits as Retry-After asks, or exponentially from minWait with
-// jitter (between half and all of the step, so that callers that failed
-// together do not retry together), never longer than maxWait.
+// jitter (between half and all of the step, never below minWait, so that
+// callers that failed together do not retry together), never longer than
+// maxWait. A minWait of 0 retries at once.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
 			return min(d, maxWait)
 		}
 	}
+	if minWait <= 0 {
+		return 0 // WithRetries(n, 0, max): retry at once
+	}
 	d := maxWait
-	if attempt < 32 && minWait > 0 && minWait<<attempt > 0 && minWait<<attempt < maxWait {
+	if attempt < 32 && minWait<<attempt > 0 && minWait<<attempt < maxWait {
 		d = minWait << attempt
 	}
-	if d <= 1 {
+	low := max(minWait, d/2)
+	if d <= low {
 		return d
 	}
-	return d/2 + rand.N(d/2+1)
+	return low + rand.N(d-low+1)
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.
@@ -400,11 +408,13 @@ func neverSent(err error) bool {
 // cleanURLError drops *url.Error's URL (it names the host and service, which
 // the TransportError already has) and keeps the cause.
 func cleanURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+	for {
+		ue, ok := err.(*url.Error)
+		if !ok {
+			return err
+		}
+		err = ue.Err
 	}
-	return err
 }
 
 // minSecretLen is the shortest secret that is redacted: shorter ones would
