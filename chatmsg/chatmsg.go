@@ -213,6 +213,19 @@ type multiSendData struct {
 	Detail looseObject `json:"detail"`
 }
 
+// UnmarshalJSON reads an element of detail; it never fails, so that one odd
+// element does not hide the others (its fields are zero).
+func (d *wireDelivery) UnmarshalJSON(b []byte) error {
+	type plain wireDelivery
+	var p plain
+	if json.Unmarshal(b, &p) != nil {
+		*d = wireDelivery{}
+		return nil
+	}
+	*d = wireDelivery(p)
+	return nil
+}
+
 type wireDelivery struct {
 	OtherUUID     looseString `json:"other_uuid"`
 	ChatMessageID looseInt    `json:"chat_message_id"`
@@ -263,10 +276,6 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
 // that may have reached the service.
-//
-// The reference does not say whether an err_code 2 (ErrSendFailed) answer can
-// follow a partial delivery; the fake never does one, but a careful caller
-// checks the history of a recipient before sending again.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
 	if err := member.Validate(); err != nil {
 		return nil, err
@@ -339,13 +348,19 @@ type listParams struct {
 }
 
 // ChatMessage is one message of a conversation.
+//
+// Rows are read field by field so that one odd row never hides a page: a
+// field the SDK cannot read is the zero value (ID 0, SentAt zero, …; a row
+// that is not an object is an Unknown message), and MessageList.Raw keeps
+// it as it arrived. Do not page from a message whose ID is 0: last_id 0
+// means "from the newest".
 type ChatMessage struct {
-	ID        int64     // list[].id
+	ID        int64     // list[].id; 0 if unreadable
 	With      string    // list[].chat_message_to_uuid: the other member of the conversation
 	Message   Message   // list[].chat_message_type and chat_message_data
 	Read      bool      // list[].chat_message_is_read
 	Direction Direction // list[].chat_message_io, from the acting member's side
-	SentAt    time.Time // list[].add_time, in the client's time zone
+	SentAt    time.Time // list[].add_time, in the client's time zone; zero if unreadable
 }
 
 // MessageList is what TakeMessageList answers.
@@ -474,8 +489,8 @@ type markData struct {
 // (0 or 1). Use MarkAllAsReaded for the whole conversation.
 //
 // Marking is idempotent, so the SDK repeats it after a network failure or an
-// HTTP 502/503/504; when an earlier attempt did its work, the count returned
-// is that of the last attempt and may be lower (often 0).
+// HTTP 429/502/503/504; when an earlier attempt did its work, the count
+// returned is that of the last attempt and may be lower (often 0).
 func (s *Service) MarkAsReaded(ctx context.Context, member okayapi.Member, with string, messageID int64) (int, error) {
 	if messageID <= 0 {
 		return 0, &okayapi.InvalidParamError{Field: "chat_message_id", Rule: "must be 1 or more (use MarkAllAsReaded for the whole conversation)", Value: strconv.FormatInt(messageID, 10)}
@@ -537,6 +552,9 @@ type wireUser struct {
 
 // Chat is one conversation in GetAllChatList: the latest message and the
 // other member.
+//
+// Like a ChatMessage, a row's unreadable fields are zero values; ChatList.Raw
+// keeps them as they arrived.
 type Chat struct {
 	With      string    // chat_message_to_uuid: the other member
 	Last      Message   // chat_message_type and chat_message_data of the latest message
@@ -583,7 +601,8 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 }
 
 // profile reads user leniently: PHP's false (no such row), an unreadable
-// ext_info or an odd username give the fields it can read; Raw keeps the rest.
+// ext_info or an odd username give the fields it can read; ChatList.Raw keeps
+// the rest.
 func profile(wire looseObject) Profile {
 	raw, ok := wire.object()
 	if !ok || raw.IsEmpty() {

@@ -249,7 +249,7 @@ func (o looseObject) object() (okayapi.Object, bool) {
 
 // decodeMessage turns chat_message_type and chat_message_data from the wire
 // into the Go type for the kind. Fields beyond a kind's own go to Ext as
-// json.RawMessage. A kind this SDK does not know, or data that does not fit
+// plain Go values (see Ext). A kind this SDK does not know, or data that does not fit
 // its kind, becomes Unknown, keeping the raw data as it arrived.
 func decodeMessage(kind string, wire looseObject) Message {
 	t := Type(kind)

@@ -131,6 +131,7 @@ func TestMultiSendSurvivesOddDetail(t *testing.T) {
 		{`[{"other_uuid":"` + uuidAB + `","chat_message_id":"abc"},{"other_uuid":"` + uuidDogstar + `","chat_message_id":"8"}]`,
 			[]chatmsg.Delivery{{To: uuidAB, MessageID: 0}, {To: uuidDogstar, MessageID: 8}}},
 		{`{"0":{"other_uuid":"` + uuidAB + `","chat_message_id":7}}`, []chatmsg.Delivery{{To: uuidAB, MessageID: 7}}},
+		{`[1,{"other_uuid":"` + uuidDogstar + `","chat_message_id":8}]`, []chatmsg.Delivery{{}, {To: uuidDogstar, MessageID: 8}}},
 		{`false`, nil},
 		{`"x"`, nil},
 	}

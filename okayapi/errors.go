@@ -110,8 +110,9 @@ type TransportError struct {
 	Excerpt    string // the start of the body, shortened and free of secrets
 	Attempts   int    // HTTP attempts made
 	// MayHaveArrived is false only when the call provably never reached the
-	// service (the connection was never made). When it is true, a non-idempotent
-	// call such as sending a message may have taken effect.
+	// service: the connection was never made, every answer was HTTP 429, or
+	// the context was done before anything was sent. When it is true, a
+	// non-idempotent call such as sending a message may have taken effect.
 	MayHaveArrived bool
 	Err            error // the cause
 

@@ -82,7 +82,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-s.done:
 		case <-timer.C:
 		}
-		// Before the hijack, which lets Close return.
+		// The handler is done stalling; what is left is closing the connection.
 		s.stalled.Add(-1)
 		dropConnection(w)
 		return

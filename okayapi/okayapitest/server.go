@@ -43,6 +43,9 @@
 //	login (uuid + valid token)       ret 401 用户未登录，或登录凭证已过期
 //	chat plugin not installed        ret 200, err_code 9
 //
+// So a wrong app key shorter than 32 characters answers the parameter 400,
+// not 406 (okayapi.ErrBadRequest, not okayapi.ErrBadAppKey).
+//
 // This order follows PhalApi 2's source: ApiFactory resolves the service,
 // then Api::init() runs createMemberValue() (the parameter rules, the
 // common app_key rule first), filterCheck() (OkayAPI's filter: app key,
