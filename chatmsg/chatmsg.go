@@ -129,16 +129,15 @@ type sendParams struct {
 // read leniently: the reference documents no id, so an odd value must not
 // turn a message that was sent into an error.
 type sendData struct {
-	ChatMessageID json.RawMessage `json:"chat_message_id"`
-	ID            json.RawMessage `json:"id"`
+	ChatMessageID looseInt `json:"chat_message_id"`
+	ID            looseInt `json:"id"`
 }
 
 // messageID returns the first of the answer's id fields that reads as a
 // positive integer, or 0.
 func (d sendData) messageID() int64 {
-	for _, raw := range [...]json.RawMessage{d.ChatMessageID, d.ID} {
-		var n okayapi.Int
-		if len(raw) > 0 && json.Unmarshal(raw, &n) == nil && n > 0 {
+	for _, n := range [...]looseInt{d.ChatMessageID, d.ID} {
+		if n > 0 {
 			return int64(n)
 		}
 	}

@@ -76,8 +76,6 @@ type Client struct {
 	log       *slog.Logger
 	userAgent string
 	maxBody   int64
-	retries   int
-	retryWait [2]time.Duration
 }
 
 // An Option configures a Client.
@@ -290,8 +288,6 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		log:       cfg.log,
 		userAgent: cfg.userAgent,
 		maxBody:   cfg.maxBody,
-		retries:   cfg.retries,
-		retryWait: cfg.retryWait,
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   outer,
