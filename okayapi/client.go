@@ -15,11 +15,13 @@ package okayapi
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -63,19 +65,33 @@ const (
 )
 
 // Client calls one OkayAPI app. Create it with [New].
+//
+// Whatever fmt verb prints a Client (or a Client value), it shows no secret:
+// the app secret and the signer are kept behind a pointer.
 type Client struct {
 	base      *url.URL
 	queryURL  string // base + "/"
 	pathURL   string // base + "/api/"
 	appKey    string
-	secret    string // set by WithSecret; only used to redact it from errors
-	signer    sign.Signer
+	keys      *clientKeys
 	http      *retryablehttp.Client
+	hc        *http.Client    // the caller's client (WithHTTPClient), or nil
+	own       *http.Transport // the client's own transport, or nil
+	timeout   time.Duration   // bounds one attempt when hc has no Timeout
 	form      URLForm
 	loc       *time.Location
 	log       *slog.Logger
 	userAgent string
 	maxBody   int64
+	closed    atomic.Bool
+}
+
+// clientKeys holds what signs the calls. Its secrets sit two pointers deep:
+// fmt prints a Client value's pointer fields (with a verb such as %s, one
+// level deep), but never deeper.
+type clientKeys struct {
+	secret *string // set by WithSecret; used to redact (the signer signs)
+	signer sign.Signer
 }
 
 // An Option configures a Client.
@@ -122,11 +138,14 @@ func WithSigner(s sign.Signer) Option {
 	}
 }
 
-// WithHTTPClient sends calls through hc, as hc is at each call: its
-// Transport (so tests can mock it, even after New), redirect policy and
-// Timeout. When hc.Timeout is zero, the client's timeout (WithTimeout) bounds
-// each attempt instead. hc is never changed, and its idle connections are
-// never closed by the client.
+// WithHTTPClient sends calls through hc's Transport, as it is at each call
+// (so that a test can mock it, even after New; nil means
+// http.DefaultTransport). hc.Timeout, when set, bounds each attempt instead
+// of WithTimeout. hc.CheckRedirect and hc.Jar are not used: the client never
+// follows a redirect, whatever hc would do (OkayAPI never redirects, and
+// following one would carry the member's token and the signature to another
+// host), and OkayAPI sets no cookies. hc is never changed, and its idle
+// connections are never closed by the client, not even by Close.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -238,8 +257,13 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
 		return nil, &InvalidParamError{Field: "base URL", Rule: "must not carry a query, fragment or user info"}
 	}
-	if strings.TrimSpace(appKey) == "" {
+	if appKey == "" {
 		return nil, &InvalidParamError{Field: "app key", Rule: "must not be empty"}
+	}
+	for i := 0; i < len(appKey); i++ {
+		if appKey[i] <= ' ' || appKey[i] >= 0x7F {
+			return nil, &InvalidParamError{Field: "app key", Rule: "must be printable ASCII with no white space (a trailing newline from a file or an environment variable?)"}
+		}
 	}
 	cfg := config{
 		signer:    sign.None(),
@@ -258,39 +282,36 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	hc := cfg.hc
-	if hc == nil {
-		hc = &http.Client{Transport: newTransport()}
-	}
-	// The retry layer gets a client of its own that hands each attempt to hc
-	// as hc is at that moment (so a mock activated on hc after New applies),
-	// bounds it with the timeout when hc has none, and has no idle
-	// connections to close when a call fails for good: retryablehttp would
-	// otherwise empty hc's pool, which other members' calls, or other code,
-	// share.
-	outer := &http.Client{
-		Transport:     liveClient{hc},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, // hc follows them
-	}
-	if hc.Timeout == 0 {
-		outer.Timeout = cfg.timeout
-	}
 	base := strings.TrimRight(u.String(), "/")
 	c := &Client{
 		base:      u,
 		queryURL:  base + "/",
 		pathURL:   base + "/api/",
 		appKey:    appKey,
-		secret:    cfg.secret,
-		signer:    cfg.signer,
+		keys:      &clientKeys{secret: &cfg.secret, signer: cfg.signer},
+		hc:        cfg.hc,
+		timeout:   cfg.timeout,
 		form:      cfg.form,
 		loc:       cfg.loc,
 		log:       cfg.log,
 		userAgent: cfg.userAgent,
 		maxBody:   cfg.maxBody,
 	}
+	if c.hc == nil {
+		c.own = newTransport()
+	}
 	c.http = &retryablehttp.Client{
-		HTTPClient:   outer,
+		// One http.Client layer. Its transport makes one attempt: it never
+		// follows a redirect (CheckRedirect hands the 3xx back), bounds the
+		// attempt with the timeout and reads the whole answer, so that a
+		// body cut off or stalled mid-way is a failed attempt that the retry
+		// table sees. It has no idle connections to close, so the retry
+		// layer, which closes them after a call fails for good, cannot empty
+		// a pool that other calls share.
+		HTTPClient: &http.Client{
+			Transport:     attempt{c},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 		Logger:       nil, // retryablehttp logs to stderr otherwise; we log through slog
 		RetryWaitMin: cfg.retryWait[0],
 		RetryWaitMax: cfg.retryWait[1],
@@ -310,11 +331,24 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 // String describes the client without its secrets: base URL, app key, URL
 // form and signer kind.
 func (c *Client) String() string {
-	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %v}", c.base.Redacted(), c.appKey, c.form, c.signer)
+	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %s}", c.base.Redacted(), c.appKey, c.form, signerKind(c.keys.signer))
+}
+
+// signerKind names a signer without printing it: a signer of the caller's
+// own might print its secret.
+func signerKind(s sign.Signer) string {
+	name := fmt.Sprintf("%T", s)
+	if str, ok := s.(fmt.Stringer); ok && (strings.HasPrefix(name, "sign.") || strings.HasPrefix(name, "*sign.")) {
+		return str.String() // the sign package's own signers never print a secret
+	}
+	return "signer " + name
 }
 
 // GoString hides the secrets from %#v.
 func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that no verb shows a secret.
+func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
 // LogValue hides the secrets from slog.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
@@ -327,7 +361,7 @@ const maxIdleConnsPerHost = 64
 // more idle connections per host. When http.DefaultTransport has been
 // replaced (a test mocking it, say), it returns nil, so that the client uses
 // the replacement as it is at each call.
-func newTransport() http.RoundTripper {
+func newTransport() *http.Transport {
 	dt, ok := http.DefaultTransport.(*http.Transport)
 	if !ok {
 		return nil
@@ -338,11 +372,17 @@ func newTransport() http.RoundTripper {
 	return t
 }
 
-// liveClient sends a request through the *http.Client it holds.
-type liveClient struct{ hc *http.Client }
-
-// RoundTrip sends req with hc (its transport, timeout, redirects and jar).
-func (l liveClient) RoundTrip(req *http.Request) (*http.Response, error) { return l.hc.Do(req) }
+// Close releases the client's idle connections and makes later calls fail
+// with ErrClosed before sending anything. Calls in flight finish. With
+// WithHTTPClient, the caller's client is left as it is. Close is safe to call
+// more than once and concurrently with calls.
+func (c *Client) Close() error {
+	c.closed.Store(true)
+	if c.own != nil {
+		c.own.CloseIdleConnections()
+	}
+	return nil
+}
 
 // AppKey returns the app key the client sends.
 func (c *Client) AppKey() string { return c.appKey }

@@ -41,9 +41,14 @@ type Request struct {
 	// Codes maps a non-zero data.err_code to the plugin's sentinel error,
 	// which the resulting *PluginError wraps. It may return nil.
 	Codes func(code int) error
+	// Secrets are values the call sends that must never be shown (a
+	// password's hash, say): they are hidden from errors and logs like the
+	// member's token, the signature and the app secret, which always are.
+	Secrets []string
 }
 
-// Response is what the service answered to a call that got a well-formed envelope.
+// Response is what the service answered to a call that got an answer. When
+// Do also returns an error, Msg and Data have any secret they echoed hidden.
 type Response struct {
 	Service    string          // the service called
 	StatusCode int             // the HTTP status (200)
@@ -103,6 +108,9 @@ type callStateKey struct{}
 // (*) OkayAPI documents no rate limits; this row assumes that a 429, from the
 // service or a gateway before it, means the call was not processed.
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
+	if ctx == nil {
+		return nil, &InvalidParamError{Field: "ctx", Rule: "must not be nil (use context.Background())"}
+	}
 	if req == nil {
 		return nil, &InvalidParamError{Field: "request", Rule: "must not be nil"}
 	}
@@ -116,7 +124,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	signature := c.signer.Sign(values)
+	signature := c.keys.signer.Sign(values)
 	if signature != "" {
 		values.Set("sign", signature)
 	}
@@ -128,17 +136,20 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 	body := values.Encode()
 
-	secrets := []string{req.Member.Token, signature, c.secret}
+	call := &call{c: c, req: req, signature: signature}
+	if c.closed.Load() {
+		return nil, &TransportError{Service: req.Service, Err: ErrClosed}
+	}
 	if err := ctx.Err(); err != nil {
 		// The caller gave up already: send nothing. net/http leaves this
 		// check to the transport, and not every transport makes it.
-		return nil, &TransportError{Service: req.Service, Err: err, secrets: secrets}
+		return nil, &TransportError{Service: req.Service, Err: err}
 	}
 	st := &callState{idempotent: req.Idempotent, attempts: 1}
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 	hreq, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
-		return nil, &TransportError{Service: req.Service, Err: err, secrets: secrets}
+		return nil, &TransportError{Service: req.Service, Err: call.redactor().err(err)}
 	}
 	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	hreq.Header.Set("Accept", "application/json")
@@ -147,12 +158,37 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 
 	start := time.Now()
-	resp, raw, err := c.roundTrip(req, hreq, st, secrets)
+	resp, raw, err := call.roundTrip(hreq, st)
 	if err == nil {
-		resp, err = c.decode(req, resp, raw, out, secrets)
+		resp, err = call.decode(resp, raw, out)
+	}
+	if err != nil && resp != nil {
+		r := call.redactor()
+		resp.Msg = r.redact(resp.Msg)
+		resp.Data = r.redactBytes(resp.Data)
+	}
+	if c.closed.Load() && c.own != nil {
+		c.own.CloseIdleConnections() // the connection this call gave back
 	}
 	c.logCall(ctx, req, resp, st.attempts, time.Since(start), err)
 	return resp, err
+}
+
+// call is one call of Do: what its errors must hide.
+type call struct {
+	c         *Client
+	req       *Request
+	signature string
+	red       *redactor
+}
+
+// redactor hides the call's secrets: built on the first error only.
+func (cl *call) redactor() *redactor {
+	if cl.red == nil {
+		secrets := append([]string{cl.req.Member.Token, cl.signature, *cl.c.keys.secret}, cl.req.Secrets...)
+		cl.red = newRedactor(secrets...)
+	}
+	return cl.red
 }
 
 func (c *Client) buildParams(req *Request) (url.Values, error) {
@@ -188,6 +224,11 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 			return nil, &InvalidParamError{Field: name, Rule: "is set by the client and must not be passed as a parameter"}
 		}
 	}
+	for name := range values {
+		if rule := badParamName(name); rule != "" {
+			return nil, &InvalidParamError{Field: "parameter name", Rule: rule, Value: name}
+		}
+	}
 	values.Set("s", req.Service)
 	values.Set("app_key", c.appKey)
 	if !req.Member.IsZero() {
@@ -195,6 +236,31 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 		values.Set("token", req.Member.Token)
 	}
 	return values, nil
+}
+
+// badParamName says why PHP would not receive a parameter under the name it
+// was signed with, or returns "". PHP's form parser turns '.' and ' ' in a
+// name into '_' and a[b] into an array, and its arrays turn decimal names
+// into integer keys, which ksort does not order as bytes.
+func badParamName(name string) string {
+	if name == "" {
+		return "must not be empty"
+	}
+	digits := true
+	for i := 0; i < len(name); i++ {
+		switch b := name[i]; {
+		case b <= ' ' || b == 0x7F:
+			return "must not hold white space or control characters (PHP rewrites them, so the signature could not match)"
+		case b == '.' || b == '[' || b == ']':
+			return "must not hold '.', '[' or ']' (PHP rewrites them, so the signature could not match)"
+		case b < '0' || b > '9':
+			digits = false
+		}
+	}
+	if digits {
+		return "must not be a number (PHP sorts numeric names as numbers, so the signature could not match)"
+	}
+	return ""
 }
 
 func validService(s string) bool {
@@ -210,9 +276,11 @@ func validService(s string) bool {
 	return true
 }
 
-// roundTrip sends the request and reads at most maxBody bytes of the answer.
-func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callState, secrets []string) (*Response, []byte, error) {
-	hresp, err := c.http.Do(hreq)
+// roundTrip sends the request and returns the answer's body, read whole
+// inside the attempt (see attempt).
+func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response, []byte, error) {
+	service := cl.req.Service
+	hresp, err := cl.c.http.Do(hreq)
 	if err != nil {
 		if hresp != nil {
 			hresp.Body.Close()
@@ -224,31 +292,48 @@ func (c *Client) roundTrip(req *Request, hreq *retryablehttp.Request, st *callSt
 		if errors.As(err, &ue) && !neverSent(err) {
 			arrived = true
 		}
-		return nil, nil, &TransportError{
-			Service:        req.Service,
-			Attempts:       st.attempts,
-			MayHaveArrived: arrived,
-			Err:            cleanURLError(err),
-			secrets:        secrets,
+		r := cl.redactor()
+		te := &TransportError{Service: service, Attempts: st.attempts, MayHaveArrived: arrived, Err: r.err(cleanURLError(err))}
+		var be *bodyError
+		if errors.As(err, &be) {
+			te.StatusCode, te.Err = be.status, r.err(be.err)
+			te.Excerpt = r.excerpt(be.partial)
 		}
+		return nil, nil, te
 	}
 	defer hresp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody+1))
-	resp := &Response{Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived}
-	if err != nil {
-		return resp, nil, &TransportError{
-			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
-			MayHaveArrived: st.mayHaveArrived, Err: cleanURLError(err),
-			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
-		}
+	var raw []byte
+	if mb, ok := hresp.Body.(*memBody); ok {
+		raw = mb.b
+	} else if raw, err = io.ReadAll(io.LimitReader(hresp.Body, cl.c.maxBody+1)); err != nil || int64(len(raw)) > cl.c.maxBody {
+		// Not reached: attempt reads every body. Kept so that a change
+		// there cannot turn into an unbounded read here.
+		return nil, nil, &TransportError{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, MayHaveArrived: true, Err: ErrResponseTooLarge}
 	}
-	if int64(len(raw)) > c.maxBody {
+	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived}
+	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
+		r := cl.redactor()
 		return resp, nil, &TransportError{
-			Service: req.Service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
-			MayHaveArrived: st.mayHaveArrived, Err: ErrResponseTooLarge, secrets: secrets,
+			Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
+			MayHaveArrived: true, Err: ErrRedirect,
+			Location: r.redact(redirectHost(cl.c.base, hresp.Header.Get("Location"))),
+			Excerpt:  r.excerpt(raw),
 		}
 	}
 	return resp, raw, nil
+}
+
+// redirectHost names where a redirect pointed: the host only, since the rest
+// of the URL may carry what was sent.
+func redirectHost(base *url.URL, location string) string {
+	if location == "" {
+		return "(no Location)"
+	}
+	u, err := base.Parse(location)
+	if err != nil || u.Host == "" {
+		return "(unreadable Location)"
+	}
+	return u.Host
 }
 
 const excerptLen = 120
@@ -257,7 +342,7 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // envelope is the answer every OkayAPI call gets.
 type envelope struct {
-	Ret  *Int            `json:"ret"`
+	Ret  json.RawMessage `json:"ret"`
 	Data json.RawMessage `json:"data"`
 	Msg  String          `json:"msg"`
 }
@@ -269,12 +354,12 @@ type dataHead struct {
 }
 
 // decode is the one place that turns an answer into a result or an error.
-func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secrets []string) (*Response, error) {
+func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
+	service := cl.req.Service
 	transport := func(cause error) error {
 		return &TransportError{
-			Service: req.Service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
-			MayHaveArrived: resp.arrived, Err: cause,
-			Excerpt: safeExcerpt(raw, secrets), secrets: secrets,
+			Service: service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
+			MayHaveArrived: resp.arrived, Err: cause, Excerpt: cl.redactor().excerpt(raw),
 		}
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -283,42 +368,71 @@ func (c *Client) decode(req *Request, resp *Response, raw []byte, out any, secre
 	var env envelope
 	// A PHP file saved with a byte-order mark sends it before the JSON.
 	if err := json.Unmarshal(bytes.TrimPrefix(raw, utf8BOM), &env); err != nil {
-		if len(bytes.TrimSpace(raw)) > 0 && bytes.TrimSpace(raw)[0] == '<' {
+		if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '<' {
 			return resp, transport(errors.New("answer is HTML, not JSON"))
+		}
+		if len(bytes.TrimSpace(raw)) == 0 {
+			return resp, transport(errors.New("answer is empty"))
 		}
 		return resp, transport(errors.New("answer is not valid JSON: " + err.Error()))
 	}
-	if env.Ret == nil {
+	ret, retText, ok := readRet(env.Ret)
+	if !ok {
 		return resp, transport(errors.New("answer has no ret"))
 	}
-	resp.Ret, resp.Msg, resp.Data = int(*env.Ret), string(env.Msg), env.Data
-	if resp.Ret != 200 {
-		return resp, &APIError{Service: req.Service, Ret: resp.Ret, Msg: redact(resp.Msg, secrets...)}
+	resp.Ret, resp.Msg, resp.Data = ret, string(env.Msg), env.Data
+	if ret != 200 || retText != "" {
+		r := cl.redactor()
+		return resp, &APIError{Service: service, Ret: ret, RetText: r.redact(retText), Msg: r.redact(resp.Msg)}
 	}
 	data := bytes.TrimSpace(env.Data)
 	if len(data) == 0 || bytes.Equal(data, jsonNull) || isEmptyArray(data) {
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
-		return resp, &DecodeError{Service: req.Service, Data: data, Reason: "data is not an object", Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+		return resp, cl.decodeError(data, "data is not an object", nil)
 	}
 	var head dataHead
 	if err := json.Unmarshal(data, &head); err != nil {
-		return resp, &DecodeError{Service: req.Service, Data: data, Reason: "err_code", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+		return resp, cl.decodeError(data, "err_code", err)
 	}
 	if head.ErrCode != 0 {
-		pe := &PluginError{Service: req.Service, Code: int(head.ErrCode), Msg: redact(string(head.ErrMsg), secrets...)}
-		if req.Codes != nil {
-			pe.sentinel = req.Codes(pe.Code)
+		pe := &PluginError{Service: service, Code: int(head.ErrCode), Msg: cl.redactor().redact(string(head.ErrMsg))}
+		if cl.req.Codes != nil {
+			pe.sentinel = cl.req.Codes(pe.Code)
 		}
 		return resp, pe
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp, &DecodeError{Service: req.Service, Data: data, Reason: "data does not have the expected shape", Err: err, Excerpt: safeExcerpt(data, secrets), secrets: secrets}
+			return resp, cl.decodeError(data, "data does not have the expected shape", err)
 		}
 	}
 	return resp, nil
+}
+
+// readRet reads the envelope's ret: an integer (as a number or a numeric
+// string), or the text of a non-numeric one such as "HY000". ok is false when
+// there is none.
+func readRet(raw json.RawMessage) (ret int, text string, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
+		return 0, "", false
+	}
+	var n Int
+	if n.UnmarshalJSON(raw) == nil {
+		return int(n), "", true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
+		return 0, strings.TrimSpace(s), true
+	}
+	return 0, "", false
+}
+
+func (cl *call) decodeError(data []byte, reason string, err error) *DecodeError {
+	r := cl.redactor()
+	return &DecodeError{Service: cl.req.Service, Data: r.redactBytes(data), Reason: reason, Err: r.err(err), Excerpt: r.excerpt(data)}
 }
 
 // checkRetry applies the retry table documented on Do. retryablehttp calls it
@@ -336,6 +450,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	if err != nil {
+		if errors.Is(err, ErrResponseTooLarge) {
+			return false, nil // the same answer would come again
+		}
 		return st.idempotent || neverSent(err), nil
 	}
 	switch resp.StatusCode {
@@ -414,76 +531,6 @@ func cleanURLError(err error) error {
 			return err
 		}
 		err = ue.Err
-	}
-}
-
-// minSecretLen is the shortest secret that is redacted: shorter ones would
-// mangle ordinary text, and no real token, secret or signature is that short.
-const minSecretLen = 8
-
-// redact removes secrets from text that is about to be shown. It ignores
-// ASCII case (a service may echo a hex token in lower case) and also catches
-// the URL-encoded form of each secret.
-func redact(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if len(secret) < minSecretLen {
-			continue
-		}
-		s = redactOne(s, secret)
-		if esc := url.QueryEscape(secret); esc != secret {
-			s = redactOne(s, esc)
-		}
-	}
-	return s
-}
-
-func redactOne(s, secret string) string {
-	ls, lsecret := asciiLower(s), asciiLower(secret) // same lengths as s and secret
-	i := strings.Index(ls, lsecret)
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i >= 0 {
-		b.WriteString(s[:i])
-		b.WriteString("<redacted>")
-		s, ls = s[i+len(secret):], ls[i+len(secret):]
-		i = strings.Index(ls, lsecret)
-	}
-	b.WriteString(s)
-	return b.String()
-}
-
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
-// safeExcerpt is Excerpt(b, excerptLen) with the secrets redacted. It redacts
-// a wider excerpt before cutting, so that a secret that straddles the cut does
-// not leave its first characters behind.
-func safeExcerpt(b []byte, secrets []string) string {
-	longest := 0
-	for _, s := range secrets {
-		longest = max(longest, 3*len(s)) // 3×: the URL-encoded form
-	}
-	for w := excerptLen + longest; ; w *= 2 {
-		wide := redact(Excerpt(b, w), secrets...)
-		// Done when nothing was cut, or when what redaction left is long
-		// enough that a secret cut off at its end lies past excerptLen.
-		if w >= len(b) || len(wide) >= excerptLen+longest+len("…") {
-			return Excerpt([]byte(wide), excerptLen)
-		}
 	}
 }
 

@@ -15,21 +15,33 @@ var (
 	// ErrNotLoggedIn: ret 401, the member is not logged in or the token expired.
 	// Log the member in again.
 	ErrNotLoggedIn = errors.New("okayapi: not logged in or login expired")
-	// ErrBadAppKey: ret 406, the app key is not valid for this host.
+	// ErrBadAppKey: ret 406 whose message is not about the signature: the
+	// app key is not valid for this host.
 	ErrBadAppKey = errors.New("okayapi: app key not valid for this host")
-	// ErrBadSignature: ret 400 whose message says the signature is wrong.
+	// ErrBadSignature: a ret from 400 to 499 whose message says the
+	// signature is wrong (the hosted service answers 400, PhalApi's stock
+	// signature filter 406).
 	ErrBadSignature = errors.New("okayapi: wrong signature")
 	// ErrNoSuchService: ret 404, the service does not exist.
 	ErrNoSuchService = errors.New("okayapi: no such service")
 	// ErrBadRequest: any ret from 400 to 499, including the more specific ones above.
 	ErrBadRequest = errors.New("okayapi: bad request")
-	// ErrServer: any ret from 500 to 599.
+	// ErrServer: any ret other than 200 and 400–499: a server error (5xx),
+	// or an uncaught exception in the plugin, which PhalApi answers with the
+	// exception's own code (often 0, or a database's text code such as
+	// "HY000"). The call may have done part of its work.
 	ErrServer = errors.New("okayapi: server error")
 	// ErrTransport: the call got no well-formed answer (network failure,
 	// HTTP status other than 200, a non-JSON body).
 	ErrTransport = errors.New("okayapi: transport failure")
 	// ErrResponseTooLarge: the answer was larger than the client's cap.
 	ErrResponseTooLarge = errors.New("okayapi: answer body too large")
+	// ErrRedirect: the host answered with a redirect (HTTP 3xx), which the
+	// client never follows: OkayAPI never redirects, and following one would
+	// carry the member's token and the signature to another host.
+	ErrRedirect = errors.New("okayapi: redirect refused")
+	// ErrClosed: the client was closed with Client.Close; nothing was sent.
+	ErrClosed = errors.New("okayapi: client closed")
 	// ErrInvalidParam: a parameter was rejected before anything was sent.
 	ErrInvalidParam = errors.New("okayapi: invalid parameter")
 	// ErrLoginFailed: App.User.Login answered a non-zero err_code (wrong
@@ -39,41 +51,63 @@ var (
 	ErrPlugin = errors.New("okayapi: plugin error")
 )
 
-// APIError is an answer whose ret is not 200: the service refused the call.
+// APIError is an answer whose ret is not 200. A ret from 400 to 499 is a
+// refusal: the call was not carried out. Any other ret (5xx, or the code of an
+// uncaught exception: 0, "HY000") may come after the call did part of its work.
 type APIError struct {
 	Service string // the service called, e.g. App.Market_ChatMessage.Send
-	Ret     int    // the envelope's ret, e.g. 401
-	Msg     string // the envelope's msg, as the service wrote it
+	Ret     int    // the envelope's ret, e.g. 401; 0 when RetText is set
+	// RetText is ret as the service wrote it when it is not an integer (a
+	// database exception's SQLSTATE, such as "HY000"); empty otherwise.
+	RetText string
+	Msg     string // the envelope's msg, as the service wrote it, secrets hidden
 }
 
-// Error describes the refusal and says whether the call may have taken
+// refused reports whether the ret proves the call was turned away before it
+// did anything: PhalApi checks parameters, app key, signature and login
+// before the call runs, and answers those with 400–499.
+func (e *APIError) refused() bool { return e.RetText == "" && e.Ret >= 400 && e.Ret < 500 }
+
+// Error describes the answer and says whether the call may have taken
 // effect; it never holds parameters or secrets.
 func (e *APIError) Error() string {
 	effect := "the call was not carried out"
-	if e.Ret >= 500 {
+	if !e.refused() {
 		effect = "the call may have taken effect"
 	}
-	return fmt.Sprintf("okayapi: %s: ret %d: %s; %s", e.Service, e.Ret, e.Msg, effect)
+	ret := strconv.Itoa(e.Ret)
+	if e.RetText != "" {
+		ret = strconv.Quote(e.RetText)
+	}
+	return fmt.Sprintf("okayapi: %s: ret %s: %s; %s", e.Service, ret, e.Msg, effect)
 }
 
-// Is matches the sentinel errors for the ret: ErrNotLoggedIn, ErrBadAppKey,
-// ErrBadSignature, ErrNoSuchService, ErrBadRequest (all 4xx) and ErrServer (all 5xx).
+// Is matches the sentinel errors for the ret: ErrNotLoggedIn (401),
+// ErrNoSuchService (404), ErrBadSignature (a signature message at any
+// 4xx), ErrBadAppKey (406 that is not about the signature), ErrBadRequest
+// (all 4xx) and ErrServer (any other ret).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrBadRequest:
-		return e.Ret >= 400 && e.Ret < 500
+		return e.refused()
 	case ErrServer:
-		return e.Ret >= 500 && e.Ret < 600
+		return !e.refused()
 	case ErrNotLoggedIn:
-		return e.Ret == 401
+		return e.refused() && e.Ret == 401
 	case ErrBadAppKey:
-		return e.Ret == 406
+		return e.refused() && e.Ret == 406 && !signatureMsg(e.Msg)
 	case ErrNoSuchService:
-		return e.Ret == 404
+		return e.refused() && e.Ret == 404
 	case ErrBadSignature:
-		return e.Ret == 400 && (strings.Contains(e.Msg, "签名") || hasWord(e.Msg, "sign") || hasWord(e.Msg, "signature"))
+		return e.refused() && signatureMsg(e.Msg)
 	}
 	return false
+}
+
+// signatureMsg reports whether msg says the signature is wrong
+// (非法请求：签名错误, or an English "sign"/"signature").
+func signatureMsg(msg string) bool {
+	return strings.Contains(msg, "签名") || hasWord(msg, "sign") || hasWord(msg, "signature")
 }
 
 // PluginError is an answer with ret 200 whose data.err_code is not 0: the
@@ -104,19 +138,24 @@ func (e *PluginError) Unwrap() error { return e.sentinel }
 
 // TransportError is a call that got no well-formed answer: the network
 // failed, the HTTP status was not 200, or the body was not the JSON envelope.
+//
+// It holds no secret: the excerpt, the cause's text and the redirect's host
+// are redacted when the error is built, so that any fmt verb, a log or a
+// test failure may print it whole.
 type TransportError struct {
 	Service    string // the service called
 	StatusCode int    // the HTTP status, or 0 if no answer arrived
 	Excerpt    string // the start of the body, shortened and free of secrets
-	Attempts   int    // HTTP attempts made
+	// Location is the host a redirect (HTTP 3xx) pointed to, free of
+	// secrets; the redirect was not followed.
+	Location string
+	Attempts int // HTTP attempts made
 	// MayHaveArrived is false only when the call provably never reached the
 	// service: the connection was never made, every answer was HTTP 429, or
 	// the context was done before anything was sent. When it is true, a
 	// non-idempotent call such as sending a message may have taken effect.
 	MayHaveArrived bool
 	Err            error // the cause
-
-	secrets []string // hidden from Error
 }
 
 // Error describes the failure and says whether the call may have taken effect.
@@ -135,6 +174,11 @@ func (e *TransportError) Error() string {
 	} else {
 		b.WriteString("transport failure")
 	}
+	if e.Location != "" {
+		b.WriteString(" (to ")
+		b.WriteString(e.Location)
+		b.WriteString(")")
+	}
 	if e.Excerpt != "" {
 		b.WriteString(" (body: ")
 		b.WriteString(strconv.Quote(e.Excerpt))
@@ -148,7 +192,7 @@ func (e *TransportError) Error() string {
 	} else {
 		b.WriteString("; the call did not reach the service")
 	}
-	return redact(b.String(), e.secrets...)
+	return b.String()
 }
 
 // Is matches ErrTransport.
@@ -159,17 +203,16 @@ func (e *TransportError) Unwrap() error { return e.Err }
 
 // DecodeError is a well-formed envelope whose data does not have the shape
 // the SDK expects. It matches ErrTransport: the call was processed, but its
-// answer could not be read.
+// answer could not be read. Like TransportError, it holds no secret.
 type DecodeError struct {
 	Service string // the service called
 	Reason  string // what could not be read
 	Excerpt string // the start of the data, shortened
 	Err     error  // the decoder's error, if any
-	// Data is the answer's data as received, so that nothing is lost when
-	// the SDK cannot read it. Error never prints it.
+	// Data is the answer's data as received, with any secret it echoed
+	// hidden, so that nothing is lost when the SDK cannot read it. Error
+	// never prints it.
 	Data []byte
-
-	secrets []string // hidden from Error
 }
 
 // Error describes what could not be read.
@@ -181,8 +224,7 @@ func (e *DecodeError) Error() string {
 	if e.Excerpt != "" {
 		s += " (data: " + strconv.Quote(e.Excerpt) + ")"
 	}
-	s += "; the call may have taken effect"
-	return redact(s, e.secrets...)
+	return s + "; the call may have taken effect"
 }
 
 // Is matches ErrTransport.
@@ -235,11 +277,11 @@ func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidP
 // MayHaveArrived reports whether a failed call may nevertheless have taken
 // effect at the service, so that a caller knows whether a message may have
 // been delivered. It is false for nil, for invalid parameters (nothing was
-// sent), for refusals (ret 4xx, non-zero err_code) and for transport failures
-// that provably never reached the service (the connection was never made, or
-// every answer was HTTP 429 Too Many Requests); it is true for server errors
-// (ret 5xx), for answers that could not be read, and for other transport
-// failures.
+// sent), for refusals (ret 400–499, non-zero err_code) and for transport
+// failures that provably never reached the service (the connection was never
+// made, or every answer was HTTP 429 Too Many Requests); it is true for any
+// other ret (5xx, or an uncaught exception's 0 or "HY000"), for answers that
+// could not be read, for redirects, and for other transport failures.
 func MayHaveArrived(err error) bool {
 	if err == nil {
 		return false
@@ -254,7 +296,7 @@ func MayHaveArrived(err error) bool {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Ret >= 500
+		return !ae.refused()
 	}
 	var pe *PluginError
 	if errors.As(err, &pe) {

@@ -33,6 +33,8 @@ var allSentinels = map[string]error{
 	"ErrInvalidParam":     okayapi.ErrInvalidParam,
 	"ErrLoginFailed":      okayapi.ErrLoginFailed,
 	"ErrPlugin":           okayapi.ErrPlugin,
+	"ErrRedirect":         okayapi.ErrRedirect,
+	"ErrClosed":           okayapi.ErrClosed,
 }
 
 // assertSentinels checks that err matches exactly the sentinels named in want.
@@ -66,12 +68,18 @@ func TestAPIErrorTaxonomy(t *testing.T) {
 		{"no such service", 404, "接口服务App.No.Such不存在", []string{"ErrNoSuchService", "ErrBadRequest"}, false},
 		{"bad app key", 406, "客户端非法请求：非法app_key，请核对你所在的接口域名", []string{"ErrBadAppKey", "ErrBadRequest"}, false},
 		{"another 4xx", 402, "", []string{"ErrBadRequest"}, false},
-		{"401 mentioning a signature is still only 401", 401, "签名", []string{"ErrNotLoggedIn", "ErrBadRequest"}, false},
+		{"401 mentioning a signature", 401, "签名", []string{"ErrNotLoggedIn", "ErrBadSignature", "ErrBadRequest"}, false},
+		{"PhalApi's stock signature filter answers 406", 406, "非法请求：签名错误", []string{"ErrBadSignature", "ErrBadRequest"}, false},
+		{"a signature error at another 4xx", 403, "wrong signature", []string{"ErrBadSignature", "ErrBadRequest"}, false},
+		{"an uncaught exception in debug mode: ret 0", 0, "Call to a member function fetch() on null", []string{"ErrServer"}, true},
+		{"an exception with a negative code", -1, "x", []string{"ErrServer"}, true},
+		{"an exception with a 3-digit code", 300, "x", []string{"ErrServer"}, true},
 		{"top of the 4xx range", 499, "x", []string{"ErrBadRequest"}, false},
 		{"server error", 500, "服务器运行错误", []string{"ErrServer"}, true},
 		{"service unavailable", 503, "", []string{"ErrServer"}, true},
 		{"top of the 5xx range", 599, "", []string{"ErrServer"}, true},
-		{"an unknown ret", 302, "", nil, false},
+		{"an unknown ret", 302, "", []string{"ErrServer"}, true},
+		{"past the 5xx range", 600, "", []string{"ErrServer"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,7 +212,7 @@ func TestTransportErrors(t *testing.T) {
 		{"ret null", 200, `{"ret":null,"data":{},"msg":""}`, `{"ret":null`},
 		{"JSON null", 200, `null`, "null"},
 		{"JSON array", 200, `[{"ret":200}]`, `[{"ret":200}]`},
-		{"ret not a number", 200, `{"ret":"two hundred","data":{}}`, `{"ret":"two hundred"`},
+		{"ret is an object", 200, `{"ret":{"code":200},"data":{}}`, `{"ret":{"code":200}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,6 +459,9 @@ func TestMayHaveArrived(t *testing.T) {
 		{"ret 500", &okayapi.APIError{Ret: 500}, true},
 		{"ret 503", &okayapi.APIError{Ret: 503}, true},
 		{"wrapped ret 502", fmt.Errorf("chat: %w", &okayapi.APIError{Ret: 502}), true},
+		{"ret 0: an uncaught exception", &okayapi.APIError{Ret: 0}, true},
+		{"ret HY000: a database exception", &okayapi.APIError{RetText: "HY000"}, true},
+		{"ret 302", &okayapi.APIError{Ret: 302}, true},
 		{"plugin error", &okayapi.PluginError{Code: 2}, false},
 		{"wrapped plugin error", fmt.Errorf("chat: %w", &okayapi.PluginError{Code: 2}), false},
 		{"transport, never sent", &okayapi.TransportError{MayHaveArrived: false}, false},
@@ -531,7 +542,7 @@ func TestErrorMessages(t *testing.T) {
 	t.Parallel()
 	t.Run("whether the call took effect", func(t *testing.T) {
 		t.Parallel()
-		for ret, want := range map[int]string{400: "not carried out", 401: "not carried out", 406: "not carried out", 500: "may have taken effect", 503: "may have taken effect"} {
+		for ret, want := range map[int]string{400: "not carried out", 401: "not carried out", 406: "not carried out", 499: "not carried out", 500: "may have taken effect", 503: "may have taken effect", 0: "may have taken effect", 399: "may have taken effect"} {
 			assert.Contains(t, (&okayapi.APIError{Service: testSvc, Ret: ret, Msg: "x"}).Error(), want, "ret %d", ret)
 		}
 		assert.Contains(t, (&okayapi.PluginError{Service: testSvc, Code: 2, Msg: "发送失败"}).Error(), "not carried out")

@@ -42,12 +42,11 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// inner returns the *http.Client that a client's attempts go through.
-func inner(t *testing.T, c *Client) *http.Client {
+// inner returns the transport that a client's attempts go through.
+func inner(t *testing.T, c *Client) http.RoundTripper {
 	t.Helper()
-	lc, ok := c.http.HTTPClient.Transport.(liveClient)
-	require.True(t, ok)
-	return lc.hc
+	rt, _ := c.transport()
+	return rt
 }
 
 // TestOwnTransport: without WithHTTPClient a client has a pool of its own
@@ -56,7 +55,7 @@ func TestOwnTransport(t *testing.T) {
 	t.Parallel()
 	c, err := New("https://api.example.test", "K")
 	require.NoError(t, err)
-	tr, ok := inner(t, c).Transport.(*http.Transport)
+	tr, ok := inner(t, c).(*http.Transport)
 	require.True(t, ok, "a transport of its own, not nil (which means http.DefaultTransport)")
 	assert.NotSame(t, http.DefaultTransport, tr)
 	assert.Equal(t, maxIdleConnsPerHost, tr.MaxIdleConnsPerHost)
@@ -64,7 +63,7 @@ func TestOwnTransport(t *testing.T) {
 
 	other, err := New("https://api.example.test", "K")
 	require.NoError(t, err)
-	assert.NotSame(t, tr, inner(t, other).Transport, "clients do not share pools either")
+	assert.NotSame(t, tr, inner(t, other), "clients do not share pools either")
 }
 
 // TestRetryLayerClosesNoPool: the retry layer's CloseIdleConnections, which

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"log/slog"
 )
 
@@ -30,6 +32,16 @@ func (m Member) String() string {
 
 // GoString hides the token from %#v.
 func (m Member) GoString() string { return "okayapi." + m.String() }
+
+// Format prints GoString for %#v and String for every other verb, so that
+// no verb shows the token.
+func (m Member) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, m.GoString())
+		return
+	}
+	io.WriteString(f, m.String())
+}
 
 // LogValue hides the token from slog.
 func (m Member) LogValue() slog.Value { return slog.StringValue(m.UUID) }
@@ -88,6 +100,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (Member, 
 		Params:     loginParams{Username: username, Password: hex.EncodeToString(sum[:])},
 		Idempotent: true,
 		Codes:      func(int) error { return ErrLoginFailed },
+		Secrets:    []string{hex.EncodeToString(sum[:]), password},
 	}, &out)
 	if err != nil {
 		return Member{}, err

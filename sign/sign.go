@@ -9,6 +9,9 @@ package sign
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -21,38 +24,54 @@ const Param = "sign"
 // call. An empty result means the call is sent without a sign parameter.
 //
 // Implementations must be safe for concurrent use and must not include the
-// app secret or the sign value in what fmt prints of them.
+// app secret or the sign value in what fmt prints of them, with any verb.
+// This package's signers print only their kind: sign.Dynamic(<redacted>).
 type Signer interface {
 	Sign(params url.Values) string
 }
 
 // Dynamic returns the dynamic ("动态签名") signer for an app secret.
 // See [Compute] for the algorithm.
-func Dynamic(secret string) Signer { return dynamic{secret: secret} }
+func Dynamic(secret string) Signer { return &dynamic{secret: secret} }
 
+// dynamic is used through a pointer, so that a struct holding one prints
+// an address, not the secret.
 type dynamic struct{ secret string }
 
-func (d dynamic) Sign(params url.Values) string { return Compute(params, d.secret) }
+func (d *dynamic) Sign(params url.Values) string { return Compute(params, d.secret) }
 
 // String hides the secret from fmt and loggers.
-func (d dynamic) String() string { return "sign.Dynamic(<redacted>)" }
+func (*dynamic) String() string { return "sign.Dynamic(<redacted>)" }
 
 // GoString hides the secret from %#v.
-func (d dynamic) GoString() string { return d.String() }
+func (d *dynamic) GoString() string { return d.String() }
+
+// Format prints String for every verb.
+func (d *dynamic) Format(f fmt.State, _ rune) { io.WriteString(f, d.String()) }
+
+// LogValue hides the secret from slog.
+func (d *dynamic) LogValue() slog.Value { return slog.StringValue(d.String()) }
 
 // Static returns a signer that sends the same sign value with every call, for
 // apps set to a static signature.
-func Static(value string) Signer { return static{value: value} }
+func Static(value string) Signer { return &static{value: value} }
 
+// static is used through a pointer, like dynamic.
 type static struct{ value string }
 
-func (s static) Sign(url.Values) string { return s.value }
+func (s *static) Sign(url.Values) string { return s.value }
 
 // String hides the static sign value from fmt and loggers.
-func (s static) String() string { return "sign.Static(<redacted>)" }
+func (*static) String() string { return "sign.Static(<redacted>)" }
 
 // GoString hides the static sign value from %#v.
-func (s static) GoString() string { return s.String() }
+func (s *static) GoString() string { return s.String() }
+
+// Format prints String for every verb.
+func (s *static) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
+// LogValue hides the static sign value from slog.
+func (s *static) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // None returns a signer for apps with signatures turned off: calls carry no
 // sign parameter.
@@ -63,6 +82,8 @@ type none struct{}
 func (none) Sign(url.Values) string { return "" }
 
 func (none) String() string { return "sign.None()" }
+
+func (n none) GoString() string { return n.String() }
 
 // Compute returns OkayAPI's dynamic signature of params under secret:
 //

@@ -1,0 +1,94 @@
+package okayapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"time"
+)
+
+// attempt is the transport under the retry layer: one call to RoundTrip is
+// one HTTP attempt. It sends through the current transport (the caller's
+// client's, as it is now, or the client's own), bounds the attempt with the
+// timeout, and reads the whole answer, at most maxBody bytes, before it
+// returns: a body cut off or stalled mid-way fails the attempt, which the
+// retry table then sees like any network error.
+type attempt struct{ c *Client }
+
+// RoundTrip makes one attempt. The response it returns has its body in memory.
+func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt, timeout := a.c.transport()
+	ctx, cancel := context.WithTimeout(req.Context(), timeout)
+	defer cancel()
+	resp, err := rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(resp, a.c.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, &bodyError{status: resp.StatusCode, header: resp.Header, partial: body, err: err}
+	}
+	resp.Body = &memBody{Reader: bytes.NewReader(body), b: body}
+	return resp, nil
+}
+
+// transport returns the transport and the timeout for the next attempt.
+func (c *Client) transport() (http.RoundTripper, time.Duration) {
+	timeout := c.timeout
+	var rt http.RoundTripper
+	switch {
+	case c.hc != nil:
+		rt = c.hc.Transport
+		if c.hc.Timeout > 0 {
+			timeout = c.hc.Timeout
+		}
+	case c.own != nil:
+		rt = c.own
+	}
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return rt, timeout
+}
+
+// readBody reads at most max bytes of resp's body; a longer one is
+// ErrResponseTooLarge, found out from Content-Length before reading when it
+// is announced.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if resp.ContentLength > max {
+		return nil, ErrResponseTooLarge
+	}
+	size := int64(512)
+	if resp.ContentLength >= 0 {
+		size = resp.ContentLength + 1 // +1: room to see EOF without growing
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1))
+	if int64(buf.Len()) > max {
+		return nil, ErrResponseTooLarge
+	}
+	return buf.Bytes(), err
+}
+
+// memBody is an answer's body, read already.
+type memBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Close does nothing: the body is in memory.
+func (*memBody) Close() error { return nil }
+
+// bodyError is an attempt whose answer began (so the request reached a
+// server) but whose body could not be read whole.
+type bodyError struct {
+	status  int
+	header  http.Header
+	partial []byte // what was read before the failure
+	err     error
+}
+
+func (e *bodyError) Error() string { return "reading the answer: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
