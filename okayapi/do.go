@@ -79,31 +79,47 @@ type callStateKey struct{}
 // msg} envelope. With ret 200 and data.err_code 0 it decodes data into out (if
 // out is not nil) and returns the response. Otherwise it returns:
 //
-//   - *InvalidParamError before anything is sent, for a bad request description;
-//   - *APIError when ret is not 200 (matching ErrNotLoggedIn, ErrBadAppKey,
-//     ErrBadSignature, ErrNoSuchService, ErrBadRequest or ErrServer);
+//   - *InvalidParamError before anything is sent, for a bad request
+//     description: a nil context, a bad service name, a member without a
+//     token, or a parameter name PHP would rewrite ('.', ' ', '[', ']', a
+//     number), which could never be signed correctly;
+//   - *APIError when ret is not 200: ret 400–499 is a refusal (ErrBadRequest,
+//     ErrNotLoggedIn, ErrNoSuchService, ErrBadAppKey, ErrBadSignature) and the
+//     call was not carried out; any other ret (5xx, or an uncaught exception's
+//     0 or "HY000") matches ErrServer and may have taken effect;
 //   - *PluginError when data.err_code is not 0 (matching the sentinel that
 //     req.Codes gives, and ErrPlugin);
 //   - *TransportError when no well-formed answer came: a network failure, an
-//     HTTP status other than 200, a body that is not the envelope, or a
-//     context that was done (then nothing is sent if it was done already);
+//     HTTP status other than 200 (a redirect is never followed: ErrRedirect),
+//     a body that is not the envelope or larger than the cap
+//     (ErrResponseTooLarge), a closed client (ErrClosed), or a context that
+//     was done (then nothing is sent if it was done already);
 //   - *DecodeError when data does not fit out.
 //
-// Retry table: a failed attempt is repeated, up to the client's retry count
-// with exponential backoff, only in these cases.
+// No error value holds a secret: the token, the signature, the app secret and
+// req.Secrets are hidden (also a run of 16 or more of their characters, and
+// their URL- and JSON-escaped forms) when the error is built.
+//
+// Each attempt reads the whole answer before it ends, so a body cut off or
+// stalled mid-way is a failed attempt like any other network error. Retry
+// table: a failed attempt is repeated, up to the client's retry count with
+// exponential backoff, only in these cases.
 //
 //	failure                                 idempotent   not idempotent
 //	connection never made (dial, DNS)       retry        retry: nothing was sent
-//	other network error, timeout            retry        no: it may have arrived
+//	other network error, timeout,           retry        no: it may have arrived
+//	  also while reading the body
 //	HTTP 429 Too Many Requests              retry        retry: it was turned away unprocessed (*)
 //	HTTP 502, 503, 504                      retry        no: it may have arrived
+//	HTTP 3xx (never followed)               no           no: it may have arrived
+//	answer larger than the cap              no           no
 //	other HTTP status, any envelope         no           no
 //	context cancelled or expired            no           no
 //
 // An envelope is never retried: ret 4xx and err_code answers will not change,
-// and ret 5xx may mean the call did part of its work. A Retry-After header
-// longer than the client's maximum wait ends the retries; a shorter one sets
-// the wait. Waits grow exponentially with jitter.
+// and any other ret may mean the call did part of its work. A Retry-After
+// header longer than the client's maximum wait ends the retries; a shorter one
+// sets the wait. Waits grow exponentially with jitter.
 //
 // (*) OkayAPI documents no rate limits; this row assumes that a 429, from the
 // service or a gateway before it, means the call was not processed.
