@@ -8,13 +8,11 @@ package sign
 
 import (
 	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"slices"
-	"strings"
 )
 
 // Param is the name of the form parameter that carries the signature.
@@ -97,7 +95,11 @@ func (n none) GoString() string { return n.String() }
 // A parameter given several values is signed with its last one, as PHP keeps
 // the last of repeated form fields.
 func Compute(params url.Values, secret string) string {
-	names := make([]string, 0, len(params))
+	// The names sort in a small array on the stack, and the values are
+	// hashed from a stack buffer when they fit: the result is the one
+	// allocation.
+	var nameBuf [24]string
+	names := nameBuf[:0]
 	size := len(secret)
 	for name, vs := range params {
 		if name == Param || len(vs) == 0 {
@@ -107,17 +109,36 @@ func Compute(params url.Values, secret string) string {
 		size += len(vs[len(vs)-1])
 	}
 	slices.Sort(names)
-	var b strings.Builder
-	b.Grow(size)
-	for _, name := range names {
-		vs := params[name]
-		b.WriteString(vs[len(vs)-1])
+	var sum [md5.Size]byte
+	if size <= 2048 {
+		var buf [2048]byte
+		b := buf[:0]
+		for _, name := range names {
+			vs := params[name]
+			b = append(b, vs[len(vs)-1]...)
+		}
+		b = append(b, secret...)
+		sum = md5.Sum(b)
+	} else {
+		h := md5.New()
+		for _, name := range names {
+			vs := params[name]
+			io.WriteString(h, vs[len(vs)-1])
+		}
+		io.WriteString(h, secret)
+		h.Sum(sum[:0])
 	}
-	b.WriteString(secret)
-	sum := md5.Sum([]byte(b.String()))
+	return upperHex(sum)
+}
+
+// upperHex writes an MD5 sum as 32 upper-case hex digits.
+func upperHex(sum [md5.Size]byte) string {
+	const digits = "0123456789ABCDEF"
 	var out [md5.Size * 2]byte
-	hex.Encode(out[:], sum[:])
-	return strings.ToUpper(string(out[:]))
+	for i, c := range sum {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&0x0F]
+	}
+	return string(out[:])
 }
 
 // Equal reports whether two signatures are the same, ignoring hex case, in
