@@ -18,11 +18,19 @@
 // at start with -fault or while it runs through the control endpoint. The
 // kinds are those of okayapitest:
 //
-//	html502     HTTP 502 with an nginx page; the call is not run
-//	drop-after  the call is run (a message IS stored), then the connection is closed unanswered
-//	stall       no answer until the client gives up (at most 30s); the call is not run
-//	truncate    the call is run, then half of the answer is sent and the connection is closed
-//	non-json    HTTP 200 with a PHP error text; the call is not run
+//	html502              HTTP 502 with an nginx page; the call is not run
+//	drop-after           the call is run (a message IS stored), then the connection is closed unanswered
+//	stall                no answer until the client gives up (at most 30s); the call is not run
+//	truncate             the call is run, then half of the answer is sent and the connection is closed
+//	non-json             HTTP 200 with a PHP error text; the call is not run
+//	exception            the call is run (a message IS stored), then an uncaught PHP exception:
+//	                     HTTP 500 with an empty body (PhalApi's debug mode off)
+//	exception-ret0       the same with debug mode on: HTTP 200, ret 0, the exception's message,
+//	                     a debug field with the trace
+//	exception-db         the same for a database error: ret "HY000" (a JSON string),
+//	                     msg "SQLSTATE[HY000]: General error: …"
+//	redirect307          HTTP 307 to -redirect-to; the call is not run
+//	store-then-redirect  the call is run (a message IS stored), then HTTP 302 to -redirect-to
 //
 // For example, okchat's exit status 3 with "the message may have been
 // delivered", after which the history shows that it was (okchat is built
@@ -50,7 +58,9 @@
 //	-plugin=false                answer every chat call with err_code 9 (plugin not installed)
 //	-send-id                     Send answers the new message's id
 //	-fault KIND[:SERVICE][:N]    make the next N calls (default 1) to SERVICE (default: any) misbehave;
-//	                             KIND is html502, drop-after, stall, truncate or non-json; repeatable
+//	                             KIND is one of the kinds above; repeatable
+//	-redirect-to URL             the Location of the redirect faults (default http://127.0.0.1:1/,
+//	                             where nothing listens)
 //	-export                      prefix the variable lines with "export "
 //	-v                           log every call to stderr (never parameters or secrets)
 //
@@ -106,9 +116,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)
 	verbose := fs.Bool("v", false, "log every call to stderr (never parameters or secrets)")
+	redirectTo := fs.String("redirect-to", okayapitest.DefaultRedirectLocation,
+		"the Location `URL` of the redirect faults (redirect307, store-then-redirect)")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "make calls misbehave, `KIND[:SERVICE][:N]`: the next N (default 1) calls to SERVICE (default: any) "+
-		"get the fault KIND, one of html502, drop-after, stall, truncate, non-json; repeatable")
+		"get the fault KIND, one of "+faultKinds+"; repeatable")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -126,6 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		okayapitest.WithPlugin(*plugin),
 		okayapitest.WithSendReturnsID(*sendID),
 		okayapitest.WithControlEndpoint(true),
+		okayapitest.WithRedirectLocation(*redirectTo),
 	}
 	if *verbose {
 		opts = append(opts, okayapitest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
@@ -199,13 +212,17 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 		}
 		fmt.Fprintf(&b, "# Fault: the next %d call(s) to %s: %s\n", f.n, service, f.kind)
 	}
-	b.WriteString("# Inject a fault while it runs (kind: html502, drop-after, stall, truncate or non-json; service and n are optional):\n")
+	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
 	set("FAKE_FAULT_URL", srv.URL()+okayapitest.ControlFaultPath)
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// faultKinds lists the fault kinds, as ParseFault reads them.
+const faultKinds = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
+	"redirect307 or store-then-redirect"
 
 // faultSpec is one -fault flag.
 type faultSpec struct {

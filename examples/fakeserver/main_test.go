@@ -6,10 +6,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -191,6 +193,7 @@ func TestRefusals(t *testing.T) {
 		{[]string{"-sign", "md5"}, "dynamic, static or none"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-nope"}, "not defined"},
+		{[]string{"-redirect-to", "/elsewhere"}, "redirect location"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), c.args, &stdout, &stderr)
@@ -290,15 +293,64 @@ func TestControlEndpoint(t *testing.T) {
 	assert.Contains(t, s.stderr.String(), "fault injected\" fault=drop-after service=App.Market_ChatMessage.Send n=1")
 }
 
+// The faults that reproduce the PhalApi kernel: an exception after the
+// message was stored, and redirects to -redirect-to, which the SDK never
+// follows.
+func TestKernelFaults(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	t.Cleanup(elsewhere.Close)
+	s := startFake(t, "-fault", "exception-db:App.Market_ChatMessage.Send", "-fault", "store-then-redirect:App.Market_ChatMessage.Send",
+		"-redirect-to", elsewhere.URL+"/moved")
+	assert.Contains(t, s.comments, "# Fault: the next 1 call(s) to App.Market_ChatMessage.Send: exception-db")
+	assert.Contains(t, strings.Join(s.comments, "\n"), "kind: "+faultKinds)
+	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+	require.NoError(t, err)
+	chat := chatmsg.New(client)
+	ctx := t.Context()
+	alice, bob := s.member("ALICE"), s.member("BOB")
+
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "one"})
+	var ae *okayapi.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "HY000", ae.RetText)
+	assert.True(t, strings.HasPrefix(ae.Msg, "SQLSTATE[HY000]: General error"), ae.Msg)
+	assert.True(t, okayapi.MayHaveArrived(err))
+
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "two"})
+	var te *okayapi.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, http.StatusFound, te.StatusCode)
+	assert.ErrorIs(t, err, okayapi.ErrRedirect)
+	assert.True(t, te.MayHaveArrived)
+
+	status, body := postControl(t, s.vars["FAKE_FAULT_URL"], "kind=exception&service=App.Market_ChatMessage.Send")
+	require.Equal(t, http.StatusNoContent, status, body)
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "three"})
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, http.StatusInternalServerError, te.StatusCode)
+
+	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, page.Messages, 3, "each call stored its message before failing")
+	assert.Zero(t, hits.Load(), "the redirect was not followed")
+}
+
 func TestFaultFlag(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]faultSpec{
-		"stall":                           {kind: "stall", fault: okayapitest.FaultStall, n: 1},
-		"STALL:3":                         {kind: "stall", fault: okayapitest.FaultStall, n: 3},
-		"truncate:Hello.World":            {kind: "truncate", fault: okayapitest.FaultTruncate, service: "Hello.World", n: 1},
-		"non-json::2":                     {kind: "non-json", fault: okayapitest.FaultNonJSON, n: 2},
-		"html502:App.User.Login:4":        {kind: "html502", fault: okayapitest.FaultHTML502, service: "App.User.Login", n: 4},
-		"drop-after:Market_ChatMessage.X": {kind: "drop-after", fault: okayapitest.FaultDropAfter, service: "Market_ChatMessage.X", n: 1},
+		"stall":                             {kind: "stall", fault: okayapitest.FaultStall, n: 1},
+		"STALL:3":                           {kind: "stall", fault: okayapitest.FaultStall, n: 3},
+		"truncate:Hello.World":              {kind: "truncate", fault: okayapitest.FaultTruncate, service: "Hello.World", n: 1},
+		"non-json::2":                       {kind: "non-json", fault: okayapitest.FaultNonJSON, n: 2},
+		"html502:App.User.Login:4":          {kind: "html502", fault: okayapitest.FaultHTML502, service: "App.User.Login", n: 4},
+		"drop-after:Market_ChatMessage.X":   {kind: "drop-after", fault: okayapitest.FaultDropAfter, service: "Market_ChatMessage.X", n: 1},
+		"exception":                         {kind: "exception", fault: okayapitest.FaultException500, n: 1},
+		"Exception-Ret0:2":                  {kind: "exception-ret0", fault: okayapitest.FaultExceptionRet0, n: 2},
+		"exception-db:App.User.Login":       {kind: "exception-db", fault: okayapitest.FaultExceptionDB, service: "App.User.Login", n: 1},
+		"redirect307::3":                    {kind: "redirect307", fault: okayapitest.FaultRedirect307, n: 3},
+		"store-then-redirect:Hello.World:1": {kind: "store-then-redirect", fault: okayapitest.FaultStoreThenRedirect, service: "Hello.World", n: 1},
 	} {
 		var f faultFlags
 		require.NoError(t, f.Set(in), in)
@@ -310,7 +362,7 @@ func TestFaultFlag(t *testing.T) {
 	assert.Equal(t, "stall::1 html502:Hello.World:2", f.String())
 
 	for _, c := range []struct{ in, want string }{
-		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate or non-json)`},
+		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect)`},
 		{"", "unknown fault"},
 		{"stall:0", `count "0" must be a whole number, 1 or more`},
 		{"stall:", `count "" must be`},

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	okchat [--json] COMMAND [flags]
+//	okchat [--json] [--timeout DURATION] COMMAND [flags]
 //
 //	okchat send      --to UUID (--text S | --html S | --image URL | --link URL | --custom JSON)
 //	okchat multisend --to UUID,UUID,...  (one message flag, as for send)
@@ -30,13 +30,18 @@
 // one JSON document whose keys are the API's own field names, with numbers
 // as numbers, flags as true/false and times in RFC 3339.
 //
+// --timeout (before or after the command; default 15s) bounds how long
+// okchat waits for the service: each HTTP attempt, and the whole command with
+// its retries, end after that long.
+//
 // Exit status:
 //
 //	0  success
 //	1  the service (ret) or the plugin (err_code) answered an error
 //	2  bad usage or invalid input: nothing was sent
-//	3  no usable answer (network, HTTP, not JSON); for send and multisend,
-//	   stderr says whether the message may have been delivered
+//	3  no usable answer (network, HTTP, not JSON, a redirect, nothing within
+//	   --timeout); for send and multisend, stderr says whether the message
+//	   may have been delivered
 //	4  the call succeeded (for send and multisend: the message WAS
 //	   delivered; do not send it again) but the output could not be written,
 //	   e.g. to a full disk
@@ -71,6 +76,11 @@ const (
 	exitOutput    = 4 // the call succeeded, but its output could not be written
 )
 
+// defaultTimeout is how long okchat waits for the service unless --timeout
+// says otherwise: long enough for a slow answer, short enough that a stalled
+// server does not keep a shell waiting.
+const defaultTimeout = 15 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil)
@@ -81,7 +91,7 @@ func main() {
 const mainUsage = `okchat: OkayAPI's private-message plugin from the shell.
 
 Usage:
-  okchat [--json] COMMAND [flags]
+  okchat [--json] [--timeout DURATION] COMMAND [flags]
 
 Commands:
   send       send one message to one member
@@ -92,8 +102,10 @@ Commands:
   unread     count your unread messages
   help       show help for a command
 
-Flags:
-  --json     print one JSON document with the API's field names (before or after COMMAND)
+Flags (before or after COMMAND):
+  --json              print one JSON document with the API's field names
+  --timeout DURATION  give up after DURATION, e.g. 5s or 1m (default 15s): bounds each
+                      HTTP attempt and the whole command, retries included
 
 Environment:
   OKAYAPI_HOST         the app's base URL, e.g. https://hn216.api.yesapi.cn (required)
@@ -108,8 +120,9 @@ Exit status:
   0  success
   1  the service or the plugin answered an error
   2  bad usage or invalid input: nothing was sent
-  3  no usable answer (network, HTTP, not JSON); for send and multisend,
-     stderr says whether the message may have been delivered
+  3  no usable answer (network, HTTP, not JSON, a redirect, nothing within
+     --timeout); for send and multisend, stderr says whether the message
+     may have been delivered
   4  the call succeeded (for send and multisend: the message WAS delivered;
      do not send it again) but the output could not be written
 
@@ -330,13 +343,26 @@ func requireFlag(fs *flag.FlagSet, name string) error {
 	return nil
 }
 
+// globalFlags are the flags accepted before or after the command.
+type globalFlags struct {
+	json    bool
+	timeout time.Duration
+}
+
+// add adds the global flags to fs, with g's values as defaults.
+func (g *globalFlags) add(fs *flag.FlagSet) {
+	fs.BoolVar(&g.json, "json", g.json, "print one JSON document with the API's field names")
+	fs.DurationVar(&g.timeout, "timeout", g.timeout,
+		"give up after `DURATION`, e.g. 5s or 1m: bounds each HTTP attempt and the whole command, retries included")
+}
+
 // run runs okchat with args (without the program name) and returns the exit
 // status. Calls go through hc, or the SDK's own HTTP client if hc is nil.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, hc *http.Client) int {
-	var jsonOut bool
+	g := globalFlags{timeout: defaultTimeout}
 	global := flag.NewFlagSet("okchat", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
-	global.BoolVar(&jsonOut, "json", false, "print JSON")
+	g.add(global)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return printHelp(stdout, stderr, mainUsage)
@@ -364,7 +390,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fs := flag.NewFlagSet("okchat "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.BoolVar(&jsonOut, "json", jsonOut, "print one JSON document with the API's field names")
+	g.add(fs)
 	do := cmd.flags(fs)
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -375,16 +401,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return usage(stderr, cmd, "unexpected argument "+strconv.Quote(fs.Arg(0)))
 	}
+	if g.timeout <= 0 {
+		return usage(stderr, cmd, "--timeout must be a positive duration, e.g. 15s or 1m")
+	}
 
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
 	out := &outWriter{w: stdout}
-	a, err := newApp(ctx, getenv, out, jsonOut, hc)
+	var how callInfo
+	a, err := newApp(ctx, getenv, out, g, hc)
 	if err == nil {
+		defer a.client.Close()
+		how.unsigned = a.unsigned
 		err = do(a)
 		if out.err != nil {
 			err = &outputError{err: out.err}
 		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			how.timedOut = g.timeout
+		}
 	}
-	return report(stderr, cmd, err)
+	return report(stderr, cmd, err, how)
 }
 
 // printHelp writes help to stdout.
@@ -408,9 +445,10 @@ func usage(stderr io.Writer, cmd *command, msg string) int {
 // commandUsage returns a command's help.
 func commandUsage(cmd *command) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: okchat [--json] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
+	fmt.Fprintf(&b, "Usage: okchat [--json] [--timeout DURATION] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
 	fs := flag.NewFlagSet("okchat "+cmd.name, flag.ContinueOnError)
-	fs.Bool("json", false, "print one JSON document with the API's field names")
+	g := globalFlags{timeout: defaultTimeout}
+	g.add(fs)
 	cmd.flags(fs)
 	printFlags(&b, fs)
 	b.WriteString("\nThe app and the acting member come from OKAYAPI_* environment variables: see 'okchat --help'.\n")
@@ -441,8 +479,15 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	_ = t.print(w) // w is a strings.Builder
 }
 
+// callInfo is what report needs to know of how the call was made, to
+// explain a failure.
+type callInfo struct {
+	unsigned bool          // no OKAYAPI_APP_SECRET or OKAYAPI_STATIC_SIGN: the call was sent unsigned
+	timedOut time.Duration // the --timeout that ran out before the command ended, or 0
+}
+
 // report prints err (if any) to stderr and returns the exit status for it.
-func report(stderr io.Writer, cmd *command, err error) int {
+func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 	if err == nil {
 		return exitOK
 	}
@@ -476,9 +521,21 @@ func report(stderr io.Writer, cmd *command, err error) int {
 		return exitUsage
 	case errors.As(err, &ae):
 		code = exitRefused
-		fmt.Fprintf(stderr, "okchat %s: the service refused %s: ret %d: %s\n", cmd.name, ae.Service, ae.Ret, ae.Msg)
-		if errors.Is(err, okayapi.ErrNotLoggedIn) {
+		ret := strconv.Itoa(ae.Ret)
+		if ae.RetText != "" {
+			ret = strconv.Quote(ae.RetText)
+		}
+		if errors.Is(err, okayapi.ErrBadRequest) {
+			fmt.Fprintf(stderr, "okchat %s: the service refused %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+		} else {
+			fmt.Fprintf(stderr, "okchat %s: the service failed on %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+		}
+		switch {
+		case errors.Is(err, okayapi.ErrNotLoggedIn):
 			fmt.Fprintln(stderr, "okchat: the member is not logged in or the token expired: log in again and update OKAYAPI_TOKEN")
+		case errors.Is(err, okayapi.ErrBadSignature) && how.unsigned:
+			fmt.Fprintln(stderr, "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls "+
+				"(set OKAYAPI_APP_SECRET, or OKAYAPI_STATIC_SIGN for an app with a static signature)")
 		}
 	case errors.As(err, &pe):
 		code = exitRefused
@@ -491,6 +548,13 @@ func report(stderr io.Writer, cmd *command, err error) int {
 		}
 	default:
 		fmt.Fprintf(stderr, "okchat %s: no usable answer: %v\n", cmd.name, err)
+		switch {
+		case how.timedOut > 0:
+			fmt.Fprintf(stderr, "okchat: gave up after %s (--timeout); a slow service may need a longer one\n", how.timedOut)
+		case errors.Is(err, okayapi.ErrRedirect):
+			fmt.Fprintln(stderr, "okchat: the host answered with a redirect, which okchat never follows "+
+				"(it would carry the token elsewhere): check OKAYAPI_HOST, e.g. https:// rather than http://")
+		}
 	}
 	if sending {
 		if okayapi.MayHaveArrived(err) {
@@ -536,14 +600,16 @@ func paramName(cmd *command, field string) string {
 
 // app is a configured client acting for one member.
 type app struct {
-	ctx    context.Context
-	chat   *chatmsg.Service
-	member okayapi.Member
-	out    io.Writer
-	json   bool
+	ctx      context.Context
+	client   *okayapi.Client
+	chat     *chatmsg.Service
+	member   okayapi.Member
+	out      io.Writer
+	json     bool
+	unsigned bool // calls go out without a signature
 }
 
-func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, jsonOut bool, hc *http.Client) (*app, error) {
+func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, g globalFlags, hc *http.Client) (*app, error) {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	var missing []string
 	for _, name := range []string{"OKAYAPI_HOST", "OKAYAPI_APP_KEY", "OKAYAPI_UUID", "OKAYAPI_TOKEN"} {
@@ -566,7 +632,7 @@ func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, j
 	default:
 		signing = okayapi.WithSigner(sign.None())
 	}
-	opts := []okayapi.Option{signing}
+	opts := []okayapi.Option{signing, okayapi.WithTimeout(g.timeout)}
 	if hc != nil {
 		opts = append(opts, okayapi.WithHTTPClient(hc))
 	}
@@ -576,9 +642,11 @@ func newApp(ctx context.Context, getenv func(string) string, stdout io.Writer, j
 	}
 	member := okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}
 	if err := okayapi.CheckUUID("OKAYAPI_UUID", member.UUID); err != nil {
+		client.Close()
 		return nil, err
 	}
-	return &app{ctx: ctx, chat: chatmsg.New(client), member: member, out: stdout, json: jsonOut}, nil
+	unsigned := secret == "" && static == ""
+	return &app{ctx: ctx, client: client, chat: chatmsg.New(client), member: member, out: stdout, json: g.json, unsigned: unsigned}, nil
 }
 
 func (a *app) printJSON(v any) error {

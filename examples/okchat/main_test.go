@@ -8,9 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -135,17 +137,19 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"Usage:", "send", "multisend", "history", "read", "chats", "unread", "OKAYAPI_APP_KEY", "Exit status"}},
+		{[]string{"--help"}, []string{"Usage:", "send", "multisend", "history", "read", "chats", "unread", "OKAYAPI_APP_KEY", "Exit status",
+			"okchat [--json] [--timeout DURATION] COMMAND", "--timeout DURATION  give up after DURATION", "(default 15s)"}},
 		{[]string{"-h"}, []string{"Usage:", "multisend"}},
 		{[]string{"help"}, []string{"Usage:", "OKAYAPI_STATIC_SIGN"}},
-		{[]string{"help", "history"}, []string{"okchat [--json] history", "--last-id", "--up", "--perpage"}},
-		{[]string{"send", "--help"}, []string{"okchat [--json] send", "--to", "--text", "--html", "--image", "--link", "--custom", "--json"}},
-		{[]string{"multisend", "--help"}, []string{"okchat [--json] multisend", "--to", "--custom"}},
-		{[]string{"history", "--help"}, []string{"okchat [--json] history", "--with", "--last-id", "--up", "--perpage"}},
-		{[]string{"read", "--help"}, []string{"okchat [--json] read", "--with", "--id"}},
-		{[]string{"chats", "-h"}, []string{"okchat [--json] chats", "--page", "--perpage"}},
-		{[]string{"unread", "--help"}, []string{"okchat [--json] unread"}},
-		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] send"}},
+		{[]string{"help", "history"}, []string{"okchat [--json] [--timeout DURATION] history", "--last-id", "--up", "--perpage"}},
+		{[]string{"send", "--help"}, []string{"okchat [--json] [--timeout DURATION] send", "--to", "--text", "--html", "--image", "--link", "--custom", "--json"}},
+		{[]string{"multisend", "--help"}, []string{"okchat [--json] [--timeout DURATION] multisend", "--to", "--custom"}},
+		{[]string{"history", "--help"}, []string{"okchat [--json] [--timeout DURATION] history", "--with", "--last-id", "--up", "--perpage"}},
+		{[]string{"read", "--help"}, []string{"okchat [--json] [--timeout DURATION] read", "--with", "--id"}},
+		{[]string{"chats", "-h"}, []string{"okchat [--json] [--timeout DURATION] chats", "--page", "--perpage"}},
+		{[]string{"unread", "--help"}, []string{"okchat [--json] [--timeout DURATION] unread", "--timeout DURATION", "(default 15s)"}},
+		{[]string{"--timeout", "1s", "unread", "--help"}, []string{"--timeout DURATION", "(default 15s)"}},
+		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] [--timeout DURATION] send"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -177,6 +181,7 @@ func TestHelpFlagListing(t *testing.T) {
 			list, _, _ = strings.Cut(list, "\n\n")
 			fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 			fs.Bool("json", false, "")
+			fs.Duration("timeout", 0, "")
 			cmd.flags(fs)
 			var want []string
 			fs.VisitAll(func(f *flag.Flag) { want = append(want, f.Name) })
@@ -187,7 +192,7 @@ func TestHelpFlagListing(t *testing.T) {
 				require.NotEmpty(t, fields)
 				assert.Equal(t, "--"+want[i], fields[0], "line %q", line)
 				assert.Greater(t, len(fields), 1, "line %q says what the flag does", line)
-				if want[i] != "json" && want[i] != "up" { // the flags with an argument
+				if want[i] != "json" && want[i] != "up" && want[i] != "timeout" { // the command's flags with an argument
 					assert.Contains(t, cmd.synopsis, fields[0]+" "+fields[1], "the synopsis names the argument as the listing does")
 				}
 			}
@@ -914,6 +919,153 @@ func TestExitTransport(t *testing.T) {
 	})
 }
 
+// --timeout bounds the wait for a stalled server: the command ends soon
+// after it with the transport status, not after the SDK's 3 × 30 s.
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args func(f *fixture) []string
+	}{
+		{"unread, before the command", func(*fixture) []string { return []string{"--timeout", "300ms", "unread"} }},
+		{"unread, after the command", func(*fixture) []string { return []string{"unread", "--json", "--timeout=300ms"} }},
+		{"send", func(f *fixture) []string {
+			return []string{"--timeout", "300ms", "send", "--to", f.bob.UUID, "--text", "x"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.srv.InjectFault(okayapitest.FaultStall, 10) // every attempt stalls
+			start := time.Now()
+			r := f.run(t, tc.args(f)...)
+			elapsed := time.Since(start)
+			assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
+			assert.Less(t, elapsed, 10*time.Second, "the command ends soon after --timeout, far before the SDK's default 30s per attempt")
+			assert.GreaterOrEqual(t, elapsed, 300*time.Millisecond, "it waited for the timeout")
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, "no usable answer")
+			assert.Contains(t, r.stderr, "okchat: gave up after 300ms (--timeout)")
+			if strings.Contains(tc.name, "send") {
+				assert.Contains(t, r.stderr, "the message may have been delivered")
+				assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived is not repeated")
+			}
+			assert.Empty(t, f.srv.Messages())
+		})
+	}
+	t.Run("an answer in time is not cut short", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.send(t, f.bob, f.alice, "hi")
+		r := f.run(t, "--timeout", "30s", "unread").ok(t)
+		assert.Equal(t, "1 unread message(s)\n", r.stdout)
+	})
+	t.Run("bad values", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		for _, args := range [][]string{
+			{"--timeout", "0", "unread"},
+			{"--timeout", "-1s", "unread"},
+			{"unread", "--timeout", "0s"},
+			{"--timeout", "fast", "unread"},
+			{"--timeout", "15", "unread"}, // a duration needs a unit
+		} {
+			r := f.run(t, args...)
+			assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+			assert.Contains(t, r.stderr, "timeout", "%v", args)
+		}
+		r := f.run(t, "--timeout", "0", "unread")
+		assert.Contains(t, r.stderr, "okchat unread: --timeout must be a positive duration, e.g. 15s or 1m")
+		assert.Empty(t, f.srv.Requests(), "nothing is sent on bad usage")
+	})
+}
+
+// Calls sent unsigned to an app that checks signatures: okchat says why.
+func TestUnsignedHint(t *testing.T) {
+	t.Parallel()
+	const hint = "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls"
+	t.Run("dynamic app, no secret", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignDynamic))
+		delete(f.env, "OKAYAPI_APP_SECRET")
+		for _, args := range [][]string{{"unread"}, {"--json", "send", "--to", f.bob.UUID, "--text", "x"}} {
+			r := f.run(t, args...)
+			assert.Equal(t, 1, r.code, "%v: %s", args, r.stderr)
+			assert.Contains(t, r.stderr, "ret 400: 非法请求：签名错误", "%v", args)
+			assert.Contains(t, r.stderr, hint, "%v", args)
+			assert.Empty(t, r.stdout, "%v", args)
+		}
+		assert.Empty(t, f.srv.Messages())
+		for _, req := range f.srv.Requests() {
+			assert.Empty(t, req.Form.Get("sign"), "sent unsigned")
+		}
+	})
+	t.Run("static app, no sign", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignStatic))
+		delete(f.env, "OKAYAPI_STATIC_SIGN")
+		r := f.run(t, "unread")
+		assert.Equal(t, 1, r.code, r.stderr)
+		assert.Contains(t, r.stderr, hint)
+		assert.Contains(t, r.stderr, "OKAYAPI_STATIC_SIGN for an app with a static signature")
+	})
+	t.Run("wrong secret: no hint", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		f.env["OKAYAPI_APP_SECRET"] = "not-the-secret-of-this-app"
+		r := f.run(t, "unread")
+		assert.Equal(t, 1, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "签名错误")
+		assert.NotContains(t, r.stderr, "hint")
+	})
+	t.Run("unsigned app: no refusal", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignNone))
+		f.run(t, "unread").ok(t)
+	})
+}
+
+// The PhalApi kernel's own failures, as the fake reproduces them: an
+// uncaught exception after the message was stored (HTTP 500 with no body;
+// in debug mode ret 0 or "HY000"), and redirects, which okchat never follows.
+func TestKernelFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		fault  okayapitest.Fault
+		code   int
+		want   string // in stderr
+		stored int
+	}{
+		{okayapitest.FaultException500, 3, "HTTP 500", 1},
+		{okayapitest.FaultExceptionRet0, 1, "the service failed on App.Market_ChatMessage.Send: ret 0: read error on connection", 1},
+		{okayapitest.FaultExceptionDB, 1, `the service failed on App.Market_ChatMessage.Send: ret "HY000": SQLSTATE[HY000]: General error`, 1},
+		{okayapitest.FaultRedirect307, 3, "the host answered with a redirect, which okchat never follows", 0},
+		{okayapitest.FaultStoreThenRedirect, 3, "the host answered with a redirect, which okchat never follows", 1},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int64
+			elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				hits.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"ret":200,"data":{"err_code":0,"err_msg":""},"msg":""}`)
+			}))
+			t.Cleanup(elsewhere.Close)
+			f := newFixture(t, okayapitest.WithRedirectLocation(elsewhere.URL+"/"))
+			f.srv.InjectFault(tc.fault, 1)
+			r := f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
+			assert.Equal(t, tc.code, r.code, "stderr: %s", r.stderr)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
+			assert.NotContains(t, r.stderr, "the service refused")
+			assert.Len(t, f.srv.Messages(), tc.stored)
+			assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived is not repeated")
+			assert.Zero(t, hits.Load(), "the redirect was not followed")
+		})
+	}
+}
+
 func TestTableAlignsWideCharacters(t *testing.T) {
 	t.Parallel()
 	var tb table
@@ -951,27 +1103,50 @@ func TestReportMapping(t *testing.T) {
 		name string
 		cmd  *command
 		err  error
+		how  callInfo
 		code int
 		want string
+		not  string // must not be in stderr
 	}{
-		{"nil", send, nil, 0, ""},
-		{"invalid param", send, &okayapi.InvalidParamError{Field: "other_uuid", Rule: "bad"}, 2, "nothing was sent"},
-		{"ret 500 on send", send, &okayapi.APIError{Service: chatmsg.ServiceSend, Ret: 500, Msg: "服务器错误"}, 1, "may have been delivered"},
-		{"err_code 2", send, &okayapi.PluginError{Service: chatmsg.ServiceSend, Code: 2, Msg: "发送失败"}, 1, "the message was not delivered"},
-		{"decode error", send, &okayapi.DecodeError{Service: chatmsg.ServiceSend, Reason: "x"}, 3, "may have been delivered"},
-		{"other error", unread, errors.New("boom"), 3, "boom"},
-		{"output error on send", send, &outputError{err: errDiskFull}, 4, "okchat send: the message was delivered (do not send it again), but the output could not be written: write /dev/stdout: no space left on device"},
-		{"output error on multisend", findCommand("multisend"), &outputError{err: io.ErrShortWrite}, 4, "the message was delivered"},
-		{"output error on unread", unread, &outputError{err: errDiskFull}, 4, "okchat unread: the call succeeded, but the output could not be written"},
-		{"invalid chat_message_data", send, &okayapi.InvalidParamError{Field: "chat_message_data.content", Rule: "is required"}, 2, "invalid message (chat_message_data.content): is required"},
-		{"invalid direction", findCommand("history"), &okayapi.InvalidParamError{Field: "direction", Rule: "bad"}, 2, "invalid --up (direction): bad"},
+		{"nil", send, nil, callInfo{}, 0, "", ""},
+		{"invalid param", send, &okayapi.InvalidParamError{Field: "other_uuid", Rule: "bad"}, callInfo{}, 2, "nothing was sent", ""},
+		{"ret 500 on send", send, &okayapi.APIError{Service: chatmsg.ServiceSend, Ret: 500, Msg: "服务器错误"}, callInfo{}, 1, "may have been delivered", ""},
+		{"ret 0 on send", send, &okayapi.APIError{Service: chatmsg.ServiceSend, Ret: 0, Msg: "read error"}, callInfo{}, 1,
+			"okchat send: the service failed on App.Market_ChatMessage.Send: ret 0: read error", "refused"},
+		{"ret HY000 on send", send, &okayapi.APIError{Service: chatmsg.ServiceSend, RetText: "HY000", Msg: "SQLSTATE[HY000]: General error"}, callInfo{}, 1,
+			`ret "HY000": SQLSTATE[HY000]: General error`, "ret 0"},
+		{"ret 401 refused", unread, &okayapi.APIError{Service: chatmsg.ServiceGetAllUnreadNum, Ret: 401, Msg: "未登录"}, callInfo{}, 1,
+			"okchat unread: the service refused App.Market_ChatMessage.GetAllUnreadNum: ret 401", ""},
+		{"bad signature, unsigned", unread, &okayapi.APIError{Service: chatmsg.ServiceGetAllUnreadNum, Ret: 400, Msg: "非法请求：签名错误"},
+			callInfo{unsigned: true}, 1, "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls", ""},
+		{"bad signature, signed", unread, &okayapi.APIError{Service: chatmsg.ServiceGetAllUnreadNum, Ret: 400, Msg: "非法请求：签名错误"},
+			callInfo{}, 1, "ret 400", "hint"},
+		{"other refusal, unsigned", unread, &okayapi.APIError{Service: chatmsg.ServiceGetAllUnreadNum, Ret: 400, Msg: "缺少必要参数uuid"},
+			callInfo{unsigned: true}, 1, "ret 400", "hint"},
+		{"timed out", unread, &okayapi.TransportError{Service: chatmsg.ServiceGetAllUnreadNum, Err: errors.New("context deadline exceeded")},
+			callInfo{timedOut: 1500 * time.Millisecond}, 3, "okchat: gave up after 1.5s (--timeout)", ""},
+		{"not timed out", unread, &okayapi.TransportError{Service: chatmsg.ServiceGetAllUnreadNum, Err: errors.New("connection reset")},
+			callInfo{}, 3, "connection reset", "--timeout"},
+		{"redirect", unread, &okayapi.TransportError{Service: chatmsg.ServiceGetAllUnreadNum, StatusCode: 307, Err: okayapi.ErrRedirect},
+			callInfo{}, 3, "okchat: the host answered with a redirect, which okchat never follows", ""},
+		{"err_code 2", send, &okayapi.PluginError{Service: chatmsg.ServiceSend, Code: 2, Msg: "发送失败"}, callInfo{}, 1, "the message was not delivered", ""},
+		{"decode error", send, &okayapi.DecodeError{Service: chatmsg.ServiceSend, Reason: "x"}, callInfo{}, 3, "may have been delivered", ""},
+		{"other error", unread, errors.New("boom"), callInfo{}, 3, "boom", ""},
+		{"output error on send", send, &outputError{err: errDiskFull}, callInfo{}, 4, "okchat send: the message was delivered (do not send it again), but the output could not be written: write /dev/stdout: no space left on device", ""},
+		{"output error on multisend", findCommand("multisend"), &outputError{err: io.ErrShortWrite}, callInfo{}, 4, "the message was delivered", ""},
+		{"output error on unread", unread, &outputError{err: errDiskFull}, callInfo{}, 4, "okchat unread: the call succeeded, but the output could not be written", ""},
+		{"invalid chat_message_data", send, &okayapi.InvalidParamError{Field: "chat_message_data.content", Rule: "is required"}, callInfo{}, 2, "invalid message (chat_message_data.content): is required", ""},
+		{"invalid direction", findCommand("history"), &okayapi.InvalidParamError{Field: "direction", Rule: "bad"}, callInfo{}, 2, "invalid --up (direction): bad", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var stderr bytes.Buffer
-			assert.Equal(t, tc.code, report(&stderr, tc.cmd, tc.err))
+			assert.Equal(t, tc.code, report(&stderr, tc.cmd, tc.err, tc.how))
 			assert.Contains(t, stderr.String(), tc.want)
+			if tc.not != "" {
+				assert.NotContains(t, stderr.String(), tc.not)
+			}
 		})
 	}
 }

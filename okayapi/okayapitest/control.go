@@ -21,19 +21,28 @@ const controlPrefix = "/_fake/"
 
 // faultNames are the short names of the faults, by Fault.
 var faultNames = [...]string{
-	FaultHTML502:   "html502",
-	FaultDropAfter: "drop-after",
-	FaultStall:     "stall",
-	FaultTruncate:  "truncate",
-	FaultNonJSON:   "non-json",
+	FaultHTML502:           "html502",
+	FaultDropAfter:         "drop-after",
+	FaultStall:             "stall",
+	FaultTruncate:          "truncate",
+	FaultNonJSON:           "non-json",
+	FaultException500:      "exception",
+	FaultExceptionRet0:     "exception-ret0",
+	FaultExceptionDB:       "exception-db",
+	FaultRedirect307:       "redirect307",
+	FaultStoreThenRedirect: "store-then-redirect",
 }
 
-const faultNameList = "html502, drop-after, stall, truncate or non-json"
+const faultNameList = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
+	"redirect307 or store-then-redirect"
 
 // ParseFault reads a fault's short name, as the control endpoint and the
 // fakeserver command take it: html502 (FaultHTML502), drop-after
-// (FaultDropAfter), stall (FaultStall), truncate (FaultTruncate) or non-json
-// (FaultNonJSON). Case does not matter.
+// (FaultDropAfter), stall (FaultStall), truncate (FaultTruncate), non-json
+// (FaultNonJSON), exception (FaultException500), exception-ret0
+// (FaultExceptionRet0), exception-db (FaultExceptionDB), redirect307
+// (FaultRedirect307) or store-then-redirect (FaultStoreThenRedirect). Case
+// does not matter.
 func ParseFault(name string) (Fault, error) {
 	if i := slices.Index(faultNames[:], strings.ToLower(name)); i > 0 {
 		return Fault(i), nil

@@ -23,6 +23,8 @@ func TestParseFault(t *testing.T) {
 	for name, want := range map[string]Fault{
 		"html502": FaultHTML502, "drop-after": FaultDropAfter, "stall": FaultStall,
 		"truncate": FaultTruncate, "non-json": FaultNonJSON, "Drop-After": FaultDropAfter, "HTML502": FaultHTML502,
+		"exception": FaultException500, "exception-ret0": FaultExceptionRet0, "Exception-DB": FaultExceptionDB,
+		"redirect307": FaultRedirect307, "store-then-redirect": FaultStoreThenRedirect,
 	} {
 		got, err := ParseFault(name)
 		require.NoError(t, err, name)
@@ -31,7 +33,7 @@ func TestParseFault(t *testing.T) {
 	for _, bad := range []string{"", "none", "FaultStall", "drop_after", "dropafter", "502"} {
 		_, err := ParseFault(bad)
 		require.Error(t, err, bad)
-		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate or non-json", bad)
+		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect", bad)
 	}
 }
 
@@ -39,7 +41,8 @@ func TestParseFault(t *testing.T) {
 // faults share a name.
 func TestFaultStringRoundTrip(t *testing.T) {
 	t.Parallel()
-	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON}
+	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
+		FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect}
 	seen := map[string]Fault{}
 	for _, f := range all {
 		name := f.String()
@@ -54,6 +57,11 @@ func TestFaultStringRoundTrip(t *testing.T) {
 	for _, name := range faultNames[1:] {
 		assert.Contains(t, seen, name)
 	}
+	assert.Len(t, all, len(faultNames)-1, "the test lists every fault")
+	for _, f := range all {
+		assert.True(t, f.valid(), "%s", f)
+	}
+	assert.False(t, (FaultStoreThenRedirect + 1).valid())
 	assert.Equal(t, "none", Fault(0).String())
 	assert.Equal(t, "Fault(42)", Fault(42).String())
 	for _, f := range []Fault{0, 42, -1} {
@@ -105,6 +113,26 @@ func TestControlEndpoint(t *testing.T) {
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", hello).Body))
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/api/Hello/World", hello).Body))
 		assert.Equal(t, 200, f.do(http.MethodPost, "/", hello).Ret)
+	})
+	t.Run("the faults that run the call first", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		ms := f.members(2)
+		for _, kind := range []string{"exception", "exception-ret0", "exception-db", "store-then-redirect"} {
+			r := f.control(http.MethodPost, "kind="+kind+"&service=App.Market_ChatMessage.Send", nil)
+			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		}
+		for _, want := range []int{500, 200, 200, 302} {
+			r := noFollow(t, f.srv.URL()+"/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+			assert.Equal(t, want, r.status, r.body)
+		}
+		assert.Len(t, f.srv.Messages(), 4, "each call stored its message")
+		for i, r := range f.srv.Requests() {
+			assert.Equal(t, 200, r.Ret, "request %d (%s) recorded as processed", i, r.Fault)
+		}
+		r := f.control(http.MethodPost, "kind=REDIRECT307", nil)
+		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		assert.Equal(t, http.StatusTemporaryRedirect, noFollow(t, f.srv.URL()+"/", f.params("Hello.World", okayapi.Member{}, nil)).status)
 	})
 	t.Run("short service name", func(t *testing.T) {
 		t.Parallel()
@@ -215,5 +243,5 @@ func TestControlEndpointContentType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain"), resp.Header.Get("Content-Type"))
-	assert.Contains(t, string(body), "html502, drop-after, stall, truncate or non-json")
+	assert.Contains(t, string(body), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect")
 }

@@ -72,6 +72,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, phpFatal)
 		return
+	case FaultRedirect307:
+		rec.Status = http.StatusTemporaryRedirect
+		s.record(rec)
+		s.redirect(w, http.StatusTemporaryRedirect)
+		return
 	case FaultStall:
 		s.stalled.Add(1)
 		s.record(rec)
@@ -91,6 +96,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	a, quirks := s.process(service, params)
 	body := envelope(a, quirks)
 	rec.Ret, rec.ErrCode = a.ret, a.errCode
+	switch rec.Fault {
+	case FaultException500:
+		// PHP with display_errors off: the response has not been started,
+		// so the status becomes 500 and nothing is written.
+		rec.Status = http.StatusInternalServerError
+		s.record(rec)
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	case FaultExceptionRet0, FaultExceptionDB:
+		body = exceptionEnvelope(rec.Fault, quirks)
+	case FaultStoreThenRedirect:
+		rec.Status = http.StatusFound
+		s.record(rec)
+		s.redirect(w, http.StatusFound)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	switch rec.Fault {
 	case FaultDropAfter:
@@ -110,6 +133,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
 	}
+}
+
+// redirect answers status (a 3xx) with an nginx page and the configured
+// Location.
+func (s *Server) redirect(w http.ResponseWriter, status int) {
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	page := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n" +
+		"<center><h1>" + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	w.Header().Set("Location", s.cfg.redirectTo)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Server", "nginx")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, page)
 }
 
 // dropConnection closes the client's connection without (more of) an answer.
@@ -279,15 +316,70 @@ func envelope(a answer, quirks bool) []byte {
 	}
 	env := phpObject{{Key: "ret", Value: a.ret}, {Key: "data", Value: data}, {Key: "msg", Value: a.msg}}
 	if quirks {
-		env = append(env, phpField{Key: "debug", Value: phpObject{
-			{Key: "stack", Value: []any{
-				"[#1 - 0ms - PHALAPI_INIT]/www/wwwroot/okayapi/public/index.php(6)",
-				"[#2 - 1.2ms - PHALAPI_RESPONSE]/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php(46)",
-				"[#3 - 1.3ms - PHALAPI_FINISH]/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php(74)",
-			}},
-			{Key: "sqls", Value: []any{}},
-			{Key: "version", Value: phalapiVersion},
-		}})
+		env = append(env, phpField{Key: "debug", Value: debugInfo(nil)})
+	}
+	return phpEncode(env, quirks)
+}
+
+// debugInfo is PhalApi's debug field: the exception's trace, if any, then
+// the tracer's stack, the SQL statements and the version.
+func debugInfo(trace []any) phpObject {
+	var d phpObject
+	if trace != nil {
+		d = append(d, phpField{Key: "exception", Value: trace})
+	}
+	return append(d,
+		phpField{Key: "stack", Value: []any{
+			"[#1 - 0ms - PHALAPI_INIT]/www/wwwroot/okayapi/public/index.php(6)",
+			"[#2 - 1.2ms - PHALAPI_RESPONSE]/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php(46)",
+			"[#3 - 1.3ms - PHALAPI_FINISH]/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php(74)",
+		}},
+		phpField{Key: "sqls", Value: []any{}},
+		phpField{Key: "version", Value: phalapiVersion},
+	)
+}
+
+// Uncaught exceptions as PhalApi answers them in debug mode.
+const (
+	redisErrorMsg = "read error on connection to 127.0.0.1:6379"
+	pdoSQLState   = "HY000"
+	pdoErrorMsg   = "SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; try restarting transaction"
+)
+
+// exceptionEnvelope is what PhalApi's response() answers, in debug mode, for
+// an exception it did not expect (not a PhalApi\Exception): ret is the
+// exception's getCode(), msg its getMessage(), data is left empty, and
+// debug holds the trace (getTrace(), without arguments) and the stack.
+func exceptionEnvelope(f Fault, quirks bool) []byte {
+	var ret any = 0
+	msg := redisErrorMsg
+	frame := phpObject{
+		{Key: "file", Value: "/www/wwwroot/okayapi/src/app/Domain/Market/ChatMessage.php"},
+		{Key: "line", Value: 88},
+		{Key: "function", Value: "incr"},
+		{Key: "class", Value: "Redis"},
+		{Key: "type", Value: "->"},
+	}
+	if f == FaultExceptionDB {
+		ret, msg = pdoSQLState, pdoErrorMsg // PDOException::getCode() is the SQLSTATE, a string
+		frame = phpObject{
+			{Key: "file", Value: "/www/wwwroot/okayapi/vendor/phalapi/notorm/src/NotORM/Result.php"},
+			{Key: "line", Value: 249},
+			{Key: "function", Value: "execute"},
+			{Key: "class", Value: "PDOStatement"},
+			{Key: "type", Value: "->"},
+		}
+	}
+	trace := []any{frame, phpObject{
+		{Key: "file", Value: "/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php"},
+		{Key: "line", Value: 52},
+		{Key: "function", Value: "call_user_func"},
+	}}
+	env := phpObject{
+		{Key: "ret", Value: ret},
+		{Key: "data", Value: phpObject{}},
+		{Key: "msg", Value: msg},
+		{Key: "debug", Value: debugInfo(trace)},
 	}
 	return phpEncode(env, quirks)
 }

@@ -12,7 +12,9 @@
 //
 // Faults can be injected into the next calls (an nginx 502 page, a dropped
 // connection after the call was processed, a stalled answer, a truncated
-// answer, a PHP error page), and the server records the requests it saw
+// answer, a PHP error page, an uncaught PHP exception after the call did its
+// work as PhalApi answers it with debug mode off or on, a redirect before or
+// after the work), and the server records the requests it saw
 // (the last DefaultMaxRequests of them) and every message it stored, so
 // that a test can check what really happened: for example that a message
 // whose answer was lost was stored exactly once. With WithControlEndpoint,
@@ -134,6 +136,7 @@ type config struct {
 	log        *slog.Logger
 	control    bool
 	maxReqs    int
+	redirectTo string
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).
@@ -190,6 +193,18 @@ const DefaultMaxRequests = 10000
 // oldest, so that a long-running fake does not grow without bound. n < 1
 // keeps every request.
 func WithMaxRequests(n int) Option { return func(c *config) { c.maxReqs = n } }
+
+// DefaultRedirectLocation is where the redirect faults (FaultRedirect307,
+// FaultStoreThenRedirect) send the client unless WithRedirectLocation says
+// otherwise: a loopback port where nothing listens, so that a client that
+// follows the redirect fails to connect.
+const DefaultRedirectLocation = "http://127.0.0.1:1/"
+
+// WithRedirectLocation sets the Location header of the redirect faults
+// (default DefaultRedirectLocation), exactly as given. It must be an
+// absolute http or https URL; Start refuses anything else. Pointing it at a
+// server of the test's own shows whether a client follows the redirect.
+func WithRedirectLocation(location string) Option { return func(c *config) { c.redirectTo = location } }
 
 // Server is a running fake OkayAPI app. Create it with [Start] or
 // [NewServer]; stop it with Close.
@@ -253,6 +268,12 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	if cfg.now == nil {
 		cfg.now = time.Now
+	}
+	if cfg.redirectTo == "" {
+		cfg.redirectTo = DefaultRedirectLocation
+	}
+	if u, err := url.Parse(cfg.redirectTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("okayapitest: redirect location %q is not an absolute http or https URL", cfg.redirectTo)
 	}
 	if cfg.appKey == "" {
 		cfg.appKey = randomHex(16)
@@ -464,6 +485,12 @@ func (s *Server) SetQuirks(on bool) {
 }
 
 // Fault is a way for a call to misbehave; see InjectFault.
+//
+// Some faults answer before the call runs: nothing is done (FaultHTML502,
+// FaultStall, FaultNonJSON, FaultRedirect307). The others run the call first,
+// exactly as without the fault (a Send stores its message unless it is
+// refused), and then spoil the answer; for those, Messages and Requests show
+// what the call did (see RecordedRequest), whatever the client was told.
 type Fault int
 
 const (
@@ -481,12 +508,39 @@ const (
 	FaultTruncate
 	// FaultNonJSON answers HTTP 200 with a plain-text PHP error; nothing is done.
 	FaultNonJSON
+	// FaultException500 is an uncaught PHP exception after the work is done,
+	// with PhalApi's debug mode off (as in production): the call is
+	// processed (a message IS stored), then the answer is HTTP 500 with an
+	// empty body.
+	FaultException500
+	// FaultExceptionRet0 is an uncaught PHP exception after the work is
+	// done, with PhalApi's debug mode on: the call is processed (a message
+	// IS stored), then PhalApi catches the exception and answers HTTP 200
+	// with an envelope whose ret is the exception's code, 0 here (a Redis
+	// error), msg its message, data empty, and a debug object holding the
+	// exception's trace and the stack. So ret 0 does not mean "nothing done".
+	FaultExceptionRet0
+	// FaultExceptionDB is FaultExceptionRet0 for a database error (a
+	// PDOException after the work is done: a message IS stored): ret is
+	// the SQLSTATE as a JSON string, "HY000", and msg PDO's text,
+	// "SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; …".
+	FaultExceptionDB
+	// FaultRedirect307 answers HTTP 307 Temporary Redirect with an nginx
+	// page and a Location header (see WithRedirectLocation); nothing is
+	// done. A client that follows it sends the member's token and the
+	// signature to another host.
+	FaultRedirect307
+	// FaultStoreThenRedirect processes the call (a message IS stored), then
+	// answers HTTP 302 Found with a Location header (see
+	// WithRedirectLocation) instead of the envelope.
+	FaultStoreThenRedirect
 )
 
 // String returns the fault's short name, the one ParseFault reads:
-// "html502", "drop-after", "stall", "truncate" or "non-json". The zero Fault
-// (no fault) is "none" and any other value "Fault(N)"; ParseFault reads
-// neither.
+// "html502", "drop-after", "stall", "truncate", "non-json", "exception",
+// "exception-ret0", "exception-db", "redirect307" or "store-then-redirect".
+// The zero Fault (no fault) is "none" and any other value "Fault(N)";
+// ParseFault reads neither.
 func (f Fault) String() string {
 	switch {
 	case f == 0:
@@ -498,7 +552,7 @@ func (f Fault) String() string {
 }
 
 // valid reports whether f is one of the declared faults.
-func (f Fault) valid() bool { return f >= FaultHTML502 && f <= FaultNonJSON }
+func (f Fault) valid() bool { return f >= FaultHTML502 && f <= FaultStoreThenRedirect }
 
 // InjectFault makes the next n calls, to any service, misbehave with f.
 // Faults injected earlier are used up first. It panics if n is less than 1
@@ -515,7 +569,7 @@ func (s *Server) InjectFaultFor(service string, f Fault, n int) {
 
 func (s *Server) injectFault(method, service string, f Fault, n int) {
 	if !f.valid() {
-		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … FaultNonJSON)", method, f))
+		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … FaultStoreThenRedirect)", method, f))
 	}
 	if n < 1 {
 		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
@@ -556,9 +610,13 @@ type RecordedRequest struct {
 	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
 	Service string     // as resolved from service, s or the path ("" if none)
 	Status  int        // HTTP status answered (0 if the connection was dropped)
-	// Ret and ErrCode are the envelope's ret and data.err_code (0 if the
-	// call was not processed). For FaultDropAfter and FaultTruncate they
-	// are those of the answer that was produced but not delivered.
+	// Ret and ErrCode are the envelope's ret and data.err_code, or 0 if
+	// the call was not processed (FaultHTML502, FaultStall, FaultNonJSON,
+	// FaultRedirect307). For the faults that process the call and then
+	// spoil the answer (FaultDropAfter, FaultTruncate, FaultException500,
+	// FaultExceptionRet0, FaultExceptionDB, FaultStoreThenRedirect) they
+	// are those of the call's own result, which the client did not get:
+	// ret 200 and err_code 0 for a Send that stored its message.
 	Ret     int   // the envelope's ret
 	ErrCode int   // the envelope's data.err_code
 	Fault   Fault // 0 if none

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -760,6 +761,157 @@ func TestFaults(t *testing.T) {
 		assert.Zero(t, f.srv.stalled.Load(), "Close released the stalled handler")
 		f.srv.Close() // twice is fine
 	})
+	t.Run("Exception500", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		ms := f.members(2)
+		f.srv.InjectFault(FaultException500, 1)
+		r := f.raw(http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+		assert.Equal(t, http.StatusInternalServerError, r.Status)
+		assert.Empty(t, r.Body, "debug off: PHP sends nothing")
+		msgs := f.srv.Messages()
+		require.Len(t, msgs, 1, "the work was done before the exception")
+		assert.Equal(t, `{"content":"stored"}`, string(msgs[0].Data))
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: url.Values{}, Form: reqs[0].Form,
+			Service: svcSend, Status: 500, Ret: 200, ErrCode: 0, Fault: FaultException500}, reqs[0],
+			"recorded as processed: the call's own ret and err_code")
+		f.ok(svcSend, ms[0], to(ms[1].UUID, text("next"))) // used up
+	})
+	t.Run("ExceptionRet0", func(t *testing.T) {
+		t.Parallel()
+		for _, quirks := range []bool{false, true} {
+			f := newFake(t, WithQuirks(quirks))
+			ms := f.members(2)
+			f.srv.InjectFault(FaultExceptionRet0, 1)
+			r := f.do(http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+			assert.Equal(t, 0, r.Ret, "the exception's code: %s", r.Body)
+			assert.Equal(t, redisErrorMsg, r.Msg)
+			if quirks {
+				assert.Equal(t, "[]", string(r.Data))
+			} else {
+				assert.Equal(t, "{}", string(r.Data))
+			}
+			var env struct {
+				Debug struct {
+					Exception []map[string]any `json:"exception"`
+					Stack     []string         `json:"stack"`
+				} `json:"debug"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
+			assert.NotEmpty(t, env.Debug.Stack, "debug mode: a stack")
+			require.NotEmpty(t, env.Debug.Exception, "debug mode: the exception's trace")
+			assert.Equal(t, "Redis", env.Debug.Exception[0]["class"])
+			assert.Contains(t, string(r.Body), `"ret":0,"data":`, "ret is the number 0")
+			assert.Len(t, f.srv.Messages(), 1, "the work was done before the exception")
+			reqs := f.srv.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, 200, reqs[0].Status)
+			assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
+			assert.Equal(t, FaultExceptionRet0, reqs[0].Fault)
+		}
+	})
+	t.Run("ExceptionDB", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		ms := f.members(2)
+		f.srv.InjectFaultFor(svcSend, FaultExceptionDB, 1)
+		r := f.raw(http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+		require.Equal(t, http.StatusOK, r.Status)
+		var env struct {
+			Ret   any             `json:"ret"`
+			Data  json.RawMessage `json:"data"`
+			Msg   string          `json:"msg"`
+			Debug struct {
+				Exception []map[string]any `json:"exception"`
+				Stack     []string         `json:"stack"`
+			} `json:"debug"`
+		}
+		require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
+		assert.Equal(t, "HY000", env.Ret, "ret is the SQLSTATE, a JSON string")
+		assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":"HY000","data":{},"msg":"SQLSTATE[HY000]: General error`), string(r.Body))
+		assert.Equal(t, "{}", string(env.Data))
+		assert.True(t, strings.HasPrefix(env.Msg, "SQLSTATE[HY000]: General error"), env.Msg)
+		assert.NotEmpty(t, env.Debug.Stack)
+		require.NotEmpty(t, env.Debug.Exception)
+		assert.Equal(t, "PDOStatement", env.Debug.Exception[0]["class"])
+		assert.Len(t, f.srv.Messages(), 1, "the work was done before the exception")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
+		assert.Equal(t, FaultExceptionDB, reqs[0].Fault)
+	})
+	t.Run("exception after a refusal", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		ms := f.members(2)
+		f.srv.ExpireToken(ms[0].UUID)
+		f.srv.InjectFault(FaultExceptionRet0, 1)
+		r := f.do(http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("refused"))))
+		assert.Equal(t, 0, r.Ret, "the fault answers whatever the call did")
+		assert.Empty(t, f.srv.Messages(), "the call was refused: nothing stored")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, 401, reqs[0].Ret, "what the call really did")
+	})
+	t.Run("Redirect307", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		ms := f.members(2)
+		f.srv.InjectFault(FaultRedirect307, 1)
+		resp := noFollow(t, f.srv.URL()+"/", f.params(svcSend, ms[0], to(ms[1].UUID, text("lost"))))
+		assert.Equal(t, http.StatusTemporaryRedirect, resp.status)
+		assert.Equal(t, DefaultRedirectLocation, resp.location)
+		assert.Contains(t, resp.body, "307 Temporary Redirect")
+		assert.Empty(t, f.srv.Messages(), "nothing was done")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, 307, reqs[0].Status)
+		assert.Equal(t, 0, reqs[0].Ret, "not processed")
+		assert.Equal(t, FaultRedirect307, reqs[0].Fault)
+
+		// A client that follows it finds nobody at the default location.
+		f.srv.InjectFault(FaultRedirect307, 1)
+		_, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("lost"))))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "127.0.0.1:1")
+		assert.Empty(t, f.srv.Messages())
+	})
+	t.Run("StoreThenRedirect", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t)
+		ms := f.members(2)
+		f.srv.InjectFault(FaultStoreThenRedirect, 1)
+		resp := noFollow(t, f.srv.URL()+"/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+		assert.Equal(t, http.StatusFound, resp.status)
+		assert.Equal(t, DefaultRedirectLocation, resp.location)
+		assert.Len(t, f.srv.Messages(), 1, "the work was done before the redirect")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, 302, reqs[0].Status)
+		assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
+		assert.Equal(t, FaultStoreThenRedirect, reqs[0].Fault)
+	})
+	t.Run("redirect location", func(t *testing.T) {
+		t.Parallel()
+		var hits atomic.Int64
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.WriteHeader(http.StatusTeapot)
+		}))
+		t.Cleanup(other.Close)
+		f := newFake(t, WithRedirectLocation(other.URL+"/elsewhere?x=1"))
+		hello := f.params("Hello.World", okayapi.Member{}, nil)
+		for _, fault := range []Fault{FaultRedirect307, FaultStoreThenRedirect} {
+			f.srv.InjectFault(fault, 1)
+			resp := noFollow(t, f.srv.URL()+"/", hello)
+			assert.Equal(t, other.URL+"/elsewhere?x=1", resp.location, "%s", fault)
+			f.srv.InjectFault(fault, 1)
+			assert.Equal(t, http.StatusTeapot, f.raw(http.MethodPost, "/", hello).Status, "%s: a following client lands there", fault)
+		}
+		assert.Equal(t, int64(2), hits.Load())
+	})
 	t.Run("n calls, then normal", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
@@ -797,6 +949,29 @@ func TestFaults(t *testing.T) {
 	})
 }
 
+// redirected is a redirect as a client that does not follow it sees it.
+type redirected struct {
+	status   int
+	location string
+	body     string
+}
+
+// noFollow POSTs body to target with a client that does not follow redirects.
+func noFollow(t *testing.T, target string, body url.Values) redirected {
+	t.Helper()
+	hc := &http.Client{
+		Timeout:       10 * time.Second,
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := hc.PostForm(target, body)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return redirected{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+}
+
 // Injecting no calls, a negative number of them or a fault that does not
 // exist is a mistake in the test: it panics, saying what is wrong.
 func TestInjectFaultPanics(t *testing.T) {
@@ -809,9 +984,9 @@ func TestInjectFaultPanics(t *testing.T) {
 	}{
 		{"n 0", func() { srv.InjectFault(FaultHTML502, 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
 		{"n -3", func() { srv.InjectFaultFor(svcSend, FaultStall, -3) }, "okayapitest: InjectFaultFor: n must be 1 or more, got -3"},
-		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … FaultNonJSON)"},
-		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … FaultNonJSON)"},
-		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … FaultNonJSON)"},
+		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … FaultStoreThenRedirect)"},
+		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … FaultStoreThenRedirect)"},
+		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … FaultStoreThenRedirect)"},
 	} {
 		assert.PanicsWithValue(t, c.want, c.f, c.name)
 	}
@@ -1256,8 +1431,13 @@ func TestStartOptions(t *testing.T) {
 		srv.Close()
 	}
 	assert.Equal(t, "dynamic static none SignMode(9)", fmt.Sprint(SignDynamic, SignStatic, SignNone, SignMode(9)))
-	assert.Equal(t, "none html502 drop-after stall truncate non-json Fault(9)",
-		fmt.Sprint(Fault(0), FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON, Fault(9)))
+	assert.Equal(t, "none html502 drop-after stall truncate non-json exception exception-ret0 exception-db redirect307 store-then-redirect Fault(11)",
+		fmt.Sprint(Fault(0), FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
+			FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect, Fault(11)))
+	for _, loc := range []string{"/relative", "127.0.0.1:1", "ftp://example.com/", "http://", "::"} {
+		_, err := Start(WithRedirectLocation(loc))
+		assert.ErrorContains(t, err, "redirect location", loc)
+	}
 }
 
 func TestCopies(t *testing.T) {
