@@ -104,11 +104,55 @@ func parseDirection(io string) Direction {
 // Service calls the private-message plugin through an okayapi.Client.
 // It is safe for concurrent use.
 type Service struct {
-	c *okayapi.Client
+	c       *okayapi.Client
+	maxSize int // WithMaxMessageSize; checked by Send and MultiSend
 }
 
-// New returns the plugin's calls on c.
-func New(c *okayapi.Client) *Service { return &Service{c: c} }
+// DefaultMaxMessageSize is the default cap, in bytes, on a message's encoded
+// size: the JSON of chat_message_data exactly as it is sent (compact, UTF-8,
+// so a Chinese character counts 3 bytes and a quote 2). Send and MultiSend
+// refuse a larger message before sending it, with an
+// *okayapi.InvalidParamError for chat_message_data.
+//
+// Why 64 KiB: the service keeps a message in a MySQL TEXT column, which holds
+// 65,535 bytes, and no real chat message comes near that; anything larger is
+// a mistake (a file pasted as text, a runaway loop) that would go out as a
+// request of that size and be cut or refused by the service. The cap is not a
+// promise that the service stores everything below it: PHP may re-encode the
+// data larger (a Chinese character as a 6-byte \uXXXX escape).
+const DefaultMaxMessageSize = 64 << 10
+
+// Option configures a Service made by New.
+type Option func(*Service)
+
+// WithMaxMessageSize sets the cap on a message's encoded size, in bytes (see
+// DefaultMaxMessageSize). n must be positive. New cannot fail, so a Service
+// made with n <= 0 reports the mistake where it matters: its Send and
+// MultiSend refuse every message with an *okayapi.InvalidParamError whose
+// Field is "WithMaxMessageSize", rather than sending without a cap or with
+// one the caller did not ask for. Its other calls work.
+func WithMaxMessageSize(n int) Option { return func(s *Service) { s.maxSize = n } }
+
+// New returns the plugin's calls on c, with the options given (later ones
+// win).
+func New(c *okayapi.Client, opts ...Option) *Service {
+	s := &Service{c: c, maxSize: DefaultMaxMessageSize}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
+}
+
+// checkCtx refuses a nil context, which every call would otherwise pass on
+// until something panics.
+func checkCtx(ctx context.Context) error {
+	if ctx == nil {
+		return &okayapi.InvalidParamError{Field: "ctx", Rule: "must not be nil (use context.Background() or context.TODO())"}
+	}
+	return nil
+}
 
 // SendResult is what Send answers.
 type SendResult struct {
@@ -144,7 +188,19 @@ func (d sendData) messageID() int64 {
 	return 0
 }
 
-func messageParams(to string, msg Message) (sendParams, error) {
+// messageParams checks msg and builds what Send and MultiSend send. Whatever
+// msg's type (a caller's type may embed one of this package's kinds and
+// override Data), what goes out as chat_message_data is checked here: one
+// JSON object, of valid UTF-8 text, at most s.maxSize bytes once compacted;
+// it is sent compacted.
+func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
+	if s.maxSize <= 0 {
+		return sendParams{}, &okayapi.InvalidParamError{
+			Field: "WithMaxMessageSize",
+			Rule:  "must be a positive number of bytes; this Service was made with a cap that is not",
+			Value: strconv.Itoa(s.maxSize),
+		}
+	}
 	if msg == nil || isNilPointer(msg) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
 	}
@@ -155,6 +211,9 @@ func messageParams(to string, msg Message) (sendParams, error) {
 	}
 	data, err := msg.Data()
 	if err != nil {
+		return sendParams{}, err
+	}
+	if data, err = checkObject(data, s.maxSize); err != nil {
 		return sendParams{}, err
 	}
 	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
@@ -169,17 +228,26 @@ func isNilPointer(msg Message) bool {
 
 // Send sends msg from member to the member whose uuid is to.
 //
+// The message is checked before anything is sent: its kind's own rules (see
+// Text, HTML, Image, Link, Custom), valid UTF-8 text, and, whatever its Go
+// type, chat_message_data must be one JSON object of at most the Service's
+// size cap (DefaultMaxMessageSize unless WithMaxMessageSize says otherwise).
+// A refusal is an *okayapi.InvalidParamError and nothing was sent.
+//
 // Send is not repeated after a failure that may have reached the service, so
 // a message is never sent twice by the SDK; on such a failure
 // okayapi.MayHaveArrived(err) is true and the message may have been delivered.
 func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := member.Validate(); err != nil {
 		return nil, err
 	}
 	if err := okayapi.CheckUUID("other_uuid", to); err != nil {
 		return nil, err
 	}
-	p, err := messageParams(to, msg)
+	p, err := s.messageParams(to, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +270,10 @@ type MultiSendResult struct {
 	// Deliveries is detail, in the service's order. It is nil when the answer
 	// has no detail the SDK can read: the call succeeded (err_code 0) but says
 	// nothing per recipient; Raw shows what it said.
+	//
+	// It holds at most one entry per recipient (len(to)): entries beyond that
+	// are dropped without being read, so that an answer of any size costs
+	// memory for no more than were asked for. Raw still holds them.
 	Deliveries []Delivery
 	Raw        json.RawMessage // the answer's data as received
 }
@@ -209,7 +281,7 @@ type MultiSendResult struct {
 // multiSendData is read leniently: the messages were sent, so an odd value in
 // the answer must not turn the result into an error. Raw keeps what arrived.
 type multiSendData struct {
-	Detail looseObject `json:"detail"`
+	Detail looseRows[wireDelivery] `json:"detail"`
 }
 
 // UnmarshalJSON reads an element of detail; it never fails, so that one odd
@@ -233,12 +305,11 @@ type wireDelivery struct {
 // deliveries reads detail as a list (or PHP's object with keys 0, 1, …);
 // anything else gives none.
 func (d multiSendData) deliveries() []Delivery {
-	var items okayapi.List[wireDelivery]
-	if json.Unmarshal(d.Detail, &items) != nil {
+	if !d.Detail.ok {
 		return nil
 	}
-	out := make([]Delivery, 0, len(items))
-	for _, it := range items {
+	out := make([]Delivery, 0, len(d.Detail.items))
+	for _, it := range d.Detail.items {
 		out = append(out, Delivery{To: string(it.OtherUUID), MessageID: int64(it.ChatMessageID)})
 	}
 	return out
@@ -275,18 +346,23 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
 // that may have reached the service.
+//
+// The message is checked as Send checks it, before anything is sent.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := member.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkRecipients(to); err != nil {
 		return nil, err
 	}
-	p, err := messageParams(strings.Join(to, ","), msg)
+	p, err := s.messageParams(strings.Join(to, ","), msg)
 	if err != nil {
 		return nil, err
 	}
-	var out multiSendData
+	out := multiSendData{Detail: looseRows[wireDelivery]{rows: rows[wireDelivery]{max: len(to)}}}
 	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceMultiSend, Member: member, Params: p, Codes: codeErr}, &out)
 	if err != nil {
 		return nil, err
@@ -334,9 +410,12 @@ const (
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
 // with the service's default size (20).
 type ListOptions struct {
-	LastID  int64 // the message id to read from; 0 = from the newest
-	Order   Order // Newer (default) or Older: the API's direction
-	PerPage int   // 1–100; 0 = the service's default (20)
+	LastID int64 // the message id to read from; 0 = from the newest
+	Order  Order // Newer (default) or Older: the API's direction
+	// PerPage is the page size, 1–100; 0 = the service's default (20). At
+	// most PerPage messages are kept, or MaxPerPage when it is 0 (the
+	// service documents its default, but the SDK does not rely on it).
+	PerPage int
 }
 
 type listParams struct {
@@ -363,8 +442,13 @@ type ChatMessage struct {
 }
 
 // MessageList is what TakeMessageList answers.
+//
+// Messages holds at most the page size asked for (ListOptions.PerPage, or
+// MaxPerPage when it is 0): rows beyond it, which a correct service never
+// sends, are dropped without being read, so that an answer of any size costs
+// memory for no more rows than were asked for. Raw still holds them.
 type MessageList struct {
-	Messages []ChatMessage   // list, in the service's order
+	Messages []ChatMessage   // list, in the service's order; at most the page size
 	Unread   int             // unread_num
 	Raw      json.RawMessage // the answer's data as received
 }
@@ -414,13 +498,25 @@ func (v *looseBool) UnmarshalJSON(b []byte) error {
 }
 
 type listData struct {
-	List      okayapi.List[wireMessage] `json:"list"`
-	UnreadNum okayapi.Int               `json:"unread_num"`
+	List      rows[wireMessage] `json:"list"`
+	UnreadNum okayapi.Int       `json:"unread_num"`
+}
+
+// pageLimit is how many rows a list call keeps: the page size asked for, or
+// the plugin's maximum when the service's default applies.
+func pageLimit(perPage int) int {
+	if perPage > 0 {
+		return perPage
+	}
+	return MaxPerPage
 }
 
 // TakeMessageList reads member's conversation with the member whose uuid is
 // with, a page at a time.
 func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions) (*MessageList, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := member.Validate(); err != nil {
 		return nil, err
 	}
@@ -437,13 +533,13 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 		return nil, err
 	}
 	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
-	var out listData
+	out := listData{List: rows[wireMessage]{max: pageLimit(opts.PerPage)}}
 	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceTakeMessageList, Member: member, Params: p, Idempotent: true, Codes: codeErr}, &out)
 	if err != nil {
 		return nil, err
 	}
-	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List)), Unread: int(out.UnreadNum), Raw: resp.Data}
-	for _, w := range out.List {
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.items)), Unread: int(out.UnreadNum), Raw: resp.Data}
+	for _, w := range out.List.items {
 		res.Messages = append(res.Messages, s.message(w))
 	}
 	return res, nil
@@ -491,6 +587,9 @@ type markData struct {
 // HTTP 429/502/503/504; when an earlier attempt did its work, the count
 // returned is that of the last attempt and may be lower (often 0).
 func (s *Service) MarkAsReaded(ctx context.Context, member okayapi.Member, with string, messageID int64) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
 	if messageID <= 0 {
 		return 0, &okayapi.InvalidParamError{Field: "chat_message_id", Rule: "must be 1 or more (use MarkAllAsReaded for the whole conversation)", Value: strconv.FormatInt(messageID, 10)}
 	}
@@ -506,6 +605,9 @@ func (s *Service) MarkAllAsReaded(ctx context.Context, member okayapi.Member, wi
 }
 
 func (s *Service) mark(ctx context.Context, member okayapi.Member, with string, id int64) (int, error) {
+	if err := checkCtx(ctx); err != nil {
+		return 0, err
+	}
 	if err := member.Validate(); err != nil {
 		return 0, err
 	}
@@ -525,8 +627,10 @@ func (s *Service) mark(ctx context.Context, member okayapi.Member, with string, 
 // ChatListOptions pages GetAllChatList. The zero value reads page 1 with the
 // service's default size (20).
 type ChatListOptions struct {
-	Page    int // 1–100; 0 = 1
-	PerPage int // 1–100; 0 = the service's default (20)
+	Page int // 1–100; 0 = 1
+	// PerPage is the page size, 1–100; 0 = the service's default (20). At
+	// most PerPage conversations are kept, or MaxPerPage when it is 0.
+	PerPage int
 }
 
 type chatListParams struct {
@@ -564,19 +668,27 @@ type Chat struct {
 }
 
 // ChatList is what GetAllChatList answers.
+//
+// Chats holds at most the page size asked for (ChatListOptions.PerPage, or
+// MaxPerPage when it is 0): rows beyond it are dropped without being read,
+// so that an answer of any size costs memory for no more rows than were
+// asked for. Raw still holds them.
 type ChatList struct {
-	Chats []Chat          // list, newest conversation first
+	Chats []Chat          // list, newest conversation first; at most the page size
 	Total int             // total: how many members the acting member chats with
 	Raw   json.RawMessage // the answer's data as received
 }
 
 type chatListData struct {
-	List  okayapi.List[wireMessage] `json:"list"`
-	Total okayapi.Int               `json:"total"`
+	List  rows[wireMessage] `json:"list"`
+	Total okayapi.Int       `json:"total"`
 }
 
 // GetAllChatList lists member's conversations, newest first.
 func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opts ChatListOptions) (*ChatList, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := member.Validate(); err != nil {
 		return nil, err
 	}
@@ -586,13 +698,13 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
-	var out chatListData
+	out := chatListData{List: rows[wireMessage]{max: pageLimit(opts.PerPage)}}
 	resp, err := s.c.Do(ctx, &okayapi.Request{Service: ServiceGetAllChatList, Member: member, Params: chatListParams(opts), Idempotent: true, Codes: codeErr}, &out)
 	if err != nil {
 		return nil, err
 	}
-	res := &ChatList{Chats: make([]Chat, 0, len(out.List)), Total: int(out.Total), Raw: resp.Data}
-	for _, w := range out.List {
+	res := &ChatList{Chats: make([]Chat, 0, len(out.List.items)), Total: int(out.Total), Raw: resp.Data}
+	for _, w := range out.List.items {
 		m := s.message(w)
 		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: profile(w.User)})
 	}
@@ -657,6 +769,9 @@ var ErrNoUnreadCount = errors.New("chatmsg: answer holds no unread count")
 // there, it fails with an *okayapi.DecodeError wrapping ErrNoUnreadCount,
 // whose Data holds the answer, rather than reporting a silent 0.
 func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*UnreadCount, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := member.Validate(); err != nil {
 		return nil, err
 	}

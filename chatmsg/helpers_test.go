@@ -69,6 +69,12 @@ type mockAPI struct {
 // otherwise) and talks only to the returned mock.
 func newMockAPI(tb testing.TB, form okayapi.URLForm, opts ...okayapi.Option) (*chatmsg.Service, *mockAPI) {
 	tb.Helper()
+	return newMockService(tb, form, nil, opts...)
+}
+
+// newMockService is newMockAPI with the chatmsg options given.
+func newMockService(tb testing.TB, form okayapi.URLForm, svcOpts []chatmsg.Option, opts ...okayapi.Option) (*chatmsg.Service, *mockAPI) {
+	tb.Helper()
 	m := &mockAPI{form: form, mt: httpmock.NewMockTransport()}
 	m.mt.RegisterNoResponder(m.record(false, func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("mockAPI: no responder for this URL")
@@ -82,7 +88,7 @@ func newMockAPI(tb testing.TB, form okayapi.URLForm, opts ...okayapi.Option) (*c
 	}, opts...)
 	c, err := okayapi.New(replayBase, replayAppKey, all...)
 	require.NoError(tb, err)
-	return chatmsg.New(c), m
+	return chatmsg.New(c, svcOpts...), m
 }
 
 // serviceURL is where WIRE.md says a call goes in the mock's URL form.

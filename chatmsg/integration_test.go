@@ -496,9 +496,20 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("Truncate on a read", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 1)
+		// A read is idempotent: an answer cut off is read again (okayapi.Do's
+		// retry table), here on every one of the 3 attempts.
+		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 3)
 		_, err := w.chat.TakeMessageList(ctx, w.alice, w.bob.UUID, chatmsg.ListOptions{})
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.Len(t, integRequests(w.srv, chatmsg.ServiceTakeMessageList), 3)
+	})
+	t.Run("Truncate once on a read is retried", func(t *testing.T) {
+		t.Parallel()
+		w := newIntegWorld(t, nil)
+		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 1)
+		_, err := w.chat.TakeMessageList(ctx, w.alice, w.bob.UUID, chatmsg.ListOptions{})
+		require.NoError(t, err)
+		assert.Len(t, integRequests(w.srv, chatmsg.ServiceTakeMessageList), 2)
 	})
 	t.Run("NonJSON", func(t *testing.T) {
 		t.Parallel()

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -22,16 +25,23 @@ const (
 )
 
 // Ext holds a message's extension fields: any extra keys the service stores
-// beside a kind's own field (content or url). Values must marshal to JSON.
+// beside a kind's own field (content or url). Values must marshal to JSON,
+// and keys and every string inside the values (map keys and struct fields
+// included, as encoding/json encodes them) must be valid UTF-8: a message
+// holding invalid text is refused, naming chat_message_data.<key>, rather
+// than sent with the bytes replaced by U+FFFD.
 // On messages read back from the service, values are what encoding/json
 // gives for any with UseNumber: string, json.Number, bool, nil, []any and
 // map[string]any, so that a string sent comes back equal to itself.
 type Ext map[string]any
 
 // Message is one chat message of any kind: Text, HTML, Image, Link, Custom,
-// or, when read back, Unknown for a kind this SDK does not know. The set is
-// closed (only this package's types implement it), so that every message
-// sent has passed its kind's checks; Custom carries any structure of your own.
+// or, when read back, Unknown for a kind this SDK does not know. Only this
+// package's types implement it, and types of yours that embed one of them;
+// Custom carries any structure of your own. Whatever the type, Send and
+// MultiSend check what its Data returns before sending: one JSON object of
+// valid UTF-8 text, within the size cap (see DefaultMaxMessageSize), sent
+// compacted.
 type Message interface {
 	// Type returns the message's kind.
 	Type() Type
@@ -50,14 +60,25 @@ func (Custom) isMessage()  {}
 func (Unknown) isMessage() {}
 
 // Text is a plain text message. Emoji are welcome.
+//
+// Content must be valid UTF-8 and must not be blank. Blank means nothing but
+// Unicode white space (unicode.IsSpace, which includes U+3000 ideographic
+// space and U+00A0 no-break space) and zero-width characters (U+200B, U+200C,
+// U+200D, U+2060, U+FEFF). This is deliberately stricter than the service,
+// whose PHP trim removes only ASCII white space and keeps U+3000 and the
+// zero-width characters: such a message would be stored, and the member
+// would receive one that looks empty.
 type Text struct {
-	Content string // required, not blank
+	Content string // required: valid UTF-8, not blank
 	Ext     Ext    // optional extension fields
 }
 
-// HTML is a rich text message.
+// HTML is a rich text message. Content follows the rules of Text.Content
+// (valid UTF-8, not blank after removing white space and zero-width
+// characters); it is the HTML source and is not parsed, so markup alone,
+// such as "<p></p>", is not blank.
 type HTML struct {
-	Content string // required, not blank: the HTML source
+	Content string // required: valid UTF-8, not blank: the HTML source
 	Ext     Ext    // optional extension fields
 }
 
@@ -73,9 +94,11 @@ type Link struct {
 	Ext Ext    // optional extension fields
 }
 
-// Custom is a message of the app's own structure: any JSON object.
+// Custom is a message of the app's own structure: any JSON object whose
+// text is valid UTF-8 (no invalid bytes, no unpaired \u surrogate escapes,
+// which PHP's json_decode refuses).
 type Custom struct {
-	Object json.RawMessage // required: a JSON object
+	Object json.RawMessage // required: a JSON object of valid UTF-8 text
 }
 
 // Unknown is a message read back whose kind this SDK does not know. It is
@@ -115,15 +138,19 @@ func (m Image) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
 // Data returns {"url": ..., ext...}.
 func (m Link) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
 
-// Data returns the object, compacted.
+// Data returns the object, compacted. Text that is not valid UTF-8 fails,
+// naming the top-level field that holds it.
 func (m Custom) Data() (json.RawMessage, error) {
 	b := bytes.TrimSpace(m.Object)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must be a JSON object", Value: string(b)}
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: okayapi.Excerpt(b, 64)}
+	}
+	if err := checkObjectText(b); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, b); err != nil {
-		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must be a JSON object", Value: string(b)}
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: okayapi.Excerpt(b, 64)}
 	}
 	return buf.Bytes(), nil
 }
@@ -135,11 +162,20 @@ func (u Unknown) Data() (json.RawMessage, error) {
 }
 
 // NewCustom marshals v (a struct or map that encodes as a JSON object) into a
-// Custom message. Like the other kinds, it leaves <, > and & unescaped.
+// Custom message. Like the other kinds, it leaves <, > and & unescaped. A
+// string in v that is not valid UTF-8 fails, naming the top-level field,
+// where encoding/json would replace its bytes with U+FFFD.
 func NewCustom(v any) (Custom, error) {
 	b, err := marshalNoEscape(v)
 	if err != nil {
-		return Custom{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must marshal to JSON: " + err.Error()}
+		return Custom{}, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must marshal to JSON: " + err.Error()}
+	}
+	if path, bad := badText(reflect.ValueOf(v)); bad {
+		field := dataField
+		if top := topName(path); top != "" {
+			field += "." + top
+		}
+		return Custom{}, &okayapi.InvalidParamError{Field: field, Rule: ruleUTF8 + "; the text at " + path + " is not"}
 	}
 	c := Custom{Object: b}
 	if _, err := c.Data(); err != nil {
@@ -151,9 +187,23 @@ func NewCustom(v any) (Custom, error) {
 // Decode unmarshals a Custom message's object into v.
 func (m Custom) Decode(v any) error { return json.Unmarshal(m.Object, v) }
 
+// topName is the first element of a badText path: the top-level field.
+func topName(path string) string {
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
+}
+
 func contentData(key, content string, ext Ext) (json.RawMessage, error) {
-	if strings.TrimSpace(content) == "" {
-		return nil, &okayapi.InvalidParamError{Field: "chat_message_data." + key, Rule: "is required and must not be blank"}
+	if !utf8.ValidString(content) {
+		return nil, &okayapi.InvalidParamError{Field: dataField + "." + key, Rule: ruleUTF8}
+	}
+	if isBlank(content) {
+		return nil, &okayapi.InvalidParamError{
+			Field: dataField + "." + key,
+			Rule:  "is required and must not be blank (nothing but white space and zero-width characters)",
+		}
 	}
 	return withExt(key, content, ext)
 }
@@ -161,6 +211,9 @@ func contentData(key, content string, ext Ext) (json.RawMessage, error) {
 func urlData(raw string, ext Ext) (json.RawMessage, error) {
 	if raw == "" {
 		return nil, &okayapi.InvalidParamError{Field: "chat_message_data.url", Rule: "is required"}
+	}
+	if !utf8.ValidString(raw) {
+		return nil, &okayapi.InvalidParamError{Field: "chat_message_data.url", Rule: ruleUTF8}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(raw, " \t\r\n") {
@@ -171,22 +224,45 @@ func urlData(raw string, ext Ext) (json.RawMessage, error) {
 
 // withExt writes {key: value} followed by the extension fields, in sorted
 // key order (encoding/json sorts map keys), so the same message always gives
-// the same bytes.
+// the same bytes. Keys are checked in that order too, so that the same
+// message always fails the same way.
 func withExt(key, value string, ext Ext) (json.RawMessage, error) {
+	keys := make([]string, 0, len(ext))
+	for k := range ext {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	obj := make(map[string]any, len(ext)+1)
-	for k, v := range ext {
+	for _, k := range keys {
 		if k == key {
 			return nil, &okayapi.InvalidParamError{Field: "chat_message_data." + k, Rule: "extension field must not replace the message's own " + key}
 		}
 		if k == "" {
 			return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "extension field names must not be empty"}
 		}
-		obj[k] = v
+		if !utf8.ValidString(k) {
+			return nil, &okayapi.InvalidParamError{Field: dataField + "." + strings.ToValidUTF8(k, "\uFFFD"), Rule: "extension field names " + ruleUTF8}
+		}
+		obj[k] = ext[k]
 	}
 	obj[key] = value
 	b, err := marshalNoEscape(obj)
 	if err != nil {
 		return nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "extension fields must marshal to JSON: " + err.Error()}
+	}
+	// Only now, as encoding/json found no cycle: look for text it rewrote.
+	for _, k := range keys {
+		if path, bad := badText(reflect.ValueOf(ext[k])); bad {
+			rule := ruleUTF8
+			if path != "" {
+				rule += "; the text at " + path + " is not"
+			}
+			return nil, &okayapi.InvalidParamError{Field: dataField + "." + k, Rule: rule}
+		}
+	}
+	// Raw JSON values (json.Marshaler) travel as they are: check the text.
+	if err := checkObjectText(b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -227,7 +303,8 @@ func (o *looseObject) UnmarshalJSON(b []byte) error {
 
 // object reads the value as a JSON object: an object, PHP's [] or null for an
 // empty one, or a string holding the JSON text of an object (as a service that
-// keeps the data in a text column may answer).
+// keeps the data in a text column may answer), where PHP's [] again stands
+// for an empty object: PHP re-encodes {} as "[]".
 func (o looseObject) object() (okayapi.Object, bool) {
 	b := bytes.TrimSpace(o)
 	if len(b) > 0 && b[0] == '"' {
@@ -236,9 +313,19 @@ func (o looseObject) object() (okayapi.Object, bool) {
 			return nil, false
 		}
 		b = bytes.TrimSpace([]byte(text))
-		if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		if len(b) == 0 || b[0] != '{' && b[0] != '[' || !json.Valid(b) {
 			return nil, false
 		}
+		if b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) != 0 {
+			return nil, false // a list, not PHP's empty object
+		}
+	}
+	if len(b) > 0 && b[0] == '{' {
+		// Shared, not copied: a looseObject holds its own copy of the bytes.
+		if !json.Valid(b) {
+			return nil, false
+		}
+		return okayapi.Object(b), true
 	}
 	var obj okayapi.Object
 	if err := obj.UnmarshalJSON(b); err != nil || !json.Valid(obj) {
