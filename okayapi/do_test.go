@@ -413,7 +413,7 @@ func TestDoDecodesDataIntoOut(t *testing.T) {
 	assert.True(t, bool(out.IsRead))
 	assert.Equal(t, okayapi.String("你好"), out.Name)
 	assert.True(t, out.Ext.IsEmpty())
-	assert.Equal(t, okayapi.List[string]{"c", "a"}, out.Items)
+	assert.Equal(t, []string{"c", "a"}, out.Items.Items)
 
 	assert.Equal(t, testSvc, resp.Service)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)

@@ -244,7 +244,7 @@ type InvalidParamError struct {
 func (e *InvalidParamError) Error() string {
 	s := "okayapi: invalid " + e.Field + ": " + e.Rule
 	if e.Value != "" {
-		s += " (got " + strconv.Quote(Excerpt([]byte(e.Value), 48)) + ")"
+		s += " (got " + strconv.Quote(excerpt([]byte(e.Value), 48)) + ")"
 	}
 	return s + "; nothing was sent"
 }
@@ -309,12 +309,12 @@ func MayHaveArrived(err error) bool {
 	return true
 }
 
-// Excerpt returns the start of b as valid UTF-8 text of at most n bytes, cut
+// excerpt returns the start of b as valid UTF-8 text of at most n bytes, cut
 // on a rune boundary, with runs of white space folded into one space and
 // leading and trailing white space dropped; invalid bytes read as '?'. When
 // text was cut off, "…" follows (beyond the n bytes). It is what errors show
 // of a body.
-func Excerpt(b []byte, n int) string {
+func excerpt(b []byte, n int) string {
 	var out strings.Builder
 	space := false // white space seen since the last rune written
 	for len(b) > 0 {

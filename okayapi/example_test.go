@@ -45,9 +45,3 @@ func ExampleClient_Do() {
 	}
 	// Output: unread: 3
 }
-
-// ExampleExcerpt shows what errors show of a body.
-func ExampleExcerpt() {
-	fmt.Println(okayapi.Excerpt([]byte("<html>\n  <head><title>502 Bad Gateway</title></head>\n</html>"), 30))
-	// Output: <html> <head><title>502 Bad Ga…
-}

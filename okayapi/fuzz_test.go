@@ -2,12 +2,10 @@ package okayapi_test
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -35,23 +33,5 @@ func FuzzTolerantTypes(f *testing.F) {
 		}
 		var l okayapi.List[okayapi.Int]
 		_ = l.UnmarshalJSON(b)
-	})
-}
-
-// FuzzExcerpt: an excerpt is valid UTF-8, at most n bytes before its "…",
-// and has no runs of white space.
-func FuzzExcerpt(f *testing.F) {
-	f.Add([]byte("<html>\r\n  <head>502</head>\n</html>"), 40)
-	f.Add([]byte("我爱小白接口 😀"), 5)
-	f.Add([]byte{0xff, 0xfe, 'a'}, 2)
-	f.Fuzz(func(t *testing.T, b []byte, n int) {
-		if n < 0 || n > 1<<16 {
-			return
-		}
-		got := okayapi.Excerpt(b, n)
-		require.True(t, utf8.ValidString(got))
-		body := strings.TrimSuffix(got, "…")
-		assert.LessOrEqual(t, len(body), n)
-		assert.NotContains(t, body, "  ")
 	})
 }

@@ -237,17 +237,17 @@ func asciiLower(s string) string {
 	return s
 }
 
-// excerpt is Excerpt(b, excerptLen) with the secrets hidden. It hides them
+// excerpt is excerpt(b, excerptLen) with the secrets hidden. It hides them
 // in a wider excerpt before cutting, so that a secret straddling the cut does
 // not leave its first characters behind.
 func (r *redactor) excerpt(b []byte) string {
 	const room = 8 * minSecretRun // more than the longest run left over at a cut
 	for w := 2*excerptLen + room; ; w *= 2 {
-		red := r.redact(Excerpt(b, w))
+		red := r.redact(excerpt(b, w))
 		// Done when nothing was cut, or when what redaction left is long
 		// enough that a secret cut off at its end lies past excerptLen.
 		if w >= len(b) || len(red) >= excerptLen+room {
-			return Excerpt([]byte(red), excerptLen)
+			return excerpt([]byte(red), excerptLen)
 		}
 	}
 }

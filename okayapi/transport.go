@@ -3,9 +3,13 @@ package okayapi
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // attempt is the transport under the retry layer: one call to RoundTrip is
@@ -92,3 +96,63 @@ type bodyError struct {
 
 func (e *bodyError) Error() string { return "reading the answer: " + e.err.Error() }
 func (e *bodyError) Unwrap() error { return e.err }
+
+// roundTrip sends the request and returns the answer's body, read whole
+// inside the attempt (see attempt).
+func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response, []byte, error) {
+	service := cl.req.Service
+	hresp, err := cl.c.http.Do(hreq)
+	if err != nil {
+		if hresp != nil {
+			hresp.Body.Close()
+		}
+		// checkRetry saw every attempt; an error that is not a *url.Error did
+		// not come from an attempt (the wait between attempts was cut short).
+		arrived := st.mayHaveArrived
+		var ue *url.Error
+		if errors.As(err, &ue) && !neverSent(err) {
+			arrived = true
+		}
+		r := cl.redactor()
+		te := &TransportError{Service: service, Attempts: st.attempts, MayHaveArrived: arrived, Err: r.err(cleanURLError(err))}
+		var be *bodyError
+		if errors.As(err, &be) {
+			te.StatusCode, te.Err = be.status, r.err(be.err)
+			te.Excerpt = r.excerpt(be.partial)
+		}
+		return nil, nil, te
+	}
+	defer hresp.Body.Close()
+	var raw []byte
+	if mb, ok := hresp.Body.(*memBody); ok {
+		raw = mb.b
+	} else if raw, err = io.ReadAll(io.LimitReader(hresp.Body, cl.c.maxBody+1)); err != nil || int64(len(raw)) > cl.c.maxBody {
+		// Not reached: attempt reads every body. Kept so that a change
+		// there cannot turn into an unbounded read here.
+		return nil, nil, &TransportError{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, MayHaveArrived: true, Err: ErrResponseTooLarge}
+	}
+	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived}
+	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
+		r := cl.redactor()
+		return resp, nil, &TransportError{
+			Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
+			MayHaveArrived: true, Err: ErrRedirect,
+			Location: r.redact(redirectHost(cl.c.base, hresp.Header.Get("Location"))),
+			Excerpt:  r.excerpt(raw),
+		}
+	}
+	return resp, raw, nil
+}
+
+// redirectHost names where a redirect pointed: the host only, since the rest
+// of the URL may carry what was sent.
+func redirectHost(base *url.URL, location string) string {
+	if location == "" {
+		return "(no Location)"
+	}
+	u, err := base.Parse(location)
+	if err != nil || u.Host == "" {
+		return "(unreadable Location)"
+	}
+	return u.Host
+}

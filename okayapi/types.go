@@ -8,9 +8,23 @@ import (
 	"strconv"
 )
 
-// The types below decode the JSON habits of a PHP and MySQL service: numbers
-// written as strings, booleans as 0/1, empty objects as [], and null. Plugin
-// packages use them in their wire structs and hand callers plain Go types.
+// The types in this file and in lenient.go read the JSON habits of a PHP and
+// MySQL service, for plugin packages' wire structs (they hand callers plain
+// Go types):
+//
+//   - numbers written as strings, and the same field as a number elsewhere:
+//     "12" and 12 (Int);
+//   - flags as 0/1, as numbers or strings (Bool);
+//   - text that may arrive as a number or null (String);
+//   - an empty object written as [] or null, or an object kept as JSON text in
+//     a string, "[]" included (Object);
+//   - lists as arrays, null, or objects keyed 0, 1, … (List).
+//
+// Each strict type fails on a value it cannot read, which fails the whole
+// answer with a *DecodeError. Lenient[T] reads a field that must never fail
+// an answer (a row of a list, an id in the answer to a message that was
+// sent): what T cannot read is T's zero value, and the raw value is kept.
+// They read the token encoding/json hands them without parsing it again.
 
 var (
 	jsonNull     = []byte("null")
@@ -23,63 +37,85 @@ type Int int64
 
 // UnmarshalJSON accepts the forms listed on Int.
 func (n *Int) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	raw := b
-	switch {
-	case len(b) == 0 || bytes.Equal(b, jsonNull) || string(b) == `""` || string(b) == "false":
-		*n = 0
-		return nil
-	case string(b) == "true":
-		*n = 1
-		return nil
+	v, ok := readInt(b)
+	if !ok {
+		return notA("an integer", bytes.TrimSpace(b))
 	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = bytes.TrimSpace([]byte(s))
-		if len(b) == 0 {
-			*n = 0
-			return nil
-		}
-	}
-	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
-		*n = Int(v)
-		return nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return notA("an integer", raw)
-	}
-	*n = Int(f)
+	*n = Int(v)
 	return nil
 }
 
-// Bool is a flag that may arrive as true/false, 0/1, "0"/"1", "true"/"false",
-// "" or null (the last two read as false).
+func readInt(b []byte) (int64, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return 0, true
+	}
+	switch b[0] {
+	case 'n':
+		return 0, string(b) == "null"
+	case 'f':
+		return 0, string(b) == "false"
+	case 't':
+		return 1, string(b) == "true"
+	case '"':
+		s, ok := unquoteBytes(b)
+		if !ok {
+			return 0, false
+		}
+		b = bytes.TrimSpace(s)
+		if len(b) == 0 {
+			return 0, true
+		}
+	}
+	if v, ok := parseInt(b); ok {
+		return v, true
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// unquoteBytes is unquote for a value that is only inspected: without escapes
+// it allocates nothing.
+func unquoteBytes(q []byte) ([]byte, bool) {
+	if len(q) >= 2 && bytes.IndexByte(q[1:len(q)-1], '\\') < 0 && q[len(q)-1] == '"' {
+		return q[1 : len(q)-1], true
+	}
+	s, ok := unquote(q)
+	return []byte(s), ok
+}
+
+// Bool is a flag that may arrive as true/false, 0/1 (any other integer reads
+// as true, as in PHP), "0"/"1", "true"/"false", "" or null (the last two read
+// as false).
 type Bool bool
 
 // UnmarshalJSON accepts the forms listed on Bool.
 func (v *Bool) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	raw := b
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+	raw := bytes.TrimSpace(b)
+	s := raw
+	if len(s) > 0 && s[0] == '"' {
+		var ok bool
+		if s, ok = unquoteBytes(s); !ok {
+			return notA("a 0/1 flag", raw)
 		}
-		b = bytes.TrimSpace([]byte(s))
+		s = bytes.TrimSpace(s)
 	}
-	switch string(b) {
+	switch string(s) {
 	case "", "null", "0", "false", "0.0":
 		*v = false
+		return nil
 	case "1", "true", "1.0":
 		*v = true
-	default:
-		return notA("a 0/1 flag", raw)
+		return nil
 	}
-	return nil
+	if n, ok := parseInt(s); ok {
+		*v = n != 0
+		return nil
+	}
+	return notA("a 0/1 flag", raw)
 }
 
 // String is text that may also arrive as a number, a boolean or null (null
@@ -93,9 +129,9 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, jsonNull):
 		*s = ""
 	case b[0] == '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
+		v, ok := unquote(b)
+		if !ok {
+			return notA("a string", b)
 		}
 		*s = String(v)
 	case b[0] == '{' || b[0] == '[':
@@ -107,21 +143,46 @@ func (s *String) UnmarshalJSON(b []byte) error {
 }
 
 // Object is a JSON object kept raw. An empty array ([]) or null, which PHP
-// writes for an empty object, reads as {}. Any other array is an error.
+// writes for an empty object, reads as {}; so does a string holding the JSON
+// text of an object, or "[]" (a service that keeps the object in a text
+// column answers it that way). Anything else is an error.
 type Object json.RawMessage
 
-// UnmarshalJSON keeps an object as it is and turns [] or null into {}.
+// UnmarshalJSON keeps an object as it is and reads the other forms listed on
+// Object.
 func (o *Object) UnmarshalJSON(b []byte) error {
+	obj, ok := readObject(b)
+	if !ok {
+		return notA("an object", bytes.TrimSpace(b))
+	}
+	*o = append((*o)[:0], obj...)
+	return nil
+}
+
+// readObject returns the object b holds, in one of the forms listed on
+// Object, without copying it when it is one already.
+func readObject(b []byte) ([]byte, bool) {
 	b = bytes.TrimSpace(b)
 	switch {
 	case len(b) == 0 || bytes.Equal(b, jsonNull) || isEmptyArray(b):
-		*o = append((*o)[:0], jsonEmptyObj...)
+		return jsonEmptyObj, true
 	case b[0] == '{':
-		*o = append((*o)[:0], b...)
-	default:
-		return notA("an object", b)
+		return b, true
+	case b[0] == '"':
+		text, ok := unquote(b)
+		if !ok {
+			return nil, false
+		}
+		inner := bytes.TrimSpace([]byte(text))
+		if isEmptyArray(inner) || len(inner) == 0 {
+			return jsonEmptyObj, true
+		}
+		if inner[0] != '{' || !json.Valid(inner) {
+			return nil, false
+		}
+		return inner, true
 	}
-	return nil
+	return nil, false
 }
 
 // MarshalJSON writes the object, or {} if it is empty.
@@ -151,45 +212,17 @@ func (o Object) Fields() (map[string]json.RawMessage, error) {
 	return m, err
 }
 
-// List is a JSON array that may also arrive as null, or as an object (PHP
-// writes an array with non-sequential keys as one); an object's values are
-// taken in order.
-type List[T any] []T
-
-// UnmarshalJSON accepts an array, null, or an object whose values are the items.
-func (l *List[T]) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || bytes.Equal(b, jsonNull):
-		*l = nil
-		return nil
-	case b[0] == '[':
-		var items []T
-		if err := json.Unmarshal(b, &items); err != nil {
-			return err
-		}
-		*l = items
-		return nil
-	case b[0] == '{':
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		var items []T
-		for dec.More() {
-			if _, err := dec.Token(); err != nil { // the key
-				return err
-			}
-			var item T
-			if err := dec.Decode(&item); err != nil {
-				return err
-			}
-			items = append(items, item)
-		}
-		*l = items
-		return nil
+// Values reads the object's fields as plain Go values: string, json.Number
+// (so that no number loses precision), bool, nil, []any and map[string]any.
+func (o Object) Values() (map[string]any, error) {
+	m := map[string]any{}
+	if o.IsEmpty() {
+		return m, nil
 	}
-	return notA("a list", b)
+	dec := json.NewDecoder(bytes.NewReader(o))
+	dec.UseNumber()
+	err := dec.Decode(&m)
+	return m, err
 }
 
 // notA says what a value was instead of what. It names only the kind of JSON

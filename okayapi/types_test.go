@@ -2,6 +2,8 @@ package okayapi_test
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,8 +99,10 @@ func TestBool(t *testing.T) {
 		{`0.0`, false, false},
 		{`""`, false, false},
 		{`null`, false, false},
-		{`2`, false, true},
-		{`-1`, false, true},
+		{`2`, true, false},
+		{`-1`, true, false},
+		{`"2"`, true, false},
+		{`2.5`, false, true},
 		{`"yes"`, false, true},
 		{`"on"`, false, true},
 		{`{}`, false, true},
@@ -227,20 +231,21 @@ func TestObjectDoesNotKeepTheDecoderBuffer(t *testing.T) {
 func TestList(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		in      string
-		want    okayapi.List[okayapi.Int]
-		wantErr bool
+		in         string
+		want       []okayapi.Int
+		unreadable []int
+		wantErr    bool
 	}{
-		{`[1,"2",3.0]`, okayapi.List[okayapi.Int]{1, 2, 3}, false},
-		{`[]`, okayapi.List[okayapi.Int]{}, false},
-		{`null`, nil, false},
-		{`{"0":1,"1":"2"}`, okayapi.List[okayapi.Int]{1, 2}, false},
-		{`{"5":"7","2":8}`, okayapi.List[okayapi.Int]{7, 8}, false},
-		{`{}`, nil, false},
-		{`"x"`, nil, true},
-		{`12`, nil, true},
-		{`[1,"x"]`, nil, true},
-		{`{"a":"x"}`, nil, true},
+		{`[1,"2",3.0]`, []okayapi.Int{1, 2, 3}, nil, false},
+		{`[]`, nil, nil, false},
+		{`null`, nil, nil, false},
+		{`{"0":1,"1":"2"}`, []okayapi.Int{1, 2}, nil, false},
+		{`{"5":"7","2":8}`, []okayapi.Int{7, 8}, nil, false},
+		{`{}`, nil, nil, false},
+		{`"x"`, nil, nil, true},
+		{`12`, nil, nil, true},
+		{`[1,"x",{"a":1}]`, []okayapi.Int{1, 0, 0}, []int{1, 2}, false},
+		{`{"a":"x"}`, []okayapi.Int{0}, []int{0}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -251,10 +256,31 @@ func TestList(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-			assert.Len(t, got, len(tt.want))
+			assert.Equal(t, tt.want, got.Items)
+			assert.False(t, got.Truncated)
+			var bad []int
+			for i := range got.Unreadable {
+				bad = append(bad, i)
+			}
+			slices.Sort(bad)
+			assert.Equal(t, tt.unreadable, bad, "one odd item never hides the others")
 		})
 	}
+}
+
+// TestListMax: no more than Max items are read; the rest are skipped, not decoded.
+func TestListMax(t *testing.T) {
+	t.Parallel()
+	items := strings.Repeat(`"1",`, 10000) + `"1"`
+	for in, want := range map[string][]okayapi.Int{"[" + items + "]": {1, 1, 1}, `{"a":1,"b":2,"c":3,"d":4}`: {1, 2, 3}} {
+		l := okayapi.List[okayapi.Int]{Max: 3}
+		require.NoError(t, json.Unmarshal([]byte(in), &l))
+		assert.Equal(t, want, l.Items)
+		assert.True(t, l.Truncated)
+	}
+	var l okayapi.List[okayapi.Int]
+	require.NoError(t, json.Unmarshal([]byte("["+items+"]"), &l))
+	assert.Len(t, l.Items, okayapi.DefaultListMax, "a zero Max means DefaultListMax")
 }
 
 func TestListOfStructs(t *testing.T) {
@@ -264,8 +290,9 @@ func TestListOfStructs(t *testing.T) {
 		Read okayapi.Bool   `json:"is_read"`
 		Ext  okayapi.Object `json:"ext"`
 	}
-	got, err := decodeField[okayapi.List[item]](`{"a":{"id":"1","is_read":"1","ext":[]},"b":{"id":2,"is_read":0,"ext":{"k":"v"}}}`)
+	l, err := decodeField[okayapi.List[item]](`{"a":{"id":"1","is_read":"1","ext":[]},"b":{"id":2,"is_read":0,"ext":{"k":"v"}}}`)
 	require.NoError(t, err)
+	got := l.Items
 	require.Len(t, got, 2)
 	assert.Equal(t, okayapi.Int(1), got[0].ID)
 	assert.True(t, bool(got[0].Read))
@@ -273,6 +300,65 @@ func TestListOfStructs(t *testing.T) {
 	assert.Equal(t, okayapi.Int(2), got[1].ID)
 	assert.False(t, bool(got[1].Read))
 	assert.JSONEq(t, `{"k":"v"}`, string(got[1].Ext))
+}
+
+// TestLenient: what T cannot read is zero, kept raw, and fails nothing.
+func TestLenient(t *testing.T) {
+	t.Parallel()
+	var row struct {
+		ID   okayapi.Lenient[okayapi.Int]    `json:"id"`
+		Name okayapi.Lenient[okayapi.String] `json:"name"`
+		Obj  okayapi.Lenient[okayapi.Object] `json:"obj"`
+		Flag okayapi.Lenient[okayapi.Bool]   `json:"flag"`
+		Gone okayapi.Lenient[okayapi.Int]    `json:"gone"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"x1","name":{"a":1},"obj":"[]","flag":"2"}`), &row))
+	assert.Zero(t, row.ID.Value)
+	assert.False(t, row.ID.OK())
+	assert.Equal(t, `"x1"`, string(row.ID.Raw))
+	assert.Zero(t, row.Name.Value)
+	assert.JSONEq(t, `{"a":1}`, string(row.Name.Raw))
+	assert.True(t, row.Obj.OK(), `"[]" is PHP's empty object kept as text`)
+	assert.True(t, row.Obj.Value.IsEmpty())
+	assert.True(t, bool(row.Flag.Value), "any non-zero integer is true, as in PHP")
+	assert.True(t, row.Gone.OK(), "an absent field is not unreadable")
+}
+
+// TestProfile: a member's profile is read leniently and never fails.
+func TestProfile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want okayapi.Profile
+	}{
+		{`{"username":"bob","ext_info":{"nickname":"Bob","yesapi_avatar":"https://a/b.png","age":"18","city":"\u5e7f\u5dde"}}`,
+			okayapi.Profile{Username: "bob", Nickname: "Bob", Avatar: "https://a/b.png", Age: 18,
+				Ext: map[string]any{"nickname": "Bob", "yesapi_avatar": "https://a/b.png", "age": "18", "city": "广州"}}},
+		{`{"username":"bob","ext_info":[]}`, okayapi.Profile{Username: "bob", Ext: map[string]any{}}},
+		{`{"username":"bob","ext_info":"{\"age\":7}"}`, okayapi.Profile{Username: "bob", Age: 7, Ext: map[string]any{"age": json.Number("7")}}},
+		{`{"username":12,"ext_info":"not json"}`, okayapi.Profile{Username: "12"}},
+		{`false`, okayapi.Profile{}},
+		{`[]`, okayapi.Profile{}},
+		{`null`, okayapi.Profile{}},
+		{`"x"`, okayapi.Profile{}},
+	}
+	for _, tt := range tests {
+		var got okayapi.Profile
+		require.NoError(t, json.Unmarshal([]byte(tt.in), &got), tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
+
+func TestCheckRange(t *testing.T) {
+	t.Parallel()
+	assert.NoError(t, okayapi.CheckRange("perpage", 0, 100))
+	assert.NoError(t, okayapi.CheckRange("perpage", 100, 100))
+	for _, v := range []int{-1, 101} {
+		err := okayapi.CheckRange("perpage", v, 100)
+		var ipe *okayapi.InvalidParamError
+		require.ErrorAs(t, err, &ipe)
+		assert.Equal(t, "perpage", ipe.Field)
+	}
 }
 
 func TestParseTime(t *testing.T) {
@@ -309,7 +395,7 @@ func TestParseTime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := okayapi.ParseTime(tt.in, tt.loc)
+			got, err := clientIn(t, tt.loc).ParseTime(tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				assert.True(t, got.IsZero())
@@ -328,8 +414,20 @@ func TestParseTime(t *testing.T) {
 func TestParseTimeKeepsTheLocation(t *testing.T) {
 	t.Parallel()
 	loc := time.FixedZone("CST", 8*3600)
-	got, err := okayapi.ParseTime("2019-08-11 17:12:02", loc)
+	got, err := clientIn(t, loc).ParseTime("2019-08-11 17:12:02")
 	require.NoError(t, err)
 	assert.Equal(t, loc, got.Location())
 	assert.Equal(t, 17, got.Hour())
+}
+
+// clientIn returns a client reading times in loc (nil: the default).
+func clientIn(t *testing.T, loc *time.Location) *okayapi.Client {
+	t.Helper()
+	var opts []okayapi.Option
+	if loc != nil {
+		opts = append(opts, okayapi.WithLocation(loc))
+	}
+	c, err := okayapi.New(testBase, testAppKey, opts...)
+	require.NoError(t, err)
+	return c
 }

@@ -1,0 +1,67 @@
+package okayapi
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzUnquote: for every valid JSON string, unquote gives what encoding/json
+// gives, so reading a token once loses nothing.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"\u4f60\u597d"`, `"a\/b"`, `"\ud83d\ude00"`, `"\ud83d"`, `"tab\there"`, "\"\xff\"", `"\"\\"`, `"\u2028"`, `"\udc00\ud800"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		var want string
+		b := trimSpace([]byte(q))
+		if json.Unmarshal(b, &want) != nil || len(b) == 0 || b[0] != '"' {
+			return
+		}
+		got, ok := unquote(b)
+		require.True(t, ok, "%q", q)
+		assert.Equal(t, want, got, "%q", q)
+	})
+}
+
+// FuzzSkipValue: on valid JSON, skipValue finds the end of the value and
+// listItems and objectFields see what encoding/json sees.
+func FuzzSkipValue(f *testing.F) {
+	for _, s := range []string{`{"a":[1,"]",{"b":"}"}],"c":null}`, `[1,2,3]`, `"x\"y"`, `-1.5e3`, `true`, `{"0":"a","1":"b"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		if !json.Valid(b) {
+			return
+		}
+		start := skipSpace(b, 0)
+		end, err := skipValue(b, start)
+		require.NoError(t, err)
+		assert.Equal(t, len(trimSpace(b)), end-start)
+		var arr []json.RawMessage
+		if json.Unmarshal(b, &arr) == nil && trimSpace(b)[0] == '[' {
+			var got []string
+			require.NoError(t, listItems(b, func(item []byte) bool { got = append(got, string(item)); return true }))
+			require.Len(t, got, len(arr))
+			for i := range arr {
+				assert.Equal(t, string(trimSpace(arr[i])), got[i])
+			}
+		}
+	})
+}
+
+func TestParseInt(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"0": 0, "-12": -12, "+7": 7, "999999999999999999": 999999999999999999, "9223372036854775807": 9223372036854775807, "-9223372036854775808": -9223372036854775808} {
+		got, ok := parseInt([]byte(in))
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "-", "1.0", "9223372036854775808", "1e3", "12a", " 1"} {
+		_, ok := parseInt([]byte(in))
+		assert.False(t, ok, in)
+	}
+}

@@ -1,0 +1,183 @@
+package okayapi
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// Lenient reads a value as T does, but never fails: what T cannot read
+// leaves Value at T's zero value and keeps the value as it arrived in Raw.
+// Use it for fields that must not fail a whole answer: a field of a list's
+// row (one odd row never hides a page), or an id in the answer to a call
+// that has taken effect (a message that was sent).
+type Lenient[T any] struct {
+	Value T
+	// Raw is the value as it arrived when T could not read it; nil when
+	// Value holds it, or the field was absent.
+	Raw json.RawMessage
+}
+
+// UnmarshalJSON reads b into Value, or keeps it in Raw.
+func (l *Lenient[T]) UnmarshalJSON(b []byte) error {
+	if err := unmarshalInto(b, &l.Value); err != nil {
+		var zero T
+		l.Value, l.Raw = zero, append(json.RawMessage(nil), b...)
+		return nil
+	}
+	l.Raw = nil
+	return nil
+}
+
+// OK reports whether Value holds what arrived (or nothing arrived).
+func (l Lenient[T]) OK() bool { return l.Raw == nil }
+
+// unmarshalInto decodes b into v, calling v's own UnmarshalJSON directly
+// when it has one, so that a token encoding/json has checked already is not
+// scanned again.
+func unmarshalInto(b []byte, v any) error {
+	if u, ok := v.(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(b)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// DefaultListMax is how many items a List reads when its Max is 0.
+const DefaultListMax = 1000
+
+// List is a list as PHP writes one: a JSON array, null (no items), or an
+// object whose values are the items in order (PHP's array with keys that are
+// not 0, 1, …).
+//
+// It reads at most Max items (DefaultListMax when Max is 0): the rest are
+// skipped without being decoded, and Truncated is set, so that an answer of
+// any size costs memory for no more items than were asked for. Set Max
+// before decoding, to the page size the call asked for.
+//
+// An item that T cannot read (a row that is not an object, say) does not
+// fail the list: it stays T's zero value in Items, and Unreadable holds it as
+// it arrived, under its index. A value that is not a list at all fails.
+type List[T any] struct {
+	Max        int                     // at most this many items are read; 0 means DefaultListMax
+	Items      []T                     // the items read, in order
+	Unreadable map[int]json.RawMessage // items T could not read, by index in Items
+	Truncated  bool                    // the list held more than Max items
+}
+
+// UnmarshalJSON reads at most Max items of an array, null or object.
+func (l *List[T]) UnmarshalJSON(b []byte) error {
+	limit := l.Max
+	if limit <= 0 {
+		limit = DefaultListMax
+	}
+	l.Items, l.Unreadable, l.Truncated = nil, nil, false
+	b = trimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] != '[' && b[0] != '{' {
+		return notA("a list", b)
+	}
+	return listItems(b, func(raw []byte) bool {
+		if len(l.Items) == limit {
+			l.Truncated = true
+			return false
+		}
+		var item T
+		if err := unmarshalInto(raw, &item); err != nil {
+			var zero T
+			item = zero
+			if l.Unreadable == nil {
+				l.Unreadable = map[int]json.RawMessage{}
+			}
+			l.Unreadable[len(l.Items)] = append(json.RawMessage(nil), raw...)
+		}
+		if l.Items == nil {
+			l.Items = make([]T, 0, min(limit, 16))
+		}
+		l.Items = append(l.Items, item)
+		return true
+	})
+}
+
+func trimSpace(b []byte) []byte {
+	i := skipSpace(b, 0)
+	j := len(b)
+	for j > i && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\n' || b[j-1] == '\r') {
+		j--
+	}
+	return b[i:j]
+}
+
+// Profile is a member's profile as OkayAPI writes it in an answer (the user
+// of a chat list row, App.User's answers): a username and ext_info, the
+// member's extension fields, of which OkayAPI documents nickname,
+// yesapi_avatar and age.
+//
+// It is read leniently and never fails: PHP's false or [] (no such member),
+// null, or an ext_info it cannot read give the fields it can read, and zero
+// for the rest.
+type Profile struct {
+	Username string // username
+	Nickname string // ext_info.nickname
+	Avatar   string // ext_info.yesapi_avatar
+	Age      int    // ext_info.age; 0 if absent
+	// Ext is all of ext_info, the documented fields included, as plain Go
+	// values (see Object.Values); nil when there is none.
+	Ext map[string]any
+}
+
+// UnmarshalJSON reads a profile; it never fails.
+func (p *Profile) UnmarshalJSON(b []byte) error {
+	*p = Profile{}
+	obj, ok := readObject(b)
+	if !ok {
+		return nil
+	}
+	var wire struct {
+		Username Lenient[String] `json:"username"`
+		ExtInfo  Lenient[Object] `json:"ext_info"`
+	}
+	if json.Unmarshal(obj, &wire) != nil {
+		return nil
+	}
+	p.Username = string(wire.Username.Value)
+	ext, err := wire.ExtInfo.Value.Values()
+	if err != nil || len(wire.ExtInfo.Value) == 0 {
+		return nil
+	}
+	p.Ext = ext
+	p.Nickname = plainString(ext["nickname"])
+	p.Avatar = plainString(ext["yesapi_avatar"])
+	if v, ok := ext["age"]; ok {
+		if n, ok := readInt([]byte(plainString(v))); ok {
+			p.Age = int(n)
+		}
+	}
+	return nil
+}
+
+// plainString is a plain Go value (from Object.Values) as text: strings as
+// they are, numbers as written, booleans as 1 or "", nil as "".
+func plainString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	case bool:
+		if v {
+			return "1"
+		}
+	}
+	return ""
+}
+
+// CheckRange checks an optional parameter that must lie between 1 and max
+// when given (0 means not given, the service's default), and names field in
+// the *InvalidParamError when it does not.
+func CheckRange(field string, v, max int) error {
+	if v < 0 || v > max {
+		return &InvalidParamError{Field: field, Rule: "must be between 1 and " + strconv.Itoa(max) + " (0 for the default)", Value: strconv.Itoa(v)}
+	}
+	return nil
+}
