@@ -13,20 +13,10 @@ const excerptLen = 120
 
 var utf8BOM = []byte("\xEF\xBB\xBF")
 
-// envelope is the answer every OkayAPI call gets.
-type envelope struct {
-	Ret  json.RawMessage `json:"ret"`
-	Data json.RawMessage `json:"data"`
-	Msg  String          `json:"msg"`
-}
-
-// dataHead is the part of data that every plugin answer shares.
-type dataHead struct {
-	ErrCode Int    `json:"err_code"`
-	ErrMsg  String `json:"err_msg"`
-}
-
 // decode is the one place that turns an answer into a result or an error.
+// It reads the envelope in one pass over the body, taking ret, msg and data
+// as they stand (data is not copied), then err_code from data, and decodes
+// data into out once.
 func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	service := cl.req.Service
 	transport := func(cause error) error {
@@ -38,50 +28,108 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	if resp.StatusCode != http.StatusOK {
 		return resp, transport(errors.New("HTTP status " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)))
 	}
-	var env envelope
 	// A PHP file saved with a byte-order mark sends it before the JSON.
-	if err := json.Unmarshal(bytes.TrimPrefix(raw, utf8BOM), &env); err != nil {
-		if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '<' {
-			return resp, transport(errors.New("answer is HTML, not JSON"))
-		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			return resp, transport(errors.New("answer is empty"))
-		}
-		return resp, transport(errors.New("answer is not valid JSON: " + err.Error()))
+	body := trimSpace(bytes.TrimPrefix(raw, utf8BOM))
+	switch {
+	case len(body) == 0:
+		return resp, transport(errors.New("answer is empty"))
+	case body[0] == '<':
+		return resp, transport(errors.New("answer is HTML, not JSON"))
+	case body[0] != '{':
+		return resp, transport(errors.New("answer is not the JSON envelope"))
 	}
-	ret, retText, ok := readRet(env.Ret)
+	var retRaw, msgRaw, data []byte
+	end, err := objectEnd(body, func(key, value []byte) bool {
+		switch {
+		case keyIs(key, "ret"):
+			retRaw = value
+		case keyIs(key, "msg"):
+			msgRaw = value
+		case keyIs(key, "data"):
+			data = value
+		}
+		return true
+	})
+	if err != nil || end != len(body) {
+		return resp, transport(errors.New("answer is not valid JSON"))
+	}
+	ret, retText, ok := readRet(retRaw)
 	if !ok {
 		return resp, transport(errors.New("answer has no ret"))
 	}
-	resp.Ret, resp.Msg, resp.Data = ret, string(env.Msg), env.Data
+	var msg String
+	if msgRaw != nil && msg.UnmarshalJSON(msgRaw) != nil {
+		return resp, transport(errors.New("answer's msg is not text"))
+	}
+	resp.Ret, resp.Msg, resp.Data = ret, string(msg), data
 	if ret != 200 || retText != "" {
+		if !json.Valid(body) {
+			return resp, transport(errors.New("answer is not valid JSON"))
+		}
 		r := cl.redactor()
 		return resp, &APIError{Service: service, Ret: ret, RetText: r.redact(retText), Msg: r.redact(resp.Msg)}
 	}
-	data := bytes.TrimSpace(env.Data)
 	if len(data) == 0 || bytes.Equal(data, jsonNull) || isEmptyArray(data) {
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
 		return resp, cl.decodeError(data, "data is not an object", nil)
 	}
-	var head dataHead
-	if err := json.Unmarshal(data, &head); err != nil {
-		return resp, cl.decodeError(data, "err_code", err)
-	}
-	if head.ErrCode != 0 {
-		pe := &PluginError{Service: service, Code: int(head.ErrCode), Msg: cl.redactor().redact(string(head.ErrMsg))}
-		if cl.req.Codes != nil {
-			pe.sentinel = cl.req.Codes(pe.Code)
+	var code, errMsg []byte
+	if err := objectFields(data, func(key, value []byte) bool {
+		switch {
+		case keyIs(key, "err_code"):
+			code = value
+		case keyIs(key, "err_msg"):
+			errMsg = value
 		}
-		return resp, pe
+		return true
+	}); err != nil {
+		return resp, transport(errors.New("answer is not valid JSON"))
+	}
+	if out == nil || code != nil && !isZeroCode(code) {
+		// Nothing else will read data: check it here.
+		if !json.Valid(data) {
+			return resp, transport(errors.New("answer is not valid JSON"))
+		}
+	}
+	if code != nil {
+		var n Int
+		if err := n.UnmarshalJSON(code); err != nil {
+			return resp, cl.decodeError(data, "err_code", err)
+		}
+		if n != 0 {
+			var m String
+			_ = m.UnmarshalJSON(errMsg) // an unreadable err_msg is no reason to hide the code
+			pe := &PluginError{Service: service, Code: int(n), Msg: cl.redactor().redact(string(m))}
+			if cl.req.Codes != nil {
+				pe.sentinel = cl.req.Codes(pe.Code)
+			}
+			return resp, pe
+		}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) {
+				return resp, transport(errors.New("answer is not valid JSON"))
+			}
 			return resp, cl.decodeError(data, "data does not have the expected shape", err)
 		}
 	}
 	return resp, nil
+}
+
+// keyIs reports whether the quoted JSON key is name, ignoring ASCII case as
+// encoding/json does.
+func keyIs(key []byte, name string) bool {
+	return len(key) == len(name)+2 && bytes.EqualFold(key[1:len(key)-1], []byte(name))
+}
+
+// isZeroCode reports whether an err_code token reads as 0.
+func isZeroCode(b []byte) bool {
+	n, ok := readInt(b)
+	return ok && n == 0
 }
 
 // readRet reads the envelope's ret: an integer (as a number or a numeric
@@ -92,12 +140,10 @@ func readRet(raw json.RawMessage) (ret int, text string, ok bool) {
 	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
 		return 0, "", false
 	}
-	var n Int
-	if n.UnmarshalJSON(raw) == nil {
+	if n, ok := readInt(raw); ok {
 		return int(n), "", true
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
+	if s, ok := unquote(raw); ok && strings.TrimSpace(s) != "" {
 		return 0, strings.TrimSpace(s), true
 	}
 	return 0, "", false

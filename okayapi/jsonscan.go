@@ -92,44 +92,51 @@ func skipString(b []byte, i int) (int, error) {
 // objectFields calls f with each key (still quoted) and value of the JSON
 // object b, in order, until f returns false.
 func objectFields(b []byte, f func(key, value []byte) bool) error {
+	_, err := objectEnd(b, f)
+	return err
+}
+
+// objectEnd is objectFields that also returns the index just past the
+// object (when f never stopped it).
+func objectEnd(b []byte, f func(key, value []byte) bool) (int, error) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return errSyntax
+		return 0, errSyntax
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return nil
+		return i + 1, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return errSyntax
+			return 0, errSyntax
 		}
 		kend, err := skipString(b, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		key := b[i:kend]
 		i = skipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return errSyntax
+			return 0, errSyntax
 		}
 		i = skipSpace(b, i+1)
 		vend, err := skipValue(b, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !f(key, b[i:vend]) {
-			return nil
+			return vend, nil
 		}
 		i = skipSpace(b, vend)
 		if i >= len(b) {
-			return errSyntax
+			return 0, errSyntax
 		}
 		if b[i] == '}' {
-			return nil
+			return i + 1, nil
 		}
 		if b[i] != ',' {
-			return errSyntax
+			return 0, errSyntax
 		}
 		i = skipSpace(b, i+1)
 	}
