@@ -52,7 +52,7 @@ func TestDoMatchesPublicSignatureVector(t *testing.T) {
 	require.NoError(t, err)
 
 	got := h.only()
-	// The vector from WIRE.md: s=Hello.World, name=dogstar, this app key and secret.
+	// The vector from docs/wire.md: s=Hello.World, name=dogstar, this app key and secret.
 	assert.Equal(t, "908AA11EC46BB439184B64BA68315718", got.Form.Get("sign"))
 	assert.Equal(t, wiretest.Sign(signedFields(got), testSecret), got.Form.Get("sign"))
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // Values used across the tests. The app key and secret are the public test
-// vector from WIRE.md; uuid and token have the service's shapes (32 and 64
+// vector from docs/wire.md; uuid and token have the service's shapes (32 and 64
 // upper-case hex characters).
 const (
 	testBase   = "https://api.example.test"

@@ -1,6 +1,6 @@
 // Package wiretest holds test helpers shared by the SDK's and the fake
 // server's tests. It must not import package sign: it is the independent
-// check that sign (and the fake's verification) compute what WIRE.md says.
+// check that sign (and the fake's verification) compute what docs/wire.md says.
 package wiretest
 
 import (
@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Sign is the dynamic signature spelled out the obvious way, as WIRE.md
+// Sign is the dynamic signature spelled out the obvious way, as docs/wire.md
 // describes it: every parameter but sign, sorted by name, values concatenated,
 // the secret appended, MD5, upper-case hex.
 func Sign(params url.Values, secret string) string {
