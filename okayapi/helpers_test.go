@@ -1,19 +1,17 @@
 package okayapi_test
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -22,8 +20,8 @@ import (
 // upper-case hex characters).
 const (
 	testBase   = "https://api.example.test"
-	testAppKey = "16BD4337FB1D355902E0502AFCBFD4DF"
-	testSecret = "4c1402596e4cd017eeaO670df6f8B6783475b4ac8A32B4900f20abP2159711ad"
+	testAppKey = wiretest.VectorAppKey
+	testSecret = wiretest.VectorSecret
 	testUUID   = "0123456789ABCDEF0123456789ABCDEF"
 	testToken  = "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"
 	testSvc    = "App.Market_ChatMessage.Send"
@@ -33,82 +31,36 @@ const (
 var testMember = okayapi.Member{UUID: testUUID, Token: testToken}
 
 // captured is one HTTP request as the mock transport saw it.
-type captured struct {
-	Method string
-	URL    *url.URL
-	Header http.Header
-	Body   string
-	Form   url.Values // the body, parsed
-}
+type captured = wiretest.Request
 
-// harness is one test's own mock transport and http.Client, with every request
-// recorded. Nothing is shared between tests.
+// harness is one test's own mock transport and http.Client (the shared
+// wiretest.Mock), with every request recorded. Nothing is shared between tests.
 type harness struct {
+	*wiretest.Mock
 	t  testing.TB
 	mt *httpmock.MockTransport
 	hc *http.Client
-
-	mu   sync.Mutex
-	reqs []captured
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	return &harness{t: t, mt: mt, hc: &http.Client{Transport: mt}}
+	m := wiretest.NewMock(t)
+	return &harness{Mock: m, t: t, mt: m.Transport(), hc: m.HTTPClient()}
 }
 
 // on answers POST url with r, recording each request first.
-func (h *harness) on(rawURL string, r httpmock.Responder) {
-	h.mt.RegisterResponder(http.MethodPost, rawURL, h.record(r))
-}
+func (h *harness) on(rawURL string, r httpmock.Responder) { h.On(rawURL, r) }
 
 // onAny answers every request that no other responder takes.
-func (h *harness) onAny(r httpmock.Responder) {
-	h.mt.RegisterNoResponder(h.record(r))
-}
+func (h *harness) onAny(r httpmock.Responder) { h.OnAny(r) }
 
-func (h *harness) record(r httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var body []byte
-		if req.Body != nil {
-			b, err := io.ReadAll(req.Body)
-			if err != nil {
-				return nil, err
-			}
-			body = b
-			req.Body = io.NopCloser(bytes.NewReader(b)) // for the responder
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			h.t.Errorf("request body is not a form: %v", err)
-		}
-		u := *req.URL
-		h.mu.Lock()
-		h.reqs = append(h.reqs, captured{
-			Method: req.Method, URL: &u, Header: req.Header.Clone(), Body: string(body), Form: form,
-		})
-		h.mu.Unlock()
-		return r(req)
-	}
-}
-
-func (h *harness) requests() []captured {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]captured(nil), h.reqs...)
-}
+func (h *harness) requests() []captured { return h.Requests() }
 
 // only returns the single request made, failing the test if there was not exactly one.
-func (h *harness) only() captured {
-	h.t.Helper()
-	reqs := h.requests()
-	require.Len(h.t, reqs, 1, "HTTP requests made")
-	return reqs[0]
-}
+func (h *harness) only() captured { return h.Only() }
 
 // calls is the number of HTTP requests the mock transport answered.
-func (h *harness) calls() int { return h.mt.GetTotalCallCount() }
+func (h *harness) calls() int { return h.Calls() }
 
 // client returns a client using the harness's http.Client, with the test
 // secret and retries off; opts come after and may override both.

@@ -15,8 +15,8 @@ import (
 	"slices"
 )
 
-// Param is the name of the form parameter that carries the signature.
-const Param = "sign"
+// param is the name of the form parameter that carries the signature.
+const param = "sign"
 
 // A Signer computes the value of the sign parameter for the parameters of one
 // call. An empty result means the call is sent without a sign parameter.
@@ -102,7 +102,7 @@ func Compute(params url.Values, secret string) string {
 	names := nameBuf[:0]
 	size := len(secret)
 	for name, vs := range params {
-		if name == Param || len(vs) == 0 {
+		if name == param || len(vs) == 0 {
 			continue
 		}
 		names = append(names, name)
@@ -139,24 +139,4 @@ func upperHex(sum [md5.Size]byte) string {
 		out[2*i], out[2*i+1] = digits[c>>4], digits[c&0x0F]
 	}
 	return string(out[:])
-}
-
-// Equal reports whether two signatures are the same, ignoring hex case, in
-// constant time with respect to their contents.
-func Equal(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var diff byte
-	for i := 0; i < len(a); i++ {
-		diff |= lower(a[i]) ^ lower(b[i])
-	}
-	return diff == 0
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }

@@ -11,12 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/sign"
 )
 
+// The public vector of docs/wire.md, shared with the other packages' tests.
 const (
-	vectorSecret = "4c1402596e4cd017eeaO670df6f8B6783475b4ac8A32B4900f20abP2159711ad"
-	vectorAppKey = "16BD4337FB1D355902E0502AFCBFD4DF"
+	vectorSecret = wiretest.VectorSecret
+	vectorAppKey = wiretest.VectorAppKey
 )
 
 func TestComputePublicVector(t *testing.T) {
@@ -126,13 +128,6 @@ func TestSignersHideSecrets(t *testing.T) {
 			assert.NotContains(t, fmt.Sprintf(verb, s), "topsecret", verb)
 		}
 	}
-}
-
-func TestEqual(t *testing.T) {
-	t.Parallel()
-	assert.True(t, sign.Equal("908AA11EC46BB439184B64BA68315718", "908aa11ec46bb439184b64ba68315718"))
-	assert.False(t, sign.Equal("908AA11EC46BB439184B64BA68315718", "908AA11EC46BB439184B64BA68315719"))
-	assert.False(t, sign.Equal("908A", "908AA"))
 }
 
 func BenchmarkCompute(b *testing.B) {

@@ -1,6 +1,8 @@
-// Package wiretest holds test helpers shared by the SDK's and the fake
-// server's tests. It must not import package sign: it is the independent
-// check that sign (and the fake's verification) compute what docs/wire.md says.
+// Package wiretest holds the test helpers shared by the SDK's and the fake
+// server's tests: the public signature vector, an independent signer, and a
+// recording httpmock host. It must not import package sign: it is the
+// independent check that sign (and the fake's verification) compute what
+// docs/wire.md says.
 package wiretest
 
 import (
