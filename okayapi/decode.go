@@ -151,5 +151,5 @@ func readRet(raw json.RawMessage) (ret int, text string, ok bool) {
 
 func (cl *call) decodeError(data []byte, reason string, err error) *DecodeError {
 	r := cl.redactor()
-	return &DecodeError{Service: cl.req.Service, Data: r.redactBytes(data), Reason: reason, Err: r.err(err), Excerpt: r.excerpt(data)}
+	return &DecodeError{Service: cl.req.Service, Data: r.redactBytes(data), Reason: r.redact(reason), Err: r.err(err), Excerpt: r.excerpt(data)}
 }

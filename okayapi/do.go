@@ -3,6 +3,9 @@ package okayapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -38,8 +41,25 @@ type Request struct {
 	Secrets []string
 }
 
+// String describes the request without its secrets: the service, the
+// member's uuid, whether it is idempotent, and how many parameters it has.
+func (r Request) String() string {
+	return fmt.Sprintf("okayapi.Request{%s, %v, idempotent %v, params hidden, %d secret(s) hidden}", r.Service, r.Member, r.Idempotent, len(r.Secrets))
+}
+
+// GoString is String, also for %#v.
+func (r Request) GoString() string { return r.String() }
+
+// Format prints String for every verb: parameters may hold a password's
+// hash, and Secrets are secrets.
+func (r Request) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
+
+// LogValue hides the same from slog.
+func (r Request) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
 // Response is what the service answered to a call that got an answer. When
 // Do also returns an error, Msg and Data have any secret they echoed hidden.
+// Whatever fmt verb prints it, it shows no secret of the call's own.
 type Response struct {
 	Service    string          // the service called
 	StatusCode int             // the HTTP status (200)
@@ -48,7 +68,20 @@ type Response struct {
 	Data       json.RawMessage // the envelope's data, as received
 	Attempts   int             // HTTP attempts made
 
-	arrived bool // some attempt may have reached the service (all but 429s and failed dials)
+	arrived bool  // some attempt may have reached the service (all but 429s and failed dials)
+	call    *call // what the call's errors must hide; see DecodeError
+}
+
+// DecodeError returns a *DecodeError for this answer, for a plugin package
+// that finds the data unreadable after Do succeeded (a field the reference
+// does not name, say). Like the errors Do builds, it holds no secret: its
+// reason, cause, excerpt and Data are redacted with the call's secrets.
+func (r *Response) DecodeError(reason string, err error) *DecodeError {
+	if r.call == nil {
+		red := newRedactor()
+		return &DecodeError{Service: r.Service, Reason: reason, Err: err, Data: r.Data, Excerpt: red.excerpt(r.Data)}
+	}
+	return r.call.decodeError(r.Data, reason, err)
 }
 
 // callState is what one call's attempts tell each other. It is touched only by

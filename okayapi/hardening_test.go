@@ -3,6 +3,7 @@ package okayapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -566,4 +567,104 @@ func TestShortLivedClientsLeaveNoConnections(t *testing.T) {
 		require.NoError(t, c.Close())
 	}
 	assert.Eventually(t, func() bool { return conns.Load() == 0 }, 5*time.Second, 10*time.Millisecond, "connections left open: %d", conns.Load())
+}
+
+// followingTransport is a caller's transport that follows redirects and
+// retries by itself, as an http.Client or a retrying RoundTripper does.
+type followingTransport struct{ c *http.Client }
+
+func (f followingTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f.c.Do(r) }
+
+// TestDialFailureAfterAnEarlierHopIsNotNeverSent: when the caller's own
+// transport follows a redirect to a dead host, its dial error comes after a
+// hop that reached a server: Send is not repeated, and the error says the
+// message may have arrived.
+func TestDialFailureAfterAnEarlierHopIsNotNeverSent(t *testing.T) {
+	t.Parallel()
+	var stored atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		stored.Add(1)
+		http.Redirect(w, r, "http://127.0.0.1:1/", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	inner := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(inner.CloseIdleConnections)
+	c, err := okayapi.New(srv.URL, testAppKey, okayapi.WithSecret(testSecret), okayapi.WithRetries(3, 0, 0),
+		okayapi.WithHTTPClient(&http.Client{Transport: followingTransport{inner}}))
+	require.NoError(t, err)
+	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+	require.Error(t, err)
+	assert.EqualValues(t, 1, stored.Load(), "sent once")
+	assert.True(t, okayapi.MayHaveArrived(err), "%v", err)
+	assert.Contains(t, err.Error(), "may have reached the service")
+}
+
+// TestNumericParameterNamesRefused: PHP's ksort compares numeric names as
+// numbers, so "9e0", "-1" or "1.5" could never be signed in the order PHP
+// checks; they are refused, ordinary names that merely hold digits are not.
+func TestNumericParameterNamesRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.onAny(ok(`{}`))
+	c := h.client()
+	for _, name := range []string{"9e0", "1e1", "-1", "-10", "-0", "+7", "1.5", ".5", "5.", "1E+3"} {
+		_, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Params: url.Values{name: {"v"}}}, nil)
+		var ipe *okayapi.InvalidParamError
+		require.ErrorAs(t, err, &ipe, "%q", name)
+		assert.Contains(t, ipe.Rule, "PHP")
+	}
+	assert.Zero(t, h.calls())
+	for _, name := range []string{"e1", "1e", "a1", "1a", "-", "e", "x-1"} {
+		_, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Params: url.Values{name: {"v"}}}, nil)
+		require.NoError(t, err, "%q", name)
+	}
+}
+
+// TestRequestPrintsNoSecret: a Request's Params and Secrets (a password's
+// hash) never print, with any verb.
+func TestRequestPrintsNoSecret(t *testing.T) {
+	t.Parallel()
+	req := okayapi.Request{Service: testSvc, Member: testMember, Params: url.Values{"password": {testSecret}}, Secrets: []string{testSecret}}
+	for name, v := range map[string]any{"Request": req, "*Request": &req} {
+		for verb, text := range printed(v) {
+			assertHidden(t, name+" "+verb, text, testToken, testSecret)
+		}
+	}
+}
+
+// TestResponseDecodeErrorIsRedacted: the DecodeError a plugin package builds
+// from a Response after Do succeeded hides the call's secrets too.
+func TestResponseDecodeErrorIsRedacted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(queryURL, ok(`{"err_code":0,"`+testToken+`":1,"echo":"`+testToken+`"}`))
+	resp, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+	require.NoError(t, err)
+	de := resp.DecodeError("no count among the fields "+testToken, errors.New("missing"))
+	for verb, text := range printed(de) {
+		assertHidden(t, "DecodeError "+verb, text, testToken)
+	}
+	assertHidden(t, "DecodeError.Data", string(de.Data), testToken)
+	assert.Contains(t, de.Error(), "<redacted>")
+}
+
+// TestObjectValuesBounded: composite values stay raw (memory within the
+// answer's size), and an object of too many fields is refused.
+func TestObjectValuesBounded(t *testing.T) {
+	t.Parallel()
+	v, err := okayapi.Object(`{"s":"\u4f60","n":12.50,"b":true,"z":null,"l":[1,[2]],"o":{"a":1}}`).Values()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"s": "你", "n": json.Number("12.50"), "b": true, "z": nil, "l": json.RawMessage(`[1,[2]]`), "o": json.RawMessage(`{"a":1}`)}, v)
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i <= okayapi.MaxObjectFields; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%d":0`, i)
+	}
+	b.WriteString("}")
+	_, err = okayapi.Object(b.String()).Values()
+	assert.ErrorIs(t, err, okayapi.ErrTooManyFields)
 }

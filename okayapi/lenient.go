@@ -122,7 +122,8 @@ type Profile struct {
 	Avatar   string // ext_info.yesapi_avatar
 	Age      int    // ext_info.age; 0 if absent
 	// Ext is all of ext_info, the documented fields included, as plain Go
-	// values (see Object.Values); nil when there is none.
+	// values (see Object.Values); nil when there is none, or when it has more
+	// than MaxObjectFields fields.
 	Ext map[string]any
 }
 
@@ -141,35 +142,36 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	p.Username = string(wire.Username.Value)
-	ext, err := wire.ExtInfo.Value.Values()
-	if err != nil || len(wire.ExtInfo.Value) == 0 {
+	ext := wire.ExtInfo.Value
+	if len(ext) == 0 {
 		return nil
 	}
-	p.Ext = ext
-	p.Nickname = plainString(ext["nickname"])
-	p.Avatar = plainString(ext["yesapi_avatar"])
-	if v, ok := ext["age"]; ok {
-		if n, ok := readInt([]byte(plainString(v))); ok {
-			p.Age = int(n)
+	_ = objectFields(ext, func(key, value []byte) bool {
+		switch {
+		case keyIs(key, "nickname"):
+			p.Nickname = plainString(value)
+		case keyIs(key, "yesapi_avatar"):
+			p.Avatar = plainString(value)
+		case keyIs(key, "age"):
+			if n, ok := readInt(value); ok {
+				p.Age = int(n)
+			}
 		}
+		return true
+	})
+	if values, err := ext.Values(); err == nil {
+		p.Ext = values
 	}
 	return nil
 }
 
-// plainString is a plain Go value (from Object.Values) as text: strings as
-// they are, numbers as written, booleans as 1 or "", nil as "".
-func plainString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return string(v)
-	case bool:
-		if v {
-			return "1"
-		}
+// plainString reads a JSON value as String does, or as "".
+func plainString(value []byte) string {
+	var s String
+	if s.UnmarshalJSON(value) != nil {
+		return ""
 	}
-	return ""
+	return string(s)
 }
 
 // CheckRange checks an optional parameter that must lie between 1 and max

@@ -54,28 +54,63 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 }
 
 // badParamName says why PHP would not receive a parameter under the name it
-// was signed with, or returns "". PHP's form parser turns '.' and ' ' in a
-// name into '_' and a[b] into an array, and its arrays turn decimal names
-// into integer keys, which ksort does not order as bytes.
+// was signed with, or sort it where the signature did, or returns "". PHP's
+// form parser turns '.' and ' ' in a name into '_' and a[b] into an array,
+// and ksort compares numeric names ("10", "-1", "9e0", "1.5") as numbers,
+// not as bytes.
 func badParamName(name string) string {
 	if name == "" {
 		return "must not be empty"
 	}
-	digits := true
 	for i := 0; i < len(name); i++ {
 		switch b := name[i]; {
 		case b <= ' ' || b == 0x7F:
 			return "must not hold white space or control characters (PHP rewrites them, so the signature could not match)"
 		case b == '.' || b == '[' || b == ']':
 			return "must not hold '.', '[' or ']' (PHP rewrites them, so the signature could not match)"
-		case b < '0' || b > '9':
-			digits = false
 		}
 	}
-	if digits {
+	if phpNumeric(name) {
 		return "must not be a number (PHP sorts numeric names as numbers, so the signature could not match)"
 	}
 	return ""
+}
+
+// phpNumeric reports whether PHP's is_numeric holds for s (without the white
+// space it also allows, which badParamName refuses anyway): an optional sign,
+// digits with an optional fraction, and an optional exponent.
+func phpNumeric(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i, digits = i+1, digits+1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i, digits = i+1, digits+1
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		k := j
+		for k < len(s) && '0' <= s[k] && s[k] <= '9' {
+			k++
+		}
+		if k > j {
+			i = k
+		}
+	}
+	return i == len(s)
 }
 
 func validService(s string) bool {

@@ -1,7 +1,6 @@
 package okayapi
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"slices"
@@ -197,30 +196,29 @@ func (r *redactor) err(err error) error {
 	}
 	msg := err.Error()
 	if red := r.redact(msg); red != msg {
-		return &redactedError{msg: red, cause: causeOf(err)}
+		return &redactedError{msg: red, orig: err}
 	}
 	return err
 }
 
-// redactedError is an error whose text had a secret in it.
+// redactedError is an error whose text had a secret in it: it shows the
+// redacted text, and answers errors.Is and errors.As as the original would
+// for the sentinels and types callers test for, without handing the original
+// (which holds the secret) back through Unwrap.
 type redactedError struct {
-	msg   string
-	cause error // a sentinel err wrapped, kept for errors.Is; it holds no text of its own
+	msg  string
+	orig error
 }
 
 func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.cause }
 
-// causeOf returns the well-known sentinel that err wraps, if any: those hold
-// no secrets, and callers test for them.
-func causeOf(err error) error {
-	for _, s := range []error{context.Canceled, context.DeadlineExceeded, ErrResponseTooLarge, ErrRedirect} {
-		if errors.Is(err, s) {
-			return s
-		}
-	}
-	return nil
+// GoString shows only the redacted text, also to %#v.
+func (e *redactedError) GoString() string {
+	return "okayapi.redactedError(" + strconv.Quote(e.msg) + ")"
 }
+
+// Is matches what the original error matches.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.orig, target) }
 
 func asciiLower(s string) string {
 	for i := 0; i < len(s); i++ {

@@ -91,13 +91,22 @@ func retryAfter(h string) (time.Duration, bool) {
 
 // neverSent reports whether err proves the request never left this machine:
 // the connection (or the name look-up before it) failed.
+//
+// Only the transport's own dial error counts, directly under the client's
+// url.Error: a transport that follows redirects or retries by itself (an
+// http.Client, a retrying RoundTripper) wraps the dial error of its last hop,
+// and an earlier hop may have reached a server.
 func neverSent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
+	if ue, ok := err.(*url.Error); ok {
+		err = ue.Err
+	}
+	switch e := err.(type) {
+	case *net.OpError:
+		return e.Op == "dial"
+	case *net.DNSError:
 		return true
 	}
-	var dns *net.DNSError
-	return errors.As(err, &dns)
+	return false
 }
 
 // cleanURLError drops *url.Error's URL (it names the host and service, which

@@ -131,7 +131,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 		// there cannot turn into an unbounded read here.
 		return nil, nil, &TransportError{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, MayHaveArrived: true, Err: ErrResponseTooLarge}
 	}
-	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived}
+	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived, call: cl}
 	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
 		r := cl.redactor()
 		return resp, nil, &TransportError{

@@ -212,17 +212,78 @@ func (o Object) Fields() (map[string]json.RawMessage, error) {
 	return m, err
 }
 
-// Values reads the object's fields as plain Go values: string, json.Number
-// (so that no number loses precision), bool, nil, []any and map[string]any.
+// MaxObjectFields is the most fields Object.Values reads: a real profile or
+// message has a handful, and each field read costs far more memory than its
+// bytes in the answer.
+const MaxObjectFields = 256
+
+// ErrTooManyFields: Object.Values met an object of more than MaxObjectFields
+// fields.
+var ErrTooManyFields = errors.New("okayapi: object has more than MaxObjectFields fields")
+
+// Values reads the object's fields as plain Go values, in one pass and
+// without building a tree: strings as string, numbers as json.Number (so
+// that none loses precision), booleans as bool, null as nil, and arrays and
+// objects as json.RawMessage, to unmarshal into types of your own (memory
+// then stays within the size of the answer, however the values nest). An
+// object of more than MaxObjectFields fields fails with ErrTooManyFields.
 func (o Object) Values() (map[string]any, error) {
 	m := map[string]any{}
 	if o.IsEmpty() {
 		return m, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(o))
-	dec.UseNumber()
-	err := dec.Decode(&m)
-	return m, err
+	var bad error
+	err := objectFields(o, func(key, value []byte) bool {
+		if len(m) == MaxObjectFields {
+			bad = ErrTooManyFields
+			return false
+		}
+		name, ok := unquote(key)
+		if !ok {
+			bad = errSyntax
+			return false
+		}
+		v, ok := plainValue(value)
+		if !ok {
+			bad = errSyntax
+			return false
+		}
+		m[name] = v
+		return true
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// plainValue reads one JSON value as Values does.
+func plainValue(b []byte) (any, bool) {
+	if len(b) == 0 {
+		return nil, false
+	}
+	switch c := b[0]; {
+	case c == '"':
+		s, ok := unquote(b)
+		return s, ok
+	case c == 't' && string(b) == "true":
+		return true, true
+	case c == 'f' && string(b) == "false":
+		return false, true
+	case c == 'n' && string(b) == "null":
+		return nil, true
+	case c == '-' || '0' <= c && c <= '9':
+		if !json.Valid(b) {
+			return nil, false
+		}
+		return json.Number(b), true
+	case c == '[' || c == '{':
+		return json.RawMessage(append([]byte(nil), b...)), true
+	}
+	return nil, false
 }
 
 // notA says what a value was instead of what. It names only the kind of JSON
