@@ -26,20 +26,54 @@ const dataField = "chat_message_data"
 const ruleUTF8 = "must be valid UTF-8 text (invalid bytes and unpaired \\u surrogate escapes would be lost or refused on the way)"
 
 // isBlank reports whether s holds nothing a member could see: only Unicode
-// white space (unicode.IsSpace, which includes U+3000 ideographic space) and
-// the zero-width characters U+200B, U+200C, U+200D, U+2060 and U+FEFF.
+// white space (unicode.IsSpace, which includes U+3000 ideographic space),
+// format characters (category Cf: zero-width spaces and joiners, direction
+// marks, U+2060, U+FEFF, U+180E), variation selectors, the combining
+// grapheme joiner U+034F, and the blank fillers U+115F, U+1160, U+2800,
+// U+3164 and U+FFA0.
 func isBlank(s string) bool {
 	for _, r := range s {
-		if unicode.IsSpace(r) {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
 			continue
 		}
 		switch r {
-		case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		case '\u034F', '\u115F', '\u1160', '\u2800', '\u3164', '\uFFA0':
 			continue
 		}
 		return false
 	}
 	return true
+}
+
+// maxDepth is how deeply chat_message_data may nest arrays and objects: PHP's
+// json_decode, at its default depth of 512, refuses 512 levels.
+const maxDepth = 511
+
+// tooDeep reports whether valid JSON b nests arrays and objects more than
+// maxDepth levels deep.
+func tooDeep(b []byte) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > maxDepth {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
 }
 
 // checkObject checks the bytes a message's Data returned, whatever its type:
@@ -48,10 +82,13 @@ func isBlank(s string) bool {
 func checkObject(raw json.RawMessage, max int) (json.RawMessage, error) {
 	b := bytes.TrimSpace(raw)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must be a JSON object", Value: okayapi.Excerpt(b, 64)}
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must be a JSON object", Value: string(b)}
 	}
 	if n := compactLen(b); n > max {
 		return nil, sizeError(n, max)
+	}
+	if tooDeep(b) {
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must nest arrays and objects at most 511 levels deep (PHP's json_decode refuses more)"}
 	}
 	if err := checkObjectText(b); err != nil {
 		return nil, err

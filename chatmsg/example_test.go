@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-// The examples run against okayapitest's fake OkayAPI. Against the real
+// The examples run against okayapitest's fake OkayAPI with chatmsgtest's
+// fake plugin installed. Against the real
 // service, make the client with
 //
 //	client, err := okayapi.New("https://hn216.api.yesapi.cn", appKey, okayapi.WithSecret(appSecret))
@@ -31,13 +33,14 @@ func exampleClock() okayapitest.Option {
 }
 
 func ExampleService_Send() {
-	srv, err := okayapitest.Start(okayapitest.WithSendReturnsID(true))
+	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
+	chatmsgtest.Install(srv).SetSendReturnsID(true)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
@@ -76,9 +79,10 @@ func ExampleService_MultiSend() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
-	carol := srv.AddMember(okayapitest.Profile{Username: "carol"})
+	chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	names := map[string]string{bob.UUID: "bob", carol.UUID: "carol"}
 	client, err := srv.Client()
 	if err != nil {
@@ -105,8 +109,9 @@ func ExampleService_TakeMessageList() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
+	chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
@@ -153,8 +158,9 @@ func ExampleService_MarkAsReaded() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
+	chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
@@ -189,9 +195,10 @@ func ExampleService_GetAllChatList() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Nickname: "Alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob", Nickname: "Bobby", Age: 31})
-	carol := srv.AddMember(okayapitest.Profile{Username: "carol", Nickname: "小卡"})
+	chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice", Nickname: "Alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob", Nickname: "Bobby", Age: 31})
+	carol := srv.AddMember(okayapitest.Account{Username: "carol", Nickname: "小卡"})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
@@ -230,9 +237,10 @@ func ExampleService_GetAllUnreadNum() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
-	carol := srv.AddMember(okayapitest.Profile{Username: "carol"})
+	chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)

@@ -3,8 +3,6 @@ package chatmsg_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,11 +23,11 @@ import (
 )
 
 // The app and member every replay test acts as. The key and secret are the
-// public test vector from WIRE.md; the member is made up.
+// public test vector from docs/wire.md; the member is made up.
 const (
 	replayBase   = "https://hn216.api.yesapi.test"
-	replayAppKey = "16BD4337FB1D355902E0502AFCBFD4DF"
-	replaySecret = "4c1402596e4cd017eeaO670df6f8B6783475b4ac8A32B4900f20abP2159711ad"
+	replayAppKey = wiretest.VectorAppKey
+	replaySecret = wiretest.VectorSecret
 	replayUUID   = "3F2504E04F8941D39A0C0305E82C3301"
 	replayToken  = "9C1185A5C5E9FC54612808977EE8F548B2258D31A1B2C3D4E5F60718293A4B5C"
 
@@ -45,23 +43,14 @@ func replayMember() okayapi.Member {
 }
 
 // recordedCall is one HTTP request the client made, as the mock saw it.
-type recordedCall struct {
-	Method      string
-	URL         *url.URL
-	ContentType string
-	Body        string
-	Form        url.Values // the body, parsed
-	Matched     bool       // false if no responder was registered for the URL
-}
+type recordedCall = wiretest.Request
 
-// mockAPI is one test's own mocked OkayAPI host: an httpmock transport on the
-// client's own http.Client, recording every request.
+// mockAPI is one test's own mocked OkayAPI host: the shared wiretest.Mock on
+// the client's own http.Client, recording every request, in one URL form.
 type mockAPI struct {
+	*wiretest.Mock
 	form okayapi.URLForm
 	mt   *httpmock.MockTransport
-
-	mu    sync.Mutex
-	calls []recordedCall
 }
 
 // newMockAPI returns a chatmsg.Service whose client signs dynamically with
@@ -75,14 +64,11 @@ func newMockAPI(tb testing.TB, form okayapi.URLForm, opts ...okayapi.Option) (*c
 // newMockService is newMockAPI with the chatmsg options given.
 func newMockService(tb testing.TB, form okayapi.URLForm, svcOpts []chatmsg.Option, opts ...okayapi.Option) (*chatmsg.Service, *mockAPI) {
 	tb.Helper()
-	m := &mockAPI{form: form, mt: httpmock.NewMockTransport()}
-	m.mt.RegisterNoResponder(m.record(false, func(*http.Request) (*http.Response, error) {
-		return nil, errors.New("mockAPI: no responder for this URL")
-	}))
-	hc := &http.Client{Transport: m.mt}
+	wm := wiretest.NewMock(tb)
+	m := &mockAPI{Mock: wm, form: form, mt: wm.Transport()}
 	all := append([]okayapi.Option{
 		okayapi.WithSecret(replaySecret),
-		okayapi.WithHTTPClient(hc),
+		okayapi.WithHTTPClient(wm.HTTPClient()),
 		okayapi.WithURLForm(form),
 		okayapi.WithRetries(0, 0, 0),
 	}, opts...)
@@ -91,7 +77,7 @@ func newMockService(tb testing.TB, form okayapi.URLForm, svcOpts []chatmsg.Optio
 	return chatmsg.New(c, svcOpts...), m
 }
 
-// serviceURL is where WIRE.md says a call goes in the mock's URL form.
+// serviceURL is where docs/wire.md says a call goes in the mock's URL form.
 func (m *mockAPI) serviceURL(service string) string {
 	if m.form == okayapi.PathForm {
 		return replayBase + "/api/" + strings.ReplaceAll(service, ".", "/")
@@ -101,7 +87,7 @@ func (m *mockAPI) serviceURL(service string) string {
 
 // reply answers every POST to service's URL with status and body.
 func (m *mockAPI) reply(service string, status int, body []byte) {
-	m.mt.RegisterResponder(http.MethodPost, m.serviceURL(service), m.record(true, func(*http.Request) (*http.Response, error) {
+	m.On(m.serviceURL(service), func(*http.Request) (*http.Response, error) {
 		resp := httpmock.NewBytesResponse(status, body)
 		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
 			resp.Header.Set("Content-Type", "text/html")
@@ -109,57 +95,26 @@ func (m *mockAPI) reply(service string, status int, body []byte) {
 			resp.Header.Set("Content-Type", "application/json;charset=utf-8")
 		}
 		return resp, nil
-	}))
-}
-
-func (m *mockAPI) record(matched bool, next httpmock.Responder) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		var body []byte
-		if req.Body != nil {
-			var err error
-			if body, err = io.ReadAll(req.Body); err != nil {
-				return nil, err
-			}
-		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			form = nil
-		}
-		u := *req.URL
-		m.mu.Lock()
-		m.calls = append(m.calls, recordedCall{
-			Method: req.Method, URL: &u, ContentType: req.Header.Get("Content-Type"),
-			Body: string(body), Form: form, Matched: matched,
-		})
-		m.mu.Unlock()
-		return next(req)
-	}
+	})
 }
 
 // Calls returns the requests made so far.
-func (m *mockAPI) Calls() []recordedCall {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]recordedCall(nil), m.calls...)
-}
+func (m *mockAPI) Calls() []recordedCall { return m.Requests() }
 
 // onlyCall asserts that exactly one request was made and returns it.
 func (m *mockAPI) onlyCall(tb testing.TB) recordedCall {
 	tb.Helper()
-	calls := m.Calls()
-	require.Len(tb, calls, 1, "requests made")
-	require.Equal(tb, 1, m.mt.GetTotalCallCount(), "httpmock call count")
-	return calls[0]
+	return m.Only()
 }
 
-// assertRequest checks one request against the wire rules of WIRE.md: a
+// assertRequest checks one request against the wire rules of docs/wire.md: a
 // form POST to the call's URL whose body holds exactly the call's params,
 // app_key, uuid, token, s (path form only) and a sign recomputed here.
 func assertRequest(tb testing.TB, form okayapi.URLForm, call recordedCall, service string, params url.Values) {
 	tb.Helper()
 	assert.True(tb, call.Matched, "request went to an unexpected URL: %s", call.URL)
 	assert.Equal(tb, http.MethodPost, call.Method)
-	assert.Equal(tb, "application/x-www-form-urlencoded", call.ContentType)
+	assert.Equal(tb, "application/x-www-form-urlencoded", call.Header.Get("Content-Type"))
 	assert.Equal(tb, "https", call.URL.Scheme)
 	assert.Equal(tb, "hn216.api.yesapi.test", call.URL.Host)
 	require.NotNil(tb, call.Form, "body is not a form: %q", call.Body)

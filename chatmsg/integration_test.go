@@ -1,6 +1,7 @@
 package chatmsg_test
 
-// Integration tests: the chatmsg SDK against okayapitest's fake OkayAPI over
+// Integration tests: the chatmsg SDK against okayapitest's fake OkayAPI,
+// with chatmsgtest's fake plugin installed, over
 // real loopback HTTP, in every sign mode, both URL forms, quirks on and off,
 // and with injected faults.
 
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -32,9 +34,11 @@ func integClock() func() time.Time {
 	}
 }
 
-// integWorld is a fake app with three members and a chat service for it.
+// integWorld is a fake app with the plugin, three members and a chat
+// service for it.
 type integWorld struct {
 	srv               *okayapitest.Server
+	plugin            *chatmsgtest.Plugin
 	client            *okayapi.Client
 	chat              *chatmsg.Service
 	alice, bob, carol okayapi.Member
@@ -42,12 +46,13 @@ type integWorld struct {
 
 func newIntegWorld(t *testing.T, srvOpts []okayapitest.Option, cliOpts ...okayapi.Option) *integWorld {
 	t.Helper()
-	srv := okayapitest.NewServer(t, append([]okayapitest.Option{okayapitest.WithClock(integClock())}, srvOpts...)...)
+	srv, plugin := chatmsgtest.NewServer(t, append([]okayapitest.Option{okayapitest.WithClock(integClock())}, srvOpts...)...)
 	w := &integWorld{
-		srv:   srv,
-		alice: srv.AddMember(okayapitest.Profile{Username: "alice", Password: "alice-pw", Nickname: "爱丽丝", Age: 18, Avatar: "https://img.example.com/alice.png"}),
-		bob:   srv.AddMember(okayapitest.Profile{Username: "bob", Password: "bob-pw", Nickname: "Bob", Age: 31, Extra: map[string]any{"city": "杭州"}}),
-		carol: srv.AddMember(okayapitest.Profile{Username: "carol", Password: "carol-pw"}),
+		srv:    srv,
+		plugin: plugin,
+		alice:  srv.AddMember(okayapitest.Account{Username: "alice", Password: "alice-pw", Nickname: "爱丽丝", Age: 18, Avatar: "https://img.example.com/alice.png"}),
+		bob:    srv.AddMember(okayapitest.Account{Username: "bob", Password: "bob-pw", Nickname: "Bob", Age: 31, Extra: map[string]any{"city": "杭州"}}),
+		carol:  srv.AddMember(okayapitest.Account{Username: "carol", Password: "carol-pw"}),
 	}
 	// Fast retries keep fault tests quick; the wait is not what is tested.
 	opts := append([]okayapi.Option{okayapi.WithRetries(2, time.Millisecond, 5*time.Millisecond)}, cliOpts...)
@@ -158,7 +163,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Equal(t, []chatmsg.Delivery{{To: bob.UUID, MessageID: 7}, {To: carol.UUID, MessageID: 8}}, multi.Deliveries)
 
 	// What the server stored is exactly what the SDK sent.
-	stored := w.srv.Messages()
+	stored := w.plugin.Messages()
 	require.Len(t, stored, 8)
 	for i, s := range sent {
 		data, err := s.msg.Data()
@@ -261,8 +266,8 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Equal(t, "carol", c0.User.Username)
 	assert.Equal(t, bob.UUID, c1.With)
 	assert.True(t, c1.Read, "bob read 7")
-	assert.Equal(t, chatmsg.Profile{Username: "bob", Nickname: "Bob", Age: 31}, integProfileNoExt(c1.User))
-	assert.JSONEq(t, `"杭州"`, string(c1.User.Ext["city"]))
+	assert.Equal(t, okayapi.Profile{Username: "bob", Nickname: "Bob", Age: 31}, integProfileNoExt(c1.User))
+	assert.Equal(t, "杭州", c1.User.Ext["city"])
 
 	list, err = chat.GetAllChatList(ctx, alice, chatmsg.ChatListOptions{Page: 2, PerPage: 1})
 	require.NoError(t, err)
@@ -275,7 +280,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Equal(t, 1, list.Total)
 	require.Len(t, list.Chats, 1)
 	assert.Equal(t, chatmsg.Received, list.Chats[0].Direction)
-	assert.Equal(t, chatmsg.Profile{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/alice.png", Age: 18}, integProfileNoExt(list.Chats[0].User))
+	assert.Equal(t, okayapi.Profile{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/alice.png", Age: 18}, integProfileNoExt(list.Chats[0].User))
 
 	// The plugin's refusals.
 	stranger := "0123456789ABCDEF0123456789ABCDEF"
@@ -292,10 +297,10 @@ func integScenario(t *testing.T, w *integWorld) {
 	var pe *okayapi.PluginError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 1, pe.Code)
-	assert.Len(t, w.srv.Messages(), 8, "refused sends stored nothing")
+	assert.Len(t, w.plugin.Messages(), 8, "refused sends stored nothing")
 }
 
-func integProfileNoExt(p chatmsg.Profile) chatmsg.Profile {
+func integProfileNoExt(p okayapi.Profile) okayapi.Profile {
 	p.Ext = nil
 	return p
 }
@@ -306,7 +311,8 @@ func TestIntegrationErrors(t *testing.T) {
 
 	t.Run("plugin not installed", func(t *testing.T) {
 		t.Parallel()
-		w := newIntegWorld(t, []okayapitest.Option{okayapitest.WithPlugin(false)})
+		w := newIntegWorld(t, nil)
+		w.plugin.SetInstalled(false)
 		bob := w.bob.UUID
 		_, err := w.chat.Send(ctx, w.alice, bob, chatmsg.Text{Content: "x"})
 		assert.ErrorIs(t, err, chatmsg.ErrNotInstalled)
@@ -321,7 +327,7 @@ func TestIntegrationErrors(t *testing.T) {
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.ErrorIs(t, err, chatmsg.ErrNotInstalled)
 		assert.False(t, okayapi.MayHaveArrived(err))
-		w.srv.SetPluginInstalled(true)
+		w.plugin.SetInstalled(true)
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.NoError(t, err)
 	})
@@ -344,7 +350,7 @@ func TestIntegrationErrors(t *testing.T) {
 		assert.NotEqual(t, w.alice.Token, alice.Token)
 		_, err = w.chat.Send(ctx, alice, w.bob.UUID, chatmsg.Text{Content: "back"})
 		require.NoError(t, err)
-		assert.Len(t, w.srv.Messages(), 1)
+		assert.Len(t, w.plugin.Messages(), 1)
 	})
 	t.Run("login", func(t *testing.T) {
 		t.Parallel()
@@ -367,7 +373,7 @@ func TestIntegrationErrors(t *testing.T) {
 		assert.ErrorIs(t, err, okayapi.ErrBadRequest)
 		_, err = w.client.Login(ctx, "alice", "alice-pw")
 		assert.ErrorIs(t, err, okayapi.ErrBadSignature)
-		assert.Empty(t, w.srv.Messages())
+		assert.Empty(t, w.plugin.Messages())
 	})
 	t.Run("wrong static sign", func(t *testing.T) {
 		t.Parallel()
@@ -419,7 +425,7 @@ func TestIntegrationFaults(t *testing.T) {
 		assert.True(t, okayapi.MayHaveArrived(err))
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceSend), 1, "exactly one request reached the server")
-		assert.Empty(t, w.srv.Messages())
+		assert.Empty(t, w.plugin.Messages())
 	})
 	t.Run("DropAfter on Send: stored once, never re-sent", func(t *testing.T) {
 		t.Parallel()
@@ -433,7 +439,7 @@ func TestIntegrationFaults(t *testing.T) {
 		require.Error(t, err)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		assert.True(t, okayapi.MayHaveArrived(err))
-		msgs := w.srv.Messages()
+		msgs := w.plugin.Messages()
 		require.Len(t, msgs, 1, "the message WAS stored, once")
 		assert.Equal(t, `{"content":"hello"}`, string(msgs[0].Data))
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceSend), 1)
@@ -445,7 +451,7 @@ func TestIntegrationFaults(t *testing.T) {
 		_, err := w.chat.MultiSend(ctx, w.alice, []string{w.bob.UUID, w.carol.UUID}, hello)
 		require.Error(t, err)
 		assert.True(t, okayapi.MayHaveArrived(err))
-		assert.Len(t, w.srv.Messages(), 2)
+		assert.Len(t, w.plugin.Messages(), 2)
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceMultiSend), 1)
 	})
 	t.Run("DropAfter on a read is retried", func(t *testing.T) {
@@ -468,7 +474,7 @@ func TestIntegrationFaults(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		assert.True(t, okayapi.MayHaveArrived(err))
-		assert.Empty(t, w.srv.Messages())
+		assert.Empty(t, w.plugin.Messages())
 		// On a loaded machine the deadline may pass before the request is
 		// read; either way it is never sent twice.
 		assert.LessOrEqual(t, len(integRequests(w.srv, chatmsg.ServiceSend)), 1)
@@ -490,7 +496,7 @@ func TestIntegrationFaults(t *testing.T) {
 		require.Error(t, err)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		assert.True(t, okayapi.MayHaveArrived(err))
-		assert.Len(t, w.srv.Messages(), 1, "processed before the answer was cut")
+		assert.Len(t, w.plugin.Messages(), 1, "processed before the answer was cut")
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceSend), 1)
 	})
 	t.Run("Truncate on a read", func(t *testing.T) {
@@ -522,7 +528,7 @@ func TestIntegrationFaults(t *testing.T) {
 		assert.Equal(t, 200, te.StatusCode)
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
-		assert.Empty(t, w.srv.Messages())
+		assert.Empty(t, w.plugin.Messages())
 		_, err = w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		assert.NoError(t, err, "only two calls misbehaved")
 	})
@@ -531,7 +537,7 @@ func TestIntegrationFaults(t *testing.T) {
 func TestIntegrationConcurrency(t *testing.T) {
 	t.Parallel()
 	const pairs, each = 24, 5
-	srv := okayapitest.NewServer(t, okayapitest.WithQuirks(true))
+	srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithQuirks(true))
 	client, err := srv.Client()
 	require.NoError(t, err)
 	chat := chatmsg.New(client)
@@ -539,8 +545,8 @@ func TestIntegrationConcurrency(t *testing.T) {
 	ps := make([]pair, pairs)
 	for i := range ps {
 		ps[i] = pair{
-			a: srv.AddMember(okayapitest.Profile{Username: fmt.Sprintf("a%d", i)}),
-			b: srv.AddMember(okayapitest.Profile{Username: fmt.Sprintf("b%d", i)}),
+			a: srv.AddMember(okayapitest.Account{Username: fmt.Sprintf("a%d", i)}),
+			b: srv.AddMember(okayapitest.Account{Username: fmt.Sprintf("b%d", i)}),
 		}
 	}
 	ctx := context.Background()
@@ -569,7 +575,7 @@ func TestIntegrationConcurrency(t *testing.T) {
 		t.Error(err)
 	}
 
-	msgs := srv.Messages()
+	msgs := plugin.Messages()
 	require.Len(t, msgs, pairs*each)
 	seen := map[int64]bool{}
 	for _, m := range msgs {

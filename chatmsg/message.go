@@ -3,6 +3,7 @@ package chatmsg
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"slices"
@@ -30,9 +31,12 @@ const (
 // included, as encoding/json encodes them) must be valid UTF-8: a message
 // holding invalid text is refused, naming chat_message_data.<key>, rather
 // than sent with the bytes replaced by U+FFFD.
-// On messages read back from the service, values are what encoding/json
-// gives for any with UseNumber: string, json.Number, bool, nil, []any and
-// map[string]any, so that a string sent comes back equal to itself.
+// On messages read back from the service, values are what
+// okayapi.Object.Values gives: string, json.Number, bool, nil, and
+// json.RawMessage for arrays and objects (unmarshal them into types of your
+// own), so that a string sent comes back equal to itself and reading a
+// message never costs more memory than its bytes. A message with more than
+// okayapi.MaxObjectFields fields reads back as Unknown.
 type Ext map[string]any
 
 // Message is one chat message of any kind: Text, HTML, Image, Link, Custom,
@@ -61,20 +65,21 @@ func (Unknown) isMessage() {}
 
 // Text is a plain text message. Emoji are welcome.
 //
-// Content must be valid UTF-8 and must not be blank. Blank means nothing but
-// Unicode white space (unicode.IsSpace, which includes U+3000 ideographic
-// space and U+00A0 no-break space) and zero-width characters (U+200B, U+200C,
-// U+200D, U+2060, U+FEFF). This is deliberately stricter than the service,
-// whose PHP trim removes only ASCII white space and keeps U+3000 and the
-// zero-width characters: such a message would be stored, and the member
-// would receive one that looks empty.
+// Content must be valid UTF-8 and must not be blank. Blank means nothing a
+// member could see: Unicode white space (unicode.IsSpace, which includes
+// U+3000 ideographic space and U+00A0 no-break space), format characters
+// (zero-width spaces and joiners, direction marks, U+FEFF), variation
+// selectors and blank fillers (U+2800, U+3164). This is deliberately
+// stricter than the service, whose PHP trim removes only ASCII white space:
+// such a message would be stored, and the member would receive one that
+// looks empty.
 type Text struct {
 	Content string // required: valid UTF-8, not blank
 	Ext     Ext    // optional extension fields
 }
 
 // HTML is a rich text message. Content follows the rules of Text.Content
-// (valid UTF-8, not blank after removing white space and zero-width
+// (valid UTF-8, not blank after removing white space and invisible
 // characters); it is the HTML source and is not parsed, so markup alone,
 // such as "<p></p>", is not blank.
 type HTML struct {
@@ -143,14 +148,14 @@ func (m Link) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
 func (m Custom) Data() (json.RawMessage, error) {
 	b := bytes.TrimSpace(m.Object)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: okayapi.Excerpt(b, 64)}
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: string(b)}
 	}
 	if err := checkObjectText(b); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, b); err != nil {
-		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: okayapi.Excerpt(b, 64)}
+		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: string(b)}
 	}
 	return buf.Bytes(), nil
 }
@@ -202,7 +207,7 @@ func contentData(key, content string, ext Ext) (json.RawMessage, error) {
 	if isBlank(content) {
 		return nil, &okayapi.InvalidParamError{
 			Field: dataField + "." + key,
-			Rule:  "is required and must not be blank (nothing but white space and zero-width characters)",
+			Rule:  "is required and must not be blank (nothing but white space and invisible characters)",
 		}
 	}
 	return withExt(key, content, ext)
@@ -279,109 +284,54 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// decodeValue reads an extension field as a plain Go value, numbers as
-// json.Number so that none loses precision.
-func decodeValue(raw json.RawMessage) any {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return raw // unreachable for a field of a valid object; kept rather than lost
+// String returns the text, on one line (runs of white space folded).
+func (m Text) String() string { return oneLine(m.Content) }
+
+// String returns the HTML source, on one line.
+func (m HTML) String() string { return oneLine(m.Content) }
+
+// String returns the picture's URL.
+func (m Image) String() string { return oneLine(m.URL) }
+
+// String returns the URL.
+func (m Link) String() string { return oneLine(m.URL) }
+
+// String returns the object as compact JSON.
+func (m Custom) String() string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, m.Object) != nil {
+		return oneLine(string(m.Object))
 	}
-	return v
+	return buf.String()
 }
 
-// looseObject is an object field that must never fail a whole answer: it
-// keeps whatever arrived, and object reads it as a JSON object when it can.
-type looseObject json.RawMessage
-
-// UnmarshalJSON keeps the value as it is.
-func (o *looseObject) UnmarshalJSON(b []byte) error {
-	*o = append((*o)[:0], b...)
-	return nil
+// String returns the kind and the data as they arrived, on one line.
+func (u Unknown) String() string {
+	return oneLine("(" + string(u.Kind) + ") " + string(u.Raw))
 }
 
-// object reads the value as a JSON object: an object, PHP's [] or null for an
-// empty one, or a string holding the JSON text of an object (as a service that
-// keeps the data in a text column may answer), where PHP's [] again stands
-// for an empty object: PHP re-encodes {} as "[]".
-func (o looseObject) object() (okayapi.Object, bool) {
-	b := bytes.TrimSpace(o)
-	if len(b) > 0 && b[0] == '"' {
-		var text string
-		if json.Unmarshal(b, &text) != nil {
-			return nil, false
-		}
-		b = bytes.TrimSpace([]byte(text))
-		if len(b) == 0 || b[0] != '{' && b[0] != '[' || !json.Valid(b) {
-			return nil, false
-		}
-		if b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) != 0 {
-			return nil, false // a list, not PHP's empty object
-		}
+// Preview returns a one-line summary of m of at most max characters (runes),
+// ending in "…" when cut: what a chat list or a notification shows. A nil
+// message gives "".
+func Preview(m Message, max int) string {
+	if m == nil || isNilPointer(m) {
+		return ""
 	}
-	if len(b) > 0 && b[0] == '{' {
-		// Shared, not copied: a looseObject holds its own copy of the bytes.
-		if !json.Valid(b) {
-			return nil, false
-		}
-		return okayapi.Object(b), true
+	var s string
+	if str, ok := m.(fmt.Stringer); ok {
+		s = str.String()
+	} else {
+		s = oneLine(string(m.Type()))
 	}
-	var obj okayapi.Object
-	if err := obj.UnmarshalJSON(b); err != nil || !json.Valid(obj) {
-		return nil, false
+	if max <= 0 {
+		return ""
 	}
-	return obj, true
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
 }
 
-// decodeMessage turns chat_message_type and chat_message_data from the wire
-// into the Go type for the kind. Fields beyond a kind's own go to Ext as
-// plain Go values (see Ext). A kind this SDK does not know, or data that does not fit
-// its kind, becomes Unknown, keeping the raw data as it arrived.
-func decodeMessage(kind string, wire looseObject) Message {
-	t := Type(kind)
-	data, ok := wire.object()
-	if !ok {
-		return Unknown{Kind: t, Raw: json.RawMessage(wire)}
-	}
-	raw := json.RawMessage(data)
-	switch t {
-	case TypeCustom:
-		return Custom{Object: raw}
-	case TypeText, TypeHTML, TypeImage, TypeLink:
-	default:
-		return Unknown{Kind: t, Raw: raw}
-	}
-	fields, err := data.Fields()
-	if err != nil {
-		return Unknown{Kind: t, Raw: raw}
-	}
-	key := "content"
-	if t == TypeImage || t == TypeLink {
-		key = "url"
-	}
-	var value okayapi.String
-	if v, ok := fields[key]; ok {
-		if err := json.Unmarshal(v, &value); err != nil {
-			return Unknown{Kind: t, Raw: raw}
-		}
-		delete(fields, key)
-	}
-	var ext Ext
-	if len(fields) > 0 {
-		ext = make(Ext, len(fields))
-		for k, v := range fields {
-			ext[k] = decodeValue(v)
-		}
-	}
-	switch t {
-	case TypeText:
-		return Text{Content: string(value), Ext: ext}
-	case TypeHTML:
-		return HTML{Content: string(value), Ext: ext}
-	case TypeImage:
-		return Image{URL: string(value), Ext: ext}
-	default:
-		return Link{URL: string(value), Ext: ext}
-	}
-}
+// oneLine folds runs of white space into one space and trims the ends.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -21,17 +21,17 @@ func TestProfileShapes(t *testing.T) {
 	cases := []struct {
 		name string
 		user string
-		want chatmsg.Profile
+		want okayapi.Profile
 	}{
 		{"object", `{"username":"dogstar","ext_info":{"nickname":"狗星","yesapi_avatar":"https:\/\/a.example\/a.png","age":"18","city":"广州"}}`,
-			chatmsg.Profile{Username: "dogstar", Nickname: "狗星", Avatar: "https://a.example/a.png", Age: 18, Ext: map[string]json.RawMessage{
-				"nickname": json.RawMessage(`"狗星"`), "yesapi_avatar": json.RawMessage(`"https:\/\/a.example\/a.png"`), "age": json.RawMessage(`"18"`), "city": json.RawMessage(`"广州"`)}}},
+			okayapi.Profile{Username: "dogstar", Nickname: "狗星", Avatar: "https://a.example/a.png", Age: 18, Ext: map[string]any{
+				"nickname": "狗星", "yesapi_avatar": "https://a.example/a.png", "age": "18", "city": "广州"}}},
 		{"ext_info as JSON text", `{"username":"dogstar","ext_info":"{\"nickname\":\"n\",\"age\":20}"}`,
-			chatmsg.Profile{Username: "dogstar", Nickname: "n", Age: 20, Ext: map[string]json.RawMessage{"nickname": json.RawMessage(`"n"`), "age": json.RawMessage(`20`)}}},
-		{"ext_info empty array", `{"username":"dogstar","ext_info":[]}`, chatmsg.Profile{Username: "dogstar", Ext: map[string]json.RawMessage{}}},
-		{"ext_info unreadable", `{"username":"dogstar","ext_info":"not json"}`, chatmsg.Profile{Username: "dogstar"}},
-		{"user empty array", `[]`, chatmsg.Profile{}},
-		{"user null", `null`, chatmsg.Profile{}},
+			okayapi.Profile{Username: "dogstar", Nickname: "n", Age: 20, Ext: map[string]any{"nickname": "n", "age": json.Number("20")}}},
+		{"ext_info empty array", `{"username":"dogstar","ext_info":[]}`, okayapi.Profile{Username: "dogstar", Ext: map[string]any{}}},
+		{"ext_info unreadable", `{"username":"dogstar","ext_info":"not json"}`, okayapi.Profile{Username: "dogstar"}},
+		{"user empty array", `[]`, okayapi.Profile{}},
+		{"user null", `null`, okayapi.Profile{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,8 +80,8 @@ func TestListsSurviveOddRows(t *testing.T) {
 		list, err := svc.GetAllChatList(context.Background(), replayMember(), chatmsg.ChatListOptions{})
 		require.NoError(t, err)
 		require.Len(t, list.Chats, 2)
-		assert.Equal(t, chatmsg.Profile{}, list.Chats[0].User, "user false: no profile")
-		assert.Equal(t, chatmsg.Profile{}, list.Chats[1].User, "unreadable username and ext_info")
+		assert.Equal(t, okayapi.Profile{}, list.Chats[0].User, "user false: no profile")
+		assert.Equal(t, okayapi.Profile{}, list.Chats[1].User, "unreadable username and ext_info")
 		assert.True(t, list.Chats[1].SentAt.IsZero())
 		assert.Equal(t, 2, list.Total)
 	})

@@ -127,7 +127,7 @@ func validationCases() []validationCase {
 		m     okayapi.Member
 		field string
 	}{
-		{"zero member", okayapi.Member{}, "uuid"},
+		{"zero member", okayapi.Member{}, "member"},
 		{"uuid empty", okayapi.Member{Token: replayToken}, "uuid"},
 		{"uuid 31 chars", okayapi.Member{UUID: replayUUID[:31], Token: replayToken}, "uuid"},
 		{"uuid not hex", okayapi.Member{UUID: strings.Repeat("G", 32), Token: replayToken}, "uuid"},

@@ -108,6 +108,27 @@ func trimSpace(b []byte) []byte {
 	return b[i:j]
 }
 
+// Fields calls f with each field of the JSON object b, in order, until f
+// returns false: the field's name, unescaped, and its value as raw JSON (a
+// slice of b). It fails when b is not an object. It lets a plugin's wire type
+// read a row in one pass, without reflection: an UnmarshalJSON that switches
+// on the name and hands each value to the field's own UnmarshalJSON.
+func Fields(b []byte, f func(name, value []byte) bool) error {
+	var bad error
+	err := objectFields(b, func(key, value []byte) bool {
+		name, ok := unquoteBytes(key)
+		if !ok {
+			bad = errSyntax
+			return false
+		}
+		return f(name, value)
+	})
+	if err == nil {
+		err = bad
+	}
+	return err
+}
+
 // Profile is a member's profile as OkayAPI writes it in an answer (the user
 // of a chat list row, App.User's answers): a username and ext_info, the
 // member's extension fields, of which OkayAPI documents nickname,
@@ -134,44 +155,54 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 	if !ok {
 		return nil
 	}
-	var wire struct {
-		Username Lenient[String] `json:"username"`
-		ExtInfo  Lenient[Object] `json:"ext_info"`
-	}
-	if json.Unmarshal(obj, &wire) != nil {
-		return nil
-	}
-	p.Username = string(wire.Username.Value)
-	ext := wire.ExtInfo.Value
-	if len(ext) == 0 {
-		return nil
-	}
-	_ = objectFields(ext, func(key, value []byte) bool {
-		switch {
-		case keyIs(key, "nickname"):
-			p.Nickname = plainString(value)
-		case keyIs(key, "yesapi_avatar"):
-			p.Avatar = plainString(value)
-		case keyIs(key, "age"):
-			if n, ok := readInt(value); ok {
-				p.Age = int(n)
-			}
+	var ext Lenient[Object]
+	_ = Fields(obj, func(name, value []byte) bool {
+		switch string(name) {
+		case "username":
+			var u Lenient[String]
+			_ = u.UnmarshalJSON(value)
+			p.Username = string(u.Value)
+		case "ext_info":
+			_ = ext.UnmarshalJSON(value)
 		}
 		return true
 	})
-	if values, err := ext.Values(); err == nil {
-		p.Ext = values
+	if len(ext.Value) == 0 {
+		return nil
+	}
+	values, err := ext.Value.Values()
+	if err != nil {
+		return nil
+	}
+	p.Ext = values
+	p.Nickname = plainString(values["nickname"])
+	p.Avatar = plainString(values["yesapi_avatar"])
+	switch v := values["age"].(type) {
+	case string:
+		if n, ok := readInt([]byte(v)); ok {
+			p.Age = int(n)
+		}
+	case json.Number:
+		if n, ok := readInt([]byte(v)); ok {
+			p.Age = int(n)
+		}
 	}
 	return nil
 }
 
-// plainString reads a JSON value as String does, or as "".
-func plainString(value []byte) string {
-	var s String
-	if s.UnmarshalJSON(value) != nil {
-		return ""
+// plainString is a value from Object.Values as String reads text: strings
+// as they are, numbers as written, booleans as "true" or "false", anything
+// else as "".
+func plainString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	case bool:
+		return strconv.FormatBool(v)
 	}
-	return string(s)
+	return ""
 }
 
 // CheckRange checks an optional parameter that must lie between 1 and max

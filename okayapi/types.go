@@ -145,7 +145,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 // Object is a JSON object kept raw. An empty array ([]) or null, which PHP
 // writes for an empty object, reads as {}; so does a string holding the JSON
 // text of an object, or "[]" (a service that keeps the object in a text
-// column answers it that way). Anything else is an error.
+// column answers it that way). Anything else, "" included, is an error.
 type Object json.RawMessage
 
 // UnmarshalJSON keeps an object as it is and reads the other forms listed on
@@ -174,10 +174,10 @@ func readObject(b []byte) ([]byte, bool) {
 			return nil, false
 		}
 		inner := bytes.TrimSpace([]byte(text))
-		if isEmptyArray(inner) || len(inner) == 0 {
+		if isEmptyArray(inner) {
 			return jsonEmptyObj, true
 		}
-		if inner[0] != '{' || !json.Valid(inner) {
+		if len(inner) == 0 || inner[0] != '{' || !json.Valid(inner) {
 			return nil, false
 		}
 		return inner, true
@@ -243,7 +243,7 @@ func (o Object) Values() (map[string]any, error) {
 			bad = errSyntax
 			return false
 		}
-		v, ok := plainValue(value)
+		v, ok := PlainValue(value)
 		if !ok {
 			bad = errSyntax
 			return false
@@ -260,8 +260,11 @@ func (o Object) Values() (map[string]any, error) {
 	return m, nil
 }
 
-// plainValue reads one JSON value as Values does.
-func plainValue(b []byte) (any, bool) {
+// PlainValue reads one JSON value as Object.Values reads each field's:
+// string, json.Number, bool, nil, or json.RawMessage (a copy) for an array or
+// an object. ok is false when b is not one JSON value.
+func PlainValue(b []byte) (v any, ok bool) {
+	b = trimSpace(b)
 	if len(b) == 0 {
 		return nil, false
 	}

@@ -1,5 +1,6 @@
-// Command fakeserver runs okayapitest's fake OkayAPI as a process, for trying
-// the SDK, the okchat tool or your own code without an OkayAPI account.
+// Command fakeserver runs okayapitest's fake OkayAPI as a process, with the
+// private-message plugin's fake (chatmsgtest) installed, for trying the SDK,
+// the okchat tool or your own code without an OkayAPI account.
 //
 // It listens on a loopback address, creates the members alice, bob and carol,
 // and prints shell lines with everything needed to call it. Acting as alice,
@@ -64,7 +65,9 @@
 //	-export                      prefix the variable lines with "export "
 //	-v                           log every call to stderr (never parameters or secrets)
 //
-// It runs until interrupted (SIGINT or SIGTERM).
+// With -h or --help it prints the flags to stdout and exits 0. It runs until
+// interrupted (SIGINT or SIGTERM), then exits 0; bad flags or a failure to
+// start print one error line to stderr and exit 2.
 package main
 
 import (
@@ -81,13 +84,14 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // demoMembers are created at start; their passwords are printed, so that
 // App.User.Login can be tried too.
-var demoMembers = []okayapitest.Profile{
+var demoMembers = []okayapitest.Account{
 	{Username: "alice", Password: "alice-password", Nickname: "Alice", Age: 28},
 	{Username: "bob", Password: "bob-password", Nickname: "Bob", Age: 31},
 	{Username: "carol", Password: "carol-password", Nickname: "小卡", Age: 25},
@@ -95,20 +99,44 @@ var demoMembers = []okayapitest.Profile{
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "fakeserver:", err)
-		}
-		os.Exit(2)
-	}
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
+// cli runs the program and returns its exit status: 0 after serving or
+// printing the help, 2 with one line on stderr for any error.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "fakeserver: %v (see --help)\n", err)
+	default:
+		fmt.Fprintf(stderr, "fakeserver: %v\n", err)
+	}
+	return 2
+}
+
+// usageError is a mistake in the flags or arguments.
+type usageError struct{ error }
+
+const usage = `Usage: go run ./examples/fakeserver [flags]
+
+Fakeserver runs a fake OkayAPI app with the private-message plugin on a
+loopback address, creates the members alice, bob and carol, prints shell
+lines with everything needed to call it, and serves until interrupted.
+
+Flags:
+`
+
 // run starts the fake, prints its credentials to stdout and serves until ctx
-// is done.
+// is done. With -h or --help it prints the usage to stdout and returns nil.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fakeserver", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are printed once, by cli
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (loopback only: 127.0.0.1, ::1 or localhost)")
 	mode := fs.String("sign", "dynamic", "signature `mode`: dynamic, static or none")
 	quirks := fs.Bool("quirks", false, "PHP habits: numbers as strings, [] for empty objects, a debug field")
@@ -121,22 +149,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var faults faultFlags
 	fs.Var(&faults, "fault", "make calls misbehave, `KIND[:SERVICE][:N]`: the next N (default 1) calls to SERVICE (default: any) "+
 		"get the fault KIND, one of "+faultKinds+"; repeatable")
-	if err := fs.Parse(args); err != nil {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		var b strings.Builder
+		b.WriteString(usage)
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		_, err := io.WriteString(stdout, b.String())
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (see -h)", fs.Args())
+	case err != nil:
+		return usageError{err}
+	case fs.NArg() > 0:
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
 	signMode, err := parseSignMode(*mode)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	opts := []okayapitest.Option{
 		okayapitest.WithAddr(*addr),
 		okayapitest.WithSignMode(signMode),
 		okayapitest.WithQuirks(*quirks),
-		okayapitest.WithPlugin(*plugin),
-		okayapitest.WithSendReturnsID(*sendID),
 		okayapitest.WithControlEndpoint(true),
 		okayapitest.WithRedirectLocation(*redirectTo),
 	}
@@ -148,13 +181,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	chat := chatmsgtest.Install(srv)
+	chat.SetInstalled(*plugin)
+	chat.SetSendReturnsID(*sendID)
 
 	for _, f := range faults {
 		srv.InjectFaultFor(f.service, f.fault, f.n)
 	}
 	members := make([]okayapi.Member, len(demoMembers))
-	for i, p := range demoMembers {
-		members[i] = srv.AddMember(p)
+	for i, a := range demoMembers {
+		members[i] = srv.AddMember(a)
 	}
 	if err := printEnv(stdout, srv, signMode, *quirks, *export, members, faults); err != nil {
 		return err
@@ -195,9 +231,9 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	case okayapitest.SignStatic:
 		set("OKAYAPI_STATIC_SIGN", srv.StaticSign())
 	}
-	for i, p := range demoMembers {
-		name := strings.ToUpper(p.Username)
-		fmt.Fprintf(&b, "# %s: password %s, nickname %s\n", p.Username, p.Password, p.Nickname)
+	for i, a := range demoMembers {
+		name := strings.ToUpper(a.Username)
+		fmt.Fprintf(&b, "# %s: password %s, nickname %s\n", a.Username, a.Password, a.Nickname)
 		set(name+"_UUID", members[i].UUID)
 		set(name+"_TOKEN", members[i].Token)
 	}
@@ -214,13 +250,14 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	}
 	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
-	set("FAKE_FAULT_URL", srv.URL()+okayapitest.ControlFaultPath)
+	set("FAKE_FAULT_URL", srv.ControlURL())
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// faultKinds lists the fault kinds, as ParseFault reads them.
+// faultKinds lists the fault kinds, as okayapitest.Fault's UnmarshalText
+// reads them.
 const faultKinds = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
 	"redirect307 or store-then-redirect"
 
@@ -254,11 +291,14 @@ func (f *faultFlags) Set(v string) error {
 	if len(parts) > 3 {
 		return errors.New("want KIND[:SERVICE][:N]")
 	}
-	fault, err := okayapitest.ParseFault(parts[0])
-	if err != nil {
+	var fault okayapitest.Fault
+	if err := fault.UnmarshalText([]byte(parts[0])); err != nil {
 		return err
 	}
-	spec := faultSpec{kind: strings.ToLower(parts[0]), fault: fault, n: 1}
+	if fault == 0 {
+		return fmt.Errorf("unknown fault %q (want %s)", parts[0], faultKinds)
+	}
+	spec := faultSpec{kind: fault.String(), fault: fault, n: 1}
 	count, hasCount := "", false
 	switch {
 	case len(parts) == 3: // an empty SERVICE is any service
@@ -272,6 +312,7 @@ func (f *faultFlags) Set(v string) error {
 		return fmt.Errorf("service %q is not a service name like App.Market_ChatMessage.Send", spec.service)
 	}
 	if hasCount {
+		var err error
 		if spec.n, err = strconv.Atoi(count); err != nil || spec.n < 1 {
 			return fmt.Errorf("count %q must be a whole number, 1 or more", count)
 		}

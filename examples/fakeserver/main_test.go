@@ -364,6 +364,7 @@ func TestFaultFlag(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect)`},
 		{"", "unknown fault"},
+		{"none", `unknown fault "none"`},
 		{"stall:0", `count "0" must be a whole number, 1 or more`},
 		{"stall:", `count "" must be`},
 		{"stall:Hello.World:x", `count "x" must be`},
@@ -377,5 +378,41 @@ func TestFaultFlag(t *testing.T) {
 		assert.Contains(t, err.Error(), "-fault", c.in)
 		assert.Contains(t, err.Error(), c.want, c.in)
 		assert.Empty(t, stdout.String(), "nothing printed on a refusal")
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--help", "-h", "-help"} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 0, cli(context.Background(), []string{arg}, &stdout, &stderr), arg)
+		assert.Empty(t, stderr.String(), arg)
+		help := stdout.String()
+		assert.True(t, strings.HasPrefix(help, "Usage: go run ./examples/fakeserver"), help)
+		for _, flag := range []string{"-addr", "-sign", "-quirks", "-plugin", "-send-id", "-fault", "-redirect-to", "-export", "-v"} {
+			assert.Regexp(t, `(?m)^  `+flag+`\b`, help, "%s: the help lists %s", arg, flag)
+		}
+		assert.NotContains(t, help, "OKAYAPI_HOST", "the help starts no server")
+	}
+}
+
+// An error is printed once, on one line, with exit status 2.
+func TestErrorPrintedOnce(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "fakeserver: flag provided but not defined: -nope (see --help)\n"},
+		{[]string{"-fault", "bogus"}, `fakeserver: invalid value "bogus" for flag -fault: okayapitest: unknown fault "bogus"`},
+		{[]string{"-addr", "0.0.0.0:0"}, "fakeserver: okayapitest: listen address \"0.0.0.0:0\" is not a loopback address"},
+		{[]string{"-addr", "127.0.0.1:0", "now"}, `fakeserver: unexpected arguments ["now"] (see --help)`},
+		{[]string{"-sign", "md5"}, `fakeserver: -sign "md5": must be dynamic, static or none (see --help)`},
+	} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, cli(context.Background(), c.args, &stdout, &stderr), c.args)
+		assert.Empty(t, stdout.String(), c.args)
+		assert.True(t, strings.HasPrefix(stderr.String(), c.want), "%v: %s", c.args, stderr.String())
+		assert.Equal(t, 1, strings.Count(stderr.String(), "\n"), "%v: one line: %s", c.args, stderr.String())
 	}
 }

@@ -725,8 +725,8 @@ type jsonMessage struct {
 }
 
 type jsonUser struct {
-	Username string                     `json:"username"`
-	ExtInfo  map[string]json.RawMessage `json:"ext_info"`
+	Username string         `json:"username"`
+	ExtInfo  map[string]any `json:"ext_info"`
 }
 
 func toJSONMessage(with string, msg chatmsg.Message, read bool, dir chatmsg.Direction, at time.Time) jsonMessage {
@@ -885,18 +885,15 @@ func (a *app) chats(opts chatmsg.ChatListOptions) error {
 }
 
 // extInfo returns user.ext_info with the documented fields typed (age as a
-// number, even if the service wrote "18") and the others as received.
-func extInfo(p chatmsg.Profile) map[string]json.RawMessage {
-	ext := make(map[string]json.RawMessage, len(p.Ext))
+// number, even if the service wrote "18") and the others as read.
+func extInfo(p okayapi.Profile) map[string]any {
+	ext := make(map[string]any, len(p.Ext))
 	for k, v := range p.Ext {
 		ext[k] = v
 	}
 	set := func(key string, v any) {
-		if _, ok := ext[key]; !ok {
-			return
-		}
-		if b, err := json.Marshal(v); err == nil {
-			ext[key] = b
+		if _, ok := ext[key]; ok {
+			ext[key] = v
 		}
 	}
 	set("nickname", p.Nickname)
@@ -905,7 +902,7 @@ func extInfo(p chatmsg.Profile) map[string]json.RawMessage {
 	return ext
 }
 
-func memberName(p chatmsg.Profile) string {
+func memberName(p okayapi.Profile) string {
 	switch {
 	case p.Nickname != "" && p.Username != "":
 		return p.Nickname + " (" + p.Username + ")"

@@ -22,13 +22,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-// fixture is one fake OkayAPI with three members; okchat acts as alice.
+// fixture is one fake OkayAPI with the chat plugin and three members;
+// okchat acts as alice.
 type fixture struct {
 	srv               *okayapitest.Server
+	plugin            *chatmsgtest.Plugin
 	alice, bob, carol okayapi.Member
 	env               map[string]string
 	chat              *chatmsg.Service // a direct client, to set the scene
@@ -36,11 +39,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...okayapitest.Option) *fixture {
 	t.Helper()
-	srv := okayapitest.NewServer(t, opts...)
-	f := &fixture{srv: srv}
-	f.alice = srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw-alice", Nickname: "Alice", Age: 28})
-	f.bob = srv.AddMember(okayapitest.Profile{Username: "bob", Password: "pw-bob", Nickname: "Bob", Age: 31})
-	f.carol = srv.AddMember(okayapitest.Profile{Username: "carol", Password: "pw-carol", Nickname: "Carol", Age: 25})
+	srv, plugin := chatmsgtest.NewServer(t, opts...)
+	f := &fixture{srv: srv, plugin: plugin}
+	f.alice = srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-alice", Nickname: "Alice", Age: 28})
+	f.bob = srv.AddMember(okayapitest.Account{Username: "bob", Password: "pw-bob", Nickname: "Bob", Age: 31})
+	f.carol = srv.AddMember(okayapitest.Account{Username: "carol", Password: "pw-carol", Nickname: "Carol", Age: 25})
 	f.env = map[string]string{
 		"OKAYAPI_HOST":    srv.URL(),
 		"OKAYAPI_APP_KEY": srv.AppKey(),
@@ -120,15 +123,15 @@ func (r result) doc(t *testing.T) map[string]any {
 	return v
 }
 
-func storedByID(t *testing.T, srv *okayapitest.Server, id int64) okayapitest.StoredMessage {
+func storedByID(t *testing.T, plugin *chatmsgtest.Plugin, id int64) chatmsgtest.StoredMessage {
 	t.Helper()
-	for _, m := range srv.Messages() {
+	for _, m := range plugin.Messages() {
 		if m.ID == id {
 			return m
 		}
 	}
 	t.Fatalf("the server stored no message #%d", id)
-	return okayapitest.StoredMessage{}
+	return chatmsgtest.StoredMessage{}
 }
 
 func TestHelp(t *testing.T) {
@@ -223,7 +226,7 @@ func TestSend(t *testing.T) {
 			r := f.run(t, "send", "--to", f.bob.UUID, tc.flag, tc.value).ok(t)
 			assert.Contains(t, r.stdout, "sent "+tc.kind+" message")
 			assert.Contains(t, r.stdout, f.bob.UUID)
-			msgs := f.srv.Messages()
+			msgs := f.plugin.Messages()
 			require.Len(t, msgs, 1)
 			assert.Equal(t, f.alice.UUID, msgs[0].From)
 			assert.Equal(t, f.bob.UUID, msgs[0].To)
@@ -232,13 +235,14 @@ func TestSend(t *testing.T) {
 		})
 		t.Run(tc.kind+"/json", func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, okayapitest.WithSendReturnsID(true))
+			f := newFixture(t)
+			f.plugin.SetSendReturnsID(true)
 			r := f.run(t, "send", "--json", "--to", f.bob.UUID, tc.flag, tc.value).ok(t)
 			doc := r.doc(t)
 			require.Contains(t, doc, "chat_message_id")
 			id, ok := doc["chat_message_id"].(float64)
 			require.True(t, ok, "chat_message_id must be a number: %v", doc["chat_message_id"])
-			m := storedByID(t, f.srv, int64(id))
+			m := storedByID(t, f.plugin, int64(id))
 			assert.Equal(t, tc.kind, m.Type)
 			assert.Equal(t, f.bob.UUID, m.To)
 		})
@@ -251,7 +255,7 @@ func TestSend(t *testing.T) {
 		doc := r.doc(t)
 		require.Contains(t, doc, "chat_message_id")
 		assert.Nil(t, doc["chat_message_id"])
-		assert.Len(t, f.srv.Messages(), 1)
+		assert.Len(t, f.plugin.Messages(), 1)
 	})
 	t.Run("plain/no id from the service", func(t *testing.T) {
 		t.Parallel()
@@ -267,7 +271,7 @@ func TestMultiSend(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		r := f.run(t, "multisend", "--to", f.bob.UUID+", "+f.carol.UUID, "--html", "<i>hi all</i>").ok(t)
-		msgs := f.srv.Messages()
+		msgs := f.plugin.Messages()
 		require.Len(t, msgs, 2)
 		assert.Contains(t, r.stdout, "sent html message to 2 member(s)")
 		for _, m := range msgs {
@@ -296,7 +300,7 @@ func TestMultiSend(t *testing.T) {
 		for _, to := range []okayapi.Member{f.bob, f.carol} {
 			id, ok := got[strings.ToUpper(to.UUID)]
 			require.True(t, ok, "no detail for %s", to.UUID)
-			m := storedByID(t, f.srv, id)
+			m := storedByID(t, f.plugin, id)
 			assert.Equal(t, to.UUID, m.To)
 			assert.Equal(t, "link", m.Type)
 		}
@@ -405,7 +409,7 @@ func TestHistory(t *testing.T) {
 			m := item.(map[string]any)
 			id, ok := m["id"].(float64)
 			require.True(t, ok, "id must be a number: %v", m)
-			stored := storedByID(t, f.srv, int64(id))
+			stored := storedByID(t, f.plugin, int64(id))
 			assert.True(t, strings.EqualFold(f.bob.UUID, m["chat_message_to_uuid"].(string)), "chat_message_to_uuid is the other member: %v", m)
 			assert.Equal(t, "text", m["chat_message_type"])
 			data, ok := m["chat_message_data"].(map[string]any)
@@ -439,7 +443,7 @@ func TestHistory(t *testing.T) {
 			return out
 		}
 		var conv []int64 // the conversation's ids, oldest first
-		for _, m := range f.srv.Messages() {
+		for _, m := range f.plugin.Messages() {
 			if m.To == f.bob.UUID || m.From == f.bob.UUID {
 				conv = append(conv, m.ID)
 			}
@@ -474,7 +478,7 @@ func TestRead(t *testing.T) {
 	}
 	unread := func(f *fixture) int {
 		n := 0
-		for _, m := range f.srv.Messages() {
+		for _, m := range f.plugin.Messages() {
 			if !m.Read {
 				n++
 			}
@@ -484,10 +488,10 @@ func TestRead(t *testing.T) {
 	t.Run("one then all, json", func(t *testing.T) {
 		t.Parallel()
 		f := scene(t)
-		first := f.srv.Messages()[0].ID
+		first := f.plugin.Messages()[0].ID
 		doc := f.run(t, "read", "--with", f.bob.UUID, "--id", itoa(first), "--json").ok(t).doc(t)
 		assert.Equal(t, map[string]any{"readed_num": float64(1)}, doc)
-		assert.True(t, storedByID(t, f.srv, first).Read)
+		assert.True(t, storedByID(t, f.plugin, first).Read)
 		assert.Equal(t, 2, unread(f))
 		doc = f.run(t, "--json", "read", "--with", f.bob.UUID).ok(t).doc(t)
 		assert.Equal(t, map[string]any{"readed_num": float64(2)}, doc)
@@ -599,7 +603,7 @@ func TestSignModes(t *testing.T) {
 				assert.Empty(t, f.env["OKAYAPI_STATIC_SIGN"])
 			}
 			f.run(t, "send", "--to", f.bob.UUID, "--text", "signed?").ok(t)
-			assert.Len(t, f.srv.Messages(), 1)
+			assert.Len(t, f.plugin.Messages(), 1)
 		})
 	}
 }
@@ -614,7 +618,7 @@ func TestExitRefused(t *testing.T) {
 		assert.Empty(t, r.stdout)
 		assert.Contains(t, r.stderr, "err_code 1")
 		assert.Contains(t, r.stderr, "the message was not delivered")
-		assert.Empty(t, f.srv.Messages())
+		assert.Empty(t, f.plugin.Messages())
 	})
 	t.Run("history with self: err_code 1", func(t *testing.T) {
 		t.Parallel()
@@ -627,7 +631,7 @@ func TestExitRefused(t *testing.T) {
 	t.Run("plugin not installed: err_code 9", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.SetPluginInstalled(false)
+		f.plugin.SetInstalled(false)
 		for _, args := range [][]string{
 			{"send", "--to", f.bob.UUID, "--text", "x"},
 			{"multisend", "--to", f.bob.UUID, "--text", "x"},
@@ -642,7 +646,7 @@ func TestExitRefused(t *testing.T) {
 			assert.Contains(t, r.stderr, "not installed", "%v", args)
 			assert.Empty(t, r.stdout, "%v", args)
 		}
-		assert.Empty(t, f.srv.Messages())
+		assert.Empty(t, f.plugin.Messages())
 	})
 	t.Run("expired token: ret 401", func(t *testing.T) {
 		t.Parallel()
@@ -656,7 +660,7 @@ func TestExitRefused(t *testing.T) {
 		assert.Equal(t, 1, r.code)
 		assert.Contains(t, r.stderr, "ret 401")
 		assert.Contains(t, r.stderr, "the message was not delivered")
-		assert.Empty(t, f.srv.Messages())
+		assert.Empty(t, f.plugin.Messages())
 	})
 }
 
@@ -745,7 +749,7 @@ func TestExitUsage(t *testing.T) {
 			assert.NotRegexp(t, goIdentifier, r.stderr, "the CLI speaks of flags and variables, not of the SDK's Go names")
 			assert.Empty(t, r.stdout)
 			assert.Empty(t, f.srv.Requests(), "nothing may be sent on bad usage")
-			assert.Empty(t, f.srv.Messages())
+			assert.Empty(t, f.plugin.Messages())
 		})
 	}
 }
@@ -793,7 +797,7 @@ func TestExitOutput(t *testing.T) {
 	}
 	stored := func(n int) func(t *testing.T, f *fixture) {
 		return func(t *testing.T, f *fixture) {
-			assert.Len(t, f.srv.Messages(), n, "the message was stored")
+			assert.Len(t, f.plugin.Messages(), n, "the message was stored")
 		}
 	}
 	cases := []tcase{
@@ -803,7 +807,7 @@ func TestExitOutput(t *testing.T) {
 		}, stored(3)},
 		{"history", func(f *fixture) []string { return []string{"history", "--with", f.bob.UUID} }, nil},
 		{"read", func(f *fixture) []string { return []string{"read", "--with", f.bob.UUID} }, func(t *testing.T, f *fixture) {
-			assert.True(t, f.srv.Messages()[0].Read, "the message was marked read")
+			assert.True(t, f.plugin.Messages()[0].Read, "the message was marked read")
 		}},
 		{"chats", func(*fixture) []string { return []string{"chats"} }, nil},
 		{"unread", func(*fixture) []string { return []string{"unread"} }, nil},
@@ -886,7 +890,7 @@ func TestExitTransport(t *testing.T) {
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
 		assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
-		assert.Len(t, f.srv.Messages(), 1, "the fake stored the message before dropping the connection")
+		assert.Len(t, f.plugin.Messages(), 1, "the fake stored the message before dropping the connection")
 		assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived must not be repeated")
 	})
 	t.Run("multisend, connection dropped: may have been delivered", func(t *testing.T) {
@@ -950,7 +954,7 @@ func TestTimeout(t *testing.T) {
 				assert.Contains(t, r.stderr, "the message may have been delivered")
 				assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived is not repeated")
 			}
-			assert.Empty(t, f.srv.Messages())
+			assert.Empty(t, f.plugin.Messages())
 		})
 	}
 	t.Run("an answer in time is not cut short", func(t *testing.T) {
@@ -995,7 +999,7 @@ func TestUnsignedHint(t *testing.T) {
 			assert.Contains(t, r.stderr, hint, "%v", args)
 			assert.Empty(t, r.stdout, "%v", args)
 		}
-		assert.Empty(t, f.srv.Messages())
+		assert.Empty(t, f.plugin.Messages())
 		for _, req := range f.srv.Requests() {
 			assert.Empty(t, req.Form.Get("sign"), "sent unsigned")
 		}
@@ -1059,7 +1063,7 @@ func TestKernelFaults(t *testing.T) {
 			assert.Contains(t, r.stderr, tc.want)
 			assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
 			assert.NotContains(t, r.stderr, "the service refused")
-			assert.Len(t, f.srv.Messages(), tc.stored)
+			assert.Len(t, f.plugin.Messages(), tc.stored)
 			assert.Len(t, f.srv.Requests(), 1, "a send that may have arrived is not repeated")
 			assert.Zero(t, hits.Load(), "the redirect was not followed")
 		})

@@ -2,8 +2,9 @@
 // (package chatmsg) and prints a short transcript of what each one answers.
 //
 // With no configuration it starts an embedded fake OkayAPI (package
-// okayapitest) on loopback with three members, alice, bob and carol, so it
-// needs no credentials and sends nothing off this machine:
+// okayapitest, with the plugin's fake from package chatmsgtest) on loopback
+// with three members, alice, bob and carol, so it needs no credentials and
+// sends nothing off this machine:
 //
 //	go run ./examples/quickstart
 //
@@ -37,9 +38,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -155,11 +156,12 @@ func runFake(ctx context.Context, p *printer) error {
 		return fmt.Errorf("starting the embedded fake OkayAPI: %w", err)
 	}
 	defer srv.Close()
+	chatmsgtest.Install(srv)
 	client, err := srv.Client()
 	if err != nil {
 		return err
 	}
-	profiles := []okayapitest.Profile{
+	accounts := []okayapitest.Account{
 		{Username: "alice", Password: "alice-secret-1", Nickname: "Alice 艾丽斯", Age: 28},
 		{Username: "bob", Password: "bob-secret-2", Nickname: "Bob 鲍勃", Age: 31},
 		{Username: "carol", Password: "carol-secret-3", Nickname: "Carol 卡萝", Age: 25},
@@ -167,13 +169,13 @@ func runFake(ctx context.Context, p *printer) error {
 	t := newTour(ctx, chatmsg.New(client), p)
 	p.f("OkayAPI quickstart on an embedded fake OkayAPI at %s (dynamic signature)\n", srv.URL())
 	var members []who
-	for _, prof := range profiles {
-		srv.AddMember(prof) // registers the member, as App.User.Register would
-		m, err := client.Login(ctx, prof.Username, prof.Password)
+	for _, a := range accounts {
+		srv.AddMember(a) // registers the member, as App.User.Register would
+		m, err := client.Login(ctx, a.Username, a.Password)
 		if err != nil {
-			return fmt.Errorf("logging %s in: %w", prof.Username, err)
+			return fmt.Errorf("logging %s in: %w", a.Username, err)
 		}
-		members = append(members, t.add(prof.Username, m))
+		members = append(members, t.add(a.Username, m))
 	}
 	alice, bob, carol := members[0], members[1], members[2]
 	p.f("Login (App.User.Login): alice %s, bob %s, carol %s\n", short(alice.m.UUID), short(bob.m.UUID), short(carol.m.UUID))
@@ -308,7 +310,7 @@ func (t *tour) send(from, to who, msg chatmsg.Message) error {
 	if err != nil {
 		return fmt.Errorf("sending: %w", err)
 	}
-	t.p.f("Send: %s → %s  %s %s%s\n", from.name, to.name, msg.Type(), describe(msg), sentID(res.MessageID))
+	t.p.f("Send: %s → %s  %s %s%s\n", from.name, to.name, msg.Type(), chatmsg.Preview(msg, previewLen), sentID(res.MessageID))
 	return nil
 }
 
@@ -330,7 +332,7 @@ func (t *tour) multiSend(from who, to []who, msg chatmsg.Message) error {
 	if err != nil {
 		return fmt.Errorf("MultiSend: %w", err)
 	}
-	t.p.f("MultiSend: %s → %s  %s %s\n", from.name, strings.Join(names, ", "), msg.Type(), describe(msg))
+	t.p.f("MultiSend: %s → %s  %s %s\n", from.name, strings.Join(names, ", "), msg.Type(), chatmsg.Preview(msg, previewLen))
 	for _, d := range res.Deliveries {
 		t.p.f("  to %-6s chat_message_id %d\n", t.name(d.To), d.MessageID)
 	}
@@ -376,7 +378,7 @@ func (t *tour) messages(actor who, msgs []chatmsg.ChatMessage) {
 			read = "read"
 		}
 		// Direction is from the actor's side: Sent by them, or Received.
-		t.p.f("  #%-3d %s  %-8s %-6s %-6s %s\n", m.ID, m.SentAt.Format("2006-01-02 15:04:05 MST"), m.Direction, m.Message.Type(), read, describe(m.Message))
+		t.p.f("  #%-3d %s  %-8s %-6s %-6s %s\n", m.ID, m.SentAt.Format("2006-01-02 15:04:05 MST"), m.Direction, m.Message.Type(), read, chatmsg.Preview(m.Message, previewLen))
 	}
 }
 
@@ -442,7 +444,7 @@ func (t *tour) chatList(actor who) error {
 		if c.Read {
 			read = "read"
 		}
-		t.p.f("  %s %-8s %-6s %-6s %s  %s\n", pad(who, 22), c.Direction, c.Last.Type(), read, c.SentAt.Format(time.TimeOnly), describe(c.Last))
+		t.p.f("  %s %-8s %-6s %-6s %s  %s\n", pad(who, 22), c.Direction, c.Last.Type(), read, c.SentAt.Format(time.TimeOnly), chatmsg.Preview(c.Last, previewLen))
 	}
 	return nil
 }
@@ -476,38 +478,8 @@ func (t *tour) sendToSelf(actor who) error {
 	}
 }
 
-// describe shows a message in a few words.
-func describe(m chatmsg.Message) string {
-	var s string
-	switch v := m.(type) {
-	case chatmsg.Text:
-		s = strconv.Quote(v.Content)
-	case chatmsg.HTML:
-		s = v.Content
-	case chatmsg.Image:
-		s = v.URL
-	case chatmsg.Link:
-		s = v.URL
-	case chatmsg.Custom:
-		s = string(v.Object)
-	case chatmsg.Unknown:
-		s = string(v.Raw)
-	case nil:
-		return "-"
-	default:
-		s = fmt.Sprint(v)
-	}
-	return cut(s, 48)
-}
-
-// cut shortens s to at most n runes.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+// previewLen is how many characters of a message the transcript shows.
+const previewLen = 48
 
 // pad fills s with spaces to n terminal columns, counting CJK characters
 // and emoji as two columns.

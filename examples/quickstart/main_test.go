@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
@@ -53,7 +54,7 @@ func TestRunEmbeddedFake(t *testing.T) {
 	assert.Contains(t, transcript, "TakeMessageList: bob's conversation with alice, newest 4 (down); 6 unread")
 	assert.Regexp(t, `TakeMessageList: older than #\d+ \(up, last_id=\d+\)`, transcript)
 	assert.Equal(t, 6, strings.Count(transcript, " received "), "bob received six messages from alice")
-	assert.Regexp(t, `(?m)^  #\d+ +\S+ \S+ \S+ +sent +text +unread +"好的！See you there 👍"$`, transcript)
+	assert.Regexp(t, `(?m)^  #\d+ +\S+ \S+ \S+ +sent +text +unread +好的！See you there 👍$`, transcript)
 	for _, kind := range []string{"text", "html", "image", "link", "custom"} {
 		assert.Regexp(t, `(?m)^  #\d+ .* received +`+kind+` `, transcript, "bob's history shows the %s message", kind)
 	}
@@ -121,9 +122,9 @@ func realEnv(srv *okayapitest.Server, alice, bob string, aliceToken string) map[
 
 func TestRunRealAppFromEnv(t *testing.T) {
 	t.Parallel()
-	srv := okayapitest.NewServer(t, okayapitest.WithSignMode(okayapitest.SignDynamic), okayapitest.WithQuirks(true))
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw-a", Nickname: "Alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob", Password: "pw-b", Nickname: "Bob", Age: 31})
+	srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithSignMode(okayapitest.SignDynamic), okayapitest.WithQuirks(true))
+	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a", Nickname: "Alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "pw-b", Nickname: "Bob", Age: 31})
 	// Bob wrote first, so that alice has unread messages to mark.
 	client, err := srv.Client()
 	require.NoError(t, err)
@@ -160,7 +161,7 @@ func TestRunRealAppFromEnv(t *testing.T) {
 	// Alice sent bob one message of each kind, then one through MultiSend;
 	// bob's two messages to her are now read.
 	kinds := map[string]int{}
-	for _, m := range srv.Messages() {
+	for _, m := range plugin.Messages() {
 		switch {
 		case m.From == alice.UUID && m.To == bob.UUID:
 			kinds[m.Type]++
@@ -180,19 +181,20 @@ func TestRunRealAppErrors(t *testing.T) {
 	t.Parallel()
 	t.Run("plugin not installed", func(t *testing.T) {
 		t.Parallel()
-		srv := okayapitest.NewServer(t, okayapitest.WithPlugin(false))
-		alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw-a"})
-		bob := srv.AddMember(okayapitest.Profile{Username: "bob", Password: "pw-b"})
+		srv, plugin := chatmsgtest.NewServer(t)
+		plugin.SetInstalled(false)
+		alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a"})
+		bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "pw-b"})
 		env := realEnv(srv, alice.UUID, bob.UUID, alice.Token)
 		err := run(t.Context(), func(k string) string { return env[k] }, &bytes.Buffer{})
 		require.Error(t, err)
 		assert.True(t, errors.Is(err, chatmsg.ErrNotInstalled), "got %v", err)
-		assert.Empty(t, srv.Messages())
+		assert.Empty(t, plugin.Messages())
 	})
 	t.Run("invalid other uuid", func(t *testing.T) {
 		t.Parallel()
-		srv := okayapitest.NewServer(t)
-		alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "pw-a"})
+		srv, _ := chatmsgtest.NewServer(t)
+		alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a"})
 		env := realEnv(srv, alice.UUID, "bob", alice.Token)
 		err := run(t.Context(), func(k string) string { return env[k] }, &bytes.Buffer{})
 		require.Error(t, err)

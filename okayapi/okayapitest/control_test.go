@@ -3,6 +3,7 @@ package okayapitest
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,26 +19,45 @@ import (
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-func TestParseFault(t *testing.T) {
+func TestFaultText(t *testing.T) {
 	t.Parallel()
 	for name, want := range map[string]Fault{
 		"html502": FaultHTML502, "drop-after": FaultDropAfter, "stall": FaultStall,
 		"truncate": FaultTruncate, "non-json": FaultNonJSON, "Drop-After": FaultDropAfter, "HTML502": FaultHTML502,
 		"exception": FaultException500, "exception-ret0": FaultExceptionRet0, "Exception-DB": FaultExceptionDB,
-		"redirect307": FaultRedirect307, "store-then-redirect": FaultStoreThenRedirect,
+		"redirect307": FaultRedirect307, "store-then-redirect": FaultStoreThenRedirect, "none": 0, "NONE": 0,
 	} {
-		got, err := ParseFault(name)
-		require.NoError(t, err, name)
+		got := FaultStall
+		require.NoError(t, got.UnmarshalText([]byte(name)), name)
 		assert.Equal(t, want, got, name)
 	}
-	for _, bad := range []string{"", "none", "FaultStall", "drop_after", "dropafter", "502"} {
-		_, err := ParseFault(bad)
+	for _, bad := range []string{"", "FaultStall", "drop_after", "dropafter", "502", "Fault(42)"} {
+		got := FaultStall
+		err := got.UnmarshalText([]byte(bad))
 		require.Error(t, err, bad)
 		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect", bad)
+		assert.Equal(t, FaultStall, got, "unchanged on an error")
 	}
+
+	// flag.TextVar and encoding/json read and write the names.
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var f Fault
+	fs.TextVar(&f, "fault", Fault(0), "the fault")
+	require.NoError(t, fs.Parse([]string{"-fault", "Drop-After"}))
+	assert.Equal(t, FaultDropAfter, f)
+	require.Error(t, fs.Parse([]string{"-fault", "explode"}))
+	b, err := json.Marshal(map[string]Fault{"a": FaultExceptionDB, "b": 0})
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":"exception-db","b":"none"}`, string(b))
+	var back map[string]Fault
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, map[string]Fault{"a": FaultExceptionDB, "b": 0}, back)
+	_, err = json.Marshal(Fault(42))
+	assert.ErrorContains(t, err, "Fault(42) is not a fault")
 }
 
-// Every fault's String is the name ParseFault reads back, and no two
+// Every fault's String is the name UnmarshalText reads back, and no two
 // faults share a name.
 func TestFaultStringRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -46,13 +66,16 @@ func TestFaultStringRoundTrip(t *testing.T) {
 	seen := map[string]Fault{}
 	for _, f := range all {
 		name := f.String()
-		got, err := ParseFault(name)
-		require.NoError(t, err, "ParseFault(%q), the name of fault %d", name, int(f))
+		var got Fault
+		require.NoError(t, got.UnmarshalText([]byte(name)), "UnmarshalText(%q), the name of fault %d", name, int(f))
 		assert.Equal(t, f, got, name)
+		text, err := f.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, name, string(text))
 		assert.NotContains(t, seen, name, "two faults are called %q", name)
 		seen[name] = f
 	}
-	// Every name ParseFault reads is some fault's String.
+	// Every name UnmarshalText reads is some fault's String, or none's.
 	assert.Len(t, seen, len(faultNames)-1)
 	for _, name := range faultNames[1:] {
 		assert.Contains(t, seen, name)
@@ -62,18 +85,21 @@ func TestFaultStringRoundTrip(t *testing.T) {
 		assert.True(t, f.valid(), "%s", f)
 	}
 	assert.False(t, (FaultStoreThenRedirect + 1).valid())
+	assert.False(t, Fault(0).valid())
 	assert.Equal(t, "none", Fault(0).String())
 	assert.Equal(t, "Fault(42)", Fault(42).String())
-	for _, f := range []Fault{0, 42, -1} {
-		_, err := ParseFault(f.String())
-		assert.Error(t, err, "%q is not a fault ParseFault reads", f.String())
+	for _, f := range []Fault{42, -1} {
+		var got Fault
+		assert.Error(t, got.UnmarshalText([]byte(f.String())), "%q is not a fault UnmarshalText reads", f.String())
+		_, err := f.MarshalText()
+		assert.Error(t, err)
 	}
 }
 
 // control POSTs form to the control path (query in the URL, body urlencoded).
 func (f *fake) control(method, query string, body url.Values) reply {
 	f.t.Helper()
-	path := ControlFaultPath
+	path := controlFaultPath
 	if query != "" {
 		path += "?" + query
 	}
@@ -86,20 +112,21 @@ func TestControlEndpoint(t *testing.T) {
 	t.Run("injects a fault for one service", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, WithControlEndpoint(true))
+		assert.Equal(t, f.srv.URL()+"/_fake/fault", f.srv.ControlURL())
 		ms := f.members(2)
-		r := f.control(http.MethodPost, "kind=drop-after&service=App.Market_ChatMessage.Send&n=1", nil)
+		r := f.control(http.MethodPost, "kind=drop-after&service=App.Test_Box.Put&n=1", nil)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		assert.Empty(t, r.Body)
 		assert.Empty(t, f.srv.Requests(), "control requests are not recorded")
 
-		f.ok(svcUnread, ms[0], nil) // another service: not affected
-		resp, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcSend, ms[0], to(ms[1].UUID, text("dropped"))))
+		f.ok(svcCount, ms[0], nil) // another service: not affected
+		resp, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("dropped"))))
 		if resp != nil {
 			resp.Body.Close()
 		}
 		require.Error(t, err, "the connection was dropped")
-		f.ok(svcSend, ms[0], to(ms[1].UUID, text("answered"))) // n=1: used up
-		assert.Len(t, f.srv.Messages(), 2, "the dropped call was processed")
+		f.ok(svcPut, ms[0], to(ms[1].UUID, text("answered"))) // n=1: used up
+		assert.Len(t, f.box.all(), 2, "the dropped call was processed")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 3)
 		assert.Equal(t, []Fault{0, FaultDropAfter, 0}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
@@ -119,14 +146,14 @@ func TestControlEndpoint(t *testing.T) {
 		f := newFake(t, WithControlEndpoint(true))
 		ms := f.members(2)
 		for _, kind := range []string{"exception", "exception-ret0", "exception-db", "store-then-redirect"} {
-			r := f.control(http.MethodPost, "kind="+kind+"&service=App.Market_ChatMessage.Send", nil)
+			r := f.control(http.MethodPost, "kind="+kind+"&service=App.Test_Box.Put", nil)
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		}
 		for _, want := range []int{500, 200, 200, 302} {
-			r := noFollow(t, f.srv.URL()+"/", f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
+			r := noFollow(t, f.srv.URL()+"/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 			assert.Equal(t, want, r.status, r.body)
 		}
-		assert.Len(t, f.srv.Messages(), 4, "each call stored its message")
+		assert.Len(t, f.box.all(), 4, "each call stored its message")
 		for i, r := range f.srv.Requests() {
 			assert.Equal(t, 200, r.Ret, "request %d (%s) recorded as processed", i, r.Fault)
 		}
@@ -153,11 +180,12 @@ func TestControlEndpoint(t *testing.T) {
 			{http.MethodPost, "", nil, 400, "parameter kind is required"},
 			{http.MethodPost, "kind=", nil, 400, "parameter kind is required"},
 			{http.MethodPost, "kind=explode", nil, 400, `parameter kind: unknown fault "explode"`},
+			{http.MethodPost, "kind=none", nil, 400, `parameter kind: unknown fault "none"`},
 			{http.MethodPost, "kind=stall&n=0", nil, 400, `parameter n: "0"`},
 			{http.MethodPost, "kind=stall&n=-1", nil, 400, `parameter n: "-1"`},
 			{http.MethodPost, "kind=stall&n=two", nil, 400, `parameter n: "two"`},
 			{http.MethodPost, "kind=stall&service=Send", nil, 400, `parameter service: "Send"`},
-			{http.MethodPost, "kind=stall&service=App.Market%20ChatMessage.Send", nil, 400, "parameter service"},
+			{http.MethodPost, "kind=stall&service=App.Test%20Box.Put", nil, 400, "parameter service"},
 			{http.MethodPost, "kind=stall&service=A.B.C.D", nil, 400, "parameter service"},
 			{http.MethodPost, "kind=stall&servce=App.User.Login", nil, 400, `unknown parameter "servce"`},
 			{http.MethodPost, "kind=stall&kind=html502", nil, 400, "parameter kind given more than once"},
@@ -175,7 +203,7 @@ func TestControlEndpoint(t *testing.T) {
 		}
 		r := f.raw(http.MethodPost, "/_fake/faults?kind=stall", nil)
 		assert.Equal(t, http.StatusNotFound, r.Status)
-		assert.Contains(t, string(r.Body), ControlFaultPath)
+		assert.Contains(t, string(r.Body), controlFaultPath)
 
 		// Nothing was injected: a call is answered normally.
 		assert.Equal(t, 200, f.do(http.MethodPost, "/", f.params("Hello.World", okayapi.Member{}, nil)).Ret)
@@ -190,7 +218,7 @@ func TestControlEndpoint(t *testing.T) {
 			"127.0.0.2:5555": http.StatusNoContent,
 			"garbage":        http.StatusForbidden,
 		} {
-			req := httptest.NewRequest(http.MethodPost, ControlFaultPath+"?kind=html502&service=App.User.Login", nil)
+			req := httptest.NewRequest(http.MethodPost, controlFaultPath+"?kind=html502&service=App.User.Login", nil)
 			req.RemoteAddr = remote
 			rec := httptest.NewRecorder()
 			srv.serveHTTP(rec, req)
@@ -212,7 +240,7 @@ func TestControlEndpoint(t *testing.T) {
 		assert.Equal(t, 200, f.do(http.MethodPost, "/", f.params("Hello.World", okayapi.Member{}, nil)).Ret, "no fault injected")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 2)
-		assert.Equal(t, ControlFaultPath, reqs[0].Path, "an ordinary, recorded call")
+		assert.Equal(t, controlFaultPath, reqs[0].Path, "an ordinary, recorded call")
 	})
 	t.Run("logs the injection", func(t *testing.T) {
 		t.Parallel()
@@ -236,7 +264,7 @@ func TestControlEndpoint(t *testing.T) {
 func TestControlEndpointContentType(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, WithControlEndpoint(true))
-	resp, err := f.send(t.Context(), http.MethodPost, ControlFaultPath+"?kind=nope", nil)
+	resp, err := f.send(t.Context(), http.MethodPost, controlFaultPath+"?kind=nope", nil)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

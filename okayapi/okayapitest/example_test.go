@@ -2,10 +2,12 @@ package okayapitest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net/url"
+	"sync"
 
-	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -16,28 +18,78 @@ func ExampleStart() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice", Password: "secret"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob", Nickname: "Bob"})
+	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "secret", Nickname: "Alice"})
 
 	client, err := srv.Client() // the server's URL, app key and secret
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, err := chatmsg.New(client).Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"}); err != nil {
-		log.Fatal(err)
-	}
-	again, err := client.Login(ctx, "alice", "secret")
+	again, err := client.Login(context.Background(), "alice", "secret")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("logged in as alice:", again.UUID == alice.UUID)
-	for _, m := range srv.Messages() {
-		fmt.Println(m.ID, m.Type, string(m.Data))
-	}
+	_, err = client.Login(context.Background(), "alice", "wrong")
+	fmt.Println("wrong password:", errors.Is(err, okayapi.ErrLoginFailed))
 	// Output:
 	// logged in as alice: true
-	// 1 text {"content":"hi"}
+	// wrong password: true
+}
+
+// A plugin's fake registers its services with Handle; the server checks
+// the parameters, the signature and the login before the handler runs.
+func ExampleServer_Handle() {
+	srv, err := okayapitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Handle(okayapitest.Service{
+		Name:   "App.Greeting.Say",
+		Login:  true,
+		Params: []okayapitest.Param{okayapitest.StringParam("word").Required().Max(10)},
+		Handler: func(c *okayapitest.Call) okayapitest.Answer {
+			if c.String("word") == "bye" {
+				return okayapitest.Fail(1, "not yet")
+			}
+			return okayapitest.OK(okayapitest.Field{Key: "said", Value: c.User().Username + ": " + c.String("word")})
+		},
+	})
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	say := func(who okayapi.Member, word string) {
+		var out struct {
+			Said string `json:"said"`
+		}
+		_, err := client.Do(context.Background(), &okayapi.Request{
+			Service: "App.Greeting.Say", Member: who, Params: url.Values{"word": {word}},
+		}, &out)
+		var pe *okayapi.PluginError
+		switch {
+		case errors.As(err, &pe):
+			fmt.Println("err_code", pe.Code, pe.Msg)
+		case errors.Is(err, okayapi.ErrNotLoggedIn):
+			fmt.Println("not logged in")
+		case errors.Is(err, okayapi.ErrBadRequest):
+			fmt.Println("bad request")
+		case err != nil:
+			fmt.Println(err)
+		default:
+			fmt.Println(out.Said)
+		}
+	}
+	say(alice, "hello")
+	say(alice, "bye")
+	say(alice, "far too long a word")
+	say(okayapi.Member{}, "hello")
+	// Output:
+	// alice: hello
+	// err_code 1 not yet
+	// bad request
+	// not logged in
 }
 
 func ExampleServer_InjectFault() {
@@ -46,23 +98,35 @@ func ExampleServer_InjectFault() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	alice := srv.AddMember(okayapitest.Profile{Username: "alice"})
-	bob := srv.AddMember(okayapitest.Profile{Username: "bob"})
+	var mu sync.Mutex
+	total := 0
+	srv.Handle(okayapitest.Service{
+		Name:   "App.Counter.Add",
+		Params: []okayapitest.Param{okayapitest.IntParam("n").Required()},
+		Handler: func(c *okayapitest.Call) okayapitest.Answer {
+			mu.Lock()
+			defer mu.Unlock()
+			total += int(c.Int("n"))
+			return okayapitest.OK()
+		},
+	})
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
 	}
-	chat := chatmsg.New(client)
 
-	// The next call is processed, then its connection drops: the message is
-	// stored, but the sender gets no answer.
+	// The next call is processed, then its connection drops: the counter
+	// grows, but the client gets no answer (and, as the call is not
+	// idempotent, does not send it again).
 	srv.InjectFault(okayapitest.FaultDropAfter, 1)
-	_, err = chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "did it arrive?"})
+	_, err = client.Do(context.Background(), &okayapi.Request{Service: "App.Counter.Add", Params: url.Values{"n": {"5"}}}, nil)
 	fmt.Println("error:", err != nil, "may have arrived:", okayapi.MayHaveArrived(err))
-	fmt.Println("stored:", len(srv.Messages()))
+	mu.Lock()
+	fmt.Println("total:", total)
+	mu.Unlock()
 	fmt.Println("requests:", len(srv.Requests()))
 	// Output:
 	// error: true may have arrived: true
-	// stored: 1
+	// total: 5
 	// requests: 1
 }

@@ -14,45 +14,50 @@ import (
 
 // The fake writes its answers the way PHP's json_encode (default flags)
 // does, with its own small value model rather than encoding/json, so that it
-// can reproduce what a PHP and MySQL service sends:
-//
-//   - phpObject is a PHP associative array: keys keep their insertion order;
-//     empty, it is written as [] with quirks on (PHP cannot tell an empty
-//     object from an empty array), and with quirks on an array whose keys are
-//     0..n-1 is written as a list, as PHP does;
-//   - phpInt is an integer read from MySQL: a string ("12") with quirks on;
-//   - phpNumber is a number literal from a client's JSON, written back as PHP
-//     would after json_decode;
-//   - int, string, bool, nil and []any are what they look like.
-//
-// Strings escape every non-ASCII character as \uXXXX (lower-case hex,
-// surrogate pairs beyond the BMP) and "/" as "\/".
+// can reproduce what a PHP and MySQL service sends. Strings escape every
+// non-ASCII character as \uXXXX (lower-case hex, surrogate pairs beyond the
+// BMP) and "/" as "\/".
 
-type phpObject []phpField
+// Object is a PHP associative array, the value model of the answers a
+// service gives: fields in order. Values may be nil, string, bool, int,
+// int64, float64, DBInt, Object, []any, and anything read from a request
+// (Call.Object) or a profile (User.ExtInfo), which keep PHP's view of the
+// JSON they came from. Encoding any other type panics.
+//
+// Written, an Object is a JSON object; with quirks on (WithQuirks) an empty
+// one is written as [] and one whose keys are "0", "1", … in order as a
+// list, as PHP writes them.
+type Object []Field
 
-type phpField struct {
+// Field is one key and value of an Object.
+type Field struct {
 	Key   string
 	Value any
 }
 
-type phpInt int64
+// DBInt is an integer as read from a MySQL column: written as a JSON string
+// ("12") with quirks on, as a number otherwise. Use it for ids, counts and
+// flags that the hosted service reads from its database.
+type DBInt int64
 
+// phpNumber is a number literal from a client's JSON, written back as PHP
+// would after json_decode.
 type phpNumber string
 
 // set replaces the value of key in place, or appends it: a PHP array keeps
 // the position of a key that is assigned again.
-func (o phpObject) set(key string, v any) phpObject {
+func (o Object) set(key string, v any) Object {
 	for i := range o {
 		if o[i].Key == key {
 			o[i].Value = v
 			return o
 		}
 	}
-	return append(o, phpField{Key: key, Value: v})
+	return append(o, Field{Key: key, Value: v})
 }
 
 // get returns the value of key, if present.
-func (o phpObject) get(key string) (any, bool) {
+func (o Object) get(key string) (any, bool) {
 	for _, f := range o {
 		if f.Key == key {
 			return f.Value, true
@@ -85,7 +90,9 @@ func (e *phpEncoder) value(v any) {
 		e.buf.WriteString(strconv.Itoa(v))
 	case int64:
 		e.buf.WriteString(strconv.FormatInt(v, 10))
-	case phpInt:
+	case float64:
+		e.buf.WriteString(phpFloat(v))
+	case DBInt:
 		if e.quirks {
 			e.buf.WriteByte('"')
 			e.buf.WriteString(strconv.FormatInt(int64(v), 10))
@@ -97,7 +104,7 @@ func (e *phpEncoder) value(v any) {
 		e.buf.WriteString(phpNumberText(string(v)))
 	case []any:
 		e.list(v)
-	case phpObject:
+	case Object:
 		switch {
 		case len(v) == 0 && e.quirks:
 			e.buf.WriteString("[]")
@@ -120,8 +127,7 @@ func (e *phpEncoder) value(v any) {
 			e.buf.WriteByte('}')
 		}
 	default:
-		// Only the types above are ever built; anything else is a bug here.
-		panic(fmt.Sprintf("okayapitest: cannot encode %T", v))
+		panic(fmt.Sprintf("okayapitest: cannot encode %T in an answer (see Object)", v))
 	}
 }
 
@@ -138,7 +144,7 @@ func (e *phpEncoder) list(items []any) {
 
 // isSequential reports whether the keys are "0", "1", … in order: PHP turns
 // such keys into integers and json_encode then writes a list.
-func isSequential(o phpObject) bool {
+func isSequential(o Object) bool {
 	for i, f := range o {
 		if f.Key != strconv.Itoa(i) {
 			return false
@@ -236,7 +242,7 @@ func phpFloat(f float64) string {
 var errNotJSON = errors.New("not valid JSON")
 
 // phpDecode reads client JSON as PHP's json_decode($s, true) would: objects
-// become phpObject (keys in order, a repeated key keeps its first position
+// become Object (keys in order, a repeated key keeps its first position
 // and its last value), numbers keep their literal. Invalid UTF-8 is refused,
 // as PHP refuses it.
 func phpDecode(raw []byte) (any, error) {
@@ -264,7 +270,7 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			obj := phpObject{}
+			obj := Object{}
 			for dec.More() {
 				key, err := dec.Token()
 				if err != nil {
@@ -307,7 +313,7 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	return nil, errNotJSON
 }
 
-// phpFromGo turns a Go value (a Profile's Extra field) into the value model
+// phpFromGo turns a Go value (an Account's Extra field) into the value model
 // by way of encoding/json, as if PHP had stored and decoded it.
 func phpFromGo(v any) (any, error) {
 	b, err := json.Marshal(v)

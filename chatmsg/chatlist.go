@@ -1,0 +1,78 @@
+package chatmsg
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// ChatListOptions pages GetAllChatList. The zero value reads page 1 with the
+// service's default size (20).
+type ChatListOptions struct {
+	Page int // 1–100; 0 = 1
+	// PerPage is the page size, 1–100; 0 = the service's default (20). At
+	// most PerPage conversations are kept, or MaxPerPage when it is 0.
+	PerPage int
+}
+
+type chatListParams struct {
+	Page    int `url:"page,omitempty"`
+	PerPage int `url:"perpage,omitempty"`
+}
+
+// Chat is one conversation in GetAllChatList: the latest message and the
+// other member.
+//
+// Like a ChatMessage, a row's unreadable fields are zero values; ChatList.Raw
+// keeps them as they arrived.
+type Chat struct {
+	With      string          // chat_message_to_uuid: the other member
+	Last      Message         // chat_message_type and chat_message_data of the latest message
+	Read      bool            // chat_message_is_read
+	Direction Direction       // chat_message_io, from the acting member's side
+	SentAt    time.Time       // add_time
+	User      okayapi.Profile // user: the other member's profile
+}
+
+// ChatList is what GetAllChatList answers.
+//
+// Chats holds at most the page size asked for (ChatListOptions.PerPage, or
+// MaxPerPage when it is 0): rows beyond it are dropped without being read,
+// so that an answer of any size costs memory for no more rows than were
+// asked for. Raw still holds them.
+type ChatList struct {
+	Chats []Chat          // list, newest conversation first; at most the page size
+	Total int             // total: how many members the acting member chats with
+	Raw   json.RawMessage // the answer's data as received
+}
+
+type chatListData struct {
+	List  okayapi.List[wireMessage] `json:"list"`
+	Total okayapi.Int               `json:"total"`
+}
+
+// GetAllChatList lists member's conversations, newest first.
+func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opts ChatListOptions) (*ChatList, error) {
+	if err := begin(ctx, member); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckRange("page", opts.Page, MaxPage); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		return nil, err
+	}
+	out := chatListData{List: okayapi.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	resp, err := s.do(ctx, member, ServiceGetAllChatList, chatListParams(opts), true, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &ChatList{Chats: make([]Chat, 0, len(out.List.Items)), Total: int(out.Total), Raw: resp.Data}
+	for i, w := range out.List.Items {
+		m := s.message(w, out.List.Unreadable[i])
+		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: w.User})
+	}
+	return res, nil
+}

@@ -1,0 +1,77 @@
+package chatmsg
+
+import (
+	"encoding/json"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// decodeMessage turns chat_message_type and chat_message_data from the wire
+// into the Go type for the kind. Fields beyond a kind's own go to Ext as
+// plain Go values (see Ext). A kind this SDK does not know, or data that does
+// not fit its kind, becomes Unknown, keeping the data as it arrived.
+func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) Message {
+	t := Type(kind)
+	if !data.OK() {
+		return Unknown{Kind: t, Raw: data.Raw}
+	}
+	obj := data.Value
+	if len(obj) == 0 {
+		obj = okayapi.Object("{}")
+	}
+	raw := json.RawMessage(obj)
+	switch t {
+	case TypeCustom:
+		return Custom{Object: raw}
+	case TypeText, TypeHTML, TypeImage, TypeLink:
+	default:
+		return Unknown{Kind: t, Raw: raw}
+	}
+	key := "content"
+	if t == TypeImage || t == TypeLink {
+		key = "url"
+	}
+	// One pass over the object: the kind's own field, and the rest to Ext
+	// (made only when there is one).
+	var value string
+	var ext Ext
+	ok := true
+	err := okayapi.Fields(obj, func(name, v []byte) bool {
+		if string(name) == key {
+			var s okayapi.String
+			if s.UnmarshalJSON(v) != nil {
+				ok = false
+				return false
+			}
+			value = string(s)
+			return true
+		}
+		if ext == nil {
+			ext = Ext{}
+		}
+		if len(ext) == okayapi.MaxObjectFields {
+			ok = false
+			return false
+		}
+		pv, good := okayapi.PlainValue(v)
+		if !good {
+			ok = false
+			return false
+		}
+		ext[string(name)] = pv
+		return true
+	})
+	if err != nil || !ok {
+		return Unknown{Kind: t, Raw: raw}
+	}
+	switch t {
+	case TypeText:
+		return Text{Content: value, Ext: ext}
+	case TypeHTML:
+		return HTML{Content: value, Ext: ext}
+	case TypeImage:
+		return Image{URL: value, Ext: ext}
+	default:
+		return Link{URL: value, Ext: ext}
+	}
+}

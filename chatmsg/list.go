@@ -1,0 +1,210 @@
+package chatmsg
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// Direction says who sent a message, from the acting member's point of view.
+type Direction int
+
+const (
+	// DirectionUnknown is a chat_message_io value this SDK does not know.
+	DirectionUnknown Direction = iota
+	// Sent: the acting member sent the message (the service's "in").
+	Sent
+	// Received: the acting member received the message (the service's "out").
+	Received
+)
+
+// String returns "sent", "received" or "unknown".
+func (d Direction) String() string {
+	switch d {
+	case Sent:
+		return "sent"
+	case Received:
+		return "received"
+	}
+	return "unknown"
+}
+
+// parseDirection follows the reference: "in" is a message the member sent.
+func parseDirection(io string) Direction {
+	switch strings.ToLower(strings.TrimSpace(io)) {
+	case "in":
+		return Sent
+	case "out":
+		return Received
+	}
+	return DirectionUnknown
+}
+
+// Order is the way TakeMessageList reads from LastID (the API's direction).
+type Order string
+
+const (
+	// Newer reads the newest messages, or those after LastID (the service's
+	// "down", its default).
+	Newer Order = "down"
+	// Older reads the messages before LastID (the service's "up").
+	Older Order = "up"
+)
+
+// ListOptions narrows TakeMessageList. The zero value reads the newest page
+// with the service's default size (20).
+type ListOptions struct {
+	LastID int64 // the message id to read from; 0 = from the newest
+	Order  Order // Newer (default) or Older: the API's direction
+	// PerPage is the page size, 1–100; 0 = the service's default (20). At
+	// most PerPage messages are kept, or MaxPerPage when it is 0 (the
+	// service documents its default, but the SDK does not rely on it).
+	PerPage int
+}
+
+type listParams struct {
+	OtherUUID string `url:"other_uuid"`
+	LastID    int64  `url:"last_id,omitempty"`
+	Direction Order  `url:"direction,omitempty"`
+	PerPage   int    `url:"perpage,omitempty"`
+}
+
+// ChatMessage is one message of a conversation.
+//
+// Rows are read field by field so that one odd row never hides a page: a
+// field the SDK cannot read is the zero value (ID 0, SentAt zero, …; a row
+// that is not an object is an Unknown message), and MessageList.Raw keeps
+// it as it arrived. Do not page from a message whose ID is 0: last_id 0
+// means "from the newest".
+type ChatMessage struct {
+	ID        int64     // list[].id; 0 if unreadable
+	With      string    // list[].chat_message_to_uuid: the other member of the conversation
+	Message   Message   // list[].chat_message_type and chat_message_data
+	Read      bool      // list[].chat_message_is_read
+	Direction Direction // list[].chat_message_io, from the acting member's side
+	SentAt    time.Time // list[].add_time, in the client's time zone; zero if unreadable
+}
+
+// MessageList is what TakeMessageList answers.
+//
+// Messages holds at most the page size asked for (ListOptions.PerPage, or
+// MaxPerPage when it is 0): rows beyond it, which a correct service never
+// sends, are dropped without being read, so that an answer of any size costs
+// memory for no more rows than were asked for. Raw still holds them.
+type MessageList struct {
+	Messages []ChatMessage   // list, in the service's order; at most the page size
+	Unread   int             // unread_num
+	Raw      json.RawMessage // the answer's data as received
+}
+
+// wireMessage is one row of a list, read field by field so that one odd row
+// never hides a page: a field that cannot be read is zero. A row that is not
+// an object at all is in the list's Unreadable, and becomes an Unknown
+// message holding the row.
+type wireMessage struct {
+	ID      okayapi.Lenient[okayapi.Int]    `json:"id"`
+	ToUUID  okayapi.Lenient[okayapi.String] `json:"chat_message_to_uuid"`
+	Type    okayapi.Lenient[okayapi.String] `json:"chat_message_type"`
+	Data    okayapi.Lenient[okayapi.Object] `json:"chat_message_data"`
+	IsRead  okayapi.Lenient[okayapi.Bool]   `json:"chat_message_is_read"`
+	IO      okayapi.Lenient[okayapi.String] `json:"chat_message_io"`
+	AddTime okayapi.Lenient[okayapi.String] `json:"add_time"`
+	User    okayapi.Profile                 `json:"user"`
+}
+
+// UnmarshalJSON reads a row in one pass, handing each field to its own
+// reader; it fails only when the row is not an object.
+func (w *wireMessage) UnmarshalJSON(b []byte) error {
+	*w = wireMessage{}
+	return okayapi.Fields(b, func(name, v []byte) bool {
+		switch string(name) {
+		case "id":
+			_ = w.ID.UnmarshalJSON(v)
+		case "chat_message_to_uuid":
+			_ = w.ToUUID.UnmarshalJSON(v)
+		case "chat_message_type":
+			_ = w.Type.UnmarshalJSON(v)
+		case "chat_message_data":
+			_ = w.Data.UnmarshalJSON(v)
+		case "chat_message_is_read":
+			_ = w.IsRead.UnmarshalJSON(v)
+		case "chat_message_io":
+			_ = w.IO.UnmarshalJSON(v)
+		case "add_time":
+			_ = w.AddTime.UnmarshalJSON(v)
+		case "user":
+			_ = w.User.UnmarshalJSON(v)
+		}
+		return true
+	})
+}
+
+type listData struct {
+	List      okayapi.List[wireMessage] `json:"list"`
+	UnreadNum okayapi.Int               `json:"unread_num"`
+}
+
+// pageLimit is how many rows a list call keeps: the page size asked for, or
+// the plugin's maximum when the service's default applies.
+func pageLimit(perPage int) int {
+	if perPage > 0 {
+		return perPage
+	}
+	return MaxPerPage
+}
+
+// TakeMessageList reads member's conversation with the member whose uuid is
+// with, a page at a time.
+func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions) (*MessageList, error) {
+	if err := begin(ctx, member); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckUUID("other_uuid", with); err != nil {
+		return nil, err
+	}
+	if opts.LastID < 0 {
+		return nil, &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 0 or more", Value: strconv.FormatInt(opts.LastID, 10)}
+	}
+	if opts.Order != "" && opts.Order != Newer && opts.Order != Older {
+		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Order)}
+	}
+	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		return nil, err
+	}
+	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
+	out := listData{List: okayapi.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	resp, err := s.do(ctx, member, ServiceTakeMessageList, p, true, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Unread: int(out.UnreadNum), Raw: resp.Data}
+	for i, w := range out.List.Items {
+		res.Messages = append(res.Messages, s.message(w, out.List.Unreadable[i]))
+	}
+	return res, nil
+}
+
+// message turns a row into a ChatMessage. An add_time it cannot read gives a
+// zero SentAt rather than failing the whole page (Raw keeps it). unreadable
+// is the row as it arrived when it was not an object.
+func (s *Service) message(w wireMessage, unreadable json.RawMessage) ChatMessage {
+	if unreadable != nil {
+		return ChatMessage{Message: Unknown{Raw: unreadable}}
+	}
+	t, err := s.c.ParseTime(string(w.AddTime.Value))
+	if err != nil {
+		t = time.Time{}
+	}
+	return ChatMessage{
+		ID:        int64(w.ID.Value),
+		With:      string(w.ToUUID.Value),
+		Message:   decodeMessage(string(w.Type.Value), w.Data),
+		Read:      bool(w.IsRead.Value),
+		Direction: parseDirection(string(w.IO.Value)),
+		SentAt:    t,
+	}
+}

@@ -1,0 +1,149 @@
+package chatmsg
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// Delivery is MultiSend's result for one recipient.
+type Delivery struct {
+	To        string // detail[].other_uuid
+	MessageID int64  // detail[].chat_message_id
+}
+
+// MultiSendResult is what MultiSend answers.
+type MultiSendResult struct {
+	// Deliveries is detail, in the service's order. It is nil when the answer
+	// has no detail the SDK can read: the call succeeded (err_code 0) but says
+	// nothing per recipient; Raw shows what it said.
+	//
+	// It holds at most one entry per recipient (len(to)): entries beyond that
+	// are dropped without being read, so that an answer of any size costs
+	// memory for no more than were asked for. Raw still holds them.
+	Deliveries []Delivery
+	Raw        json.RawMessage // the answer's data as received
+}
+
+// String describes the result: how many members the message went to, with
+// each recipient's message id.
+func (r *MultiSendResult) String() string {
+	if r == nil {
+		return "<nil>"
+	}
+	if r.Deliveries == nil {
+		return "sent (the service listed no deliveries)"
+	}
+	var b strings.Builder
+	b.WriteString("sent to ")
+	b.WriteString(strconv.Itoa(len(r.Deliveries)))
+	b.WriteString(" member(s)")
+	for i, d := range r.Deliveries {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.To)
+		if d.MessageID != 0 {
+			b.WriteString(" #")
+			b.WriteString(strconv.FormatInt(d.MessageID, 10))
+		}
+	}
+	return b.String()
+}
+
+// multiSendData is read leniently: the messages were sent, so an odd value in
+// the answer must not turn the result into an error. Raw keeps what arrived.
+type multiSendData struct {
+	Detail okayapi.Lenient[okayapi.List[wireDelivery]] `json:"detail"`
+}
+
+// wireDelivery is an element of detail. Its fields never fail, and an
+// element that is not an object is zero: one odd element never hides the
+// others.
+type wireDelivery struct {
+	OtherUUID     okayapi.Lenient[okayapi.String] `json:"other_uuid"`
+	ChatMessageID okayapi.Lenient[okayapi.Int]    `json:"chat_message_id"`
+}
+
+// UnmarshalJSON reads an element in one pass; it fails only when the
+// element is not an object.
+func (d *wireDelivery) UnmarshalJSON(b []byte) error {
+	*d = wireDelivery{}
+	return okayapi.Fields(b, func(name, v []byte) bool {
+		switch string(name) {
+		case "other_uuid":
+			_ = d.OtherUUID.UnmarshalJSON(v)
+		case "chat_message_id":
+			_ = d.ChatMessageID.UnmarshalJSON(v)
+		}
+		return true
+	})
+}
+
+// deliveries reads detail as a list (or PHP's object with keys 0, 1, …);
+// anything else gives none.
+func (d multiSendData) deliveries() []Delivery {
+	if !d.Detail.OK() || d.Detail.Value.Items == nil {
+		return nil
+	}
+	out := make([]Delivery, 0, len(d.Detail.Value.Items))
+	for _, it := range d.Detail.Value.Items {
+		out = append(out, Delivery{To: string(it.OtherUUID.Value), MessageID: int64(it.ChatMessageID.Value)})
+	}
+	return out
+}
+
+// MultiSend sends msg from member to each of 1 to 200 members (uuids, no
+// blanks, no duplicates). Like Send, it is never repeated after a failure
+// that may have reached the service.
+//
+// The message is checked as Send checks it, before anything is sent.
+func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
+	if err := begin(ctx, member); err != nil {
+		return nil, err
+	}
+	if err := checkRecipients(to); err != nil {
+		return nil, err
+	}
+	p, err := s.messageParams(strings.Join(to, ","), msg)
+	if err != nil {
+		return nil, err
+	}
+	out := multiSendData{Detail: okayapi.Lenient[okayapi.List[wireDelivery]]{Value: okayapi.List[wireDelivery]{Max: len(to)}}}
+	resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
+	if err != nil {
+		return nil, err
+	}
+	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data}
+	return res, nil
+}
+
+func checkRecipients(to []string) error {
+	if len(to) == 0 {
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
+	}
+	if len(to) > MaxRecipients {
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
+	}
+	seen := make(map[string]int, len(to))
+	for i, uuid := range to {
+		field := "other_uuid[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(uuid) == "" {
+			return &okayapi.InvalidParamError{Field: field, Rule: "must not be blank"}
+		}
+		if err := okayapi.CheckUUID(field, uuid); err != nil {
+			return err
+		}
+		key := strings.ToUpper(uuid)
+		if j, dup := seen[key]; dup {
+			return &okayapi.InvalidParamError{Field: field, Rule: "duplicates other_uuid[" + strconv.Itoa(j) + "]", Value: uuid}
+		}
+		seen[key] = i
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package chatmsg
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strconv"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// SendResult is what Send answers.
+type SendResult struct {
+	// MessageID is the new message's id if the service returned one, else 0
+	// (the reference does not say that Send returns it).
+	MessageID int64
+	// Raw is the answer's data as received.
+	Raw json.RawMessage
+}
+
+// String describes the result: "sent, message #12", or "sent (the service
+// returned no message id)".
+func (r *SendResult) String() string {
+	if r == nil {
+		return "<nil>"
+	}
+	if r.MessageID == 0 {
+		return "sent (the service returned no message id)"
+	}
+	return "sent, message #" + strconv.FormatInt(r.MessageID, 10)
+}
+
+type sendParams struct {
+	OtherUUID string `url:"other_uuid"`
+	Type      Type   `url:"chat_message_type"`
+	Data      string `url:"chat_message_data"`
+}
+
+// sendData holds the id fields Send's answer may have. They are kept raw and
+// read leniently: the reference documents no id, so an odd value must not
+// turn a message that was sent into an error.
+type sendData struct {
+	ChatMessageID okayapi.Lenient[okayapi.Int] `json:"chat_message_id"`
+	ID            okayapi.Lenient[okayapi.Int] `json:"id"`
+}
+
+// messageID returns the first of the answer's id fields that reads as a
+// positive integer, or 0.
+func (d sendData) messageID() int64 {
+	for _, n := range [...]okayapi.Int{d.ChatMessageID.Value, d.ID.Value} {
+		if n > 0 {
+			return int64(n)
+		}
+	}
+	return 0
+}
+
+// messageParams checks msg and builds what Send and MultiSend send. Whatever
+// msg's type (a caller's type may embed one of this package's kinds and
+// override Data), what goes out as chat_message_data is checked here: one
+// JSON object, of valid UTF-8 text, at most s.maxSize bytes once compacted;
+// it is sent compacted.
+func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
+	if s.maxSize <= 0 {
+		return sendParams{}, &okayapi.InvalidParamError{
+			Field: "WithMaxMessageSize",
+			Rule:  "must be a positive number of bytes; this Service was made with a cap that is not",
+			Value: strconv.Itoa(s.maxSize),
+		}
+	}
+	if msg == nil || isNilPointer(msg) {
+		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
+	}
+	switch msg.Type() {
+	case TypeText, TypeHTML, TypeImage, TypeLink, TypeCustom:
+	default:
+		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(msg.Type())}
+	}
+	data, err := msg.Data()
+	if err != nil {
+		return sendParams{}, err
+	}
+	if data, err = checkObject(data, s.maxSize); err != nil {
+		return sendParams{}, err
+	}
+	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
+}
+
+// isNilPointer reports whether msg is a nil pointer to a message kind (such
+// as a nil *Text), whose methods would panic.
+func isNilPointer(msg Message) bool {
+	v := reflect.ValueOf(msg)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// Send sends msg from member to the member whose uuid is to.
+//
+// The message is checked before anything is sent: its kind's own rules (see
+// Text, HTML, Image, Link, Custom), valid UTF-8 text, and, whatever its Go
+// type, chat_message_data must be one JSON object of at most the Service's
+// size cap (DefaultMaxMessageSize unless WithMaxMessageSize says otherwise).
+// A refusal is an *okayapi.InvalidParamError and nothing was sent.
+//
+// Send is not repeated after a failure that may have reached the service, so
+// a message is never sent twice by the SDK; on such a failure
+// okayapi.MayHaveArrived(err) is true and the message may have been delivered.
+func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
+	if err := begin(ctx, member); err != nil {
+		return nil, err
+	}
+	if err := okayapi.CheckUUID("other_uuid", to); err != nil {
+		return nil, err
+	}
+	p, err := s.messageParams(to, msg)
+	if err != nil {
+		return nil, err
+	}
+	var out sendData
+	resp, err := s.do(ctx, member, ServiceSend, p, false, &out)
+	if err != nil {
+		return nil, err
+	}
+	return &SendResult{MessageID: out.messageID(), Raw: resp.Data}, nil
+}

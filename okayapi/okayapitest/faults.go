@@ -1,0 +1,295 @@
+package okayapitest
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is a way for a call to misbehave; see InjectFault.
+//
+// Some faults answer before the call runs: nothing is done (FaultHTML502,
+// FaultStall, FaultNonJSON, FaultRedirect307). The others run the call first,
+// exactly as without the fault (a service that stores something stores it,
+// unless the call is refused), and then spoil the answer; for those,
+// Requests (see RecordedRequest) and the service's own state show what the
+// call did, whatever the client was told.
+//
+// A Fault is written and read by its short name (see String), so it works
+// with flag.TextVar and encoding/json.
+type Fault int
+
+const (
+	// FaultHTML502 answers HTTP 502 with an nginx HTML page; nothing is done.
+	FaultHTML502 Fault = iota + 1
+	// FaultDropAfter processes the call (its work IS done), then closes
+	// the connection without answering.
+	FaultDropAfter
+	// FaultStall waits until the client gives up (the request's context is
+	// done), the server closes, or 30 seconds pass, then closes the
+	// connection; nothing is done.
+	FaultStall
+	// FaultTruncate processes the call, then sends half of the JSON answer
+	// under a Content-Length for all of it, and closes the connection.
+	FaultTruncate
+	// FaultNonJSON answers HTTP 200 with a plain-text PHP error; nothing is done.
+	FaultNonJSON
+	// FaultException500 is an uncaught PHP exception after the work is done,
+	// with PhalApi's debug mode off (as in production): the call is
+	// processed, then the answer is HTTP 500 with an empty body.
+	FaultException500
+	// FaultExceptionRet0 is an uncaught PHP exception after the work is
+	// done, with PhalApi's debug mode on: the call is processed, then
+	// PhalApi catches the exception and answers HTTP 200 with an envelope
+	// whose ret is the exception's code, 0 here (a Redis error), msg its
+	// message, data empty, and a debug object holding the exception's trace
+	// and the stack. So ret 0 does not mean "nothing done".
+	FaultExceptionRet0
+	// FaultExceptionDB is FaultExceptionRet0 for a database error (a
+	// PDOException after the work is done): ret is the SQLSTATE as a JSON
+	// string, "HY000", and msg PDO's text, "SQLSTATE[HY000]: General error:
+	// 1205 Lock wait timeout exceeded; …".
+	FaultExceptionDB
+	// FaultRedirect307 answers HTTP 307 Temporary Redirect with an nginx
+	// page and a Location header (see WithRedirectLocation); nothing is
+	// done. A client that follows it sends the member's token and the
+	// signature to another host.
+	FaultRedirect307
+	// FaultStoreThenRedirect processes the call (its work IS done), then
+	// answers HTTP 302 Found with a Location header (see
+	// WithRedirectLocation) instead of the envelope.
+	FaultStoreThenRedirect
+)
+
+// faultNames are the short names of the faults, by Fault.
+var faultNames = [...]string{
+	0:                      "none",
+	FaultHTML502:           "html502",
+	FaultDropAfter:         "drop-after",
+	FaultStall:             "stall",
+	FaultTruncate:          "truncate",
+	FaultNonJSON:           "non-json",
+	FaultException500:      "exception",
+	FaultExceptionRet0:     "exception-ret0",
+	FaultExceptionDB:       "exception-db",
+	FaultRedirect307:       "redirect307",
+	FaultStoreThenRedirect: "store-then-redirect",
+}
+
+const faultNameList = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
+	"redirect307 or store-then-redirect"
+
+// String returns the fault's short name: "html502", "drop-after", "stall",
+// "truncate", "non-json", "exception", "exception-ret0", "exception-db",
+// "redirect307" or "store-then-redirect". The zero Fault (no fault) is
+// "none" and any other value "Fault(N)".
+func (f Fault) String() string {
+	if f.valid() || f == 0 {
+		return faultNames[f]
+	}
+	return fmt.Sprintf("Fault(%d)", int(f))
+}
+
+// MarshalText returns f's short name (see String), "none" for the zero
+// Fault. It fails for a value that is no declared fault.
+func (f Fault) MarshalText() ([]byte, error) {
+	if f.valid() || f == 0 {
+		return []byte(faultNames[f]), nil
+	}
+	return nil, fmt.Errorf("okayapitest: %s is not a fault", f)
+}
+
+// UnmarshalText reads a fault's short name as String writes it, in any
+// case, or "none" for the zero Fault. It fails for anything else, listing
+// the names.
+func (f *Fault) UnmarshalText(text []byte) error {
+	if i := slices.Index(faultNames[:], strings.ToLower(string(text))); i >= 0 {
+		*f = Fault(i)
+		return nil
+	}
+	return fmt.Errorf("okayapitest: unknown fault %q (want %s)", text, faultNameList)
+}
+
+// valid reports whether f is one of the declared faults.
+func (f Fault) valid() bool { return f >= FaultHTML502 && f <= FaultStoreThenRedirect }
+
+type pendingFault struct {
+	service string // canonical service, or "" for any
+	fault   Fault
+	left    int
+}
+
+// InjectFault makes the next n calls, to any service, misbehave with f.
+// Faults injected earlier are used up first. It panics if n is less than 1
+// or f is not one of the declared faults: either is a mistake in the test.
+func (s *Server) InjectFault(f Fault, n int) { s.injectFault("InjectFault", "", f, n) }
+
+// InjectFaultFor makes the next n calls to service (e.g.
+// "App.Market_ChatMessage.Send"; "" for any) misbehave with f. Calls to
+// other services are not affected and do not count. Like InjectFault, it
+// panics if n is less than 1 or f is not one of the declared faults.
+func (s *Server) InjectFaultFor(service string, f Fault, n int) {
+	s.injectFault("InjectFaultFor", service, f, n)
+}
+
+func (s *Server) injectFault(method, service string, f Fault, n int) {
+	if !f.valid() {
+		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … FaultStoreThenRedirect)", method, f))
+	}
+	if n < 1 {
+		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if service != "" {
+		service = canonical(service)
+	}
+	s.faults = append(s.faults, pendingFault{service: service, fault: f, left: n})
+}
+
+// takeFault uses up one pending fault that applies to service, if any.
+func (s *Server) takeFault(service string) Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := canonical(service)
+	for i := range s.faults {
+		pf := &s.faults[i]
+		if pf.service != "" && pf.service != c {
+			continue
+		}
+		f := pf.fault
+		pf.left--
+		if pf.left == 0 {
+			s.faults = slices.Delete(s.faults, i, i+1)
+		}
+		return f
+	}
+	return 0
+}
+
+const nginx502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+
+const phpFatal = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) " +
+	"in /www/wwwroot/okayapi/vendor/phalapi/kernal/src/Response.php on line 42\n"
+
+// unprocessedStatus is the HTTP status of each fault that answers before
+// the call runs.
+var unprocessedStatus = map[Fault]int{
+	FaultHTML502:     http.StatusBadGateway,
+	FaultNonJSON:     http.StatusOK,
+	FaultRedirect307: http.StatusTemporaryRedirect,
+}
+
+// answerUnprocessed answers f, one of the faults in unprocessedStatus.
+func (s *Server) answerUnprocessed(w http.ResponseWriter, f Fault) {
+	switch f {
+	case FaultHTML502:
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Server", "nginx")
+		w.WriteHeader(http.StatusBadGateway)
+		writeAll(w, nginx502)
+	case FaultNonJSON:
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusOK)
+		writeAll(w, phpFatal)
+	case FaultRedirect307:
+		s.redirect(w, http.StatusTemporaryRedirect)
+	}
+}
+
+// stall waits until the client gives up, the server closes or stallLimit
+// passes; record is called once the handler counts as stalled.
+func (s *Server) stall(r *http.Request, record func()) {
+	s.stalled.Add(1)
+	defer s.stalled.Add(-1)
+	record()
+	timer := time.NewTimer(stallLimit)
+	defer timer.Stop()
+	select {
+	case <-r.Context().Done():
+	case <-s.done:
+	case <-timer.C:
+	}
+}
+
+// redirect answers status (a 3xx) with an nginx page and the configured
+// Location.
+func (s *Server) redirect(w http.ResponseWriter, status int) {
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	page := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n" +
+		"<center><h1>" + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	w.Header().Set("Location", s.cfg.redirectTo)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Server", "nginx")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(status)
+	writeAll(w, page)
+}
+
+// dropConnection closes the client's connection without (more of) an answer.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // aborts the response without logging
+	}
+	_ = conn.Close()
+}
+
+// Uncaught exceptions as PhalApi answers them in debug mode.
+const (
+	redisErrorMsg = "read error on connection to 127.0.0.1:6379"
+	pdoSQLState   = "HY000"
+	pdoErrorMsg   = "SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; try restarting transaction"
+)
+
+// exceptionEnvelope is what PhalApi's response() answers, in debug mode, for
+// an exception it did not expect (not a PhalApi\Exception) in service: ret
+// is the exception's getCode(), msg its getMessage(), data is left empty,
+// and debug holds the trace (getTrace(), without arguments) and the stack.
+func exceptionEnvelope(f Fault, service string, quirks bool) []byte {
+	var ret any = 0
+	msg := redisErrorMsg
+	frame := Object{
+		{Key: "file", Value: domainFile(service)},
+		{Key: "line", Value: 88},
+		{Key: "function", Value: "incr"},
+		{Key: "class", Value: "Redis"},
+		{Key: "type", Value: "->"},
+	}
+	if f == FaultExceptionDB {
+		ret, msg = pdoSQLState, pdoErrorMsg // PDOException::getCode() is the SQLSTATE, a string
+		frame = Object{
+			{Key: "file", Value: "/www/wwwroot/okayapi/vendor/phalapi/notorm/src/NotORM/Result.php"},
+			{Key: "line", Value: 249},
+			{Key: "function", Value: "execute"},
+			{Key: "class", Value: "PDOStatement"},
+			{Key: "type", Value: "->"},
+		}
+	}
+	trace := []any{frame, Object{
+		{Key: "file", Value: "/www/wwwroot/okayapi/vendor/phalapi/kernal/src/PhalApi.php"},
+		{Key: "line", Value: 52},
+		{Key: "function", Value: "call_user_func"},
+	}}
+	env := Object{
+		{Key: "ret", Value: ret},
+		{Key: "data", Value: Object{}},
+		{Key: "msg", Value: msg},
+		{Key: "debug", Value: debugInfo(trace)},
+	}
+	return phpEncode(env, quirks)
+}
+
+// domainFile is where PhalApi keeps the domain class of a service:
+// App.Market_ChatMessage.Send → src/app/Domain/Market/ChatMessage.php.
+func domainFile(service string) string {
+	class := "Site"
+	if parts := strings.Split(canonical(service), "."); len(parts) == 3 {
+		class = strings.ReplaceAll(parts[1], "_", "/")
+	}
+	return "/www/wwwroot/okayapi/src/app/Domain/" + class + ".php"
+}
