@@ -49,32 +49,6 @@ func isBlank(s string) bool {
 // json_decode, at its default depth of 512, refuses 512 levels.
 const maxDepth = 511
 
-// tooDeep reports whether valid JSON b nests arrays and objects more than
-// maxDepth levels deep.
-func tooDeep(b []byte) bool {
-	depth, inString := 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > maxDepth {
-				return true
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return false
-}
 
 // checkObject checks the bytes a message's Data returned, whatever its type:
 // one JSON object, within max bytes once compacted, of valid UTF-8 text. It
@@ -84,10 +58,11 @@ func checkObject(raw json.RawMessage, max int) (json.RawMessage, error) {
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must be a JSON object", Value: string(b)}
 	}
-	if n := compactLen(b); n > max {
+	n, depth := measure(b)
+	if n > max {
 		return nil, sizeError(n, max)
 	}
-	if tooDeep(b) {
+	if depth > maxDepth {
 		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must nest arrays and objects at most 511 levels deep (PHP's json_decode refuses more)"}
 	}
 	if err := checkObjectText(b); err != nil {
@@ -109,16 +84,17 @@ func sizeError(n, max int) error {
 	}
 }
 
-// compactLen returns the length of valid JSON b once compacted: its bytes
-// less the white space outside strings.
-func compactLen(b []byte) int {
-	n, inString := 0, false
+// measure returns the length of valid JSON b once compacted (its bytes
+// less the white space outside strings) and how deeply it nests arrays and
+// objects, in one pass.
+func measure(b []byte) (compact, depth int) {
+	level, inString := 0, false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
 		case inString:
 			if c == '\\' {
-				n++
+				compact++
 				i++
 			} else if c == '"' {
 				inString = false
@@ -127,10 +103,15 @@ func compactLen(b []byte) int {
 			inString = true
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			continue
+		case c == '{' || c == '[':
+			level++
+			depth = max(depth, level)
+		case c == '}' || c == ']':
+			level--
 		}
-		n++
+		compact++
 	}
-	return n
+	return compact, depth
 }
 
 // validText reports whether valid JSON b is valid text: valid UTF-8, and
