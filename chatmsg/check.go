@@ -49,7 +49,6 @@ func isBlank(s string) bool {
 // json_decode, at its default depth of 512, refuses 512 levels.
 const maxDepth = 511
 
-
 // checkObject checks the bytes a message's Data returned, whatever its type:
 // one JSON object, within max bytes once compacted, of valid UTF-8 text. It
 // returns the compacted object, which is what is sent and signed.
