@@ -57,8 +57,10 @@ type Client struct {
 	loc       *time.Location
 	log       *slog.Logger
 	userAgent string
-	maxBody   int64
-	closed    atomic.Bool
+	// userAgentHeader is userAgent as a header value, made once.
+	userAgentHeader []string
+	maxBody         int64
+	closed          atomic.Bool
 }
 
 // clientKeys holds what signs the calls. Its secrets sit two pointers deep:
@@ -119,6 +121,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		userAgent: cfg.userAgent,
 		maxBody:   cfg.maxBody,
 	}
+	c.userAgentHeader = []string{c.userAgent}
 	if c.hc == nil {
 		c.own = newTransport()
 	}

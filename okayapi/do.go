@@ -166,13 +166,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if signature != "" {
 		values.Set("sign", signature)
 	}
-	target := c.queryURL + "?s=" + url.QueryEscape(req.Service)
+	target, skip := c.queryURL+"?s="+url.QueryEscape(req.Service), "s" // s travels in the URL
 	if c.form == PathForm {
-		target = c.pathURL + strings.ReplaceAll(req.Service, ".", "/")
-	} else {
-		values.Del("s") // it travels in the URL
+		target, skip = c.pathURL+strings.ReplaceAll(req.Service, ".", "/"), ""
 	}
-	body := values.Encode()
+	body := encodeForm(values, skip)
 
 	call := &call{c: c, req: req, signature: signature}
 	if c.closed.Load() {
@@ -189,10 +187,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil {
 		return nil, &TransportError{Service: req.Service, Err: call.redactor().err(err)}
 	}
-	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hreq.Header.Set("Accept", "application/json")
+	// Shared, read-only header values: net/http only reads them.
+	hreq.Header["Content-Type"] = formContentType
+	hreq.Header["Accept"] = acceptJSON
 	if c.userAgent != "" {
-		hreq.Header.Set("User-Agent", c.userAgent)
+		hreq.Header["User-Agent"] = c.userAgentHeader
 	}
 
 	start := time.Now()
@@ -211,6 +210,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	c.logCall(ctx, req, resp, st.attempts, time.Since(start), err)
 	return resp, err
 }
+
+var (
+	formContentType = []string{"application/x-www-form-urlencoded"}
+	acceptJSON      = []string{"application/json"}
+)
 
 // call is one call of Do: what its errors must hide.
 type call struct {

@@ -1,7 +1,6 @@
 package okayapi
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -34,7 +33,7 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, &bodyError{status: resp.StatusCode, header: resp.Header, partial: body, err: err}
 	}
-	resp.Body = &memBody{Reader: bytes.NewReader(body), b: body}
+	resp.Body = &memBody{b: body}
 	return resp, nil
 }
 
@@ -68,18 +67,42 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength >= 0 {
 		size = resp.ContentLength + 1 // +1: room to see EOF without growing
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1))
-	if int64(buf.Len()) > max {
-		return nil, ErrResponseTooLarge
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) > max {
+				return nil, ErrResponseTooLarge
+			}
+			b = append(b, 0)[:len(b)] // grow
+		}
+		n, err := resp.Body.Read(b[len(b):min(cap(b), int(max)+1)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > max {
+			return nil, ErrResponseTooLarge
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
-	return buf.Bytes(), err
 }
 
 // memBody is an answer's body, read already.
 type memBody struct {
-	*bytes.Reader
-	b []byte
+	b   []byte
+	off int
+}
+
+// Read reads from the body in memory.
+func (m *memBody) Read(p []byte) (int, error) {
+	if m.off >= len(m.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, m.b[m.off:])
+	m.off += n
+	return n, nil
 }
 
 // Close does nothing: the body is in memory.
