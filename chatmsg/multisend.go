@@ -130,18 +130,25 @@ func checkRecipients(to []string) error {
 	if len(to) > MaxRecipients {
 		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
 	}
-	seen := make(map[string]int, len(to))
+	field := func(i int) string { return "other_uuid[" + strconv.Itoa(i) + "]" }
+	seen := make(map[[32]byte]int, len(to))
 	for i, uuid := range to {
-		field := "other_uuid[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(uuid) == "" {
-			return &okayapi.InvalidParamError{Field: field, Rule: "must not be blank"}
+			return &okayapi.InvalidParamError{Field: field(i), Rule: "must not be blank"}
 		}
-		if err := okayapi.CheckUUID(field, uuid); err != nil {
-			return err
+		if err := okayapi.CheckUUID("", uuid); err != nil {
+			return okayapi.CheckUUID(field(i), uuid)
 		}
-		key := strings.ToUpper(uuid)
+		var key [32]byte // the uuid in upper case: uuids match ignoring case
+		for k := range key {
+			c := uuid[k]
+			if 'a' <= c && c <= 'f' {
+				c -= 'a' - 'A'
+			}
+			key[k] = c
+		}
 		if j, dup := seen[key]; dup {
-			return &okayapi.InvalidParamError{Field: field, Rule: "duplicates other_uuid[" + strconv.Itoa(j) + "]", Value: uuid}
+			return &okayapi.InvalidParamError{Field: field(i), Rule: "duplicates " + field(j), Value: uuid}
 		}
 		seen[key] = i
 	}

@@ -82,19 +82,20 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 			l.Truncated = true
 			return false
 		}
-		var item T
-		if err := unmarshalInto(raw, &item); err != nil {
-			var zero T
-			item = zero
-			if l.Unreadable == nil {
-				l.Unreadable = map[int]json.RawMessage{}
-			}
-			l.Unreadable[len(l.Items)] = append(json.RawMessage(nil), raw...)
-		}
 		if l.Items == nil {
 			l.Items = make([]T, 0, min(limit, 16))
 		}
-		l.Items = append(l.Items, item)
+		var zero T
+		l.Items = append(l.Items, zero)
+		i := len(l.Items) - 1
+		// Decoded in place: no copy of the item, nothing on the heap per item.
+		if err := unmarshalInto(raw, &l.Items[i]); err != nil {
+			l.Items[i] = zero
+			if l.Unreadable == nil {
+				l.Unreadable = map[int]json.RawMessage{}
+			}
+			l.Unreadable[i] = append(json.RawMessage(nil), raw...)
+		}
 		return true
 	})
 }
