@@ -43,9 +43,10 @@ type Chat struct {
 // so that an answer of any size costs memory for no more rows than were
 // asked for. Raw still holds them.
 type ChatList struct {
-	Chats []Chat          // list, newest conversation first; at most the page size
-	Total int             // total: how many members the acting member chats with
-	Raw   json.RawMessage // the answer's data as received
+	Chats    []Chat            // list, newest conversation first; at most the page size
+	Total    int               // total: how many members the acting member chats with
+	Raw      json.RawMessage   // the answer's data as received
+	Response *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
 }
 
 type chatListData struct {
@@ -69,7 +70,7 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 	if err != nil {
 		return nil, err
 	}
-	res := &ChatList{Chats: make([]Chat, 0, len(out.List.Items)), Total: int(out.Total), Raw: resp.Data}
+	res := &ChatList{Chats: make([]Chat, 0, len(out.List.Items)), Total: int(out.Total), Raw: resp.Data, Response: resp}
 	for i, w := range out.List.Items {
 		m := s.message(w, out.List.Unreadable[i])
 		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: w.User})

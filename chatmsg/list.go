@@ -96,9 +96,10 @@ type ChatMessage struct {
 // sends, are dropped without being read, so that an answer of any size costs
 // memory for no more rows than were asked for. Raw still holds them.
 type MessageList struct {
-	Messages []ChatMessage   // list, in the service's order; at most the page size
-	Unread   int             // unread_num
-	Raw      json.RawMessage // the answer's data as received
+	Messages []ChatMessage     // list, in the service's order; at most the page size
+	Unread   int               // unread_num
+	Raw      json.RawMessage   // the answer's data as received
+	Response *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
 }
 
 // wireMessage is one row of a list, read field by field so that one odd row
@@ -181,7 +182,7 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 	if err != nil {
 		return nil, err
 	}
-	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Unread: int(out.UnreadNum), Raw: resp.Data}
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Unread: int(out.UnreadNum), Raw: resp.Data, Response: resp}
 	for i, w := range out.List.Items {
 		res.Messages = append(res.Messages, s.message(w, out.List.Unreadable[i]))
 	}

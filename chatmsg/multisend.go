@@ -25,7 +25,8 @@ type MultiSendResult struct {
 	// are dropped without being read, so that an answer of any size costs
 	// memory for no more than were asked for. Raw still holds them.
 	Deliveries []Delivery
-	Raw        json.RawMessage // the answer's data as received
+	Raw        json.RawMessage   // the answer's data as received
+	Response   *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
 }
 
 // String describes the result: how many members the message went to, with
@@ -119,7 +120,7 @@ func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []str
 	if err != nil {
 		return nil, err
 	}
-	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data}
+	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data, Response: resp}
 	return res, nil
 }
 

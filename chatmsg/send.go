@@ -16,6 +16,8 @@ type SendResult struct {
 	MessageID int64
 	// Raw is the answer's data as received.
 	Raw json.RawMessage
+	// Response is what the HTTP exchange said (status, attempts, ret, msg).
+	Response *okayapi.Response
 }
 
 // String describes the result: "sent, message #12", or "sent (the service
@@ -120,5 +122,5 @@ func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, ms
 	if err != nil {
 		return nil, err
 	}
-	return &SendResult{MessageID: out.messageID(), Raw: resp.Data}, nil
+	return &SendResult{MessageID: out.messageID(), Raw: resp.Data, Response: resp}, nil
 }

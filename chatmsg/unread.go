@@ -18,6 +18,8 @@ type UnreadCount struct {
 	Count int             // unread messages across all conversations
 	Field string          // the data field the count was read from
 	Raw   json.RawMessage // the answer's data as received
+	// Response is what the HTTP exchange said (status, attempts, ret, msg).
+	Response *okayapi.Response
 }
 
 // GetAllUnreadNum counts member's unread messages across all conversations.
@@ -43,7 +45,7 @@ func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*
 		if err := n.UnmarshalJSON(v); err != nil {
 			return nil, resp.DecodeError(name, err)
 		}
-		return &UnreadCount{Count: int(n), Field: name, Raw: resp.Data}, nil
+		return &UnreadCount{Count: int(n), Field: name, Raw: resp.Data, Response: resp}, nil
 	}
 	names := make([]string, 0, len(out))
 	for name := range out {

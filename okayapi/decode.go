@@ -103,7 +103,7 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 			_ = m.UnmarshalJSON(errMsg) // an unreadable err_msg is no reason to hide the code
 			pe := &PluginError{Service: service, Code: int(n), Msg: cl.redactor().redact(string(m))}
 			if cl.req.Codes != nil {
-				pe.sentinel = cl.req.Codes(pe.Code)
+				pe.Err = cl.req.Codes(pe.Code)
 			}
 			return resp, pe
 		}

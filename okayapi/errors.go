@@ -111,14 +111,15 @@ func signatureMsg(msg string) bool {
 }
 
 // PluginError is an answer with ret 200 whose data.err_code is not 0: the
-// call reached the plugin, which refused it. Plugin packages make it match
-// their own sentinel errors (for chat messages, chatmsg.ErrSelf and so on).
+// call reached the plugin, which refused it. Err is the plugin package's
+// sentinel for the code (for chat messages chatmsg.ErrSelf and so on), so
+// that errors.Is matches it; a fake of a plugin in a user's tests builds the
+// same error with the same fields.
 type PluginError struct {
 	Service string // the service called
 	Code    int    // data.err_code
 	Msg     string // data.err_msg
-
-	sentinel error
+	Err     error  // the plugin's sentinel for Code, or nil
 }
 
 // Error describes the refusal.
@@ -134,7 +135,7 @@ func (e *PluginError) Error() string {
 func (e *PluginError) Is(target error) bool { return target == ErrPlugin }
 
 // Unwrap returns the plugin's sentinel error for the code, if it has one.
-func (e *PluginError) Unwrap() error { return e.sentinel }
+func (e *PluginError) Unwrap() error { return e.Err }
 
 // TransportError is a call that got no well-formed answer: the network
 // failed, the HTTP status was not 200, or the body was not the JSON envelope.
