@@ -57,8 +57,21 @@ const (
 
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
 // with the service's default size (20).
+//
+// Paging, as the fake implements it (the reference says neither how a page
+// is ordered nor whether last_id is included; docs/wire.md):
+//   - LastID is exclusive: Older reads the messages before it, Newer those
+//     after it. An id of 0 means "from the newest": with Older or Newer alike,
+//     the newest page. Never page from a message whose ID is 0 (one the SDK
+//     could not read): that asks for the newest page again.
+//   - Messages within a page come in the service's order (the fake: oldest
+//     first, ascending ids); do not rely on it, sort by ID.
+//   - The last page is the one with fewer messages than PerPage (or none).
+//
+// History walks every page with these rules, and guards against a service
+// that ignores them.
 type ListOptions struct {
-	LastID int64 // the message id to read from; 0 = from the newest
+	LastID int64 // the message id to read from, exclusive; 0 = the newest page
 	Order  Order // Newer (default) or Older: the API's direction
 	// PerPage is the page size, 1–100; 0 = the service's default (20). At
 	// most PerPage messages are kept, or MaxPerPage when it is 0 (the

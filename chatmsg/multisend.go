@@ -131,6 +131,12 @@ func checkRecipients(to []string) error {
 	if len(to) > MaxRecipients {
 		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
 	}
+	return checkUnique(to)
+}
+
+// checkUnique checks that each of to is a member uuid, none blank and none
+// twice (ignoring case), naming other_uuid[i] in the error.
+func checkUnique(to []string) error {
 	field := func(i int) string { return "other_uuid[" + strconv.Itoa(i) + "]" }
 	seen := make(map[[32]byte]int, len(to))
 	for i, uuid := range to {

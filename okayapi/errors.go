@@ -283,9 +283,17 @@ func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidP
 // made, or every answer was HTTP 429 Too Many Requests); it is true for any
 // other ret (5xx, or an uncaught exception's 0 or "HY000"), for answers that
 // could not be read, for redirects, and for other transport failures.
+//
+// An error that answers the question itself, with a method
+// MayHaveArrived() bool (a summary of many calls, such as chatmsg's
+// *BroadcastError), is taken at its word.
 func MayHaveArrived(err error) bool {
 	if err == nil {
 		return false
+	}
+	var says interface{ MayHaveArrived() bool }
+	if errors.As(err, &says) {
+		return says.MayHaveArrived()
 	}
 	var te *TransportError
 	if errors.As(err, &te) {

@@ -668,3 +668,23 @@ func TestObjectValuesBounded(t *testing.T) {
 	_, err = okayapi.Object(b.String()).Values()
 	assert.ErrorIs(t, err, okayapi.ErrTooManyFields)
 }
+
+// TestLoginErrorsHideTheNewToken: an answer to App.User.Login that cannot be
+// read holds the new token; no error shows it.
+func TestLoginErrorsHideTheNewToken(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		`{"err_code":0,"uuid":12,"token":"` + testToken + `"}`,
+		`{"err_code":0,"uuid":"` + testUUID + `","token":{"t":"` + testToken + `"}}`,
+		`{"err_code":0,"token":"` + testToken + `"}`,
+		`["` + testToken + `"]`,
+	} {
+		h := newHarness(t)
+		h.onAny(ok(data))
+		_, err := h.client().Login(context.Background(), "alice", "pw")
+		require.ErrorIs(t, err, okayapi.ErrTransport, data)
+		for verb, text := range printed(err) {
+			assertHidden(t, data+" "+verb, text, testToken)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -77,9 +78,11 @@ type loginParams struct {
 	Password string `url:"password"`
 }
 
+// loginData is read leniently: an odd uuid or token must not put the
+// answer, which holds the new token, into an error.
 type loginData struct {
-	UUID  string `json:"uuid"`
-	Token string `json:"token"`
+	UUID  Lenient[String] `json:"uuid"`
+	Token Lenient[String] `json:"token"`
 }
 
 // Login logs a member in with App.User.Login and returns its login state.
@@ -102,12 +105,17 @@ func (c *Client) Login(ctx context.Context, username, password string) (Member, 
 		Codes:      func(int) error { return ErrLoginFailed },
 		Secrets:    []string{hex.EncodeToString(sum[:]), password},
 	}, &out)
+	var de *DecodeError
+	if errors.As(err, &de) {
+		// The answer may hold the new token, which no error may show.
+		return Member{}, &DecodeError{Service: de.Service, Reason: de.Reason + " (the answer is not shown: it may hold a token)"}
+	}
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member(out)
-	if m.UUID == "" || m.Token == "" {
-		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no uuid or token"}
+	m := Member{UUID: string(out.UUID.Value), Token: string(out.Token.Value)}
+	if !out.UUID.OK() || !out.Token.OK() || m.Validate() != nil {
+		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no readable uuid and token (it is not shown: it may hold a token)"}
 	}
 	return m, nil
 }

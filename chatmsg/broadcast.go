@@ -1,0 +1,226 @@
+package chatmsg
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// DefaultBroadcastConcurrency is how many MultiSend batches Broadcast has in
+// flight at once unless BroadcastOptions says otherwise.
+const DefaultBroadcastConcurrency = 4
+
+// BroadcastOptions tunes Broadcast.
+type BroadcastOptions struct {
+	// Concurrency is how many batches are in flight at once; 0 means
+	// DefaultBroadcastConcurrency.
+	Concurrency int
+}
+
+// State is what became of a message for one recipient.
+type State int
+
+const (
+	// Delivered: the service stored the message for the recipient.
+	Delivered State = iota + 1
+	// NotDelivered: the service refused the batch (an err_code, a ret
+	// 400–499), or it never reached the service; the message was not stored.
+	NotDelivered
+	// MaybeDelivered: the batch's answer was lost; the message may have
+	// been delivered. Check the conversation before sending again.
+	MaybeDelivered
+)
+
+// String returns "delivered", "not delivered" or "maybe delivered".
+func (s State) String() string {
+	switch s {
+	case Delivered:
+		return "delivered"
+	case NotDelivered:
+		return "not delivered"
+	case MaybeDelivered:
+		return "maybe delivered"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Outcome is what became of the message for one recipient.
+type Outcome struct {
+	To        string // the recipient's uuid, as given
+	State     State
+	MessageID int64 // the new message's id when Delivered and the service said it; else 0
+	Err       error // why, when not Delivered: the batch's error
+}
+
+// BroadcastResult is what Broadcast answers: one Outcome per recipient, in
+// the order the recipients were given.
+type BroadcastResult struct {
+	Outcomes []Outcome
+}
+
+// Count returns how many outcomes are in state s.
+func (r *BroadcastResult) Count(s State) int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.State == s {
+			n++
+		}
+	}
+	return n
+}
+
+// BroadcastError summarises a Broadcast in which some recipients did not
+// get the message for sure. errors.Is and errors.As look into the batches'
+// errors; okayapi.MayHaveArrived reports whether any outcome is
+// MaybeDelivered.
+type BroadcastError struct {
+	Delivered, NotDelivered, MaybeDelivered int
+	Errs                             []error // each failed batch's error, once
+}
+
+// Error counts the outcomes and shows the first batch error.
+func (e *BroadcastError) Error() string {
+	s := fmt.Sprintf("chatmsg: broadcast: %d delivered, %d not delivered, %d may have been delivered", e.Delivered, e.NotDelivered, e.MaybeDelivered)
+	if len(e.Errs) > 0 {
+		s += ": " + e.Errs[0].Error()
+		if len(e.Errs) > 1 {
+			s += fmt.Sprintf(" (and %d more batch errors)", len(e.Errs)-1)
+		}
+	}
+	return s
+}
+
+// Unwrap returns the batches' errors.
+func (e *BroadcastError) Unwrap() []error { return e.Errs }
+
+// MayHaveArrived reports whether some recipient's outcome is
+// MaybeDelivered, and so what okayapi.MayHaveArrived answers for the error.
+func (e *BroadcastError) MayHaveArrived() bool { return e.MaybeDelivered > 0 }
+
+// Broadcast sends msg from member to any number of recipients: it checks
+// them all (uuids, no blanks, no duplicates) and the message once, before
+// anything is sent, then sends MultiSend batches of at most MaxRecipients,
+// at most Concurrency at a time, and returns one Outcome per recipient, in
+// the caller's order, none missing and none twice.
+//
+// The error is nil when every recipient got the message. Otherwise it is a
+// *BroadcastError counting the outcomes, alongside the full result: partial
+// failure is a result, not a lost one. A context that ends stops further
+// batches; their recipients are NotDelivered with the context's error.
+// Like MultiSend, no batch is ever sent twice.
+func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []string, msg Message, opts BroadcastOptions) (*BroadcastResult, error) {
+	if err := begin(ctx, member); err != nil {
+		return nil, err
+	}
+	if err := checkRecipientList(to); err != nil {
+		return nil, err
+	}
+	if opts.Concurrency < 0 {
+		return nil, &okayapi.InvalidParamError{Field: "Concurrency", Rule: "must be 0 (the default) or more"}
+	}
+	workers := opts.Concurrency
+	if workers == 0 {
+		workers = DefaultBroadcastConcurrency
+	}
+	if _, err := s.messageParams(to[0], msg); err != nil {
+		return nil, err
+	}
+
+	res := &BroadcastResult{Outcomes: make([]Outcome, len(to))}
+	for i, uuid := range to {
+		res.Outcomes[i] = Outcome{To: uuid}
+	}
+	type batch struct{ from, to int }
+	var batches []batch
+	for i := 0; i < len(to); i += MaxRecipients {
+		batches = append(batches, batch{i, min(i+MaxRecipients, len(to))})
+	}
+	jobs := make(chan batch)
+	var wg sync.WaitGroup
+	for range min(workers, len(batches)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				s.sendBatch(ctx, member, msg, res.Outcomes[b.from:b.to])
+			}
+		}()
+	}
+	for _, b := range batches {
+		if ctx.Err() != nil {
+			for i := range res.Outcomes[b.from:b.to] {
+				res.Outcomes[b.from+i].State, res.Outcomes[b.from+i].Err = NotDelivered, ctx.Err()
+			}
+			continue
+		}
+		jobs <- b
+	}
+	close(jobs)
+	wg.Wait()
+	return res, res.err()
+}
+
+// sendBatch sends one MultiSend and fills in its recipients' outcomes.
+func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Message, out []Outcome) {
+	uuids := make([]string, len(out))
+	for i, o := range out {
+		uuids[i] = o.To
+	}
+	r, err := s.MultiSend(ctx, member, uuids, msg)
+	if err != nil {
+		state := NotDelivered
+		if okayapi.MayHaveArrived(err) {
+			state = MaybeDelivered
+		}
+		for i := range out {
+			out[i].State, out[i].Err = state, err
+		}
+		return
+	}
+	// err_code 0: the batch was stored; ids come from detail where it says.
+	ids := make(map[string]int64, len(r.Deliveries))
+	for _, d := range r.Deliveries {
+		ids[strings.ToUpper(d.To)] = d.MessageID
+	}
+	for i := range out {
+		out[i].State, out[i].MessageID = Delivered, ids[strings.ToUpper(out[i].To)]
+	}
+}
+
+// err is nil when every outcome is Delivered, else a *BroadcastError.
+func (r *BroadcastResult) err() error {
+	e := &BroadcastError{}
+	var last error
+	for _, o := range r.Outcomes {
+		switch o.State {
+		case Delivered:
+			e.Delivered++
+			continue
+		case MaybeDelivered:
+			e.MaybeDelivered++
+		default:
+			e.NotDelivered++
+		}
+		if o.Err != nil && o.Err != last { // a batch's recipients share its error
+			e.Errs = append(e.Errs, o.Err)
+			last = o.Err
+		}
+	}
+	if e.NotDelivered == 0 && e.MaybeDelivered == 0 {
+		return nil
+	}
+	return e
+}
+
+// checkRecipientList checks any number of recipients as checkRecipients
+// checks up to MaxRecipients.
+func checkRecipientList(to []string) error {
+	if len(to) == 0 {
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
+	}
+	return checkUnique(to)
+}

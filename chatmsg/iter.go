@@ -1,0 +1,212 @@
+package chatmsg
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// HistoryOptions says which part of a conversation History walks.
+type HistoryOptions struct {
+	// Order is Older (the default): from the newest message (or from From)
+	// back to the oldest; or Newer: from From forward to the newest.
+	Order Order
+	// From is the message id to start from, exclusive: History yields the
+	// messages before it (Older) or after it (Newer). 0, with Older, starts
+	// from the newest message; Newer needs a From of 1 or more, as the
+	// service has no way to ask for its oldest page.
+	From int64
+	// PerPage is how many messages each request asks for, 1–100; 0 means
+	// MaxPerPage, which costs the fewest requests.
+	PerPage int
+}
+
+// History walks member's whole conversation with the member whose uuid is
+// with, page after page of TakeMessageList: newest to oldest (Older, the
+// default), or oldest to newest after a given id (Newer). It yields each
+// message once, in id order, whatever the order of messages within the
+// service's pages.
+//
+// It stops after yielding the first error (the loop then ends), when the
+// context ends (yielding its error), on an empty page, on a page shorter than
+// PerPage (the last one), and on a page that brings no message it has not
+// yielded already: a service that ignores last_id cannot make it loop or
+// yield a message twice. Breaking out of the loop stops the requests.
+//
+// Messages whose id the SDK cannot read (ID 0) are yielded but never paged
+// from. Bad options are the first error, before anything is sent.
+func (s *Service) History(ctx context.Context, member okayapi.Member, with string, opts HistoryOptions) iter.Seq2[ChatMessage, error] {
+	return func(yield func(ChatMessage, error) bool) {
+		order, err := checkHistory(ctx, member, with, &opts)
+		if err != nil {
+			yield(ChatMessage{}, err)
+			return
+		}
+		seen := map[int64]bool{}
+		cursor := opts.From
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(ChatMessage{}, err)
+				return
+			}
+			page, err := s.TakeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage})
+			if err != nil {
+				yield(ChatMessage{}, err)
+				return
+			}
+			msgs := page.Messages
+			// Newest first for Older, oldest first for Newer; ID 0 (unreadable) last.
+			slices.SortStableFunc(msgs, func(a, b ChatMessage) int {
+				switch {
+				case a.ID == b.ID:
+					return 0
+				case a.ID == 0:
+					return 1
+				case b.ID == 0:
+					return -1
+				case (a.ID > b.ID) == (order == Older):
+					return -1
+				}
+				return 1
+			})
+			// A page that brings nothing new ends the walk before anything
+			// of it is yielded (its unreadable rows included).
+			fresh := 0
+			for _, m := range msgs {
+				if m.ID > 0 && !seen[m.ID] && beyond(m.ID, cursor, order) {
+					fresh++
+				}
+			}
+			if fresh == 0 {
+				return
+			}
+			next := cursor
+			for _, m := range msgs {
+				if m.ID > 0 {
+					if seen[m.ID] || !beyond(m.ID, cursor, order) {
+						continue // already yielded, or not where we asked: a service ignoring last_id
+					}
+					seen[m.ID] = true
+					next = m.ID
+				}
+				if !yield(m, nil) {
+					return
+				}
+			}
+			cursor = next
+			if len(page.Messages) < opts.PerPage {
+				return
+			}
+		}
+	}
+}
+
+// beyond reports whether id lies past cursor in the walk's direction; a
+// cursor of 0 is the start of an Older walk, before everything.
+func beyond(id, cursor int64, order Order) bool {
+	switch {
+	case cursor == 0:
+		return true
+	case order == Older:
+		return id < cursor
+	}
+	return id > cursor
+}
+
+// checkHistory checks History's arguments and fills in the defaults.
+func checkHistory(ctx context.Context, member okayapi.Member, with string, opts *HistoryOptions) (Order, error) {
+	if err := begin(ctx, member); err != nil {
+		return "", err
+	}
+	if err := okayapi.CheckUUID("other_uuid", with); err != nil {
+		return "", err
+	}
+	order := opts.Order
+	if order == "" {
+		order = Older
+	}
+	if order != Older && order != Newer {
+		return "", &okayapi.InvalidParamError{Field: "direction", Rule: "must be Older (up) or Newer (down)", Value: string(order)}
+	}
+	if opts.From < 0 {
+		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 0 or more"}
+	}
+	if order == Newer && opts.From == 0 {
+		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 1 or more to walk Newer (the service cannot start from its oldest message)"}
+	}
+	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		return "", err
+	}
+	if opts.PerPage == 0 {
+		opts.PerPage = MaxPerPage
+	}
+	return order, nil
+}
+
+// ChatsOptions says how Chats pages GetAllChatList.
+type ChatsOptions struct {
+	// PerPage is how many conversations each request asks for, 1–100; 0
+	// means MaxPerPage, which costs the fewest requests.
+	PerPage int
+}
+
+// Chats walks all of member's conversations, page after page of
+// GetAllChatList (pages 1 to MaxPage), newest first, yielding each
+// conversation once. It stops as History does: after the first error, when
+// the context ends, on an empty or short page, on a page that brings no
+// conversation it has not yielded, and after MaxPage pages.
+func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOptions) iter.Seq2[Chat, error] {
+	return func(yield func(Chat, error) bool) {
+		if err := begin(ctx, member); err != nil {
+			yield(Chat{}, err)
+			return
+		}
+		if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+			yield(Chat{}, err)
+			return
+		}
+		if opts.PerPage == 0 {
+			opts.PerPage = MaxPerPage
+		}
+		seen := map[string]bool{}
+		for page := 1; page <= MaxPage; page++ {
+			if err := ctx.Err(); err != nil {
+				yield(Chat{}, err)
+				return
+			}
+			list, err := s.GetAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage})
+			if err != nil {
+				yield(Chat{}, err)
+				return
+			}
+			// As in History: a page of nothing new ends the walk first.
+			fresh := 0
+			for _, c := range list.Chats {
+				if key := strings.ToUpper(c.With); key != "" && !seen[key] {
+					fresh++
+				}
+			}
+			if fresh == 0 {
+				return
+			}
+			for _, c := range list.Chats {
+				key := strings.ToUpper(c.With)
+				if key != "" {
+					if seen[key] {
+						continue
+					}
+					seen[key] = true
+				}
+				if !yield(c, nil) {
+					return
+				}
+			}
+			if len(list.Chats) < opts.PerPage {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"flag"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// globalFlags are the flags accepted before or after the command.
+type globalFlags struct {
+	json    bool
+	timeout time.Duration
+}
+
+// add adds the global flags to fs, with g's values as defaults.
+func (g *globalFlags) add(fs *flag.FlagSet) {
+	fs.BoolVar(&g.json, "json", g.json, "print one JSON document with the API's field names")
+	fs.DurationVar(&g.timeout, "timeout", g.timeout,
+		"give up after `DURATION`, e.g. 5s or 1m: bounds each HTTP attempt and the whole command, retries included")
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+func requireFlag(fs *flag.FlagSet, name string) error {
+	if !isSet(fs, name) {
+		return &usageError{msg: "--" + name + " is required"}
+	}
+	return nil
+}
+
+// The flag package's errors, which write a flag with one dash.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
+	flagNoArg     = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([^:]+): (.*)$`)
+	flagBadBool   = regexp.MustCompile(`^invalid boolean flag ([^:]+): (.*)$`)
+)
+
+// flagError rewrites an error of fs.Parse to name the flag as the help
+// writes it, --name, and to suggest a flag for one that is not defined.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		s := "unknown flag --" + m[1]
+		if near := closest(m[1], flagNames(fs)); near != "" {
+			s += "; did you mean --" + near + "?"
+		} else if cmds := commandsWithFlag(m[1]); fs.Name() == "okchat" && len(cmds) > 0 {
+			s += "; it is a flag of " + strings.Join(cmds, " and ") + ": put it after the command"
+		}
+		return s
+	}
+	if m := flagNoArg.FindStringSubmatch(msg); m != nil {
+		return "--" + m[1] + " needs an argument"
+	}
+	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		return "invalid value " + m[1] + " for --" + m[2] + ": " + valueProblem(fs.Lookup(m[2]), m[3])
+	}
+	if m := flagBadBool.FindStringSubmatch(msg); m != nil {
+		return "invalid value for --" + m[1] + ": " + m[2]
+	}
+	return msg
+}
+
+// valueProblem says what is wrong with a flag's value, in words for the
+// flag package's terse "parse error".
+func valueProblem(f *flag.Flag, problem string) string {
+	if f == nil {
+		return problem
+	}
+	getter, ok := f.Value.(flag.Getter)
+	if !ok {
+		return problem
+	}
+	switch getter.Get().(type) {
+	case bool:
+		return "must be true or false"
+	case time.Duration:
+		return "must be a duration, e.g. 15s or 1m"
+	case int, int64:
+		if problem == "value out of range" {
+			return "the number is too large"
+		}
+		return "must be a whole number"
+	}
+	return problem
+}
+
+// flagNames lists fs's flags.
+func flagNames(fs *flag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// commandsWithFlag lists the commands that have the flag name.
+func commandsWithFlag(name string) []string {
+	var out []string
+	for i := range commands {
+		fs := flag.NewFlagSet(commands[i].name, flag.ContinueOnError)
+		commands[i].flags(fs)
+		if fs.Lookup(name) != nil {
+			out = append(out, commands[i].name)
+		}
+	}
+	return out
+}

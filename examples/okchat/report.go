@@ -1,0 +1,171 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// Exit statuses.
+const (
+	exitOK        = 0
+	exitRefused   = 1 // the service or the plugin answered an error
+	exitUsage     = 2 // bad usage or invalid input; nothing was sent
+	exitTransport = 3 // no usable answer
+	exitOutput    = 4 // the call succeeded, but its output could not be written
+)
+
+// usageError is bad usage: exit status 2, nothing sent.
+type usageError struct {
+	msg string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// outputError is a failure to write the output of a call that succeeded:
+// exit status 4.
+type outputError struct {
+	err error
+}
+
+func (e *outputError) Error() string { return "writing the output: " + e.err.Error() }
+
+func (e *outputError) Unwrap() error { return e.err }
+
+// callInfo is what report needs to know of how the call was made, to
+// explain a failure.
+type callInfo struct {
+	unsigned bool          // no OKAYAPI_APP_SECRET or OKAYAPI_STATIC_SIGN: the call was sent unsigned
+	timedOut time.Duration // the --timeout that ran out before the command ended, or 0
+}
+
+// usage prints a usage error and returns exit status 2.
+func usage(stderr io.Writer, cmd *command, msg string) int {
+	if cmd == nil {
+		fmt.Fprintf(stderr, "okchat: %s\nRun 'okchat --help' for usage.\n", msg)
+	} else {
+		fmt.Fprintf(stderr, "okchat %s: %s\nRun 'okchat %s --help' for usage.\n", cmd.name, msg, cmd.name)
+	}
+	return exitUsage
+}
+
+// report prints err (if any) to stderr and returns the exit status for it.
+func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
+	if err == nil {
+		return exitOK
+	}
+	var (
+		ue *usageError
+		oe *outputError
+		ip *okayapi.InvalidParamError
+		ae *okayapi.APIError
+		pe *okayapi.PluginError
+	)
+	code := exitTransport
+	switch {
+	case errors.As(err, &ue):
+		return usage(stderr, cmd, ue.msg)
+	case errors.As(err, &oe):
+		done := "the call succeeded"
+		if cmd.sends {
+			done = "the message was delivered (do not send it again)"
+		}
+		fmt.Fprintf(stderr, "okchat %s: %s, but the output could not be written: %v\n", cmd.name, done, oe.err)
+		return exitOutput
+	case errors.As(err, &ip):
+		fmt.Fprintf(stderr, "okchat %s: invalid %s: %s\n", cmd.name, paramName(cmd, ip.Field), ip.Rule)
+		if ip.Value != "" {
+			fmt.Fprintf(stderr, "  got %q\n", ip.Value)
+		}
+		if cmd.sends {
+			fmt.Fprintln(stderr, "okchat: nothing was sent")
+		}
+		return exitUsage
+	case errors.As(err, &ae):
+		code = exitRefused
+		ret := strconv.Itoa(ae.Ret)
+		if ae.RetText != "" {
+			ret = strconv.Quote(ae.RetText)
+		}
+		if errors.Is(err, okayapi.ErrBadRequest) {
+			fmt.Fprintf(stderr, "okchat %s: the service refused %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+		} else {
+			fmt.Fprintf(stderr, "okchat %s: the service failed on %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+		}
+		switch {
+		case errors.Is(err, okayapi.ErrNotLoggedIn):
+			fmt.Fprintln(stderr, "okchat: the member is not logged in or the token expired: log in again (okchat login) and update OKAYAPI_TOKEN")
+		case errors.Is(err, okayapi.ErrBadSignature) && how.unsigned:
+			fmt.Fprintln(stderr, "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls "+
+				"(set OKAYAPI_APP_SECRET, or OKAYAPI_STATIC_SIGN for an app with a static signature)")
+		}
+	case errors.As(err, &pe) && errors.Is(err, okayapi.ErrLoginFailed):
+		code = exitRefused
+		fmt.Fprintf(stderr, "okchat %s: the service refused the login (%s): err_code %d: %s\n", cmd.name, pe.Service, pe.Code, pe.Msg)
+		fmt.Fprintln(stderr, "okchat: check the username and the password; the account may also be disabled")
+	case errors.As(err, &pe):
+		code = exitRefused
+		fmt.Fprintf(stderr, "okchat %s: the chat plugin refused %s: err_code %d: %s\n", cmd.name, pe.Service, pe.Code, pe.Msg)
+		switch {
+		case errors.Is(err, chatmsg.ErrSelf):
+			fmt.Fprintln(stderr, "okchat: a member cannot send to, or chat with, itself")
+		case errors.Is(err, chatmsg.ErrNotInstalled):
+			fmt.Fprintln(stderr, "okchat: the private-message plugin is not installed for this app")
+		}
+	default:
+		fmt.Fprintf(stderr, "okchat %s: no usable answer: %v\n", cmd.name, err)
+		switch {
+		case how.timedOut > 0:
+			fmt.Fprintf(stderr, "okchat: gave up after %s (--timeout); a slow service may need a longer one\n", how.timedOut)
+		case errors.Is(err, okayapi.ErrRedirect):
+			fmt.Fprintln(stderr, "okchat: the host answered with a redirect, which okchat never follows "+
+				"(it would carry the token elsewhere): check OKAYAPI_HOST, e.g. https:// rather than http://")
+		}
+	}
+	if cmd.sends {
+		if okayapi.MayHaveArrived(err) {
+			fmt.Fprintln(stderr, "okchat: the message may have been delivered; check the history before sending again")
+		} else {
+			fmt.Fprintln(stderr, "okchat: the message was not delivered")
+		}
+	}
+	return code
+}
+
+// paramName names a parameter the SDK refused as a user of okchat knows
+// it: by its flag or environment variable, with the API's name beside a
+// flag's.
+func paramName(cmd *command, field string) string {
+	switch {
+	case field == "other_uuid" || strings.HasPrefix(field, "other_uuid["):
+		if cmd.sends {
+			return "--to (" + field + ")"
+		}
+		return "--with (" + field + ")"
+	case field == "last_id":
+		return "--last-id (last_id)"
+	case field == "direction":
+		return "--up (direction)"
+	case field == "chat_message_id":
+		return "--id (chat_message_id)"
+	case field == "page", field == "perpage", field == "username", field == "password":
+		return "--" + field
+	case field == "chat_message_type" || strings.HasPrefix(field, "chat_message_data"):
+		return "message (" + field + ")"
+	case field == "base URL":
+		return "OKAYAPI_HOST (the app's base URL)"
+	case field == "app key":
+		return "OKAYAPI_APP_KEY"
+	case field == "uuid":
+		return "OKAYAPI_UUID"
+	case field == "token":
+		return "OKAYAPI_TOKEN"
+	}
+	return field
+}
