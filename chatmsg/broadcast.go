@@ -79,7 +79,7 @@ func (r *BroadcastResult) Count(s State) int {
 // MaybeDelivered.
 type BroadcastError struct {
 	Delivered, NotDelivered, MaybeDelivered int
-	Errs                             []error // each failed batch's error, once
+	Errs                                    []error // each failed batch's error, once
 }
 
 // Error counts the outcomes and shows the first batch error.
