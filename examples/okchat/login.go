@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/okayapi-go/sdk/okayapi"
 )
 
 // maxPassword bounds what --password-stdin reads.
@@ -97,7 +95,7 @@ func readPassword(r io.Reader) (string, error) {
 func (a *app) login(username, password string, export bool) error {
 	m, err := a.client.Login(a.ctx, username, password)
 	if err != nil {
-		return hideAnswer(err)
+		return err // okayapi.Client.Login never shows the answer, which holds the token
 	}
 	if a.json {
 		return a.printJSON(struct {
@@ -111,16 +109,6 @@ func (a *app) login(username, password string, export bool) error {
 	}
 	_, err = fmt.Fprintf(a.out, "%sOKAYAPI_UUID=%s\n%sOKAYAPI_TOKEN=%s\n", prefix, shellQuote(m.UUID), prefix, shellQuote(m.Token))
 	return err
-}
-
-// hideAnswer drops what an error quotes of an answer it could not read: a
-// login's answer may hold the new token, which goes to stdout only.
-func hideAnswer(err error) error {
-	var de *okayapi.DecodeError
-	if !errors.As(err, &de) {
-		return err
-	}
-	return &okayapi.DecodeError{Service: de.Service, Reason: de.Reason}
 }
 
 // shellQuote returns s as one word for a POSIX shell: as it is when it
