@@ -60,6 +60,7 @@ type Client struct {
 	// userAgentHeader is userAgent as a header value, made once.
 	userAgentHeader []string
 	maxBody         int64
+	limiter         Limiter // WithRateLimit or WithLimiter; nil: none
 	closed          atomic.Bool
 }
 
@@ -120,6 +121,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		log:       cfg.log,
 		userAgent: cfg.userAgent,
 		maxBody:   cfg.maxBody,
+		limiter:   cfg.limiter,
 	}
 	c.userAgentHeader = []string{c.userAgent}
 	if c.hc == nil {

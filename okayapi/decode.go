@@ -25,6 +25,11 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 			MayHaveArrived: resp.arrived, Err: cause, Excerpt: cl.redactor().excerpt(raw),
 		}
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		te := transport(ErrRateLimited).(*TransportError)
+		te.RetryAfter = resp.retryAfter
+		return resp, te
+	}
 	if resp.StatusCode != http.StatusOK {
 		return resp, transport(errors.New("HTTP status " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)))
 	}

@@ -68,8 +68,9 @@ type Response struct {
 	Data       json.RawMessage // the envelope's data, as received
 	Attempts   int             // HTTP attempts made
 
-	arrived bool  // some attempt may have reached the service (all but 429s and failed dials)
-	call    *call // what the call's errors must hide; see DecodeError
+	arrived    bool          // some attempt may have reached the service (all but 429s and failed dials)
+	retryAfter time.Duration // the last answer's Retry-After, if any
+	call       *call         // what the call's errors must hide; see DecodeError
 }
 
 // DecodeError returns a *DecodeError for this answer, for a plugin package

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -40,6 +41,10 @@ var (
 	// client never follows: OkayAPI never redirects, and following one would
 	// carry the member's token and the signature to another host.
 	ErrRedirect = errors.New("okayapi: redirect refused")
+	// ErrRateLimited: the service (or a gateway before it) answered HTTP 429
+	// Too Many Requests to the last attempt; TransportError.RetryAfter says
+	// how long it asked to wait, when it did. The call was not processed.
+	ErrRateLimited = errors.New("okayapi: rate limited (HTTP 429)")
 	// ErrClosed: the client was closed with Client.Close; nothing was sent.
 	ErrClosed = errors.New("okayapi: client closed")
 	// ErrInvalidParam: a parameter was rejected before anything was sent.
@@ -151,6 +156,9 @@ type TransportError struct {
 	// secrets; the redirect was not followed.
 	Location string
 	Attempts int // HTTP attempts made
+	// RetryAfter is how long the service asked to wait (its Retry-After
+	// header) when the last answer was HTTP 429; 0 when it did not say.
+	RetryAfter time.Duration
 	// MayHaveArrived is false only when the call provably never reached the
 	// service: the connection was never made, every answer was HTTP 429, or
 	// the context was done before anything was sent. When it is true, a
@@ -187,6 +195,9 @@ func (e *TransportError) Error() string {
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
 	if e.MayHaveArrived {
 		b.WriteString("; the call may have reached the service")

@@ -1,12 +1,14 @@
 package okayapi
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/okayapi-go/sdk/sign"
+	"golang.org/x/time/rate"
 )
 
 // URLForm says how a call's service is put into the URL.
@@ -47,6 +49,7 @@ type config struct {
 	maxBody   int64
 	retries   int
 	retryWait [2]time.Duration
+	limiter   Limiter
 }
 
 // WithSecret signs every call dynamically with the app secret. The secret
@@ -172,6 +175,44 @@ func WithRetries(n int, minWait, maxWait time.Duration) Option {
 		}
 		c.retries = n
 		c.retryWait = [2]time.Duration{minWait, maxWait}
+		return nil
+	}
+}
+
+// Limiter decides when a request may go out: Wait blocks until it may, or
+// fails when the context ends first (or would end before). *rate.Limiter
+// from golang.org/x/time/rate is one; a limiter shared by many processes
+// (through Redis, say) is another:
+//
+//	type sharedLimiter struct{ … }
+//	func (l *sharedLimiter) Wait(ctx context.Context) error { … take a token, or wait … }
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WithRateLimit caps the client at perSecond HTTP requests a second on
+// average, with bursts of up to burst, retries included: a call waits for
+// its turn within its context, and one whose context ends first fails with a
+// *TransportError that says nothing was sent.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(c *config) error {
+		if perSecond <= 0 || burst < 1 {
+			return &InvalidParamError{Field: "rate limit", Rule: "must be a positive rate with a burst of 1 or more"}
+		}
+		c.limiter = rate.NewLimiter(rate.Limit(perSecond), burst)
+		return nil
+	}
+}
+
+// WithLimiter makes every HTTP request, retries included, wait for l first,
+// so that many clients or processes can share one quota through a limiter of
+// your choosing. It replaces WithRateLimit.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return &InvalidParamError{Field: "limiter", Rule: "must not be nil"}
+		}
+		c.limiter = l
 		return nil
 	}
 }

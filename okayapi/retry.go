@@ -103,7 +103,7 @@ func neverSent(err error) bool {
 	switch e := err.(type) {
 	case *net.OpError:
 		return e.Op == "dial"
-	case *net.DNSError:
+	case *net.DNSError, *notSentError:
 		return true
 	}
 	return false

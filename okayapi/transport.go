@@ -21,6 +21,11 @@ type attempt struct{ c *Client }
 
 // RoundTrip makes one attempt. The response it returns has its body in memory.
 func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
+	if l := a.c.limiter; l != nil {
+		if err := l.Wait(req.Context()); err != nil {
+			return nil, &notSentError{err}
+		}
+	}
 	rt, timeout := a.c.transport()
 	ctx, cancel := context.WithTimeout(req.Context(), timeout)
 	defer cancel()
@@ -155,6 +160,9 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 		return nil, nil, &TransportError{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, MayHaveArrived: true, Err: ErrResponseTooLarge}
 	}
 	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived, call: cl}
+	if d, ok := retryAfter(hresp.Header.Get("Retry-After")); ok {
+		resp.retryAfter = d
+	}
 	if hresp.StatusCode >= 300 && hresp.StatusCode < 400 {
 		r := cl.redactor()
 		return resp, nil, &TransportError{
@@ -179,3 +187,12 @@ func redirectHost(base *url.URL, location string) string {
 	}
 	return u.Host
 }
+
+// notSentError is an attempt given up before anything was sent (the rate
+// limiter's wait ended with the context).
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string {
+	return "not sent: waiting for the rate limit: " + e.err.Error()
+}
+func (e *notSentError) Unwrap() error { return e.err }
