@@ -172,11 +172,22 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 	}
 	r, err := s.MultiSend(ctx, member, uuids, msg)
 	if err != nil {
+		// Exactly-once sending (WithExactlyOnce) may have found some copies.
+		got := map[string]int64{}
+		if r != nil {
+			for _, d := range r.Deliveries {
+				got[strings.ToUpper(d.To)] = d.MessageID
+			}
+		}
 		state := NotDelivered
 		if okayapi.MayHaveArrived(err) {
 			state = MaybeDelivered
 		}
 		for i := range out {
+			if id, ok := got[strings.ToUpper(out[i].To)]; ok {
+				out[i].State, out[i].MessageID = Delivered, id
+				continue
+			}
 			out[i].State, out[i].Err = state, err
 		}
 		return

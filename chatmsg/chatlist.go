@@ -34,6 +34,7 @@ type Chat struct {
 	Direction Direction       // chat_message_io, from the acting member's side
 	SentAt    time.Time       // add_time
 	User      okayapi.Profile // user: the other member's profile
+	Key       string          // the latest message's send key, if it was sent exactly once
 }
 
 // ChatList is what GetAllChatList answers.
@@ -73,7 +74,7 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 	res := &ChatList{Chats: make([]Chat, 0, len(out.List.Items)), Total: int(out.Total), Raw: resp.Data, Response: resp}
 	for i, w := range out.List.Items {
 		m := s.message(w, out.List.Unreadable[i])
-		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: w.User})
+		res.Chats = append(res.Chats, Chat{With: m.With, Last: m.Message, Read: m.Read, Direction: m.Direction, SentAt: m.SentAt, User: w.User, Key: m.Key})
 	}
 	return res, nil
 }

@@ -38,7 +38,8 @@ const (
 // It is safe for concurrent use.
 type Service struct {
 	c       *okayapi.Client
-	maxSize int // WithMaxMessageSize; checked by Send and MultiSend
+	maxSize int          // WithMaxMessageSize; checked by Send and MultiSend
+	once    *ExactlyOnce // WithExactlyOnce: Send and MultiSend are exactly-once
 }
 
 // DefaultMaxMessageSize is the default cap, in bytes, on a message's encoded

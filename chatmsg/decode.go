@@ -10,22 +10,25 @@ import (
 // into the Go type for the kind. Fields beyond a kind's own go to Ext as
 // plain Go values (see Ext). A kind this SDK does not know, or data that does
 // not fit its kind, becomes Unknown, keeping the data as it arrived.
-func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) Message {
+//
+// It also returns the message's send key (see SendOnce), which it takes out
+// of the data, so that no member is shown it.
+func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) (Message, string) {
 	t := Type(kind)
 	if !data.OK() {
-		return Unknown{Kind: t, Raw: data.Raw}
+		return Unknown{Kind: t, Raw: data.Raw}, ""
 	}
-	obj := data.Value
+	obj, sendKey := takeKey(data.Value)
 	if len(obj) == 0 {
 		obj = okayapi.Object("{}")
 	}
 	raw := json.RawMessage(obj)
 	switch t {
 	case TypeCustom:
-		return Custom{Object: raw}
+		return Custom{Object: raw}, sendKey
 	case TypeText, TypeHTML, TypeImage, TypeLink:
 	default:
-		return Unknown{Kind: t, Raw: raw}
+		return Unknown{Kind: t, Raw: raw}, sendKey
 	}
 	key := "content"
 	if t == TypeImage || t == TypeLink {
@@ -62,16 +65,16 @@ func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) Message {
 		return true
 	})
 	if err != nil || !ok {
-		return Unknown{Kind: t, Raw: raw}
+		return Unknown{Kind: t, Raw: raw}, sendKey
 	}
 	switch t {
 	case TypeText:
-		return Text{Content: value, Ext: ext}
+		return Text{Content: value, Ext: ext}, sendKey
 	case TypeHTML:
-		return HTML{Content: value, Ext: ext}
+		return HTML{Content: value, Ext: ext}, sendKey
 	case TypeImage:
-		return Image{URL: value, Ext: ext}
+		return Image{URL: value, Ext: ext}, sendKey
 	default:
-		return Link{URL: value, Ext: ext}
+		return Link{URL: value, Ext: ext}, sendKey
 	}
 }

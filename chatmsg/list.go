@@ -100,6 +100,10 @@ type ChatMessage struct {
 	Read      bool      // list[].chat_message_is_read
 	Direction Direction // list[].chat_message_io, from the acting member's side
 	SentAt    time.Time // list[].add_time, in the client's time zone; zero if unreadable
+	// Key is the message's send key when it was sent exactly once (see
+	// SendOnce), taken out of the data so that no member is shown it; the
+	// receiving side can deduplicate on it.
+	Key string
 }
 
 // MessageList is what TakeMessageList answers.
@@ -213,10 +217,12 @@ func (s *Service) message(w wireMessage, unreadable json.RawMessage) ChatMessage
 	if err != nil {
 		t = time.Time{}
 	}
+	msg, key := decodeMessage(string(w.Type.Value), w.Data)
 	return ChatMessage{
 		ID:        int64(w.ID.Value),
 		With:      string(w.ToUUID.Value),
-		Message:   decodeMessage(string(w.Type.Value), w.Data),
+		Message:   msg,
+		Key:       key,
 		Read:      bool(w.IsRead.Value),
 		Direction: parseDirection(string(w.IO.Value)),
 		SentAt:    t,

@@ -27,6 +27,7 @@ type MultiSendResult struct {
 	Deliveries []Delivery
 	Raw        json.RawMessage   // the answer's data as received
 	Response   *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
+	Key        string            // the send key of an exactly-once send (see MultiSendOnce)
 }
 
 // String describes the result: how many members the message went to, with
@@ -105,6 +106,9 @@ func (d multiSendData) deliveries() []Delivery {
 //
 // The message is checked as Send checks it, before anything is sent.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
+	if s.once != nil {
+		return s.MultiSendOnce(ctx, member, to, msg)
+	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}

@@ -16,8 +16,11 @@ type SendResult struct {
 	MessageID int64
 	// Raw is the answer's data as received.
 	Raw json.RawMessage
-	// Response is what the HTTP exchange said (status, attempts, ret, msg).
+	// Response is what the HTTP exchange said (status, attempts, ret, msg);
+	// nil when an exactly-once send found its message by reading.
 	Response *okayapi.Response
+	// Key is the send key of an exactly-once send (see SendOnce); "" otherwise.
+	Key string
 }
 
 // String describes the result: "sent, message #12", or "sent (the service
@@ -63,6 +66,12 @@ func (d sendData) messageID() int64 {
 // JSON object, of valid UTF-8 text, at most s.maxSize bytes once compacted;
 // it is sent compacted.
 func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
+	return s.keyedParams(to, msg, "")
+}
+
+// keyedParams is messageParams with a send key (see SendOnce) put into
+// chat_message_data, when key is not empty.
+func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, error) {
 	if s.maxSize <= 0 {
 		return sendParams{}, &okayapi.InvalidParamError{
 			Field: "WithMaxMessageSize",
@@ -84,6 +93,14 @@ func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
 	}
 	if data, err = checkObject(data, s.maxSize); err != nil {
 		return sendParams{}, err
+	}
+	if hasField(data, KeyField) {
+		return sendParams{}, &okayapi.InvalidParamError{Field: dataField + "." + KeyField, Rule: "is the send key of exactly-once sending; the SDK sets it (use ResumeSend to send again under a key)"}
+	}
+	if key != "" {
+		if data, err = checkObject(withKey(data, key), s.maxSize); err != nil {
+			return sendParams{}, err
+		}
 	}
 	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
 }
@@ -107,6 +124,9 @@ func isNilPointer(msg Message) bool {
 // a message is never sent twice by the SDK; on such a failure
 // okayapi.MayHaveArrived(err) is true and the message may have been delivered.
 func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
+	if s.once != nil {
+		return s.SendOnce(ctx, member, to, msg)
+	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
