@@ -32,6 +32,12 @@
 //	                     msg "SQLSTATE[HY000]: General error: …"
 //	redirect307          HTTP 307 to -redirect-to; the call is not run
 //	store-then-redirect  the call is run (a message IS stored), then HTTP 302 to -redirect-to
+//	reset-before         the connection is closed unanswered before the call is run (nothing is
+//	                     stored); the client sees exactly what drop-after shows it
+//	503-after            the call is run (a message IS stored), then HTTP 503 with an nginx page
+//	504-after            the call is run (a message IS stored), then HTTP 504 with an nginx page
+//	429                  HTTP 429 Too Many Requests, no Retry-After; the call is not run
+//	429-retry-after      HTTP 429 with Retry-After: 1; the call is not run
 //
 // For example, okchat's exit status 3 with "the message may have been
 // delivered", after which the history shows that it was (okchat is built
@@ -259,7 +265,7 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 // faultKinds lists the fault kinds, as okayapitest.Fault's UnmarshalText
 // reads them.
 const faultKinds = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
-	"redirect307 or store-then-redirect"
+	"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after"
 
 // faultSpec is one -fault flag.
 type faultSpec struct {

@@ -351,6 +351,11 @@ func TestFaultFlag(t *testing.T) {
 		"exception-db:App.User.Login":       {kind: "exception-db", fault: okayapitest.FaultExceptionDB, service: "App.User.Login", n: 1},
 		"redirect307::3":                    {kind: "redirect307", fault: okayapitest.FaultRedirect307, n: 3},
 		"store-then-redirect:Hello.World:1": {kind: "store-then-redirect", fault: okayapitest.FaultStoreThenRedirect, service: "Hello.World", n: 1},
+		"reset-before:App.User.Login":       {kind: "reset-before", fault: okayapitest.FaultResetBefore, service: "App.User.Login", n: 1},
+		"503-after::2":                      {kind: "503-after", fault: okayapitest.Fault503After, n: 2},
+		"504-After:Hello.World":             {kind: "504-after", fault: okayapitest.Fault504After, service: "Hello.World", n: 1},
+		"429:3":                             {kind: "429", fault: okayapitest.Fault429, n: 3},
+		"429-retry-after:Hello.World:2":     {kind: "429-retry-after", fault: okayapitest.Fault429RetryAfter, service: "Hello.World", n: 2},
 	} {
 		var f faultFlags
 		require.NoError(t, f.Set(in), in)
@@ -362,7 +367,8 @@ func TestFaultFlag(t *testing.T) {
 	assert.Equal(t, "stall::1 html502:Hello.World:2", f.String())
 
 	for _, c := range []struct{ in, want string }{
-		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect)`},
+		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, ` +
+			`redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after)`},
 		{"", "unknown fault"},
 		{"none", `unknown fault "none"`},
 		{"stall:0", `count "0" must be a whole number, 1 or more`},

@@ -26,16 +26,19 @@ func TestFaultText(t *testing.T) {
 		"truncate": FaultTruncate, "non-json": FaultNonJSON, "Drop-After": FaultDropAfter, "HTML502": FaultHTML502,
 		"exception": FaultException500, "exception-ret0": FaultExceptionRet0, "Exception-DB": FaultExceptionDB,
 		"redirect307": FaultRedirect307, "store-then-redirect": FaultStoreThenRedirect, "none": 0, "NONE": 0,
+		"reset-before": FaultResetBefore, "Reset-Before": FaultResetBefore, "503-after": Fault503After,
+		"504-after": Fault504After, "429": Fault429, "429-retry-after": Fault429RetryAfter, "429-Retry-After": Fault429RetryAfter,
 	} {
 		got := FaultStall
 		require.NoError(t, got.UnmarshalText([]byte(name)), name)
 		assert.Equal(t, want, got, name)
 	}
-	for _, bad := range []string{"", "FaultStall", "drop_after", "dropafter", "502", "Fault(42)"} {
+	for _, bad := range []string{"", "FaultStall", "drop_after", "dropafter", "502", "503", "504", "429-retry", "Fault(42)"} {
 		got := FaultStall
 		err := got.UnmarshalText([]byte(bad))
 		require.Error(t, err, bad)
-		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect", bad)
+		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, "+
+			"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after", bad)
 		assert.Equal(t, FaultStall, got, "unchanged on an error")
 	}
 
@@ -62,7 +65,8 @@ func TestFaultText(t *testing.T) {
 func TestFaultStringRoundTrip(t *testing.T) {
 	t.Parallel()
 	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
-		FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect}
+		FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect,
+		FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter}
 	seen := map[string]Fault{}
 	for _, f := range all {
 		name := f.String()
@@ -84,7 +88,7 @@ func TestFaultStringRoundTrip(t *testing.T) {
 	for _, f := range all {
 		assert.True(t, f.valid(), "%s", f)
 	}
-	assert.False(t, (FaultStoreThenRedirect + 1).valid())
+	assert.False(t, (Fault429RetryAfter + 1).valid())
 	assert.False(t, Fault(0).valid())
 	assert.Equal(t, "none", Fault(0).String())
 	assert.Equal(t, "Fault(42)", Fault(42).String())
@@ -145,21 +149,48 @@ func TestControlEndpoint(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, WithControlEndpoint(true))
 		ms := f.members(2)
-		for _, kind := range []string{"exception", "exception-ret0", "exception-db", "store-then-redirect"} {
+		for _, kind := range []string{"exception", "exception-ret0", "exception-db", "store-then-redirect", "503-after", "504-after"} {
 			r := f.control(http.MethodPost, "kind="+kind+"&service=App.Test_Box.Put", nil)
 			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		}
-		for _, want := range []int{500, 200, 200, 302} {
+		for _, want := range []int{500, 200, 200, 302, 503, 504} {
 			r := noFollow(t, f.srv.URL()+"/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 			assert.Equal(t, want, r.status, r.body)
 		}
-		assert.Len(t, f.box.all(), 4, "each call stored its message")
+		assert.Len(t, f.box.all(), 6, "each call stored its message")
 		for i, r := range f.srv.Requests() {
 			assert.Equal(t, 200, r.Ret, "request %d (%s) recorded as processed", i, r.Fault)
+			assert.True(t, r.WorkDone(), "request %d (%s) recorded as done", i, r.Fault)
 		}
 		r := f.control(http.MethodPost, "kind=REDIRECT307", nil)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
 		assert.Equal(t, http.StatusTemporaryRedirect, noFollow(t, f.srv.URL()+"/", f.params("Hello.World", okayapi.Member{}, nil)).status)
+	})
+	t.Run("the faults that do not run the call", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithControlEndpoint(true))
+		ms := f.members(2)
+		for _, kind := range []string{"429", "429-retry-after", "reset-before"} {
+			r := f.control(http.MethodPost, "kind="+kind+"&service=App.Test_Box.Put", nil)
+			require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
+		}
+		r := f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
+		assert.Equal(t, http.StatusTooManyRequests, r.Status)
+		r = f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
+		assert.Equal(t, http.StatusTooManyRequests, r.Status)
+		resp, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
+		if resp != nil {
+			resp.Body.Close()
+		}
+		require.Error(t, err, "reset: no answer")
+		assert.Empty(t, f.box.all(), "nothing was done")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 3)
+		for i, r := range reqs {
+			assert.False(t, r.Processed, "request %d (%s)", i, r.Fault)
+			assert.False(t, r.WorkDone(), "request %d (%s)", i, r.Fault)
+		}
+		assert.Equal(t, []Fault{Fault429, Fault429RetryAfter, FaultResetBefore}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
 	})
 	t.Run("short service name", func(t *testing.T) {
 		t.Parallel()
@@ -271,5 +302,6 @@ func TestControlEndpointContentType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain"), resp.Header.Get("Content-Type"))
-	assert.Contains(t, string(body), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307 or store-then-redirect")
+	assert.Contains(t, string(body), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, "+
+		"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after")
 }

@@ -11,14 +11,16 @@
 // quirks on it also reproduces the service's PHP and MySQL habits: numbers
 // as strings, empty objects as [], a debug field.
 //
-// Faults can be injected into the next calls (an nginx 502 page, a dropped
-// connection after the call was processed, a stalled answer, a truncated
-// answer, a PHP error page, an uncaught PHP exception after the call did its
-// work as PhalApi answers it with debug mode off or on, a redirect before or
-// after the work), and the server records the requests it saw (the last
-// DefaultMaxRequests of them), so that a test can check what really
-// happened. With WithControlEndpoint, faults can also be injected over HTTP,
-// into a fake that runs as its own process.
+// Faults can be injected into the next calls (a connection lost before or
+// after the call was processed, an nginx 502 page, a 503 or 504 gateway page
+// after the call did its work, a 429 with or without Retry-After, a stalled
+// answer, a truncated answer, a PHP error page, an uncaught PHP exception
+// after the call did its work as PhalApi answers it with debug mode off or
+// on, a redirect before or after the work), and the server records the
+// requests it saw (the last DefaultMaxRequests of them), with whether each
+// call's work was done (RecordedRequest.WorkDone), so that a test can check
+// what really happened. With WithControlEndpoint, faults can also be
+// injected over HTTP, into a fake that runs as its own process.
 //
 //	srv := okayapitest.NewServer(t)
 //	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw"})

@@ -11,12 +11,16 @@ import (
 
 // Fault is a way for a call to misbehave; see InjectFault.
 //
-// Some faults answer before the call runs: nothing is done (FaultHTML502,
-// FaultStall, FaultNonJSON, FaultRedirect307). The others run the call first,
-// exactly as without the fault (a service that stores something stores it,
-// unless the call is refused), and then spoil the answer; for those,
-// Requests (see RecordedRequest) and the service's own state show what the
-// call did, whatever the client was told.
+// Some faults answer before the call runs, and the call is never run:
+// nothing is done (FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
+// FaultRedirect307, Fault429, Fault429RetryAfter). The others run the call
+// first, exactly as without the fault (a service that stores something
+// stores it, unless the call is refused), and then spoil the answer
+// (FaultDropAfter, FaultTruncate, FaultException500, FaultExceptionRet0,
+// FaultExceptionDB, FaultStoreThenRedirect, Fault503After, Fault504After).
+// Processes tells the two apart; for the second kind, Requests (see
+// RecordedRequest.Processed and RecordedRequest.WorkDone) and the service's
+// own state show what the call did, whatever the client was told.
 //
 // A Fault is written and read by its short name (see String), so it works
 // with flag.TextVar and encoding/json.
@@ -28,12 +32,14 @@ const (
 	// FaultDropAfter processes the call (its work IS done), then closes
 	// the connection without answering.
 	FaultDropAfter
-	// FaultStall waits until the client gives up (the request's context is
-	// done), the server closes, or 30 seconds pass, then closes the
-	// connection; nothing is done.
+	// FaultStall stalls before the call runs, and the call is never run:
+	// nothing is done. It waits until the client gives up (the request's
+	// context is done), the server closes, or 30 seconds pass, then closes
+	// the connection without answering.
 	FaultStall
-	// FaultTruncate processes the call, then sends half of the JSON answer
-	// under a Content-Length for all of it, and closes the connection.
+	// FaultTruncate processes the call (its work IS done), then sends half
+	// of the JSON answer under a Content-Length for all of it, and closes
+	// the connection.
 	FaultTruncate
 	// FaultNonJSON answers HTTP 200 with a plain-text PHP error; nothing is done.
 	FaultNonJSON
@@ -62,7 +68,34 @@ const (
 	// answers HTTP 302 Found with a Location header (see
 	// WithRedirectLocation) instead of the envelope.
 	FaultStoreThenRedirect
+	// FaultResetBefore is the connection lost before the request reached
+	// the service: the call is never run, nothing is done, and the
+	// connection is closed without an answer. (The fake reads the request,
+	// to record it and to know which service it is for, but runs nothing.)
+	// The client sees exactly what FaultDropAfter shows it, a connection
+	// closed with no answer, so it cannot tell whether the work was done:
+	// only Requests, or asking the service, can.
+	FaultResetBefore
+	// Fault503After processes the call (its work IS done), then answers
+	// HTTP 503 with an nginx page ("503 Service Temporarily Unavailable")
+	// instead of the envelope, as a gateway does when it gives up on the
+	// backend that went on working.
+	Fault503After
+	// Fault504After processes the call (its work IS done), then answers
+	// HTTP 504 with an nginx page ("504 Gateway Time-out") instead of the
+	// envelope, as nginx does when the backend answers after its timeout.
+	Fault504After
+	// Fault429 answers HTTP 429 Too Many Requests with an nginx page and
+	// no Retry-After header, as nginx's limit_req does; nothing is done.
+	Fault429
+	// Fault429RetryAfter answers HTTP 429 Too Many Requests with an nginx
+	// page and a Retry-After header, 1 second unless WithRetryAfter says
+	// otherwise; nothing is done.
+	Fault429RetryAfter
 )
+
+// lastFault is the highest declared Fault.
+const lastFault = Fault429RetryAfter
 
 // faultNames are the short names of the faults, by Fault.
 var faultNames = [...]string{
@@ -77,14 +110,20 @@ var faultNames = [...]string{
 	FaultExceptionDB:       "exception-db",
 	FaultRedirect307:       "redirect307",
 	FaultStoreThenRedirect: "store-then-redirect",
+	FaultResetBefore:       "reset-before",
+	Fault503After:          "503-after",
+	Fault504After:          "504-after",
+	Fault429:               "429",
+	Fault429RetryAfter:     "429-retry-after",
 }
 
 const faultNameList = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
-	"redirect307 or store-then-redirect"
+	"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after"
 
 // String returns the fault's short name: "html502", "drop-after", "stall",
 // "truncate", "non-json", "exception", "exception-ret0", "exception-db",
-// "redirect307" or "store-then-redirect". The zero Fault (no fault) is
+// "redirect307", "store-then-redirect", "reset-before", "503-after",
+// "504-after", "429" or "429-retry-after". The zero Fault (no fault) is
 // "none" and any other value "Fault(N)".
 func (f Fault) String() string {
 	if f.valid() || f == 0 {
@@ -114,7 +153,23 @@ func (f *Fault) UnmarshalText(text []byte) error {
 }
 
 // valid reports whether f is one of the declared faults.
-func (f Fault) valid() bool { return f >= FaultHTML502 && f <= FaultStoreThenRedirect }
+func (f Fault) valid() bool { return f >= FaultHTML502 && f <= lastFault }
+
+// Processes reports whether a call that meets f is processed (its checks
+// and, if they pass, the service's handler run: the work is done) before
+// the fault spoils the answer. It is true for the zero Fault (no fault),
+// FaultDropAfter, FaultTruncate, FaultException500, FaultExceptionRet0,
+// FaultExceptionDB, FaultStoreThenRedirect, Fault503After and Fault504After;
+// false for FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
+// FaultRedirect307, Fault429 and Fault429RetryAfter, which answer (or not)
+// without running the call, and for a value that is no declared fault.
+func (f Fault) Processes() bool {
+	switch f {
+	case FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON, FaultRedirect307, Fault429, Fault429RetryAfter:
+		return false
+	}
+	return f == 0 || f.valid()
+}
 
 type pendingFault struct {
 	service string // canonical service, or "" for any
@@ -137,7 +192,7 @@ func (s *Server) InjectFaultFor(service string, f Fault, n int) {
 
 func (s *Server) injectFault(method, service string, f Fault, n int) {
 	if !f.valid() {
-		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … FaultStoreThenRedirect)", method, f))
+		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … Fault429RetryAfter)", method, f))
 	}
 	if n < 1 {
 		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
@@ -170,8 +225,33 @@ func (s *Server) takeFault(service string) Fault {
 	return 0
 }
 
-const nginx502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
-	"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+// nginxPage is the HTML page nginx answers for an error or a redirect,
+// titled e.g. "502 Bad Gateway".
+func nginxPage(title string) string {
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n" +
+		"<center><h1>" + title + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// nginxTitles are nginx's own status lines, where they differ from
+// net/http's.
+var nginxTitles = map[int]string{
+	http.StatusServiceUnavailable: "503 Service Temporarily Unavailable",
+	http.StatusGatewayTimeout:     "504 Gateway Time-out",
+}
+
+// answerNginx answers status with nginx's page for it.
+func answerNginx(w http.ResponseWriter, status int) {
+	title, ok := nginxTitles[status]
+	if !ok {
+		title = strconv.Itoa(status) + " " + http.StatusText(status)
+	}
+	page := nginxPage(title)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Server", "nginx")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(status)
+	writeAll(w, page)
+}
 
 const phpFatal = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) " +
 	"in /www/wwwroot/okayapi/vendor/phalapi/kernal/src/Response.php on line 42\n"
@@ -179,19 +259,21 @@ const phpFatal = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhau
 // unprocessedStatus is the HTTP status of each fault that answers before
 // the call runs.
 var unprocessedStatus = map[Fault]int{
-	FaultHTML502:     http.StatusBadGateway,
-	FaultNonJSON:     http.StatusOK,
-	FaultRedirect307: http.StatusTemporaryRedirect,
+	FaultHTML502:       http.StatusBadGateway,
+	FaultNonJSON:       http.StatusOK,
+	FaultRedirect307:   http.StatusTemporaryRedirect,
+	Fault429:           http.StatusTooManyRequests,
+	Fault429RetryAfter: http.StatusTooManyRequests,
 }
 
 // answerUnprocessed answers f, one of the faults in unprocessedStatus.
 func (s *Server) answerUnprocessed(w http.ResponseWriter, f Fault) {
 	switch f {
-	case FaultHTML502:
-		w.Header().Set("Content-Type", "text/html")
-		w.Header().Set("Server", "nginx")
-		w.WriteHeader(http.StatusBadGateway)
-		writeAll(w, nginx502)
+	case FaultHTML502, Fault429:
+		answerNginx(w, unprocessedStatus[f])
+	case Fault429RetryAfter:
+		w.Header().Set("Retry-After", strconv.Itoa(s.cfg.retryAfter))
+		answerNginx(w, http.StatusTooManyRequests)
 	case FaultNonJSON:
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.WriteHeader(http.StatusOK)
@@ -199,6 +281,13 @@ func (s *Server) answerUnprocessed(w http.ResponseWriter, f Fault) {
 	case FaultRedirect307:
 		s.redirect(w, http.StatusTemporaryRedirect)
 	}
+}
+
+// processedStatus is the HTTP status of each gateway fault that answers
+// after the call ran.
+var processedStatus = map[Fault]int{
+	Fault503After: http.StatusServiceUnavailable,
+	Fault504After: http.StatusGatewayTimeout,
 }
 
 // stall waits until the client gives up, the server closes or stallLimit
@@ -219,15 +308,8 @@ func (s *Server) stall(r *http.Request, record func()) {
 // redirect answers status (a 3xx) with an nginx page and the configured
 // Location.
 func (s *Server) redirect(w http.ResponseWriter, status int) {
-	text := strconv.Itoa(status) + " " + http.StatusText(status)
-	page := "<html>\r\n<head><title>" + text + "</title></head>\r\n<body>\r\n" +
-		"<center><h1>" + text + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	w.Header().Set("Location", s.cfg.redirectTo)
-	w.Header().Set("Content-Type", "text/html")
-	w.Header().Set("Server", "nginx")
-	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
-	w.WriteHeader(status)
-	writeAll(w, page)
+	answerNginx(w, status)
 }
 
 // dropConnection closes the client's connection without (more of) an answer.

@@ -175,7 +175,7 @@ func TestFaults(t *testing.T) {
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
 		assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: url.Values{}, Form: reqs[0].Form,
-			Service: svcPut, Status: 500, Ret: 200, ErrCode: 0, Fault: FaultException500}, reqs[0],
+			Service: svcPut, Status: 500, Processed: true, Ret: 200, ErrCode: 0, Fault: FaultException500}, reqs[0],
 			"recorded as processed: the call's own ret and err_code")
 		f.ok(svcPut, ms[0], to(ms[1].UUID, text("next"))) // used up
 	})
@@ -362,9 +362,9 @@ func TestInjectFaultPanics(t *testing.T) {
 	}{
 		{"n 0", func() { srv.InjectFault(FaultHTML502, 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
 		{"n -3", func() { srv.InjectFaultFor(svcPut, FaultStall, -3) }, "okayapitest: InjectFaultFor: n must be 1 or more, got -3"},
-		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … FaultStoreThenRedirect)"},
-		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … FaultStoreThenRedirect)"},
-		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … FaultStoreThenRedirect)"},
+		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … Fault429RetryAfter)"},
+		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … Fault429RetryAfter)"},
+		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … Fault429RetryAfter)"},
 	} {
 		assert.PanicsWithValue(t, c.want, c.f, c.name)
 	}

@@ -38,20 +38,26 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Each branch records the request before the client can see anything,
 	// so that a test that got its answer (or error) finds it in Requests.
-	switch rec.Fault {
-	case FaultHTML502, FaultNonJSON, FaultRedirect307:
-		rec.Status = unprocessedStatus[rec.Fault]
-		s.record(rec)
-		s.answerUnprocessed(w, rec.Fault)
-		return
-	case FaultStall:
-		s.stall(r, func() { s.record(rec) })
-		dropConnection(w) // what is left after stalling
+	if !rec.Fault.Processes() {
+		// The call is never run: nothing is done.
+		switch rec.Fault {
+		case FaultStall:
+			s.stall(r, func() { s.record(rec) })
+			dropConnection(w) // what is left after stalling
+		case FaultResetBefore:
+			s.record(rec)
+			dropConnection(w) // as FaultDropAfter does: the client cannot tell them apart
+		default:
+			rec.Status = unprocessedStatus[rec.Fault]
+			s.record(rec)
+			s.answerUnprocessed(w, rec.Fault)
+		}
 		return
 	}
 
 	a, quirks := s.process(service, params)
 	body := envelope(a, quirks)
+	rec.Processed = true
 	rec.Ret, rec.ErrCode = a.ret, a.errCode()
 	switch rec.Fault {
 	case FaultException500:
@@ -69,6 +75,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Status = http.StatusFound
 		s.record(rec)
 		s.redirect(w, http.StatusFound)
+		return
+	case Fault503After, Fault504After:
+		rec.Status = processedStatus[rec.Fault]
+		s.record(rec)
+		answerNginx(w, rec.Status)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")

@@ -8,24 +8,44 @@ import (
 )
 
 // RecordedRequest is one request as the server saw and answered it.
+//
+// Whether the call's work was done, whatever the client was told, is in
+// Processed, Ret and ErrCode, and WorkDone sums them up: a soak test
+// compares it with what each call reported.
 type RecordedRequest struct {
 	Method  string     // GET or POST
 	Path    string     // the URL path
 	Query   url.Values // the URL query
 	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
 	Service string     // as resolved from service, s or the path ("" if none)
-	Status  int        // HTTP status answered (0 if the connection was dropped)
-	// Ret and ErrCode are the envelope's ret and data.err_code, or 0 if
-	// the call was not processed (FaultHTML502, FaultStall, FaultNonJSON,
-	// FaultRedirect307). For the faults that process the call and then
-	// spoil the answer (FaultDropAfter, FaultTruncate, FaultException500,
-	// FaultExceptionRet0, FaultExceptionDB, FaultStoreThenRedirect) they
-	// are those of the call's own result, which the client did not get:
-	// ret 200 and err_code 0 for a call that did its work.
+	Status  int        // HTTP status answered (0 if the connection was dropped or stalled)
+	// Processed says whether the call was processed: its checks ran and,
+	// if they passed, the service's handler, before any fault spoiled the
+	// answer. It is true for a call without a fault and for the faults
+	// that run the call first (see Fault.Processes: FaultDropAfter,
+	// FaultTruncate, FaultException500, FaultExceptionRet0,
+	// FaultExceptionDB, FaultStoreThenRedirect, Fault503After,
+	// Fault504After), false for those that answer without running it
+	// (FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
+	// FaultRedirect307, Fault429, Fault429RetryAfter): nothing was done.
+	Processed bool
+	// Ret and ErrCode are the call's own result: the envelope's ret and
+	// data.err_code, or 0 if the call was not processed. For the faults
+	// that process the call and then spoil the answer they are those of
+	// the result the client did not get: ret 200 and err_code 0 for a
+	// call that did its work, a refusal's ret (400–499) or the plugin's
+	// err_code for one that did not.
 	Ret     int   // the envelope's ret
 	ErrCode int   // the envelope's data.err_code
 	Fault   Fault // 0 if none
 }
+
+// WorkDone reports whether the call did its work (a message was stored,
+// say), whatever answer, or none, the client got: it was processed and its
+// own result was ret 200 with err_code 0. It is false for a call that was
+// never run (see Processed) and for one that was refused (ret 400–499) or
+// failed with an err_code.
+func (r RecordedRequest) WorkDone() bool { return r.Processed && r.Ret == 200 && r.ErrCode == 0 }
 
 // Requests returns a copy of the requests the server saw, oldest first: all
 // of them, or the last DefaultMaxRequests (see WithMaxRequests).

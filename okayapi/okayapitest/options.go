@@ -47,6 +47,7 @@ type config struct {
 	control    bool
 	maxReqs    int
 	redirectTo string
+	retryAfter int // seconds
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).
@@ -107,6 +108,15 @@ const DefaultRedirectLocation = "http://127.0.0.1:1/"
 // absolute http or https URL; Start refuses anything else. Pointing it at a
 // server of the test's own shows whether a client follows the redirect.
 func WithRedirectLocation(location string) Option { return func(c *config) { c.redirectTo = location } }
+
+// DefaultRetryAfter is the Retry-After header, in seconds, of
+// Fault429RetryAfter unless WithRetryAfter says otherwise.
+const DefaultRetryAfter = 1
+
+// WithRetryAfter sets the Retry-After header, in whole seconds, that
+// Fault429RetryAfter answers (default DefaultRetryAfter). 0 is allowed
+// ("Retry-After: 0": retry at once); Start refuses a negative value.
+func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter = seconds } }
 
 // WithControlEndpoint turns on (default off) an HTTP endpoint that injects
 // faults into the running server from outside the process, e.g. with curl

@@ -45,7 +45,7 @@ type Server struct {
 // answers App.User.Login and App.User.Register; add other services with
 // Handle. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests}
+	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
@@ -62,6 +62,9 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	if u, err := url.Parse(cfg.redirectTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("okayapitest: redirect location %q is not an absolute http or https URL", cfg.redirectTo)
+	}
+	if cfg.retryAfter < 0 {
+		return nil, fmt.Errorf("okayapitest: Retry-After of %d seconds: must be 0 or more", cfg.retryAfter)
 	}
 	if cfg.appKey == "" {
 		cfg.appKey = randomHex(16)
