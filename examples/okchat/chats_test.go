@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
@@ -65,5 +67,70 @@ func TestChats(t *testing.T) {
 			}
 		}
 		assert.Equal(t, map[string]bool{"bob": true, "carol": true}, seen)
+	})
+}
+
+// chats --all walks every page and prints each conversation once.
+func TestChatsAll(t *testing.T) {
+	t.Parallel()
+	scene := func(t *testing.T) (*fixture, []string) {
+		f := newFixture(t)
+		others := append(f.addMembers(t, 7), f.bob.UUID)
+		for i, u := range others {
+			_, err := f.chat.Send(t.Context(), f.alice, u, chatmsg.Text{Content: fmt.Sprintf("hello %d", i)})
+			require.NoError(t, err)
+		}
+		return f, others // the newest conversation last
+	}
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		f, others := scene(t)
+		doc := f.run(t, "chats", "--all", "--perpage", "3", "--json").ok(t).doc(t)
+		assert.Equal(t, float64(len(others)), doc["total"])
+		list, ok := doc["list"].([]any)
+		require.True(t, ok, "list must be one array: %v", doc)
+		require.Len(t, list, len(others))
+		for i, item := range list {
+			c := item.(map[string]any)
+			k := len(others) - 1 - i // newest first
+			assert.True(t, strings.EqualFold(others[k], c["chat_message_to_uuid"].(string)), "conversation %d", i)
+			assert.Equal(t, map[string]any{"content": fmt.Sprintf("hello %d", k)}, c["chat_message_data"])
+		}
+		pages := 0
+		for _, r := range f.srv.Requests() {
+			if r.Service == chatmsg.ServiceGetAllChatList {
+				pages++
+			}
+		}
+		assert.Equal(t, 3, pages, "8 conversations in pages of 3")
+	})
+	t.Run("plain", func(t *testing.T) {
+		t.Parallel()
+		f, others := scene(t)
+		r := f.run(t, "chats", "--all", "--perpage", "2").ok(t)
+		for i, u := range others {
+			assert.Equal(t, 1, strings.Count(r.stdout, u), "%s once", u)
+			assert.Contains(t, r.stdout, fmt.Sprintf("hello %d", i))
+		}
+		assert.Contains(t, r.stdout, "Bob (bob)")
+		assert.True(t, strings.HasSuffix(r.stdout, "\n8 conversation(s) in all\n"), r.stdout)
+		assert.Equal(t, len(others)+2, strings.Count(r.stdout, "\n"), "a heading, a line per conversation and a summary")
+	})
+	t.Run("--all with --page is refused", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		r := f.run(t, "chats", "--all", "--page", "2")
+		assert.Equal(t, 2, r.code)
+		assert.Contains(t, r.stderr, "okchat chats: --all reads every page: give --all or --page, not both")
+		assert.Empty(t, r.stdout)
+		assert.Empty(t, f.srv.Requests())
+	})
+	t.Run("none", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		assert.Equal(t, "no conversations\n0 conversation(s) in all\n", f.run(t, "chats", "--all").ok(t).stdout)
+		doc := f.run(t, "chats", "--all", "--json").ok(t).doc(t)
+		assert.Equal(t, []any{}, doc["list"])
+		assert.Equal(t, float64(0), doc["total"])
 	})
 }

@@ -10,10 +10,14 @@ import (
 
 // What --json prints: the API's own field names, typed.
 
-// jsonDelivery is one recipient of multisend.
+// jsonDelivery is one recipient of multisend: MultiSend's detail entry,
+// with what became of the message for it.
 type jsonDelivery struct {
 	OtherUUID     string `json:"other_uuid"`
-	ChatMessageID int64  `json:"chat_message_id"`
+	ChatMessageID *int64 `json:"chat_message_id"` // null: not delivered, or the service gave no id
+	Outcome       string `json:"outcome"`         // delivered, not_delivered or maybe_delivered
+	ErrCode       *int   `json:"err_code,omitempty"`
+	Error         string `json:"error,omitempty"`
 }
 
 // jsonMessage is one message of history, or the latest of a conversation in

@@ -8,10 +8,10 @@
 //	okchat [--json] [--timeout DURATION] COMMAND [flags]
 //
 //	okchat send      --to UUID (--text S | --html S | --image URL | --link URL | --custom JSON)
-//	okchat multisend --to UUID,UUID,...  (one message flag, as for send)
-//	okchat history   --with UUID [--last-id N] [--up] [--perpage N]
+//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N]  (one message flag, as for send)
+//	okchat history   --with UUID [--all] [--last-id N] [--up] [--perpage N]
 //	okchat read      --with UUID [--id N]          (no --id: mark the whole conversation)
-//	okchat chats     [--page N] [--perpage N]
+//	okchat chats     [--all | --page N] [--perpage N]
 //	okchat unread
 //	okchat login     --username NAME (--password-stdin | --password PASSWORD) [--export]
 //	okchat help [COMMAND]
@@ -41,13 +41,14 @@
 //
 // Exit status:
 //
-//	0  success
+//	0  success (for multisend: every recipient got the message)
 //	1  the service (ret) or the plugin (err_code) answered an error, e.g. a
-//	   wrong password for login
+//	   wrong password for login; for multisend: it refused some recipients,
+//	   and no outcome is unknown
 //	2  bad usage or invalid input: nothing was sent
 //	3  no usable answer (network, HTTP, not JSON, a redirect, nothing within
 //	   --timeout); for send and multisend, stderr says whether the message
-//	   may have been delivered
+//	   may have been delivered (for multisend: to which recipients)
 //	4  the call succeeded (for send and multisend: the message WAS
 //	   delivered; do not send it again) but the output could not be written,
 //	   e.g. to a full disk
@@ -150,7 +151,8 @@ func run(ctx context.Context, args []string, sys system) int {
 		defer a.client.Close()
 		how.unsigned = a.unsigned
 		err = do(a)
-		if out.err != nil {
+		var bf *broadcastFailure // a multisend's failure outranks its output's
+		if out.err != nil && !errors.As(err, &bf) {
 			err = &outputError{err: out.err}
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -63,11 +63,8 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 	var (
 		ue *usageError
 		oe *outputError
-		ip *okayapi.InvalidParamError
-		ae *okayapi.APIError
-		pe *okayapi.PluginError
+		bf *broadcastFailure
 	)
-	code := exitTransport
 	switch {
 	case errors.As(err, &ue):
 		return usage(stderr, cmd, ue.msg)
@@ -78,8 +75,32 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 		}
 		fmt.Fprintf(stderr, "okchat %s: %s, but the output could not be written: %v\n", cmd.name, done, oe.err)
 		return exitOutput
+	case errors.As(err, &bf):
+		return reportBroadcast(stderr, cmd, bf, how)
+	}
+	code := explain(stderr, cmd, "okchat "+cmd.name+": ", err, how)
+	if cmd.sends && code != exitUsage {
+		if okayapi.MayHaveArrived(err) {
+			fmt.Fprintln(stderr, "okchat: the message may have been delivered; check the history before sending again")
+		} else {
+			fmt.Fprintln(stderr, "okchat: the message was not delivered")
+		}
+	}
+	return code
+}
+
+// explain prints what err says, each first line after prefix, and returns
+// the exit status for it.
+func explain(stderr io.Writer, cmd *command, prefix string, err error, how callInfo) int {
+	var (
+		ip *okayapi.InvalidParamError
+		ae *okayapi.APIError
+		pe *okayapi.PluginError
+	)
+	code := exitTransport
+	switch {
 	case errors.As(err, &ip):
-		fmt.Fprintf(stderr, "okchat %s: invalid %s: %s\n", cmd.name, paramName(cmd, ip.Field), ip.Rule)
+		fmt.Fprintf(stderr, "%sinvalid %s: %s\n", prefix, paramName(cmd, ip.Field), ip.Rule)
 		if ip.Value != "" {
 			fmt.Fprintf(stderr, "  got %q\n", ip.Value)
 		}
@@ -94,9 +115,9 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 			ret = strconv.Quote(ae.RetText)
 		}
 		if errors.Is(err, okayapi.ErrBadRequest) {
-			fmt.Fprintf(stderr, "okchat %s: the service refused %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+			fmt.Fprintf(stderr, "%sthe service refused %s: ret %s: %s\n", prefix, ae.Service, ret, ae.Msg)
 		} else {
-			fmt.Fprintf(stderr, "okchat %s: the service failed on %s: ret %s: %s\n", cmd.name, ae.Service, ret, ae.Msg)
+			fmt.Fprintf(stderr, "%sthe service failed on %s: ret %s: %s\n", prefix, ae.Service, ret, ae.Msg)
 		}
 		switch {
 		case errors.Is(err, okayapi.ErrNotLoggedIn):
@@ -107,11 +128,11 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 		}
 	case errors.As(err, &pe) && errors.Is(err, okayapi.ErrLoginFailed):
 		code = exitRefused
-		fmt.Fprintf(stderr, "okchat %s: the service refused the login (%s): err_code %d: %s\n", cmd.name, pe.Service, pe.Code, pe.Msg)
+		fmt.Fprintf(stderr, "%sthe service refused the login (%s): err_code %d: %s\n", prefix, pe.Service, pe.Code, pe.Msg)
 		fmt.Fprintln(stderr, "okchat: check the username and the password; the account may also be disabled")
 	case errors.As(err, &pe):
 		code = exitRefused
-		fmt.Fprintf(stderr, "okchat %s: the chat plugin refused %s: err_code %d: %s\n", cmd.name, pe.Service, pe.Code, pe.Msg)
+		fmt.Fprintf(stderr, "%sthe chat plugin refused %s: err_code %d: %s\n", prefix, pe.Service, pe.Code, pe.Msg)
 		switch {
 		case errors.Is(err, chatmsg.ErrSelf):
 			fmt.Fprintln(stderr, "okchat: a member cannot send to, or chat with, itself")
@@ -119,7 +140,7 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 			fmt.Fprintln(stderr, "okchat: the private-message plugin is not installed for this app")
 		}
 	default:
-		fmt.Fprintf(stderr, "okchat %s: no usable answer: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "%sno usable answer: %v\n", prefix, err)
 		switch {
 		case how.timedOut > 0:
 			fmt.Fprintf(stderr, "okchat: gave up after %s (--timeout); a slow service may need a longer one\n", how.timedOut)
@@ -128,12 +149,60 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 				"(it would carry the token elsewhere): check OKAYAPI_HOST, e.g. https:// rather than http://")
 		}
 	}
-	if cmd.sends {
-		if okayapi.MayHaveArrived(err) {
-			fmt.Fprintln(stderr, "okchat: the message may have been delivered; check the history before sending again")
-		} else {
-			fmt.Fprintln(stderr, "okchat: the message was not delivered")
+	return code
+}
+
+// reportBroadcast explains a multisend that did not reach every recipient
+// for sure: the counts, each batch failure once, and the recipients the
+// message may have reached. The exit status is 3 if some outcome is
+// unknown or a batch got no answer, else 1 (the service refused some).
+func reportBroadcast(stderr io.Writer, cmd *command, bf *broadcastFailure, how callInfo) int {
+	e := bf.err
+	fmt.Fprintf(stderr, "okchat %s: %d of %d recipient(s) got the message: %d not delivered, %d may have been delivered\n",
+		cmd.name, e.Delivered, e.Delivered+e.NotDelivered+e.MaybeDelivered, e.NotDelivered, e.MaybeDelivered)
+	// Each batch failure once, with how many recipients it concerns; batches
+	// that failed alike (200 recipients never sent after a timeout, say) are
+	// told together.
+	type failure struct {
+		err error
+		n   int
+	}
+	var failures []*failure
+	byText := map[string]*failure{}
+	for _, o := range bf.res.Outcomes {
+		if o.State == chatmsg.Delivered || o.Err == nil {
+			continue
 		}
+		f := byText[o.Err.Error()]
+		if f == nil {
+			f = &failure{err: o.Err}
+			byText[o.Err.Error()] = f
+			failures = append(failures, f)
+		}
+		f.n++
+	}
+	code := exitRefused
+	for _, f := range failures {
+		prefix := fmt.Sprintf("okchat %s: %d recipient(s): ", cmd.name, f.n)
+		code = max(code, explain(stderr, cmd, prefix, f.err, how))
+	}
+	if e.MaybeDelivered > 0 {
+		code = exitTransport
+		fmt.Fprintf(stderr, "okchat: the message may have been delivered to these %d recipient(s); check their history before sending to them again:\n", e.MaybeDelivered)
+		for _, o := range bf.res.Outcomes {
+			if o.State == chatmsg.MaybeDelivered {
+				fmt.Fprintf(stderr, "  %s\n", o.To)
+			}
+		}
+	}
+	if e.NotDelivered > 0 {
+		fmt.Fprintf(stderr, "okchat: the message was not delivered to %d recipient(s) (\"not delivered\" on stdout)\n", e.NotDelivered)
+	}
+	if e.Delivered > 0 {
+		fmt.Fprintf(stderr, "okchat: %d recipient(s) got the message: do not send it to them again\n", e.Delivered)
+	}
+	if bf.writeErr != nil {
+		fmt.Fprintf(stderr, "okchat %s: the outcomes could not be written: %v\n", cmd.name, bf.writeErr)
 	}
 	return code
 }
@@ -156,6 +225,8 @@ func paramName(cmd *command, field string) string {
 		return "--id (chat_message_id)"
 	case field == "page", field == "perpage", field == "username", field == "password":
 		return "--" + field
+	case field == "Concurrency":
+		return "--concurrency"
 	case field == "chat_message_type" || strings.HasPrefix(field, "chat_message_data"):
 		return "message (" + field + ")"
 	case field == "base URL":

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,65 @@ func TestReportMapping(t *testing.T) {
 			assert.Contains(t, stderr.String(), tc.want)
 			if tc.not != "" {
 				assert.NotContains(t, stderr.String(), tc.not)
+			}
+		})
+	}
+}
+
+// A multisend that did not surely reach everyone: exit status 1 when the
+// service refused some and no outcome is unknown, else 3.
+func TestReportBroadcast(t *testing.T) {
+	t.Parallel()
+	multisend := findCommand("multisend")
+	bob, carol := "B"+strings.Repeat("0", 31), "C"+strings.Repeat("0", 31)
+	refused := &okayapi.PluginError{Service: chatmsg.ServiceMultiSend, Code: 2, Msg: "发送失败"}
+	lost := &okayapi.APIError{Service: chatmsg.ServiceMultiSend, Ret: 502, Msg: "Bad Gateway"}
+	unsent := &okayapi.TransportError{Service: chatmsg.ServiceMultiSend, Err: errors.New("connection refused")}
+	failure := func(outcomes ...chatmsg.Outcome) *broadcastFailure {
+		e := &chatmsg.BroadcastError{}
+		for _, o := range outcomes {
+			switch o.State {
+			case chatmsg.Delivered:
+				e.Delivered++
+			case chatmsg.NotDelivered:
+				e.NotDelivered++
+				e.Errs = append(e.Errs, o.Err)
+			case chatmsg.MaybeDelivered:
+				e.MaybeDelivered++
+				e.Errs = append(e.Errs, o.Err)
+			}
+		}
+		return &broadcastFailure{err: e, res: &chatmsg.BroadcastResult{Outcomes: outcomes}}
+	}
+	cases := []struct {
+		name string
+		bf   *broadcastFailure
+		how  callInfo
+		code int
+		want []string
+		not  []string
+	}{
+		{"refused", failure(chatmsg.Outcome{To: bob, State: chatmsg.Delivered, MessageID: 1}, chatmsg.Outcome{To: carol, State: chatmsg.NotDelivered, Err: refused}),
+			callInfo{}, 1, []string{"1 of 2 recipient(s) got the message", "1 recipient(s): the chat plugin refused", "not delivered to 1 recipient(s)", "1 recipient(s) got the message: do not send"},
+			[]string{"may have been delivered to", carol}},
+		{"ret 502: unknown", failure(chatmsg.Outcome{To: bob, State: chatmsg.MaybeDelivered, Err: lost}, chatmsg.Outcome{To: carol, State: chatmsg.NotDelivered, Err: refused}),
+			callInfo{}, 3, []string{"the service failed on App.Market_ChatMessage.MultiSend: ret 502", "may have been delivered to these 1 recipient(s)", "\n  " + bob + "\n", "err_code 2"},
+			[]string{"do not send it to them again"}},
+		{"never sent", failure(chatmsg.Outcome{To: bob, State: chatmsg.NotDelivered, Err: unsent}),
+			callInfo{}, 3, []string{"1 recipient(s): no usable answer", "connection refused", "not delivered to 1 recipient(s)"}, []string{"may have been delivered to"}},
+		{"timed out", failure(chatmsg.Outcome{To: bob, State: chatmsg.NotDelivered, Err: context.DeadlineExceeded}),
+			callInfo{timedOut: time.Second}, 3, []string{"gave up after 1s (--timeout)"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			assert.Equal(t, tc.code, report(&stderr, multisend, tc.bf, tc.how))
+			for _, w := range tc.want {
+				assert.Contains(t, stderr.String(), w)
+			}
+			for _, n := range tc.not {
+				assert.NotContains(t, stderr.String(), n)
 			}
 		})
 	}

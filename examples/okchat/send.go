@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/okayapi-go/sdk/chatmsg"
@@ -28,32 +27,6 @@ var sendCommand = command{
 				return err
 			}
 			return a.send(*to, m)
-		}
-	},
-}
-
-var multiSendCommand = command{
-	name:     "multisend",
-	short:    "send one message to several members (1–200)",
-	synopsis: "--to UUID,UUID,... (--text S | --html S | --image URL | --link URL | --custom JSON)",
-	about:    "Send one message to each of 1 to 200 members. Exactly one message flag is required.",
-	sends:    true,
-	flags: func(fs *flag.FlagSet) func(*app) error {
-		to := fs.String("to", "", "the recipients: 1 to 200 member uuids written `UUID,UUID,...`")
-		msg := messageFlags(fs)
-		return func(a *app) error {
-			if err := requireFlag(fs, "to"); err != nil {
-				return err
-			}
-			m, err := msg()
-			if err != nil {
-				return err
-			}
-			var uuids []string
-			for _, u := range strings.Split(*to, ",") {
-				uuids = append(uuids, strings.TrimSpace(u))
-			}
-			return a.multiSend(uuids, m)
 		}
 	},
 }
@@ -114,31 +87,4 @@ func (a *app) send(to string, msg chatmsg.Message) error {
 		_, err = fmt.Fprintf(a.out, "sent %s message to %s (the service returned no message id)\n", msg.Type(), to)
 	}
 	return err
-}
-
-func (a *app) multiSend(to []string, msg chatmsg.Message) error {
-	res, err := a.chat.MultiSend(a.ctx, a.member, to, msg)
-	if err != nil {
-		return err
-	}
-	// No deliveries: the answer had no per-recipient detail that could be read.
-	if a.json {
-		var detail []jsonDelivery // null: no detail
-		for _, d := range res.Deliveries {
-			detail = append(detail, jsonDelivery{OtherUUID: d.To, ChatMessageID: d.MessageID})
-		}
-		return a.printJSON(struct {
-			Detail []jsonDelivery `json:"detail"`
-		}{detail})
-	}
-	if len(res.Deliveries) == 0 {
-		_, err = fmt.Fprintf(a.out, "sent %s message to %d recipient(s); the service gave no per-recipient detail\n", msg.Type(), len(to))
-		return err
-	}
-	fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", msg.Type(), len(res.Deliveries))
-	var t table
-	for _, d := range res.Deliveries {
-		t.row("  "+d.To, "#"+strconv.FormatInt(d.MessageID, 10))
-	}
-	return t.print(a.out)
 }
