@@ -106,9 +106,10 @@ func TestSoak(t *testing.T) {
 					r.id = res.MessageID
 				}
 				results[i] = r
-				if rng.IntN(8) == 0 { // reads in between
+				if rng.IntN(8) == 0 { // reads in between: the newest page or two
+					n := 0
 					for _, err := range once.History(context.Background(), to, from.UUID, chatmsg.HistoryOptions{PerPage: 20}) {
-						if err != nil {
+						if n++; err != nil || n == 30 {
 							break
 						}
 					}
