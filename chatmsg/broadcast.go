@@ -2,6 +2,7 @@ package chatmsg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ type Outcome struct {
 	State     State
 	MessageID int64 // the new message's id when Delivered and the service said it; else 0
 	Err       error // why, when not Delivered: the batch's error
+	// Key is the send key when the Service sends exactly once
+	// (WithExactlyOnce): ResumeSend with it finishes a MaybeDelivered one.
+	Key string
 }
 
 // BroadcastResult is what Broadcast answers: one Outcome per recipient, in
@@ -178,6 +182,21 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 			for _, d := range r.Deliveries {
 				got[strings.ToUpper(d.To)] = d.MessageID
 			}
+			for i := range out {
+				out[i].Key = r.Key
+			}
+		}
+		var ue *UncertainError
+		var nd *NotDeliveredError
+		switch {
+		case errors.As(err, &ue):
+			for i := range out {
+				out[i].Key = ue.Key
+			}
+		case errors.As(err, &nd):
+			for i := range out {
+				out[i].Key = nd.Key
+			}
 		}
 		state := NotDelivered
 		if okayapi.MayHaveArrived(err) {
@@ -198,7 +217,7 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 		ids[strings.ToUpper(d.To)] = d.MessageID
 	}
 	for i := range out {
-		out[i].State, out[i].MessageID = Delivered, ids[strings.ToUpper(out[i].To)]
+		out[i].State, out[i].MessageID, out[i].Key = Delivered, ids[strings.ToUpper(out[i].To)], r.Key
 	}
 }
 

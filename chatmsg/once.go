@@ -135,7 +135,7 @@ func (s *Service) ResumeSend(ctx context.Context, member okayapi.Member, to stri
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	return s.sendOnce(ctx, member, to, msg, key, true)
+	return s.sendOnce(ctx, member, to, msg, strings.ToLower(key), true)
 }
 
 func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string, msg Message, key string, checkFirst bool) (*SendResult, error) {
@@ -210,7 +210,7 @@ func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key 
 			return 0, false, err
 		}
 		for _, m := range list.Messages {
-			if m.Key == key && m.Direction != Received {
+			if strings.EqualFold(m.Key, key) && m.Direction != Received {
 				return m.ID, true, nil
 			}
 			if m.ID > 0 && (last == 0 || m.ID < last) {

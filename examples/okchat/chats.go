@@ -59,6 +59,7 @@ func (a *app) printChats(list []chatmsg.Chat, total int) error {
 		for _, c := range list {
 			jm := toJSONMessage(c.With, c.Last, c.Read, c.Direction, c.SentAt)
 			jm.User = &jsonUser{Username: c.User.Username, ExtInfo: extInfo(c.User)}
+			jm.SendKey = c.Key
 			chats = append(chats, jm)
 		}
 		return a.printJSON(struct {

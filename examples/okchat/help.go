@@ -43,11 +43,13 @@ Environment:
 Exit status:
   0  success (for multisend: every recipient got the message)
   1  the service or the plugin answered an error (for login: e.g. a wrong password;
-     for multisend: it refused some recipients, and no outcome is unknown)
+     for multisend: it refused some recipients, and no outcome is unknown; with
+     --exactly-once: the answers were lost and every check found the message not there)
   2  bad usage or invalid input: nothing was sent
   3  no usable answer (network, HTTP, not JSON, a redirect, nothing within
      --timeout); for send and multisend, stderr says whether the message
-     may have been delivered (for multisend: to which recipients)
+     may have been delivered (for multisend: to which recipients); with
+     --exactly-once, only when the checks failed too: stderr gives the --resume KEY
   4  the call succeeded (for send and multisend: the message WAS delivered;
      do not send it again) but the output could not be written
 

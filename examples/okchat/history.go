@@ -20,7 +20,10 @@ With --all, read every page and print all the messages, oldest first, each once:
 conversation; with --last-id N, all the messages after N, or with --up all those before N.
 --perpage is then the size of each request (default 100, the fewest requests). With --json,
 "list" holds them all in one array and "unread_num" counts the unread messages you received
-among them.`,
+among them.
+
+With --json, a message sent exactly once (send --exactly-once) has its "send_key"; the key is
+never part of the message's content or chat_message_data.`,
 	flags: func(fs *flag.FlagSet) func(*app) error {
 		with := fs.String("with", "", "the other member's `UUID`")
 		all := fs.Bool("all", false, "read every page, not one: the whole conversation, or all after (--up: before) --last-id")
@@ -86,6 +89,7 @@ func (a *app) printHistory(msgs []chatmsg.ChatMessage, unread int, all bool) err
 			jm := toJSONMessage(m.With, m.Message, m.Read, m.Direction, m.SentAt)
 			id := m.ID
 			jm.ID = &id
+			jm.SendKey = m.Key
 			list = append(list, jm)
 		}
 		return a.printJSON(struct {

@@ -18,6 +18,7 @@ type jsonDelivery struct {
 	Outcome       string `json:"outcome"`         // delivered, not_delivered or maybe_delivered
 	ErrCode       *int   `json:"err_code,omitempty"`
 	Error         string `json:"error,omitempty"`
+	SendKey       string `json:"send_key,omitempty"` // --exactly-once: the batch's send key, when its error says it
 }
 
 // jsonMessage is one message of history, or the latest of a conversation in
@@ -32,6 +33,7 @@ type jsonMessage struct {
 	Direction string          `json:"direction"`
 	AddTime   *string         `json:"add_time"`
 	User      *jsonUser       `json:"user,omitempty"`
+	SendKey   string          `json:"send_key,omitempty"` // the message's send key, if it was sent exactly once
 }
 
 // jsonUser is the other member of a conversation in chats.

@@ -7,8 +7,8 @@
 //
 //	okchat [--json] [--timeout DURATION] COMMAND [flags]
 //
-//	okchat send      --to UUID (--text S | --html S | --image URL | --link URL | --custom JSON)
-//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N]  (one message flag, as for send)
+//	okchat send      --to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)
+//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once]  (one message flag, as for send)
 //	okchat history   --with UUID [--all] [--last-id N] [--up] [--perpage N]
 //	okchat read      --with UUID [--id N]          (no --id: mark the whole conversation)
 //	okchat chats     [--all | --page N] [--perpage N]
@@ -35,6 +35,11 @@
 // one JSON document whose keys are the API's own field names, with numbers
 // as numbers, flags as true/false and times in RFC 3339.
 //
+// With --exactly-once, send and multisend do not stop at a lost answer: they
+// read the conversation for the message's send key and send again only if
+// it is not there, so that a message is never stored twice. When even that
+// check fails, stderr gives the key, and send --resume KEY finishes later.
+//
 // --timeout (before or after the command; default 15s) bounds how long
 // okchat waits for the service: each HTTP attempt, and the whole command with
 // its retries, end after that long.
@@ -44,11 +49,14 @@
 //	0  success (for multisend: every recipient got the message)
 //	1  the service (ret) or the plugin (err_code) answered an error, e.g. a
 //	   wrong password for login; for multisend: it refused some recipients,
-//	   and no outcome is unknown
+//	   and no outcome is unknown; with --exactly-once: the answers were lost
+//	   and every check found the message not delivered
 //	2  bad usage or invalid input: nothing was sent
 //	3  no usable answer (network, HTTP, not JSON, a redirect, nothing within
 //	   --timeout); for send and multisend, stderr says whether the message
-//	   may have been delivered (for multisend: to which recipients)
+//	   may have been delivered (for multisend: to which recipients); with
+//	   --exactly-once, only when the checks failed too, and stderr gives the
+//	   send key for --resume
 //	4  the call succeeded (for send and multisend: the message WAS
 //	   delivered; do not send it again) but the output could not be written,
 //	   e.g. to a full disk

@@ -21,7 +21,7 @@ const maxConcurrency = 16
 var multiSendCommand = command{
 	name:     "multisend",
 	short:    "send one message to any number of members",
-	synopsis: "(--to UUID,UUID,... | --to-file FILE) [--concurrency N] (--text S | --html S | --image URL | --link URL | --custom JSON)",
+	synopsis: "(--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once] (--text S | --html S | --image URL | --link URL | --custom JSON)",
 	about: `Send one message to each of any number of members, given by --to (comma-separated) or by
 --to-file (one uuid a line; blank lines, spaces around a uuid and # comments are ignored;
 "-" reads stdin). Exactly one message flag is required. The list is checked first: a bad or
@@ -37,14 +37,21 @@ With --json: {"detail": [{"other_uuid", "chat_message_id" (null if unknown), "ou
 ("delivered", "not_delivered" or "maybe_delivered"), and for the others "error" and, when
 the plugin refused, "err_code"}, ...], "delivered": N, "not_delivered": N, "maybe_delivered": N}.
 
-Exit status: 0 every recipient got the message; 1 the service refused some (none is unknown);
-3 some outcomes are unknown (stderr lists the recipients the message may have reached), or a
-batch got no answer at all; 2 bad input, nothing sent.`,
+` + exactlyOnceAbout + `
+Each batch has its own send key; a recipient left "maybe delivered" (the checks failed too) is
+listed on stderr with it, and 'okchat send --to UUID --resume KEY' (same message) finishes it.
+In --json, an entry whose error carries the key has "send_key".
+
+Exit status: 0 every recipient got the message; 1 the service refused some (none is unknown),
+or with --exactly-once the checks found it not delivered to some; 3 some outcomes are unknown
+(stderr lists the recipients the message may have reached), or a batch got no answer at all;
+2 bad input, nothing sent.`,
 	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
 		to := fs.String("to", "", "the recipients: member uuids written `UUID,UUID,...`")
 		toFile := fs.String("to-file", "", "read the recipients from `FILE`, one uuid a line (- for stdin)")
 		concurrency := fs.Int("concurrency", 0, "send at most `N` batches of 200 at once, 1–16 (0: 4)")
+		once := exactlyOnceFlag(fs)
 		msg := messageFlags(fs)
 		return func(a *app) error {
 			switch {
@@ -69,6 +76,9 @@ batch got no answer at all; 2 bad input, nothing sent.`,
 				for _, u := range strings.Split(*to, ",") {
 					uuids = append(uuids, strings.TrimSpace(u))
 				}
+			}
+			if *once {
+				a.exactlyOnce()
 			}
 			return a.multiSend(uuids, m, *concurrency)
 		}
@@ -162,7 +172,8 @@ func (a *app) printOutcomesJSON(res *chatmsg.BroadcastResult) error {
 			d.ChatMessageID = &id
 		}
 		if o.State != chatmsg.Delivered && o.Err != nil {
-			d.Error = o.Err.Error()
+			d.SendKey = keyOf(o.Err)
+			d.Error = errorText(o.Err)
 			var pe *okayapi.PluginError
 			if errors.As(o.Err, &pe) {
 				code := pe.Code
@@ -217,16 +228,55 @@ func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) e
 	return nil
 }
 
+// keyOf returns the send key an exactly-once send's error carries, or "".
+func keyOf(err error) string {
+	var (
+		ue *chatmsg.UncertainError
+		nd *chatmsg.NotDeliveredError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return ue.Key
+	case errors.As(err, &nd):
+		return nd.Key
+	}
+	return ""
+}
+
+// errorText is err's text for a user of the command line: an exactly-once
+// send's error is said in okchat's words, without the SDK's names.
+func errorText(err error) string {
+	var (
+		ue *chatmsg.UncertainError
+		nd *chatmsg.NotDeliveredError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return "the message may have been delivered (send key " + ue.Key + "): no usable answer: " + ue.Err.Error() +
+			"; checking the conversation failed too: " + ue.Check.Error()
+	case errors.As(err, &nd):
+		return "the message was not delivered (send key " + nd.Key + "): sent " + strconv.Itoa(nd.Rounds) +
+			" time(s), each answer lost, and every check found nothing: " + nd.Err.Error()
+	}
+	return err.Error()
+}
+
 // reason says in a few words why the message did not surely reach a
 // recipient, for its line.
 func reason(o chatmsg.Outcome) string {
 	var (
 		pe *okayapi.PluginError
 		ae *okayapi.APIError
+		ue *chatmsg.UncertainError
+		nd *chatmsg.NotDeliveredError
 	)
 	switch {
 	case o.Err == nil:
 		return "-"
+	case errors.As(o.Err, &ue):
+		return "no usable answer (send key " + ue.Key + "), and checking failed too: " + ue.Check.Error()
+	case errors.As(o.Err, &nd):
+		return "sent " + strconv.Itoa(nd.Rounds) + " time(s), each answer lost; every check found it not delivered"
 	case errors.As(o.Err, &pe):
 		return "err_code " + strconv.Itoa(pe.Code) + ": " + pe.Msg
 	case errors.As(o.Err, &ae):

@@ -79,10 +79,15 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 		return reportBroadcast(stderr, cmd, bf, how)
 	}
 	code := explain(stderr, cmd, "okchat "+cmd.name+": ", err, how)
+	var uncertain *chatmsg.UncertainError
 	if cmd.sends && code != exitUsage {
-		if okayapi.MayHaveArrived(err) {
+		switch {
+		case errors.As(err, &uncertain):
+			fmt.Fprintf(stderr, "okchat: the message may have been delivered; its send key is %s\n", uncertain.Key)
+			fmt.Fprintf(stderr, "okchat: to finish, run the same command with --resume %s: okchat looks for the message and sends it only if it is not there\n", uncertain.Key)
+		case okayapi.MayHaveArrived(err):
 			fmt.Fprintln(stderr, "okchat: the message may have been delivered; check the history before sending again")
-		} else {
+		default:
 			fmt.Fprintln(stderr, "okchat: the message was not delivered")
 		}
 	}
@@ -96,9 +101,22 @@ func explain(stderr io.Writer, cmd *command, prefix string, err error, how callI
 		ip *okayapi.InvalidParamError
 		ae *okayapi.APIError
 		pe *okayapi.PluginError
+		ue *chatmsg.UncertainError
+		nd *chatmsg.NotDeliveredError
 	)
 	code := exitTransport
 	switch {
+	case errors.As(err, &ue): // --exactly-once, and it still cannot tell
+		fmt.Fprintf(stderr, "%sno usable answer: %v\n", prefix, ue.Err)
+		fmt.Fprintf(stderr, "okchat: checking the conversation for the message failed too: %v\n", ue.Check)
+		if how.timedOut > 0 {
+			fmt.Fprintf(stderr, "okchat: gave up after %s (--timeout); a slow service may need a longer one\n", how.timedOut)
+		}
+		return exitTransport
+	case errors.As(err, &nd): // --exactly-once: every check found it not stored
+		fmt.Fprintf(stderr, "%sno usable answer to %d send(s), and each time the conversation showed the message was not there: %v\n",
+			prefix, nd.Rounds, nd.Err)
+		return exitRefused
 	case errors.As(err, &ip):
 		fmt.Fprintf(stderr, "%sinvalid %s: %s\n", prefix, paramName(cmd, ip.Field), ip.Rule)
 		if ip.Value != "" {
@@ -188,9 +206,25 @@ func reportBroadcast(stderr io.Writer, cmd *command, bf *broadcastFailure, how c
 	}
 	if e.MaybeDelivered > 0 {
 		code = exitTransport
-		fmt.Fprintf(stderr, "okchat: the message may have been delivered to these %d recipient(s); check their history before sending to them again:\n", e.MaybeDelivered)
+		resumable := 0 // exactly-once recipients, which a send --resume finishes
 		for _, o := range bf.res.Outcomes {
-			if o.State == chatmsg.MaybeDelivered {
+			if o.State == chatmsg.MaybeDelivered && keyOf(o.Err) != "" {
+				resumable++
+			}
+		}
+		if resumable == 0 {
+			fmt.Fprintf(stderr, "okchat: the message may have been delivered to these %d recipient(s); check their history before sending to them again:\n", e.MaybeDelivered)
+		} else {
+			fmt.Fprintf(stderr, "okchat: the message may have been delivered to these %d recipient(s), with the send key shown; "+
+				"to finish, run for each 'okchat send --to UUID --resume KEY' with the same message flag: it sends only if the message is not there:\n", e.MaybeDelivered)
+		}
+		for _, o := range bf.res.Outcomes {
+			if o.State != chatmsg.MaybeDelivered {
+				continue
+			}
+			if k := keyOf(o.Err); k != "" {
+				fmt.Fprintf(stderr, "  %s  --resume %s\n", o.To, k)
+			} else {
 				fmt.Fprintf(stderr, "  %s\n", o.To)
 			}
 		}
@@ -227,6 +261,8 @@ func paramName(cmd *command, field string) string {
 		return "--" + field
 	case field == "Concurrency":
 		return "--concurrency"
+	case field == "key":
+		return "--resume (the send key)"
 	case field == "chat_message_type" || strings.HasPrefix(field, "chat_message_data"):
 		return "message (" + field + ")"
 	case field == "base URL":

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/okayapi-go/sdk/chatmsg"
@@ -12,11 +14,25 @@ import (
 var sendCommand = command{
 	name:     "send",
 	short:    "send one message to one member",
-	synopsis: "--to UUID (--text S | --html S | --image URL | --link URL | --custom JSON)",
-	about:    "Send one message to the member --to. Exactly one message flag is required.",
-	sends:    true,
+	synopsis: "--to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)",
+	about: `Send one message to the member --to. Exactly one message flag is required.
+
+` + exactlyOnceAbout + `
+--resume KEY finishes such a send whose outcome was unknown (exit status 3 gave the KEY): give
+the same --to and message flag; okchat looks for the message and sends it only if it is not there.
+The output names the message's id when known, and its send key; --json adds "send_key".
+
+Exit status: 0 the message was delivered (with --exactly-once, also when an answer was lost and
+the message was found); 1 the service refused it, or with --exactly-once the answers were lost
+and every check found the message NOT delivered ("the message was not delivered" on stderr);
+3 no usable answer: stderr says whether the message may have been delivered (with --exactly-once:
+only when even the checks failed, and stderr gives the --resume KEY that finishes the send);
+2 bad input, nothing sent.`,
+	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
 		to := fs.String("to", "", "the recipient's member `UUID` (32 hex characters)")
+		once := exactlyOnceFlag(fs)
+		resume := fs.String("resume", "", "finish an exactly-once send whose outcome was unknown, under its send `KEY` (implies --exactly-once)")
 		msg := messageFlags(fs)
 		return func(a *app) error {
 			if err := requireFlag(fs, "to"); err != nil {
@@ -26,9 +42,39 @@ var sendCommand = command{
 			if err != nil {
 				return err
 			}
-			return a.send(*to, m)
+			if isSet(fs, "resume") {
+				if !sendKey.MatchString(*resume) {
+					return &usageError{msg: "--resume needs the send key okchat printed: 32 hexadecimal digits, not " + strconv.Quote(*resume)}
+				}
+				a.exactlyOnce()
+				// The SDK makes keys of lower-case hex and finds them as
+				// written: a key copied in upper case must still match.
+				return a.send(*to, m, strings.ToLower(*resume))
+			}
+			if *once {
+				a.exactlyOnce()
+			}
+			return a.send(*to, m, "")
 		}
 	},
+}
+
+// exactlyOnceAbout explains --exactly-once in a command's help.
+const exactlyOnceAbout = `With --exactly-once, a lost answer is not the end: okchat reads the conversation for the message's
+send key, and sends again only if the message is not there, so that it is never stored twice.`
+
+// exactlyOnceFlag adds --exactly-once to fs.
+func exactlyOnceFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not")
+}
+
+// sendKey matches a send key as okchat prints it.
+var sendKey = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
+
+// exactlyOnce makes a's sends exactly-once: a lost answer is followed by a
+// check of the conversation for the message's send key.
+func (a *app) exactlyOnce() {
+	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{}))
 }
 
 // messageFlags adds the five message flags to fs and returns a function that,
@@ -67,8 +113,18 @@ func messageFlags(fs *flag.FlagSet) func() (chatmsg.Message, error) {
 	}
 }
 
-func (a *app) send(to string, msg chatmsg.Message) error {
-	res, err := a.chat.Send(a.ctx, a.member, to, msg)
+// send sends msg to to; with key, it finishes the exactly-once send made
+// under that key instead.
+func (a *app) send(to string, msg chatmsg.Message, key string) error {
+	var (
+		res *chatmsg.SendResult
+		err error
+	)
+	if key != "" {
+		res, err = a.chat.ResumeSend(a.ctx, a.member, to, msg, key)
+	} else {
+		res, err = a.chat.Send(a.ctx, a.member, to, msg)
+	}
 	if err != nil {
 		return err
 	}
@@ -79,12 +135,30 @@ func (a *app) send(to string, msg chatmsg.Message) error {
 		}
 		return a.printJSON(struct {
 			ChatMessageID *int64 `json:"chat_message_id"`
-		}{id})
+			SendKey       string `json:"send_key,omitempty"`
+		}{id, res.Key})
 	}
+	var note []string
+	if res.MessageID == 0 {
+		note = append(note, "the service returned no message id")
+	}
+	if res.Key != "" {
+		note = append(note, "send key "+res.Key)
+	}
+	if res.Key != "" && res.Response == nil { // found by a check, not told by an answer
+		if key != "" {
+			note = append(note, "it was already there: not sent again")
+		} else {
+			note = append(note, "the answer was lost; the message was found in the conversation")
+		}
+	}
+	line := fmt.Sprintf("sent %s message to %s", msg.Type(), to)
 	if res.MessageID != 0 {
-		_, err = fmt.Fprintf(a.out, "sent %s message #%d to %s\n", msg.Type(), res.MessageID, to)
-	} else {
-		_, err = fmt.Fprintf(a.out, "sent %s message to %s (the service returned no message id)\n", msg.Type(), to)
+		line = fmt.Sprintf("sent %s message #%d to %s", msg.Type(), res.MessageID, to)
 	}
+	if len(note) > 0 {
+		line += " (" + strings.Join(note, "; ") + ")"
+	}
+	_, err = fmt.Fprintln(a.out, line)
 	return err
 }

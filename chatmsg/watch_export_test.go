@@ -1,0 +1,7 @@
+package chatmsg
+
+import "time"
+
+// SetWatchSettle sets how long after a row is first seen a read settles it
+// (settleTime otherwise), so that tests need not wait two seconds.
+func SetWatchSettle(o *WatchOptions, d time.Duration) { o.settle = d }
