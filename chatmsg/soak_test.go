@@ -40,6 +40,7 @@ type soakResult struct {
 	err     error  // nil: success
 	id      int64  // the id reported, if any
 	content string // unique: how the store is searched
+	found   bool   // an exactly-once send found its lost message by reading
 }
 
 func TestSoak(t *testing.T) {
@@ -103,7 +104,7 @@ func TestSoak(t *testing.T) {
 				res, err := svc.Send(context.Background(), from, to.UUID, chatmsg.Text{Content: r.content})
 				r.err = err
 				if err == nil {
-					r.id = res.MessageID
+					r.id, r.found = res.MessageID, res.Response == nil
 				}
 				results[i] = r
 				if rng.IntN(8) == 0 { // reads in between: the newest page or two
@@ -127,7 +128,21 @@ func TestSoak(t *testing.T) {
 		require.NoError(t, json.Unmarshal(m.Data, &d))
 		copies[d.Content]++
 	}
-	type tally struct{ sends, ok, notDelivered, ambiguous, ambiguousStored, duplicates, losses, lies, onceViolations int }
+	sendsOf := map[string]int{} // Send requests the server saw, by content
+	for _, req := range srv.Requests() {
+		if req.Service == chatmsg.ServiceSend {
+			var d struct {
+				Content string `json:"content"`
+			}
+			if json.Unmarshal([]byte(req.Form.Get("chat_message_data")), &d) == nil {
+				sendsOf[d.Content]++
+			}
+		}
+	}
+	type tally struct {
+		sends, ok, notDelivered, ambiguous, ambiguousStored, duplicates, losses, lies, onceViolations int
+		foundByReading, sentAgain                                                                     int // exactly-once: how lost answers were resolved
+	}
 	var plainT, onceT tally
 	for _, r := range results {
 		n := copies[r.content]
@@ -136,6 +151,12 @@ func TestSoak(t *testing.T) {
 			tl = &onceT
 		}
 		tl.sends++
+		if r.found {
+			tl.foundByReading++
+		}
+		if r.once && sendsOf[r.content] > 1 {
+			tl.sentAgain++
+		}
 		if n > 1 {
 			tl.duplicates++
 			t.Errorf("%s stored %d times (once=%v, err=%v)", r.content, n, r.once, r.err)
