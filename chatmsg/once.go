@@ -25,7 +25,9 @@ const KeyField = "okayapi_send_key"
 type ExactlyOnce struct {
 	// Settle is how long to wait, after an answer was lost, before reading
 	// the conversation: the time the service may need to show a message it
-	// stored. 0 means 300 ms.
+	// stored. 0 means 300 ms. After an attempt that timed out, the request
+	// may still be on its way or being worked on, so the wait is at least
+	// the client's attempt timeout (okayapi.Client.AttemptTimeout).
 	Settle time.Duration
 	// Rounds is how many times a message may be sent in one call, each
 	// after a check found the earlier one was not stored. 0 means 3.
@@ -152,7 +154,7 @@ func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string
 	cfg := s.onceConfig()
 	var last error
 	if checkFirst {
-		id, found, cerr := s.findKey(ctx, member, to, key, cfg, false)
+		id, found, cerr := s.findKey(ctx, member, to, key, cfg, 0)
 		if cerr != nil {
 			return nil, &UncertainError{Key: key, To: []string{to}, Err: errors.New("resuming"), Check: cerr}
 		}
@@ -170,7 +172,7 @@ func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string
 			return nil, err // refused, or never sent: not delivered
 		}
 		last = err
-		id, found, cerr := s.findKey(ctx, member, to, key, cfg, true)
+		id, found, cerr := s.findKey(ctx, member, to, key, cfg, s.settleAfter(err, cfg))
 		if cerr != nil {
 			return nil, &UncertainError{Key: key, To: []string{to}, Err: err, Check: cerr}
 		}
@@ -191,17 +193,37 @@ func (s *Service) onceConfig() ExactlyOnce {
 	return ExactlyOnce{}
 }
 
+// settleAfter is how long to wait before checking, after err: Settle, or,
+// after a timeout, at least the attempt timeout, since a request that timed
+// out may still land.
+func (s *Service) settleAfter(err error, cfg ExactlyOnce) time.Duration {
+	d := cfg.settle()
+	if errors.Is(err, context.DeadlineExceeded) {
+		d = max(d, s.c.AttemptTimeout())
+	}
+	return d
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // findKey looks for a message member sent to with under key, newest first,
-// after waiting Settle (when settle is set) for the service to show it.
-func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key string, cfg ExactlyOnce, settle bool) (int64, bool, error) {
-	if settle {
-		t := time.NewTimer(cfg.settle())
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0, false, ctx.Err()
-		case <-t.C:
-		}
+// after waiting settle for the service to show it.
+func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key string, cfg ExactlyOnce, settle time.Duration) (int64, bool, error) {
+	if err := sleep(ctx, settle); err != nil {
+		return 0, false, err
 	}
 	var last int64
 	for page := 0; page < cfg.pages(); page++ {
@@ -276,7 +298,7 @@ func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to [
 		if !okayapi.MayHaveArrived(err) {
 			return done(), err
 		}
-		found, unresolved, cerr := s.findKeys(ctx, member, remaining, key, cfg)
+		found, unresolved, cerr := s.findKeys(ctx, member, remaining, key, cfg, s.settleAfter(err, cfg))
 		for u, id := range found {
 			ids[u] = id
 		}
@@ -299,16 +321,12 @@ func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to [
 	}
 }
 
-// findKeys checks each recipient's conversation for key, after one Settle
+// findKeys checks each recipient's conversation for key, after one settle
 // wait, at most cfg.concurrency() at a time. unresolved lists the recipients
 // whose check failed.
-func (s *Service) findKeys(ctx context.Context, member okayapi.Member, to []string, key string, cfg ExactlyOnce) (found map[string]int64, unresolved []string, err error) {
-	t := time.NewTimer(cfg.settle())
-	select {
-	case <-ctx.Done():
-		t.Stop()
-		return nil, to, ctx.Err()
-	case <-t.C:
+func (s *Service) findKeys(ctx context.Context, member okayapi.Member, to []string, key string, cfg ExactlyOnce, settle time.Duration) (found map[string]int64, unresolved []string, err error) {
+	if err := sleep(ctx, settle); err != nil {
+		return nil, to, err
 	}
 	found = map[string]int64{}
 	var mu sync.Mutex
@@ -319,7 +337,7 @@ func (s *Service) findKeys(ctx context.Context, member okayapi.Member, to []stri
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			id, ok, cerr := s.findKey(ctx, member, u, key, cfg, false)
+			id, ok, cerr := s.findKey(ctx, member, u, key, cfg, 0)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -66,7 +66,7 @@ func TestSoak(t *testing.T) {
 	}
 	client := okayapitest.NewClient(t, srv,
 		okayapi.WithRetries(2, time.Millisecond, 5*time.Millisecond),
-		okayapi.WithTimeout(150*time.Millisecond)) // a stall costs this much
+		okayapi.WithTimeout(300*time.Millisecond)) // a stall costs this much
 	plain := chatmsg.New(client)
 	once := chatmsg.New(client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{Settle: time.Millisecond}))
 

@@ -217,5 +217,12 @@ func (c *Client) AppKey() string { return c.appKey }
 // BaseURL returns the app's base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// AttemptTimeout returns how long one HTTP attempt may take: WithTimeout's
+// value, or the Timeout of WithHTTPClient's client when it has one.
+func (c *Client) AttemptTimeout() time.Duration {
+	_, d := c.transport()
+	return d
+}
+
 // Location returns the time zone in which the service's times are read.
 func (c *Client) Location() *time.Location { return c.loc }
