@@ -100,12 +100,14 @@ type Event struct {
 //
 // A message is committed (its conversation's ChatCursor.LastID saved to
 // Store, and the message marked read with MarkRead) when the loop's body
-// returns for it, also when the body breaks out of the loop. A watch
+// returns for it, also when the body breaks out of the loop or ctx ends
+// meanwhile (the commit then has up to 10 s more). A watch
 // started again with the same Store goes on after the last committed message
 // of each conversation, so:
 //
 //   - nothing committed is yielded again, and nothing that arrived while no
-//     watch ran is missed;
+//     watch ran is missed (if the store's Save fails, the error is yielded,
+//     and a restarted watch goes on from the last cursor saved);
 //   - at least once across crashes: a message whose body did not return
 //     (the process died, or the body panicked) is yielded again by the next
 //     watch. A body that must not act twice on a message keeps its own record
@@ -114,16 +116,21 @@ type Event struct {
 //   - one member must be watched by one watch at a time: two watches of one
 //     member, even with one shared store, both yield every message.
 //
-// Several machines can share the work by watching disjoint sets of members
-// with one store they all reach (a table keyed by member), e.g. member i on
-// machine i mod n:
+// Several machines can share the work: each watches its own members, all
+// with one CursorStore they reach, say a table keyed by member whose Load
+// is a SELECT of the cursor's JSON and Save an upsert. Machine k of n:
 //
-//	type dbStore struct{ db *sql.DB } // Load: SELECT cursor FROM watch_cursors WHERE member = ?
-//	                                  // Save: UPSERT the cursor's JSON
-//	mine := members[shard::shards]    // this machine's members
-//	for ev, err := range chat.Watch(ctx, mine, chatmsg.WatchOptions{Store: dbStore{db}}) { … }
+//	var mine []okayapi.Member
+//	for i, m := range members {
+//		if i%n == k {
+//			mine = append(mine, m)
+//		}
+//	}
+//	for ev, err := range chat.Watch(ctx, mine, chatmsg.WatchOptions{Store: sqlStore{db}}) { … }
 //
-// Sharing one member's watch among machines is not supported.
+// When a member moves to another machine, the old watch must have stopped
+// before the new one starts, or both yield what arrives in between. Sharing
+// one member's watch among machines is not supported.
 //
 // # What it costs
 //
@@ -152,7 +159,8 @@ type Event struct {
 // okayapi.ErrBadAppKey, okayapi.ErrBadSignature, okayapi.ErrNoSuchService
 // and okayapi.ErrClosed end the whole watch. When ctx ends, the watch yields
 // its error and ends. Breaking out of the loop stops everything: when the
-// loop is over, no request is in flight and no goroutine is left.
+// loop is over, the watch's requests have been cancelled and its goroutines
+// have returned.
 //
 // Bad options or members are the first error, before anything is sent.
 // Messages whose id cannot be read are passed over: they cannot be
@@ -160,6 +168,7 @@ type Event struct {
 // watched in its newest MaxPage × 100.
 func (s *Service) Watch(ctx context.Context, members []okayapi.Member, opts WatchOptions) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
+		opts := opts // each loop over the watch has its own defaults (and MemoryStore)
 		if err := checkWatch(ctx, members, &opts); err != nil {
 			yield(Event{}, err)
 			return
