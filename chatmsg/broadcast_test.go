@@ -161,10 +161,10 @@ func TestBroadcastStopsWhenTheContextEnds(t *testing.T) {
 	res, err := svc.Broadcast(ctx, replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
-	assert.Equal(t, 200, res.Count(chatmsg.Delivered))
-	assert.Equal(t, 800, res.Count(chatmsg.NotDelivered))
-	assert.False(t, okayapi.MayHaveArrived(err), "nothing else was sent")
-	assert.Len(t, mock.Calls(), 1)
+	// The first batch's answer races the cancellation: delivered, or lost.
+	assert.Equal(t, 200, res.Count(chatmsg.Delivered)+res.Count(chatmsg.MaybeDelivered))
+	assert.Equal(t, 800, res.Count(chatmsg.NotDelivered), "the later batches were not sent")
+	assert.Len(t, mock.Calls(), 1, "nothing else was sent")
 }
 
 // BenchmarkBroadcast10000: one message to 10,000 members of the fake, over

@@ -1,13 +1,18 @@
 package chatmsg_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
 )
 
 // replayCall is one SDK call and the parameters it must put on the wire
@@ -214,10 +221,11 @@ func wantDecodeErr(reason string) errCheck {
 	}
 }
 
-// replayCase is one fixture replayed against one call.
+// replayCase is one fixture replayed against one call. The fixture's
+// sidecar (testdata/<action>/<name>.req.json) says how it is served (HTTP
+// status, content type) and which call it answers.
 type replayCase struct {
 	fixture string // under testdata/
-	status  int    // HTTP status the fixture is served with; 0 means 200
 	call    replayCall
 	want    any // the typed result (Raw is checked against the fixture's data)
 	wantErr errCheck
@@ -449,29 +457,59 @@ func replayCases(t *testing.T) []replayCase {
 	// Answers every call can get: framework refusals and transport failures.
 	common := []struct {
 		fixture string
-		status  int
 		wantErr errCheck
 	}{
-		{"common/ret400_missing_param.json", 0, wantAPIErr(400, "客户端非法请求：缺少必要参数other_uuid", okayapi.ErrBadRequest)},
-		{"common/ret400_bad_signature.json", 0, wantAPIErr(400, "非法请求：签名错误", okayapi.ErrBadRequest, okayapi.ErrBadSignature)},
-		{"common/ret401_not_logged_in.json", 0, wantAPIErr(401, "用户未登录，或登录凭证已过期", okayapi.ErrBadRequest, okayapi.ErrNotLoggedIn)},
-		{"common/ret404_no_such_service.json", 0, wantAPIErr(404, "非法请求：接口服务不存在", okayapi.ErrBadRequest, okayapi.ErrNoSuchService)},
-		{"common/ret406_bad_app_key.json", 0, wantAPIErr(406, "客户端非法请求：非法app_key，请核对你所在的接口域名", okayapi.ErrBadRequest, okayapi.ErrBadAppKey)},
-		{"common/ret500_server.json", 0, wantAPIErr(500, "服务器运行错误", okayapi.ErrServer)},
-		{"common/http502_bad_gateway.html", http.StatusBadGateway, wantTransportErr(http.StatusBadGateway, "<title>502 Bad Gateway</title>")},
-		{"common/truncated.json", 0, wantTransportErr(http.StatusOK, `{"ret":200,"data":{"err_code":0`)},
+		{"common/ret400_missing_param.json", wantAPIErr(400, "客户端非法请求：缺少必要参数other_uuid", okayapi.ErrBadRequest)},
+		{"common/ret400_bad_signature.json", wantAPIErr(400, "非法请求：签名错误", okayapi.ErrBadRequest, okayapi.ErrBadSignature)},
+		{"common/ret401_not_logged_in.json", wantAPIErr(401, "用户未登录，或登录凭证已过期", okayapi.ErrBadRequest, okayapi.ErrNotLoggedIn)},
+		{"common/ret404_no_such_service.json", wantAPIErr(404, "非法请求：接口服务不存在", okayapi.ErrBadRequest, okayapi.ErrNoSuchService)},
+		{"common/ret406_bad_app_key.json", wantAPIErr(406, "客户端非法请求：非法app_key，请核对你所在的接口域名", okayapi.ErrBadRequest, okayapi.ErrBadAppKey)},
+		{"common/ret500_server.json", wantAPIErr(500, "服务器运行错误", okayapi.ErrServer)},
+		{"common/http502_bad_gateway.html", wantTransportErr(http.StatusBadGateway, "<title>502 Bad Gateway</title>")},
+		{"common/truncated.json", wantTransportErr(http.StatusOK, `{"ret":200,"data":{"err_code":0`)},
 	}
 	for _, c := range common {
 		for _, call := range plainCalls() {
-			cases = append(cases, replayCase{fixture: c.fixture, status: c.status, call: call, wantErr: c.wantErr})
+			cases = append(cases, replayCase{fixture: c.fixture, call: call, wantErr: c.wantErr})
 		}
 	}
 	return cases
 }
 
-// TestReplayFixtures serves each fixture under testdata/ to the call it
-// belongs to, in both URL forms, and checks the exact request the client
-// made and the typed result or error it returned.
+// fixtureApp is the app the fixture replays act for: the one the helpers'
+// mock uses, signing with the public test vector.
+var fixtureApp = cassette.App{BaseURL: replayBase, AppKey: replayAppKey, Secret: replaySecret}
+
+// replayService replays the named answer files of the cassette in dir (each
+// once, in their order) through the cassette package's replayer, which
+// matches each request to its sidecar (service and the call's own
+// parameters) and checks its signature. It returns a chatmsg.Service on it,
+// in the given URL form, without retries unless opts say otherwise, and
+// what the client sent.
+func replayService(t *testing.T, dir string, form okayapi.URLForm, files []string, opts ...okayapi.Option) (*chatmsg.Service, *wiretest.Recording) {
+	t.Helper()
+	cas := cassette.New(t, dir, cassette.IgnoreEnv(), cassette.WithApp(fixtureApp), cassette.WithFiles(files...))
+	sent := wiretest.NewRecording(cas.HTTPClient().Transport)
+	all := append([]okayapi.Option{
+		okayapi.WithHTTPClient(&http.Client{Transport: sent}),
+		okayapi.WithURLForm(form),
+		okayapi.WithRetries(0, 0, 0),
+	}, opts...)
+	return chatmsg.New(cas.Client(all...)), sent
+}
+
+// onlyRequest asserts that exactly one request was sent and returns it.
+func onlyRequest(t *testing.T, sent *wiretest.Recording) recordedCall {
+	t.Helper()
+	reqs := sent.Requests()
+	require.Len(t, reqs, 1, "HTTP requests made")
+	return reqs[0]
+}
+
+// TestReplayFixtures replays each fixture under testdata/ to the call it
+// belongs to, in both URL forms, through the cassette replayer, and checks
+// the exact request the client made and the typed result or error it
+// returned.
 func TestReplayFixtures(t *testing.T) {
 	t.Parallel()
 	cases := replayCases(t)
@@ -483,16 +521,11 @@ func TestReplayFixtures(t *testing.T) {
 					t.Parallel()
 					require.True(t, (tc.want == nil) != (tc.wantErr == nil), "a row wants a result or an error")
 					body := readFixture(t, tc.fixture)
-					status := tc.status
-					if status == 0 {
-						status = http.StatusOK
-					}
-					svc, mock := newMockAPI(t, form)
-					mock.reply(tc.call.service, status, body)
+					svc, sent := replayService(t, fixturesDir, form, []string{tc.fixture})
 
 					got, err := tc.call.invoke(context.Background(), svc)
 
-					call := mock.onlyCall(t)
+					call := onlyRequest(t, sent)
 					assertRequest(t, form, call, tc.call.service, tc.call.params)
 					if tc.wantErr != nil {
 						tc.wantErr(t, tc.call.service, err)
@@ -501,6 +534,7 @@ func TestReplayFixtures(t *testing.T) {
 						assert.NotContains(t, msg, replayToken, "token in error")
 						assert.NotContains(t, msg, replaySecret, "secret in error")
 						assert.NotContains(t, msg, call.Form.Get("sign"), "sign in error")
+						assert.NotContains(t, msg, "cassette", "the fixture answered")
 						return
 					}
 					require.NoError(t, err)
@@ -509,6 +543,43 @@ func TestReplayFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fixturesDir is the project's fixtures: a cassette of hand-made answers.
+var fixturesDir = filepath.Join("..", "testdata")
+
+// TestFixturesAreACassette: every answer under testdata/ has its sidecar,
+// every sidecar its answer, and every fixture is replayed by some case.
+func TestFixturesAreACassette(t *testing.T) {
+	t.Parallel()
+	_, err := cassette.NewHandler(fixturesDir, cassette.App{})
+	require.NoError(t, err, "testdata/ reads as a cassette")
+	used := map[string]bool{}
+	for _, tc := range replayCases(t) {
+		used[tc.fixture] = true
+	}
+	err = filepath.WalkDir(fixturesDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(fixturesDir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case rel == "README.md":
+		case strings.HasSuffix(rel, ".req.json"):
+			stem := strings.TrimSuffix(rel, ".req.json")
+			assert.True(t, used[stem+".json"] || used[stem+".html"], "%s: no case replays its answer", rel)
+		default:
+			assert.True(t, used[rel], "%s: no case replays it", rel)
+			_, err := os.Stat(strings.TrimSuffix(strings.TrimSuffix(p, ".json"), ".html") + ".req.json")
+			assert.NoError(t, err, "%s has a sidecar", rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 }
 
 // assertResult compares a typed result with the wanted one. Raw must be
@@ -599,14 +670,27 @@ func TestReplayReferenceIsVerbatim(t *testing.T) {
 }
 
 // TestReplay502RetryPolicy: with retries on, a 502 is tried again only for
-// calls that are safe to repeat; a message is never sent twice.
+// calls that are safe to repeat; a message is never sent twice. The
+// cassette holds the 502 page three times in a row, as a recording of
+// three attempts would.
 func TestReplay502RetryPolicy(t *testing.T) {
 	t.Parallel()
+	page := readFixture(t, "common/http502_bad_gateway.html")
+	side := readFixture(t, "common/http502_bad_gateway.req.json")
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "common"), 0o755))
+	var files []string
+	for i := 1; i <= 3; i++ {
+		name := "common/attempt" + strconv.Itoa(i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".html"), page, 0o644))
+		ordered := bytes.Replace(side, []byte(`"service": "*",`), []byte(`"service": "*", "order": `+strconv.Itoa(i)+`,`), 1)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".req.json"), ordered, 0o644))
+		files = append(files, name+".html")
+	}
 	for _, call := range plainCalls() {
 		t.Run(call.name, func(t *testing.T) {
 			t.Parallel()
-			svc, mock := newMockAPI(t, okayapi.QueryForm, okayapi.WithRetries(2, time.Millisecond, time.Millisecond))
-			mock.reply(call.service, http.StatusBadGateway, readFixture(t, "common/http502_bad_gateway.html"))
+			svc, sent := replayService(t, dir, okayapi.QueryForm, files, okayapi.WithRetries(2, time.Millisecond, time.Millisecond))
 
 			_, err := call.invoke(context.Background(), svc)
 
@@ -618,9 +702,9 @@ func TestReplay502RetryPolicy(t *testing.T) {
 			if call.service == chatmsg.ServiceSend || call.service == chatmsg.ServiceMultiSend {
 				wantAttempts = 1
 			}
-			assert.Len(t, mock.Calls(), wantAttempts, "HTTP requests made")
+			assert.Len(t, sent.Requests(), wantAttempts, "HTTP requests made")
 			assert.Equal(t, wantAttempts, te.Attempts)
-			for _, c := range mock.Calls() {
+			for _, c := range sent.Requests() {
 				assertRequest(t, okayapi.QueryForm, c, call.service, call.params)
 			}
 		})

@@ -57,6 +57,27 @@
 //
 //	curl -sS -X POST "$FAKE_FAULT_URL?kind=stall&service=App.Market_ChatMessage.Send&n=1"
 //
+// # Replaying a cassette
+//
+// With -replay DIR it serves recorded answers instead of the fake app: a
+// cassette of package okayapitest/cassette (a user's recording, okchat
+// --record's, or the project's testdata). It prints the same variable lines,
+// with an app key and secret of its own, checks each call's signature with
+// that secret (none with -sign none), accepts any token, and answers each
+// call with the recording that matches its service and parameters, in
+// recorded order (the last one again once all were served); a call without
+// a recording is answered ret 404 with a message that names the nearest
+// recording and how it differs. OKAYAPI_UUID is the member the cassette
+// acted as most and OKAYAPI_OTHER_UUID the one it talked to most:
+//
+//	go run ./examples/fakeserver -replay ./bug-report > /tmp/fake.env &
+//	until grep -q '^# Serving' /tmp/fake.env 2>/dev/null; do sleep 0.2; done
+//	set -a; . /tmp/fake.env; set +a
+//	go run ./examples/okchat history --with "$OKAYAPI_OTHER_UUID"
+//
+// -quirks, -plugin, -send-id, -fault, -redirect-to and -sign static do not
+// apply to a cassette and are refused with -replay.
+//
 // Flags:
 //
 //	-addr 127.0.0.1:8080         listen address (loopback only)
@@ -68,6 +89,7 @@
 //	                             KIND is one of the kinds above; repeatable
 //	-redirect-to URL             the Location of the redirect faults (default http://127.0.0.1:1/,
 //	                             where nothing listens)
+//	-replay DIR                  serve the cassette in DIR instead of the fake app (see above)
 //	-export                      prefix the variable lines with "export "
 //	-v                           log every call to stderr (never parameters or secrets)
 //
@@ -134,6 +156,7 @@ const usage = `Usage: go run ./examples/fakeserver [flags]
 Fakeserver runs a fake OkayAPI app with the private-message plugin on a
 loopback address, creates the members alice, bob and carol, prints shell
 lines with everything needed to call it, and serves until interrupted.
+With -replay DIR it serves the recorded answers of a cassette instead.
 
 Flags:
 `
@@ -152,6 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Bool("v", false, "log every call to stderr (never parameters or secrets)")
 	redirectTo := fs.String("redirect-to", okayapitest.DefaultRedirectLocation,
 		"the Location `URL` of the redirect faults (redirect307, store-then-redirect)")
+	replay := fs.String("replay", "", "serve the cassette (recorded answers) in `DIR` instead of the fake app; see okayapitest/cassette")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "make calls misbehave, `KIND[:SERVICE][:N]`: the next N (default 1) calls to SERVICE (default: any) "+
 		"get the fault KIND, one of "+faultKinds+"; repeatable")
@@ -171,6 +195,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	signMode, err := parseSignMode(*mode)
 	if err != nil {
 		return usageError{err}
+	}
+	if *replay != "" {
+		var conflicts []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "quirks", "plugin", "send-id", "fault", "redirect-to":
+				conflicts = append(conflicts, "-"+f.Name)
+			}
+		})
+		if len(conflicts) > 0 {
+			return usageError{fmt.Errorf("%s cannot be used with -replay: a cassette answers as it was recorded", strings.Join(conflicts, ", "))}
+		}
+		if signMode == okayapitest.SignStatic {
+			return usageError{errors.New("-sign static cannot be used with -replay (use dynamic or none)")}
+		}
+		return serveReplay(ctx, replayConfig{dir: *replay, addr: *addr, sign: signMode, export: *export, verbose: *verbose}, stdout, stderr)
 	}
 	opts := []okayapitest.Option{
 		okayapitest.WithAddr(*addr),

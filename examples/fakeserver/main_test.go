@@ -395,7 +395,7 @@ func TestHelp(t *testing.T) {
 		assert.Empty(t, stderr.String(), arg)
 		help := stdout.String()
 		assert.True(t, strings.HasPrefix(help, "Usage: go run ./examples/fakeserver"), help)
-		for _, flag := range []string{"-addr", "-sign", "-quirks", "-plugin", "-send-id", "-fault", "-redirect-to", "-export", "-v"} {
+		for _, flag := range []string{"-addr", "-sign", "-quirks", "-plugin", "-send-id", "-fault", "-redirect-to", "-replay", "-export", "-v"} {
 			assert.Regexp(t, `(?m)^  `+flag+`\b`, help, "%s: the help lists %s", arg, flag)
 		}
 		assert.NotContains(t, help, "OKAYAPI_HOST", "the help starts no server")

@@ -119,3 +119,51 @@ func (m *Mock) Only() Request {
 
 // Calls is the number of HTTP requests the transport answered.
 func (m *Mock) Calls() int { return m.mt.GetTotalCallCount() }
+
+// Recording is an http.RoundTripper that records every request before
+// passing it to the transport under it, as a Mock records what it answers:
+// a test can check what a client sent through any transport (a cassette's,
+// say). Matched is true for a request the transport under it answered.
+type Recording struct {
+	next http.RoundTripper
+
+	mu   sync.Mutex
+	reqs []Request
+}
+
+// NewRecording returns a Recording that sends through next.
+func NewRecording(next http.RoundTripper) *Recording { return &Recording{next: next} }
+
+// RoundTrip records req and sends it on.
+func (r *Recording) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		form = nil
+	}
+	u := *req.URL
+	rec := Request{Method: req.Method, URL: &u, Header: req.Header.Clone(), Body: string(body), Form: form}
+	resp, err := r.next.RoundTrip(req)
+	rec.Matched = err == nil
+	r.mu.Lock()
+	r.reqs = append(r.reqs, rec)
+	r.mu.Unlock()
+	return resp, err
+}
+
+// Requests returns the requests sent so far.
+func (r *Recording) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.reqs...)
+}

@@ -1,0 +1,110 @@
+// Package cassette records what an OkayAPI app really answers and replays it
+// in tests, in the manner of go-vcr: a cassette is a directory of fixture
+// files, one answer body and one request sidecar per HTTP exchange.
+//
+// One call wires a test to a cassette:
+//
+//	func TestSend(t *testing.T) {
+//		cas := cassette.New(t, "testdata/cassettes/send")
+//		client := cas.Client() // an *okayapi.Client on the cassette
+//		member, err := client.Login(ctx, "alice", cmp.Or(os.Getenv("ALICE_PASSWORD"), "replayed"))
+//		…
+//	}
+//
+// # Modes
+//
+// In [Replay] mode (the default) every answer comes from the files, through
+// httpmock on the client's own http.Client: nothing leaves the process. In
+// [Record] mode the calls go to the real app through a real transport, and
+// every exchange is written down. In [RecordMissing] mode what is recorded
+// is replayed and what is missing is recorded. The test chooses the mode
+// ([WithMode]); the environment variable OKAYAPI_CASSETTE ([EnvMode]) set to
+// record, replay or missing overrides it, so the same test records on a
+// developer's machine and replays in CI:
+//
+//	OKAYAPI_CASSETTE=record OKAYAPI_HOST=… OKAYAPI_APP_KEY=… OKAYAPI_APP_SECRET=… go test ./...
+//	# review testdata/cassettes (see below), commit it
+//	go test ./...   # in CI: replays, no network, no credentials
+//
+// The app recorded from is [WithApp]'s, or else the one that OKAYAPI_HOST,
+// OKAYAPI_APP_KEY and OKAYAPI_APP_SECRET name (the variables okchat reads).
+// A replaying client talks to a made-up host and signs with the app secret
+// of WithApp, or else with the public test vector of docs/wire.md.
+//
+// # Matching
+//
+// A request is matched to a recording by its service (the s or service
+// parameter, or the path form /api/App/Class/Action) and by the call's own
+// parameters: all of them, exactly. The app_key, sign, uuid and token are
+// never compared: they differ between the machine that recorded and the one
+// that replays. A parameter whose name holds "password", "secret" or
+// "token" is recorded as a placeholder and matches any value. When several
+// recordings match, they are served in their recorded order, each once (the
+// same call made twice may be answered differently). A request that has no
+// recording fails the test with a message that names the nearest recording
+// and how it differs, parameter by parameter. A hand-written exchange that
+// answers any parameters, or any service, is served only when no more
+// specific one is left.
+//
+// Replay also checks each request's signature: it recomputes the dynamic
+// signature (independently of package sign) over what was sent, with the app
+// secret of the replaying client, so that a signing regression cannot hide
+// behind a cassette. An app without a secret is not checked.
+//
+// # No secret is written
+//
+// The app key, the app secret, members' tokens, passwords and signatures are
+// replaced by placeholders (REDACTED-APP-KEY, REDACTED-PASSWORD, …) wherever
+// they appear, in the request sidecars and in the answers (as sent, URL- or
+// JSON-escaped, in any letter case). A token an answer hands out (a "token"
+// field, as App.User.Login's) is replaced by a placeholder of the same length
+// made of hexadecimal digits, the same one wherever it appears, so that a
+// replayed login still gives a usable okayapi.Member. Other secrets the
+// recorder cannot see on the wire, such as a plain-text password, are named
+// with [WithSecrets]. Member uuids are identifiers and are kept.
+//
+// # Outside tests
+//
+// A [Recorder] is an http.RoundTripper that adds every exchange to a
+// cassette (a command's --record flag: it never deletes a recording), and
+// [NewHandler] serves a cassette as an HTTP server would (fakeserver
+// -replay), checking signatures with its own app secret and accepting any
+// token.
+//
+// # Files
+//
+// Each exchange is two files in the directory of its action in lower case
+// (send/ for App.Market_ChatMessage.Send, login/ for App.User.Login):
+//
+//	send/0003_success.json       the answer body, byte for byte as received
+//	                             (.html for an answer that is not JSON)
+//	send/0003_success.req.json   the sidecar: what was asked and how it was answered
+//
+// A sidecar looks like this:
+//
+//	{
+//	  "service": "App.Market_ChatMessage.Send",
+//	  "method": "POST",
+//	  "url_form": "query",
+//	  "member": "8AEA2AF1951C0376EC668A74B8CAA64A",
+//	  "params": {
+//	    "chat_message_data": "{\"content\":\"hi\"}",
+//	    "chat_message_type": "text",
+//	    "other_uuid": "5B1CA086F3E9E86F83354191AFB41E9E"
+//	  },
+//	  "status": 200,
+//	  "content_type": "application/json;charset=utf-8",
+//	  "order": 3,
+//	  "recorded": "2026-04-12T09:30:00Z"
+//	}
+//
+// service names the call ("*" in a hand-written sidecar: any service);
+// params are the call's own parameters (absent or null in a hand-written
+// sidecar: any parameters); member is the acting member's uuid, for the
+// reader; status (default 200), content_type and header (Retry-After,
+// Location) are how the answer was served; order places the exchange among
+// the others (recordings of the same call are served by order); recorded is
+// when it was recorded, absent from a hand-written exchange; note is free
+// text. A body file without a sidecar answers any call whose action is its
+// directory's name, with any parameters, with HTTP 200.
+package cassette
