@@ -20,12 +20,14 @@ const defaultTimeout = 15 * time.Second
 // (none for a noMember command).
 type app struct {
 	ctx      context.Context
+	cmd      *command
 	client   *okayapi.Client
 	chat     *chatmsg.Service
 	member   okayapi.Member
 	getenv   func(string) string // as given, untrimmed
 	stdin    io.Reader
 	out      io.Writer
+	stderr   io.Writer // for what a long-running command tells as it goes
 	json     bool
 	unsigned bool // calls go out without a signature
 }
@@ -67,11 +69,13 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 	}
 	a := &app{
 		ctx:      ctx,
+		cmd:      cmd,
 		client:   client,
 		chat:     chatmsg.New(client),
 		getenv:   sys.getenv,
 		stdin:    sys.stdin,
 		out:      out,
+		stderr:   sys.stderr,
 		json:     g.json,
 		unsigned: secret == "" && static == "",
 	}

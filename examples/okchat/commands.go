@@ -14,7 +14,10 @@ type command struct {
 	// sends: the command sends a message, so a failure says whether it may
 	// have been delivered.
 	sends bool
-	flags func(fs *flag.FlagSet) func(a *app) error
+	// untilInterrupted: the command runs until interrupted (watch), so
+	// --timeout bounds each HTTP attempt, not the whole command.
+	untilInterrupted bool
+	flags            func(fs *flag.FlagSet) func(a *app) error
 }
 
 // commands are okchat's commands, in the order the help lists them.
@@ -25,6 +28,7 @@ var commands = []command{
 	readCommand,
 	chatsCommand,
 	unreadCommand,
+	watchCommand,
 	loginCommand,
 }
 

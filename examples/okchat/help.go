@@ -41,7 +41,8 @@ Environment:
   OKAYAPI_PASSWORD     the password for login, if neither --password nor --password-stdin
 
 Exit status:
-  0  success (for multisend: every recipient got the message)
+  0  success (for multisend: every recipient got the message; for watch: interrupted
+     by Ctrl-C or SIGTERM)
   1  the service or the plugin answered an error (for login: e.g. a wrong password;
      for multisend: it refused some recipients, and no outcome is unknown; with
      --exactly-once: the answers were lost and every check found the message not there)

@@ -13,6 +13,7 @@
 //	okchat read      --with UUID [--id N]          (no --id: mark the whole conversation)
 //	okchat chats     [--all | --page N] [--perpage N]
 //	okchat unread
+//	okchat watch     [--interval DURATION] [--max-interval DURATION] [--since-now] [--mark-read] [--sent]
 //	okchat login     --username NAME (--password-stdin | --password PASSWORD) [--export]
 //	okchat help [COMMAND]
 //	okchat --version
@@ -33,7 +34,11 @@
 //
 // Output is for people unless --json (before or after the command) asks for
 // one JSON document whose keys are the API's own field names, with numbers
-// as numbers, flags as true/false and times in RFC 3339.
+// as numbers, flags as true/false and times in RFC 3339 (watch: one JSON
+// object per line, per message).
+//
+// watch prints each new message as it arrives until interrupted (Ctrl-C or
+// SIGTERM), then exits 0; --timeout then bounds each HTTP attempt only.
 //
 // With --exactly-once, send and multisend do not stop at a lost answer: they
 // read the conversation for the message's send key and send again only if
@@ -46,7 +51,8 @@
 //
 // Exit status:
 //
-//	0  success (for multisend: every recipient got the message)
+//	0  success (for multisend: every recipient got the message; for watch:
+//	   interrupted)
 //	1  the service (ret) or the plugin (err_code) answered an error, e.g. a
 //	   wrong password for login; for multisend: it refused some recipients,
 //	   and no outcome is unknown; with --exactly-once: the answers were lost
@@ -72,6 +78,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -86,7 +93,7 @@ var versionLine = "okchat " + version + " (" + okayapi.DefaultUserAgent + ")\n"
 var userAgent = "okchat/" + version + " " + okayapi.DefaultUserAgent
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], system{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(code)
@@ -150,8 +157,11 @@ func run(ctx context.Context, args []string, sys system) int {
 		return usage(sys.stderr, cmd, "--timeout must be a positive duration, e.g. 15s or 1m")
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, g.timeout)
-	defer cancel()
+	if !cmd.untilInterrupted {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, g.timeout)
+		defer cancel()
+	}
 	out := &outWriter{w: sys.stdout}
 	var how callInfo
 	a, err := newApp(ctx, cmd, sys, out, g)

@@ -70,8 +70,11 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 		return usage(stderr, cmd, ue.msg)
 	case errors.As(err, &oe):
 		done := "the call succeeded"
-		if cmd.sends {
+		switch {
+		case cmd.sends:
 			done = "the message was delivered (do not send it again)"
+		case cmd.untilInterrupted:
+			done = "a message arrived (and counts as handled: it is not printed again by this watch)"
 		}
 		fmt.Fprintf(stderr, "okchat %s: %s, but the output could not be written: %v\n", cmd.name, done, oe.err)
 		return exitOutput

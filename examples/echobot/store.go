@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+)
+
+// fileStore is a chatmsg.CursorStore in one JSON file: each member's
+// cursor by uuid. Save writes a new file and renames it over the old one,
+// so the file always holds a whole cursor.
+type fileStore struct {
+	path string
+	mu   sync.Mutex
+}
+
+func (s *fileStore) read() (map[string]chatmsg.Cursor, error) {
+	all := map[string]chatmsg.Cursor{}
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return all, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return all, nil
+}
+
+func (s *fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.read()
+	c, found := all[member]
+	return c, found, err
+}
+
+func (s *fileStore) Save(_ context.Context, member string, c chatmsg.Cursor) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.read()
+	if err != nil {
+		return err
+	}
+	all[member] = c
+	b, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // once renamed, there is nothing to remove
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), s.path)
+}
