@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -29,7 +31,8 @@ type app struct {
 	out      io.Writer
 	stderr   io.Writer // for what a long-running command tells as it goes
 	json     bool
-	unsigned bool // calls go out without a signature
+	unsigned bool               // calls go out without a signature
+	recorder *cassette.Recorder // --record, or nil
 }
 
 func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g globalFlags) (*app, error) {
@@ -60,7 +63,22 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 		signing = okayapi.WithSigner(sign.None())
 	}
 	opts := []okayapi.Option{signing, okayapi.WithTimeout(g.timeout), okayapi.WithUserAgent(userAgent)}
-	if sys.hc != nil {
+	var rec *cassette.Recorder
+	switch {
+	case g.record != "":
+		var next http.RoundTripper // nil: http.DefaultTransport
+		if sys.hc != nil {
+			next = sys.hc.Transport
+		}
+		var err error
+		rec, err = cassette.NewRecorder(g.record, next,
+			cassette.WithApp(cassette.App{AppKey: env("OKAYAPI_APP_KEY"), Secret: secret}),
+			cassette.WithSecrets(static, env("OKAYAPI_TOKEN"), env("OKAYAPI_PASSWORD")))
+		if err != nil {
+			return nil, &usageError{msg: "--record: " + err.Error()}
+		}
+		opts = append(opts, okayapi.WithHTTPClient(&http.Client{Transport: rec}))
+	case sys.hc != nil:
 		opts = append(opts, okayapi.WithHTTPClient(sys.hc))
 	}
 	client, err := okayapi.New(env("OKAYAPI_HOST"), env("OKAYAPI_APP_KEY"), opts...)
@@ -78,6 +96,7 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 		stderr:   sys.stderr,
 		json:     g.json,
 		unsigned: secret == "" && static == "",
+		recorder: rec,
 	}
 	if !cmd.noMember {
 		a.member = okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}

@@ -11,6 +11,7 @@ import (
 type globalFlags struct {
 	json    bool
 	timeout time.Duration
+	record  string // --record DIR: write a cassette of the exchanges
 }
 
 // add adds the global flags to fs, with g's values as defaults.
@@ -18,6 +19,8 @@ func (g *globalFlags) add(fs *flag.FlagSet) {
 	fs.BoolVar(&g.json, "json", g.json, "print one JSON document with the API's field names")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout,
 		"give up after `DURATION`, e.g. 5s or 1m: bounds each HTTP attempt and the whole command, retries included")
+	fs.StringVar(&g.record, "record", g.record,
+		"write every exchange with the service into the cassette in `DIR` (created, or added to), secrets replaced by placeholders: attach it to a bug report, or replay it with fakeserver --replay DIR")
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

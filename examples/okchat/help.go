@@ -19,7 +19,7 @@ func mainUsage() string {
 	return `okchat: OkayAPI's private-message plugin from the shell.
 
 Usage:
-  okchat [--json] [--timeout DURATION] COMMAND [flags]
+  okchat [--json] [--timeout DURATION] [--record DIR] COMMAND [flags]
 
 Commands:
 ` + list.String() + `
@@ -27,6 +27,8 @@ Flags (before or after COMMAND):
   --json              print one JSON document with the API's field names
   --timeout DURATION  give up after DURATION, e.g. 5s or 1m (default 15s): bounds each
                       HTTP attempt and the whole command, retries included
+  --record DIR        write every exchange into the cassette in DIR, secrets replaced
+                      by placeholders (see okayapi/okayapitest/cassette)
   --version           print okchat's version (before COMMAND only)
 
 Environment:
@@ -61,7 +63,7 @@ Run 'okchat help COMMAND' or 'okchat COMMAND --help' for a command's flags.
 // commandUsage returns a command's help.
 func commandUsage(cmd *command) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: okchat [--json] [--timeout DURATION] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
+	fmt.Fprintf(&b, "Usage: okchat [--json] [--timeout DURATION] [--record DIR] %s %s\n\n%s\n\nFlags:\n", cmd.name, cmd.synopsis, cmd.about)
 	fs := flag.NewFlagSet("okchat "+cmd.name, flag.ContinueOnError)
 	g := globalFlags{timeout: defaultTimeout}
 	g.add(fs)

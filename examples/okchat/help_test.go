@@ -18,23 +18,23 @@ func TestHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--help"}, []string{"Usage:", "send", "multisend", "history", "read", "chats", "unread", "OKAYAPI_APP_KEY", "Exit status",
-			"okchat [--json] [--timeout DURATION] COMMAND", "--timeout DURATION  give up after DURATION", "(default 15s)"}},
+			"okchat [--json] [--timeout DURATION] [--record DIR] COMMAND", "--timeout DURATION  give up after DURATION", "(default 15s)"}},
 		{[]string{"-h"}, []string{"Usage:", "multisend"}},
 		{[]string{"help"}, []string{"Usage:", "OKAYAPI_STATIC_SIGN"}},
-		{[]string{"help", "history"}, []string{"okchat [--json] [--timeout DURATION] history", "--last-id", "--up", "--perpage"}},
-		{[]string{"send", "--help"}, []string{"okchat [--json] [--timeout DURATION] send", "--to", "--text", "--html", "--image", "--link", "--custom", "--json"}},
-		{[]string{"multisend", "--help"}, []string{"okchat [--json] [--timeout DURATION] multisend", "--to", "--custom",
+		{[]string{"help", "history"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] history", "--last-id", "--up", "--perpage"}},
+		{[]string{"send", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] send", "--to", "--text", "--html", "--image", "--link", "--custom", "--json"}},
+		{[]string{"multisend", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] multisend", "--to", "--custom",
 			"--to-file FILE", "--concurrency N", "maybe delivered", `"outcome"`, "Exit status"}},
-		{[]string{"history", "--help"}, []string{"okchat [--json] [--timeout DURATION] history", "--with", "--last-id", "--up", "--perpage",
+		{[]string{"history", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] history", "--with", "--last-id", "--up", "--perpage",
 			"--all", "all the messages after N, or with --up all those before N"}},
-		{[]string{"read", "--help"}, []string{"okchat [--json] [--timeout DURATION] read", "--with", "--id"}},
-		{[]string{"chats", "-h"}, []string{"okchat [--json] [--timeout DURATION] chats", "--page", "--perpage", "[--all | --page N]", "is refused"}},
-		{[]string{"unread", "--help"}, []string{"okchat [--json] [--timeout DURATION] unread", "--timeout DURATION", "(default 15s)"}},
+		{[]string{"read", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] read", "--with", "--id"}},
+		{[]string{"chats", "-h"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] chats", "--page", "--perpage", "[--all | --page N]", "is refused"}},
+		{[]string{"unread", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] unread", "--timeout DURATION", "(default 15s)"}},
 		{[]string{"--timeout", "1s", "unread", "--help"}, []string{"--timeout DURATION", "(default 15s)"}},
-		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] [--timeout DURATION] send"}},
-		{[]string{"login", "--help"}, []string{"okchat [--json] [--timeout DURATION] login", "--username NAME", "--password PASSWORD",
+		{[]string{"--json", "send", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] send"}},
+		{[]string{"login", "--help"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] login", "--username NAME", "--password PASSWORD",
 			"--password-stdin", "--export", "OKAYAPI_PASSWORD", "stdout only"}},
-		{[]string{"help", "login"}, []string{"okchat [--json] [--timeout DURATION] login"}},
+		{[]string{"help", "login"}, []string{"okchat [--json] [--timeout DURATION] [--record DIR] login"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -63,15 +63,15 @@ func TestHelpFlagListing(t *testing.T) {
 			require.True(t, ok, help)
 			list, _, _ = strings.Cut(list, "\n\n")
 			fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-			fs.Bool("json", false, "")
-			fs.Duration("timeout", 0, "")
+			var g globalFlags
+			g.add(fs) // --json, --timeout, --record
 			cmd.flags(fs)
 			var want []string
 			takesArg := map[string]bool{} // the command's own flags with an argument
 			fs.VisitAll(func(f *flag.Flag) {
 				want = append(want, f.Name)
 				b, isBool := f.Value.(interface{ IsBoolFlag() bool })
-				takesArg[f.Name] = f.Name != "timeout" && !(isBool && b.IsBoolFlag())
+				takesArg[f.Name] = f.Name != "timeout" && f.Name != "record" && !(isBool && b.IsBoolFlag())
 			})
 			lines := strings.Split(list, "\n")
 			require.Len(t, lines, len(want), "one line per flag: %q", list)

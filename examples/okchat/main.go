@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	okchat [--json] [--timeout DURATION] COMMAND [flags]
+//	okchat [--json] [--timeout DURATION] [--record DIR] COMMAND [flags]
 //
 //	okchat send      --to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)
 //	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once]  (one message flag, as for send)
@@ -72,6 +72,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -175,6 +176,11 @@ func run(ctx context.Context, args []string, sys system) int {
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			how.timedOut = g.timeout
+		}
+		if a.recorder != nil {
+			if rerr := a.recorder.Err(); rerr != nil {
+				fmt.Fprintf(sys.stderr, "okchat: --record: %v\n", rerr)
+			}
 		}
 	}
 	return report(sys.stderr, cmd, err, how)
