@@ -1,0 +1,394 @@
+package chatmsg
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// watcher polls one member.
+type watcher struct {
+	s      *Service
+	member okayapi.Member
+	key    string // the member's uuid in upper case: the store's key
+	opts   *WatchOptions
+	ctx    context.Context // the caller's: committing outlives the watch's end
+	wctx   context.Context // ends when the watch ends
+	out    chan<- delivery
+	sem    chan struct{}
+
+	cur    Cursor
+	loaded bool // cur holds what Store had
+	based  bool // cur is a starting point: loaded, or SinceNow's first look taken
+}
+
+// pollResult is what one poll found, for the next wait.
+type pollResult int
+
+const (
+	idle    pollResult = iota // nothing new
+	active                    // a new message
+	failed                    // an error, yielded
+	stopped                   // the watch (or this member's) is over
+)
+
+func (w *watcher) run() {
+	interval := w.opts.MinInterval
+	wait := time.Duration(0) // the first poll at once
+	for {
+		if !w.sleep(wait) {
+			return
+		}
+		switch w.pollOnce() {
+		case stopped:
+			return
+		case active:
+			interval = w.opts.MinInterval
+		default:
+			interval = min(2*interval, w.opts.MaxInterval)
+		}
+		wait = jitter(interval)
+	}
+}
+
+// jitter returns d ± 10%, at random.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+}
+
+// sleep waits d, or less if the watch ends: it reports whether to go on.
+func (w *watcher) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return w.wctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-w.wctx.Done():
+		return false
+	}
+}
+
+// pollOnce takes a turn among the members and polls.
+func (w *watcher) pollOnce() pollResult {
+	select {
+	case w.sem <- struct{}{}:
+	case <-w.wctx.Done():
+		return stopped
+	}
+	defer func() { <-w.sem }()
+	if !w.loaded {
+		c, found, err := w.opts.Store.Load(w.wctx, w.key)
+		if err != nil {
+			return w.fail(fmt.Errorf("chatmsg: watch: loading %s's cursor: %w", w.key, err))
+		}
+		w.cur, w.loaded, w.based = c, true, found || !w.opts.SinceNow
+		if w.cur.Chats == nil {
+			w.cur.Chats = map[string]ChatCursor{}
+		}
+	}
+	if !w.based {
+		if err := w.sinceNow(); err != nil {
+			return w.fail(err)
+		}
+		w.based = true
+		if !w.save() {
+			return stopped
+		}
+		return idle
+	}
+	return w.poll()
+}
+
+// fail yields err, and says what follows: stopped for a final error (or when
+// the watch is over), failed otherwise.
+func (w *watcher) fail(err error) pollResult {
+	if w.wctx.Err() != nil {
+		return stopped // the watch is over: the error is its consequence
+	}
+	d := delivery{ev: Event{Member: w.member.UUID}, err: err}
+	memberEnds := errors.Is(err, okayapi.ErrNotLoggedIn) || errors.Is(err, okayapi.ErrInvalidParam)
+	d.end = errors.Is(err, ErrNotInstalled) || errors.Is(err, okayapi.ErrBadAppKey) || errors.Is(err, okayapi.ErrBadSignature) ||
+		errors.Is(err, okayapi.ErrNoSuchService) || errors.Is(err, okayapi.ErrClosed)
+	select {
+	case w.out <- d:
+	case <-w.wctx.Done():
+		return stopped
+	}
+	if memberEnds || d.end {
+		return stopped
+	}
+	return failed
+}
+
+// save stores the cursor; a store that fails is reported (at least once
+// still holds: the watch goes on from what it keeps in memory, and a
+// restarted one from what the store kept). It reports whether to go on.
+func (w *watcher) save() bool {
+	ctx, cancel := w.commitContext()
+	defer cancel()
+	if err := w.opts.Store.Save(ctx, w.key, w.cur.Clone()); err != nil {
+		return w.fail(fmt.Errorf("chatmsg: watch: saving %s's cursor: %w", w.key, err)) != stopped
+	}
+	return w.wctx.Err() == nil
+}
+
+// sinceNow takes the place of each existing conversation without yielding
+// anything: its newest message, the one its chat-list row shows.
+func (w *watcher) sinceNow() error {
+	for c, err := range w.s.Chats(w.wctx, w.member, ChatsOptions{}) {
+		if err != nil {
+			return err
+		}
+		key := strings.ToUpper(c.With)
+		if _, done := w.cur.Chats[key]; done || key == "" {
+			continue // done by an attempt that failed later
+		}
+		seen := wallNow()
+		list, err := w.s.TakeMessageList(w.wctx, w.member, c.With, ListOptions{PerPage: sinceNowPage})
+		if err != nil {
+			return err
+		}
+		// The row's message, not simply the newest: one that arrived since
+		// the row was read is new.
+		row, last, newest := rowHash(c), int64(0), int64(0)
+		for _, m := range list.Messages {
+			newest = max(newest, m.ID)
+			if m.ID > last && messageHash(m.SentAt, m.Direction, m.Message, m.Key) == messageHash(c.SentAt, c.Direction, c.Last, c.Key) {
+				last = m.ID
+			}
+		}
+		if last == 0 {
+			last = newest
+		}
+		w.cur.Chats[key] = ChatCursor{LastID: last, Row: row, RowSeen: seen}
+	}
+	return nil
+}
+
+// change is a conversation a poll reads.
+type change struct {
+	key, with string
+	row       string // its chat-list row's hash now; "" if not on the pages read
+}
+
+// poll reads the chat list and every conversation that changed.
+func (w *watcher) poll() pollResult {
+	changes, seen, err := w.changes()
+	if err != nil {
+		return w.fail(err)
+	}
+	res := idle
+	dirty := false
+	for _, ch := range changes {
+		n, err := w.read(ch, seen)
+		if n > 0 {
+			res = active
+		}
+		if w.wctx.Err() != nil {
+			return stopped
+		}
+		if err != nil {
+			if w.fail(err) == stopped {
+				return stopped
+			}
+			res = failed
+			continue
+		}
+		dirty = true
+	}
+	if dirty && !w.save() {
+		return stopped
+	}
+	return res
+}
+
+// changes reads the chat list, newest first, and returns the conversations
+// to read: those whose row changed or appeared, and those not yet settled.
+// seen is when the rows were read.
+func (w *watcher) changes() ([]change, time.Time, error) {
+	var out []change
+	onList := map[string]bool{}
+	for page := 1; page <= MaxPage; page++ {
+		list, err := w.s.GetAllChatList(w.wctx, w.member, ChatListOptions{Page: page, PerPage: MaxPerPage})
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		var oldestChanged time.Time
+		lastChanged := false
+		for _, c := range list.Chats {
+			key := strings.ToUpper(c.With)
+			if key == "" || onList[key] {
+				continue
+			}
+			onList[key] = true
+			row := rowHash(c)
+			e, known := w.cur.Chats[key]
+			changed := !known || e.Row != row
+			lastChanged = changed
+			if changed {
+				oldestChanged = c.SentAt
+			}
+			if changed || !e.Settled {
+				out = append(out, change{key: key, with: c.With, row: row})
+			}
+		}
+		// Conversations with a new message come first; the next page can
+		// hold one only if this one ends with one (or with a row of the
+		// same second as one, in a tie).
+		if len(list.Chats) < MaxPerPage {
+			break
+		}
+		if last := list.Chats[len(list.Chats)-1]; !lastChanged && (oldestChanged.IsZero() || last.SentAt.Before(oldestChanged)) {
+			break
+		}
+	}
+	seen := wallNow()
+	// Oldest row first, then the unsettled ones the pages read did not show.
+	slices.Reverse(out)
+	var off []change
+	for key, e := range w.cur.Chats {
+		if !e.Settled && !onList[key] && e.LastID > 0 {
+			off = append(off, change{key: key, with: key, row: e.Row})
+		}
+	}
+	slices.SortFunc(off, func(a, b change) int { return cmp.Compare(a.key, b.key) })
+	return append(off, out...), seen, nil
+}
+
+// read delivers ch's messages after the cursor, in id order, and then
+// remembers its row. It returns how many new messages it found.
+func (w *watcher) read(ch change, seen time.Time) (int, error) {
+	started := time.Now()
+	e := w.cur.Chats[ch.key]
+	var msgs iter.Seq2[ChatMessage, error]
+	if e.LastID > 0 {
+		msgs = w.s.History(w.wctx, w.member, ch.with, HistoryOptions{Order: Newer, From: e.LastID})
+	} else {
+		// No place yet: the whole conversation, newest first, then in order.
+		var all []ChatMessage
+		for m, err := range w.s.History(w.wctx, w.member, ch.with, HistoryOptions{}) {
+			if err != nil {
+				return 0, err
+			}
+			all = append(all, m)
+		}
+		slices.Reverse(all)
+		msgs = func(yield func(ChatMessage, error) bool) {
+			for _, m := range all {
+				if !yield(m, nil) {
+					return
+				}
+			}
+		}
+	}
+	n := 0
+	for m, err := range msgs {
+		if err != nil {
+			return n, err
+		}
+		if m.ID <= w.cur.Chats[ch.key].LastID {
+			continue // unreadable (0), or not after the cursor
+		}
+		n++
+		if m.With == "" {
+			m.With = ch.with
+		}
+		if m.Direction == Sent && !w.opts.IncludeSent {
+			w.advance(ch.key, m.ID) // saved with the next commit or the poll
+			continue
+		}
+		if !w.deliver(ch.key, m) {
+			return n, w.wctx.Err()
+		}
+	}
+	e = w.cur.Chats[ch.key]
+	if ch.row != "" && ch.row != e.Row {
+		e.Row, e.RowSeen = ch.row, seen
+	}
+	e.Settled = !e.RowSeen.IsZero() && started.Sub(e.RowSeen) >= w.opts.settle
+	w.cur.Chats[ch.key] = e
+	return n, nil
+}
+
+func (w *watcher) advance(key string, id int64) {
+	e := w.cur.Chats[key]
+	e.LastID = id
+	w.cur.Chats[key] = e
+}
+
+// deliver hands m to the loop and, once the body has taken it, commits it:
+// marks it read (MarkRead) and saves the cursor. It reports whether to go on.
+func (w *watcher) deliver(key string, m ChatMessage) bool {
+	d := delivery{ev: Event{Member: w.member.UUID, Message: m}, ack: make(chan bool, 1)}
+	select {
+	case w.out <- d:
+	case <-w.wctx.Done():
+		return false
+	}
+	if !<-d.ack {
+		return false
+	}
+	// The body took it: commit, also when the watch is ending.
+	ctx, cancel := w.commitContext()
+	defer cancel()
+	goOn := true
+	if w.opts.MarkRead && m.Direction != Sent {
+		if _, err := w.s.MarkAsReaded(ctx, w.member, m.With, m.ID); err != nil {
+			goOn = w.fail(err) != stopped
+		}
+	}
+	w.advance(key, m.ID)
+	return w.save() && goOn
+}
+
+// commitTimeout bounds a commit (marking and saving) that goes on after the
+// watch's context ended.
+const commitTimeout = 10 * time.Second
+
+// commitContext is the context of a commit: the caller's, without its end,
+// for at most commitTimeout.
+func (w *watcher) commitContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(w.ctx), commitTimeout)
+}
+
+// rowHash is a chat-list row's hash: it changes when a message arrives, is
+// sent or is read, except for a message the same as the latest one in the
+// same second (see ChatCursor.Settled).
+func rowHash(c Chat) string {
+	return messageHash(c.SentAt, c.Direction, c.Last, c.Key) + fmt.Sprintf("%t", c.Read)[:1]
+}
+
+// messageHash hashes what identifies a message without its id: its time,
+// direction, kind, data and key. It keeps no text in the cursor.
+func messageHash(at time.Time, dir Direction, m Message, key string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%d\x00%s\x00", at.Unix(), dir, key)
+	if m != nil {
+		fmt.Fprintf(h, "%s\x00", m.Type())
+		if u, ok := m.(Unknown); ok {
+			h.Write(u.Raw)
+		} else if data, err := m.Data(); err == nil {
+			h.Write(data)
+		} else {
+			fmt.Fprintf(h, "%#v", m)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// wallNow is the time as a Cursor keeps it: UTC, no monotonic reading, so
+// that it reads back from JSON equal.
+func wallNow() time.Time { return time.Now().UTC().Round(0) }
