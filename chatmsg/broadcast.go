@@ -130,7 +130,11 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 	if workers == 0 {
 		workers = DefaultBroadcastConcurrency
 	}
-	if _, err := s.messageParams(to[0], msg); err != nil {
+	key := "" // exactly-once batches carry a send key: check the size with one
+	if s.once != nil {
+		key = newKey()
+	}
+	if _, err := s.keyedParams(to[0], msg, key); err != nil {
 		return nil, err
 	}
 

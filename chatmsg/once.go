@@ -108,7 +108,8 @@ func (e *NotDeliveredError) MayHaveArrived() bool { return false }
 // a stored message only after more than Settle makes it look not stored.
 // When the check itself fails, the error is an *UncertainError carrying the
 // key: ResumeSend with it finds out later. The result's Key is the key; the
-// receiving side sees it as ChatMessage.Key.
+// receiving side sees it as ChatMessage.Key. The key adds about 55 bytes to
+// the message's encoded size, which counts against the size cap.
 func (s *Service) SendOnce(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
 	return s.sendOnce(ctx, member, to, msg, newKey(), false)
 }

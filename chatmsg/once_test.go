@@ -170,3 +170,33 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Len(t, res.Deliveries, 2)
 	assert.Len(t, plugin.Messages(), 4, "sent again once, after checks found nothing")
 }
+
+// TestEscapedKeyFieldRefused: the send key's field name written with a JSON
+// escape is the same field: refused, as the plain name is, so that no
+// message carries two keys (the check would look for the wrong one and send
+// again).
+func TestEscapedKeyFieldRefused(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorld(t)
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+	msg := chatmsg.Custom{Object: json.RawMessage(`{"okayapi\u005fsend_key":"00000000000000000000000000000000","x":1}`)}
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
+	var ipe *okayapi.InvalidParamError
+	require.ErrorAs(t, err, &ipe)
+	assert.Equal(t, "chat_message_data."+chatmsg.KeyField, ipe.Field)
+	assert.Empty(t, plugin.Messages(), "nothing was sent")
+}
+
+// TestBroadcastChecksTheKeyedSize: with exactly-once sending, the size cap
+// counts the send key, before anything is sent.
+func TestBroadcastChecksTheKeyedSize(t *testing.T) {
+	t.Parallel()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnce(fastOnce), chatmsg.WithMaxMessageSize(100))
+	msg := chatmsg.Text{Content: strings.Repeat("x", 100-len(`{"content":""}`))} // exactly the cap without a key
+	_, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{})
+	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	assert.Empty(t, plugin.Messages())
+}

@@ -33,7 +33,8 @@ func checkKey(key string) error {
 
 // hasField reports whether the JSON object data has a field name.
 func hasField(data []byte, name string) bool {
-	if !bytes.Contains(data, []byte(name)) {
+	// A name written with \u escapes matches too: the names are compared decoded.
+	if !bytes.Contains(data, []byte(name)) && !bytes.Contains(data, []byte(`\u`)) {
 		return false
 	}
 	found := false
@@ -58,7 +59,7 @@ func withKey(data []byte, key string) []byte {
 // takeKey returns obj without its KeyField, and the key it held ("" when
 // it has none, or one that is not text).
 func takeKey(obj okayapi.Object) (okayapi.Object, string) {
-	if !bytes.Contains(obj, []byte(KeyField)) {
+	if !hasField(obj, KeyField) {
 		return obj, ""
 	}
 	var key string

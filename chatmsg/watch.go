@@ -110,6 +110,19 @@ type Event struct {
 //   - one member must be watched by one watch at a time: two watches of one
 //     member, even with one shared store, both yield every message.
 //
+// What it assumes of the service (the fake behaves so; the hosted service
+// is not documented either way, see docs/wire.md), and misses otherwise:
+//
+//   - a stored message shows in TakeMessageList within two seconds of its
+//     chat-list row changing;
+//   - ids show in the order they were given: a message that becomes visible
+//     after one with a higher id (two transactions committing out of
+//     order) is passed over, as it lies below the cursor;
+//   - GetAllChatList orders conversations by their latest message: with
+//     more than 100 conversations whose latest messages share one second,
+//     a change to one that lands past the first page may be seen only with
+//     the conversation's next message.
+//
 // Several machines can share the work: each watches its own members, all
 // with one CursorStore they reach, say a table keyed by member whose Load
 // is a SELECT of the cursor's JSON and Save an upsert. Machine k of n:

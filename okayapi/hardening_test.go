@@ -688,3 +688,14 @@ func TestLoginErrorsHideTheNewToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSwappedMemberShowsNoToken: a Member with its uuid and token swapped
+// is refused without the token in the error.
+func TestSwappedMemberShowsNoToken(t *testing.T) {
+	t.Parallel()
+	err := okayapi.Member{UUID: testToken, Token: testUUID}.Validate()
+	require.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	for verb, text := range printed(err) {
+		assertHidden(t, verb, text, testToken)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 )
 
 // Member is the login state of the member a call acts for: the uuid and token
@@ -50,7 +51,9 @@ func (m Member) LogValue() slog.Value { return slog.StringValue(m.UUID) }
 // Validate checks that m can act for a member: a 32-character uuid and a token.
 func (m Member) Validate() error {
 	if err := CheckUUID("uuid", m.UUID); err != nil {
-		return err
+		// Without the value: a uuid and a token swapped by mistake would put
+		// the token into the error.
+		return &InvalidParamError{Field: "uuid", Rule: err.(*InvalidParamError).Rule + " (got " + strconv.Itoa(len(m.UUID)) + " characters)"}
 	}
 	if m.Token == "" {
 		return &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
