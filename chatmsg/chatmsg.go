@@ -9,6 +9,13 @@
 // read flags as bool, times as time.Time, messages as Text, HTML, Image, Link,
 // Custom (or Unknown). The plugin's err_codes match the sentinel errors below
 // through errors.Is.
+//
+// Beyond the reference's six calls (Send, MultiSend, TakeMessageList,
+// MarkAsReaded, GetAllChatList, GetAllUnreadNum): History and Chats walk
+// every page; Broadcast sends to any number of members; SendOnce,
+// MultiSendOnce and WithExactlyOnce store a message exactly once although
+// the service has no idempotency keys; Watch delivers each new message once,
+// across restarts.
 package chatmsg
 
 import (
