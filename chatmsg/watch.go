@@ -18,11 +18,11 @@ const (
 	DefaultWatchConcurrency = 4
 )
 
-// settleTime is how long after a chat-list row is first seen a read of its
-// conversation must begin to be sure no message the same as the latest one,
-// in the same second, is hidden behind it: add_time has whole seconds, so the
-// row does not change for such a message. One second, and a margin.
-const settleTime = 2 * time.Second
+// DefaultWatchSettle is WatchOptions.Settle's default: add_time has whole
+// seconds, so a message the same as the one before it, in the same second,
+// leaves the chat-list row as it was; reads begun a second after the row
+// changed see it. One second, and a margin.
+const DefaultWatchSettle = 2 * time.Second
 
 // sinceNowPage is how many of a conversation's newest messages a SinceNow
 // watch reads at its start to find the one the chat list showed.
@@ -59,8 +59,11 @@ type WatchOptions struct {
 	// Concurrency is how many members are polled at once; 0 means
 	// DefaultWatchConcurrency.
 	Concurrency int
-
-	settle time.Duration // settleTime unless a test says otherwise
+	// Settle is how long after a conversation's chat-list row changes the
+	// watch keeps reading the conversation at each poll; 0 means
+	// DefaultWatchSettle. A service that shows a stored message in the
+	// conversation later than that after its row changed needs more.
+	Settle time.Duration
 }
 
 // Event is one new message a watch yields.
@@ -113,8 +116,8 @@ type Event struct {
 // What it assumes of the service (the fake behaves so; the hosted service
 // is not documented either way, see docs/wire.md), and misses otherwise:
 //
-//   - a stored message shows in TakeMessageList within two seconds of its
-//     chat-list row changing;
+//   - a stored message shows in TakeMessageList within Settle (2 s by
+//     default) of its chat-list row changing;
 //   - ids show in the order they were given: a message that becomes visible
 //     after one with a higher id (two transactions committing out of
 //     order) is passed over, as it lies below the cursor;
@@ -278,8 +281,11 @@ func checkWatch(ctx context.Context, members []okayapi.Member, opts *WatchOption
 	if opts.Store == nil {
 		opts.Store = NewMemoryStore()
 	}
-	if opts.settle == 0 {
-		opts.settle = settleTime
+	if opts.Settle < 0 {
+		return &okayapi.InvalidParamError{Field: "Settle", Rule: "must be 0 (the default) or more", Value: opts.Settle.String()}
+	}
+	if opts.Settle == 0 {
+		opts.Settle = DefaultWatchSettle
 	}
 	return nil
 }

@@ -318,7 +318,7 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 	if ch.row != "" && ch.row != e.Row {
 		e.Row, e.RowSeen = ch.row, seen
 	}
-	e.Settled = !e.RowSeen.IsZero() && started.Sub(e.RowSeen) >= w.opts.settle
+	e.Settled = !e.RowSeen.IsZero() && started.Sub(e.RowSeen) >= w.opts.Settle
 	w.cur.Chats[ch.key] = e
 	return n, nil
 }

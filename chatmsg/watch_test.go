@@ -536,6 +536,7 @@ func TestWatchBadOptions(t *testing.T) {
 		{"min above max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: 2 * time.Second, MaxInterval: time.Second}, "MinInterval"},
 		{"min above the default max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: time.Minute, MaxInterval: 30 * time.Second}, "MinInterval"},
 		{"negative concurrency", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Concurrency: -1}, "Concurrency"},
+		{"negative settle", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: -time.Second}, "Settle"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(w.srv.Requests())
