@@ -27,6 +27,11 @@ type ChatCursor struct {
 	// and taken, or passed over (a message the member sent, unless
 	// WatchOptions.IncludeSent). 0: none yet.
 	LastID int64 `json:"last_id"`
+	// Recent are the ids of the last messages handled (at most
+	// recentIDs), ascending. While a conversation is not settled the watch
+	// reads it from the oldest of them, so that a message the service shows
+	// only after one with a higher id is still delivered, once.
+	Recent []int64 `json:"recent,omitempty"`
 	// Row is a hash of the conversation's GetAllChatList row (time, direction,
 	// read flag, the latest message's kind, data and send key) as it was when
 	// every message it shows had been handled; "" when not known. A row

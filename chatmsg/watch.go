@@ -118,9 +118,11 @@ type Event struct {
 //
 //   - a stored message shows in TakeMessageList within Settle (2 s by
 //     default) of its chat-list row changing;
-//   - ids show in the order they were given: a message that becomes visible
-//     after one with a higher id (two transactions committing out of
-//     order) is passed over, as it lies below the cursor;
+//   - a message that becomes visible after one with a higher id (two
+//     transactions committing out of order) is delivered when it shows, out
+//     of id order, if it shows within Settle and lies above the oldest of the
+//     conversation's last 32 handled ids (ChatCursor.Recent); otherwise it is
+//     passed over;
 //   - GetAllChatList orders conversations by their latest message: with
 //     more than 100 conversations whose latest messages share one second,
 //     a change to one that lands past the first page may be seen only with

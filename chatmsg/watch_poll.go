@@ -275,7 +275,11 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 	e := w.cur.Chats[ch.key]
 	var msgs iter.Seq2[ChatMessage, error]
 	if e.LastID > 0 {
-		msgs = w.s.History(w.wctx, w.member, ch.with, HistoryOptions{Order: Newer, From: e.LastID})
+		from := e.LastID
+		if !e.Settled && len(e.Recent) > 0 {
+			from = e.Recent[0] // the window where a message shown late may be
+		}
+		msgs = w.s.History(w.wctx, w.member, ch.with, HistoryOptions{Order: Newer, From: from})
 	} else {
 		// No place yet: the whole conversation, newest first, then in order.
 		var all []ChatMessage
@@ -299,8 +303,8 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if m.ID <= w.cur.Chats[ch.key].LastID {
-			continue // unreadable (0), or not after the cursor
+		if m.ID <= 0 || handled(w.cur.Chats[ch.key], m.ID) {
+			continue // unreadable, or handled already
 		}
 		n++
 		if m.With == "" {
@@ -325,8 +329,31 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 
 func (w *watcher) advance(key string, id int64) {
 	e := w.cur.Chats[key]
-	e.LastID = id
+	e.LastID = max(e.LastID, id)
+	if i, found := slices.BinarySearch(e.Recent, id); !found {
+		e.Recent = slices.Insert(slices.Clip(e.Recent), i, id)
+	}
+	if len(e.Recent) > recentIDs {
+		e.Recent = slices.Clone(e.Recent[len(e.Recent)-recentIDs:])
+	}
 	w.cur.Chats[key] = e
+}
+
+// recentIDs is how many handled ids a ChatCursor keeps: the window in which
+// a message shown late, after a higher id, is still caught.
+const recentIDs = 32
+
+// handled reports whether the message with id has been handled in the
+// conversation whose cursor is e.
+func handled(e ChatCursor, id int64) bool {
+	if id > e.LastID {
+		return false
+	}
+	if len(e.Recent) == 0 || id < e.Recent[0] {
+		return true // before the window: handled, or before the watch began
+	}
+	_, found := slices.BinarySearch(e.Recent, id)
+	return found
 }
 
 // deliver hands m to the loop and, once the body has taken it, commits it:
