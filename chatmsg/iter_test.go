@@ -162,9 +162,12 @@ func TestIteratorsStopOnTheFirstError(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
+	n := 0
 	for _, err := range svc.Chats(ctx, replayMember(), chatmsg.ChatsOptions{}) {
 		assert.True(t, errors.Is(err, context.Canceled), "%v", err)
+		n++
 	}
+	assert.Equal(t, 1, n, "the context's error, once")
 }
 
 // TestChatsWalksEveryPage: 12 conversations in pages of 5.

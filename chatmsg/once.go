@@ -188,10 +188,10 @@ func (s *Service) settleAfter(err error, cfg ExactlyOnce) time.Duration {
 	return d
 }
 
-// sleep waits d, or until ctx ends.
+// sleep waits d, or until ctx ends; it fails when ctx has ended.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return nil
+		return ctx.Err()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

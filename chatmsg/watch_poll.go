@@ -67,19 +67,7 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // sleep waits d, or less if the watch ends: it reports whether to go on.
-func (w *watcher) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return w.wctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-w.wctx.Done():
-		return false
-	}
-}
+func (w *watcher) sleep(d time.Duration) bool { return sleep(w.wctx, d) == nil }
 
 // pollOnce takes a turn among the members and polls.
 func (w *watcher) pollOnce() pollResult {

@@ -513,20 +513,7 @@ func TestBadInputIsRefusedBeforeSending(t *testing.T) {
 // client's own idle connections are gone.
 func TestClose(t *testing.T) {
 	t.Parallel()
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, envelope(200, `{}`, ""))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			conns.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			conns.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, conns := countingServer(t)
 	c, err := okayapi.New(srv.URL, testAppKey)
 	require.NoError(t, err)
 	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
@@ -545,20 +532,7 @@ func TestClose(t *testing.T) {
 // TestMain with goleak, no goroutine behind).
 func TestShortLivedClientsLeaveNoConnections(t *testing.T) {
 	t.Parallel()
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, envelope(200, `{}`, ""))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			conns.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			conns.Add(-1)
-		}
-	}
-	srv.Start()
-	t.Cleanup(srv.Close)
+	srv, conns := countingServer(t)
 	for i := 0; i < 200; i++ {
 		c, err := okayapi.New(srv.URL, testAppKey)
 		require.NoError(t, err)
@@ -698,4 +672,25 @@ func TestSwappedMemberShowsNoToken(t *testing.T) {
 	for verb, text := range printed(err) {
 		assertHidden(t, verb, text, testToken)
 	}
+}
+
+// countingServer answers every call with an empty success and counts the
+// connections open at its side.
+func countingServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	conns := &atomic.Int32{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, envelope(200, `{}`, ""))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			conns.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, conns
 }

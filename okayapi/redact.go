@@ -163,7 +163,11 @@ func (r *redactor) marks(s string) [][2]int {
 
 // redact returns s with every secret run replaced by <redacted>.
 func (r *redactor) redact(s string) string {
-	spans := r.marks(s)
+	return r.replace(s, r.marks(s))
+}
+
+// replace returns s with spans (from marks) replaced by <redacted>.
+func (r *redactor) replace(s string, spans [][2]int) string {
 	if spans == nil {
 		return s
 	}
@@ -181,10 +185,11 @@ func (r *redactor) redact(s string) string {
 
 // redactBytes is redact for a body; it returns b itself when nothing is hidden.
 func (r *redactor) redactBytes(b []byte) []byte {
-	if r.marks(string(b)) == nil {
+	spans := r.marks(string(b))
+	if spans == nil {
 		return b
 	}
-	return []byte(r.redact(string(b)))
+	return []byte(r.replace(string(b), spans))
 }
 
 // err returns err itself when its text holds no secret, and otherwise an

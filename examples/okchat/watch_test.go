@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
@@ -405,24 +404,6 @@ func TestWatchUsage(t *testing.T) {
 	assert.Regexp(t, `(?m)^  watch +print each new message as it arrives`, f.run(t, "--help").ok(t).stdout)
 }
 
-// syncBuffer is a bytes.Buffer that okchat writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // slowWriter is a terminal that takes its time: each write lands in two
 // halves, delay apart, so an interruption can come in the middle of one.
 type slowWriter struct {
@@ -437,3 +418,6 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 	s.syncBuffer.Write(p[half:])
 	return len(p), nil
 }
+
+// syncBuffer is the shared test helper: written by the command while the test reads.
+type syncBuffer = wiretest.SyncBuffer
