@@ -16,7 +16,9 @@ import (
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-var fastOnce = chatmsg.ExactlyOnce{Settle: time.Millisecond}
+// fastOnce checks at once and waits only a little for late copies: the
+// fake shows what it stored at once, unless a test says otherwise.
+var fastOnce = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond}
 
 // onceWorld is a fake with alice and bob and a Service that sends exactly
 // once (retries off, so faults are not hidden by them).
@@ -25,7 +27,7 @@ func onceWorld(t *testing.T) (*chatmsg.Service, *okayapitest.Server, *chatmsgtes
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnce(fastOnce))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnceConfig(fastOnce))
 	return chat, srv, plugin, alice, bob
 }
 
@@ -50,7 +52,7 @@ func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 			chat, srv, plugin, alice, bob := onceWorld(t)
 			for i := range 3 {
 				srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
-				res, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
+				res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
 				require.NoError(t, err)
 				stored := plugin.Messages()
 				require.Len(t, stored, i+1, "one copy per send")
@@ -70,11 +72,11 @@ func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
-	res, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, plugin.Messages(), 1)
 	assert.Equal(t, 2, countCalls(srv, chatmsg.ServiceSend))
-	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceTakeMessageList), "one read per ambiguous failure")
+	assert.Equal(t, 2, countCalls(srv, chatmsg.ServiceTakeMessageList), "the documented cost: a read after Settle, one after Horizon")
 	assert.Contains(t, string(plugin.Messages()[0].Data), res.Key)
 }
 
@@ -85,9 +87,9 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2) // both checks
 	msg := chatmsg.Text{Content: "hi"}
-	_, err := chat.Send(context.Background(), alice, bob.UUID, msg)
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
 	var ue *chatmsg.UncertainError
 	require.ErrorAs(t, err, &ue)
 	assert.True(t, okayapi.MayHaveArrived(err))
@@ -115,7 +117,7 @@ func TestSendOnceNotDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
-	_, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	var nd *chatmsg.NotDeliveredError
 	require.ErrorAs(t, err, &nd)
 	assert.False(t, okayapi.MayHaveArrived(err))
@@ -129,11 +131,11 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	t.Parallel()
 	chat, _, _, alice, bob := onceWorld(t)
 	ctx := context.Background()
-	r1, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}})
+	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}})
 	require.NoError(t, err)
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "order"})
 	require.NoError(t, err)
-	r2, err := chat.Send(ctx, alice, bob.UUID, custom)
+	r2, err := chat.SendOnce(ctx, alice, bob.UUID, custom)
 	require.NoError(t, err)
 	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
 	require.NoError(t, err)
@@ -144,7 +146,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	assert.JSONEq(t, `{"kind":"order"}`, string(page.Messages[1].Message.(chatmsg.Custom).Object))
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
-	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
+	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "the key field is the SDK's")
 }
 
@@ -155,7 +157,7 @@ func TestMultiSendOnce(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-	res, err := chat.MultiSend(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
+	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, res.Deliveries, 2)
 	stored := plugin.Messages()
@@ -165,7 +167,7 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceMultiSend))
 
 	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	res, err = chat.MultiSend(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
+	res, err = chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
 	require.NoError(t, err)
 	assert.Len(t, res.Deliveries, 2)
 	assert.Len(t, plugin.Messages(), 4, "sent again once, after checks found nothing")
@@ -194,9 +196,9 @@ func TestBroadcastChecksTheKeyedSize(t *testing.T) {
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnce(fastOnce), chatmsg.WithMaxMessageSize(100))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnceConfig(fastOnce), chatmsg.WithMaxMessageSize(100))
 	msg := chatmsg.Text{Content: strings.Repeat("x", 100-len(`{"content":""}`))} // exactly the cap without a key
-	_, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{})
+	_, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
 	assert.Empty(t, plugin.Messages())
 }

@@ -68,7 +68,7 @@ func TestSoak(t *testing.T) {
 		okayapi.WithRetries(2, time.Millisecond, 5*time.Millisecond),
 		okayapi.WithTimeout(300*time.Millisecond)) // a stall costs this much
 	plain := chatmsg.New(client)
-	once := chatmsg.New(client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{Settle: time.Millisecond}))
+	once := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond}))
 
 	const workers = 8
 	results := make([]soakResult, total)
@@ -97,11 +97,11 @@ func TestSoak(t *testing.T) {
 					mu.Unlock()
 				}
 				r := soakResult{once: i%2 == 1, content: fmt.Sprintf("soak-%d", i)}
-				svc := plain
+				send := plain.Send
 				if r.once {
-					svc = once
+					send = once.SendOnce
 				}
-				res, err := svc.Send(context.Background(), from, to.UUID, chatmsg.Text{Content: r.content})
+				res, err := send(context.Background(), from, to.UUID, chatmsg.Text{Content: r.content})
 				r.err = err
 				if err == nil {
 					r.id, r.found = res.MessageID, res.Response == nil
