@@ -157,7 +157,7 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 		batches = append(batches, batch{len(batches), i, min(i+MaxRecipients, len(to))})
 	}
 	errs := make([]error, len(batches)) // each sent batch's error
-	var skipped atomic.Bool                // some batches were not sent: the context ended
+	var skipped atomic.Bool             // some batches were not sent: the context ended
 	jobs := make(chan batch)
 	var wg sync.WaitGroup
 	for range min(workers, len(batches)) {
