@@ -368,7 +368,7 @@ func TestFaultFlag(t *testing.T) {
 
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, ` +
-			`redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after)`},
+			`redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early)`},
 		{"", "unknown fault"},
 		{"none", `unknown fault "none"`},
 		{"stall:0", `count "0" must be a whole number, 1 or more`},

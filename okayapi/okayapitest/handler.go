@@ -48,13 +48,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.record(rec)
 			dropConnection(w) // as FaultDropAfter does: the client cannot tell them apart
 		default:
-			rec.Status = unprocessedStatus[rec.Fault]
+			rec.Status = faultKinds[rec.Fault].status
 			s.record(rec)
 			s.answerUnprocessed(w, rec.Fault)
 		}
 		return
 	}
 
+	if faultKinds[rec.Fault].early {
+		s.answerEarly(w, rec, params)
+		return
+	}
 	a, quirks := s.process(service, params)
 	body := envelope(a, quirks)
 	rec.Processed = true
@@ -77,7 +81,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.redirect(w, http.StatusFound)
 		return
 	case Fault503After, Fault504After:
-		rec.Status = processedStatus[rec.Fault]
+		rec.Status = faultKinds[rec.Fault].status
 		s.record(rec)
 		answerNginx(w, rec.Status)
 		return
@@ -100,6 +104,49 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(rec)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
+	}
+}
+
+// answerEarly answers an early gateway fault at once and leaves the call
+// to the backend, which runs it the backend delay later (unless the server
+// is closed first). The request is recorded as processed before the
+// answer; its Ret and ErrCode are filled in when the backend has run it.
+func (s *Server) answerEarly(w http.ResponseWriter, rec RecordedRequest, params map[string][]string) {
+	rec.Processed = true
+	rec.Status = faultKinds[rec.Fault].status
+	seq := s.record(rec)
+	s.mu.Lock()
+	s.backendCalls++
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			if s.backendCalls--; s.backendCalls == 0 {
+				s.backendIdle.Broadcast()
+			}
+			s.mu.Unlock()
+		}()
+		timer := time.NewTimer(s.cfg.backendDelay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-s.done:
+			return // the backend went down with the server
+		}
+		a, _ := s.process(rec.Service, params)
+		s.setResult(seq, a.ret, a.errCode())
+	}()
+	answerNginx(w, rec.Status)
+}
+
+// Drain waits until the backend has run every call that an early gateway
+// fault (Fault502Early, Fault503Early, Fault504Early) answered before
+// running it. A test calls it before counting what was stored.
+func (s *Server) Drain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.backendCalls > 0 {
+		s.backendIdle.Wait()
 	}
 }
 

@@ -48,6 +48,8 @@ type config struct {
 	maxReqs    int
 	redirectTo string
 	retryAfter int // seconds
+
+	backendDelay time.Duration
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).
@@ -134,3 +136,13 @@ func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter 
 // under /_fake/, and 403 to a client whose address is not a loopback one.
 // Its requests are not recorded and no fault applies to them.
 func WithControlEndpoint(on bool) Option { return func(c *config) { c.control = on } }
+
+// DefaultBackendDelay is how long after an early gateway fault's answer
+// the backend runs the call, unless WithBackendDelay says otherwise.
+const DefaultBackendDelay = time.Second
+
+// WithBackendDelay sets how long after an early gateway fault
+// (Fault502Early, Fault503Early, Fault504Early) has answered the backend
+// runs the call (default DefaultBackendDelay). Start refuses a negative
+// delay.
+func WithBackendDelay(d time.Duration) Option { return func(c *config) { c.backendDelay = d } }

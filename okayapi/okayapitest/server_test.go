@@ -464,10 +464,10 @@ func TestStartOptions(t *testing.T) {
 	}
 	assert.Equal(t, "dynamic static none SignMode(9)", fmt.Sprint(SignDynamic, SignStatic, SignNone, SignMode(9)))
 	assert.Equal(t, "none html502 drop-after stall truncate non-json exception exception-ret0 exception-db redirect307 store-then-redirect "+
-		"reset-before 503-after 504-after 429 429-retry-after Fault(16)",
+		"reset-before 503-after 504-after 429 429-retry-after 502-early 503-early 504-early Fault(19)",
 		fmt.Sprint(Fault(0), FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
 			FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect,
-			FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter, Fault(16)))
+			FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter, Fault502Early, Fault503Early, Fault504Early, Fault(19)))
 	_, err = Start(WithRetryAfter(-1))
 	assert.ErrorContains(t, err, "Retry-After of -1 seconds")
 	for _, loc := range []string{"/relative", "127.0.0.1:1", "ftp://example.com/", "http://", "::"} {
