@@ -175,15 +175,7 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 		}()
 	}
 	for _, b := range batches {
-		if !skipped.Load() {
-			select {
-			case jobs <- b:
-				continue
-			case <-ctx.Done():
-			}
-		}
-		notSent(res.Outcomes[b.from:b.to], ctx.Err())
-		skipped.Store(true)
+		jobs <- b
 	}
 	close(jobs)
 	wg.Wait()
@@ -234,19 +226,18 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 	}
 	// Without ExactlyOnce, the batch's recipients share its fate. With it,
 	// only an *UncertainError's To may have a copy; the others not delivered
-	// were found not stored, or never sent.
+	// were found not stored, or never sent (MultiSendOnce's other errors
+	// say MayHaveArrived false).
 	maybe := func(string) bool { return okayapi.MayHaveArrived(err) }
 	rest := err // the error of those not delivered
 	var ue *UncertainError
-	if once && errors.As(err, &ue) {
+	if errors.As(err, &ue) {
 		unsure := map[string]bool{}
 		for _, u := range ue.To {
 			unsure[strings.ToUpper(u)] = true
 		}
 		maybe = func(u string) bool { return unsure[strings.ToUpper(u)] }
 		rest = ue.Err
-	} else if once {
-		maybe = func(string) bool { return false }
 	}
 	for i := range out {
 		u := out[i].To

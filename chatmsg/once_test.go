@@ -203,8 +203,10 @@ func TestBroadcastChecksTheKeyedSize(t *testing.T) {
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnceConfig(fastOnce), chatmsg.WithMaxMessageSize(100))
 	msg := chatmsg.Text{Content: strings.Repeat("x", 100-len(`{"content":""}`))} // exactly the cap without a key
-	_, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	var ipe *okayapi.InvalidParamError
+	require.ErrorAs(t, err, &ipe, "refused as a whole, before any batch")
+	assert.Nil(t, res)
 	assert.Empty(t, plugin.Messages())
 }
 
@@ -510,4 +512,28 @@ func TestSendOnceIntoALongConversation(t *testing.T) {
 	require.Len(t, stored, 301)
 	assert.Equal(t, alice.UUID, stored[300].From)
 	assert.NotNil(t, res.Response, "sent again, after a check")
+}
+
+// TestBroadcastOnceUncertainAndNotDelivered: bob's check fails (uncertain)
+// while carol and dave are found not stored; sending again to them is
+// refused (429): bob MaybeDelivered, carol and dave NotDelivered for sure.
+func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
+	t.Parallel()
+	cfg := chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
+	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault429, 1)
+	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, []int{0, 2, 1}, []int{be.Delivered, be.NotDelivered, be.MaybeDelivered})
+	assert.Equal(t, chatmsg.MaybeDelivered, res.Outcomes[0].State)
+	for _, o := range res.Outcomes[1:] {
+		assert.Equal(t, chatmsg.NotDelivered, o.State)
+		assert.False(t, okayapi.MayHaveArrived(o.Err), "%v", o.Err)
+	}
+	assert.Empty(t, plugin.Messages())
 }
