@@ -15,10 +15,6 @@ import (
 // ambiguous failure a message the service stored may still first appear.
 const DefaultHorizon = 30 * time.Second
 
-// clockSlack is how far the service's clock (add_time) may be behind ours:
-// a check reads back to messages sent this long before the first attempt.
-const clockSlack = 10 * time.Minute
-
 // ExactlyOnce configures exactly-once sending: SendOnce, MultiSendOnce,
 // ResumeSend and Broadcast with BroadcastOptions.ExactlyOnce. Give it to a
 // Service with WithExactlyOnceConfig; the zero value is the defaults.
@@ -42,23 +38,28 @@ type ExactlyOnce struct {
 	Rounds int
 	// Pages is the most pages (of MaxPerPage messages) one check reads,
 	// newest first. 0 means 10. A check reads back to the messages sent
-	// before the first attempt (by add_time, allowing the service's clock
-	// to be 10 minutes behind ours) or to the start of the conversation;
-	// if Pages pages do not get there, the outcome is uncertain (an
-	// *UncertainError), never a second copy. ResumeSend, which does not
-	// know when the first attempt was, reads Pages pages at most and takes
-	// a key not among them for not stored.
+	// before the first attempt (by add_time, less ClockSkew) or to the
+	// start of the conversation; if Pages pages do not get there, the
+	// outcome is uncertain (an *UncertainError), never a second copy.
+	// ResumeSend, which does not know when the first attempt was, reads
+	// Pages pages at most and takes a key not among them for not stored.
 	Pages int
+	// ClockSkew is how far the service's clock (add_time, read in the
+	// client's time zone, okayapi.WithLocation) may be behind ours. 0 means
+	// 1 minute. A check reads back to messages this much older than the
+	// first attempt; a service clock further behind may end it too soon.
+	ClockSkew time.Duration
 	// Concurrency is how many conversations a MultiSendOnce check reads at
 	// once. 0 means 4.
 	Concurrency int
 }
 
-func (e ExactlyOnce) settle() time.Duration  { return cmpOr(e.Settle, 300*time.Millisecond) }
-func (e ExactlyOnce) horizon() time.Duration { return cmpOr(e.Horizon, DefaultHorizon) }
-func (e ExactlyOnce) rounds() int            { return cmpOr(e.Rounds, 3) }
-func (e ExactlyOnce) pages() int             { return cmpOr(e.Pages, 10) }
-func (e ExactlyOnce) concurrency() int       { return cmpOr(e.Concurrency, 4) }
+func (e ExactlyOnce) settle() time.Duration    { return cmpOr(e.Settle, 300*time.Millisecond) }
+func (e ExactlyOnce) horizon() time.Duration   { return cmpOr(e.Horizon, DefaultHorizon) }
+func (e ExactlyOnce) rounds() int              { return cmpOr(e.Rounds, 3) }
+func (e ExactlyOnce) pages() int               { return cmpOr(e.Pages, 10) }
+func (e ExactlyOnce) concurrency() int         { return cmpOr(e.Concurrency, 4) }
+func (e ExactlyOnce) clockSkew() time.Duration { return cmpOr(e.ClockSkew, time.Minute) }
 
 func cmpOr[T int | time.Duration](v, def T) T {
 	if v > 0 {
@@ -239,7 +240,7 @@ var errTooManyMessages = errors.New("chatmsg: too many messages arrived since th
 
 // findKey looks for a message member sent to with under key, newest first.
 // With since set, it reads back to the messages sent before since (less
-// clockSlack), and fails with errTooManyMessages when Pages pages do not
+// ClockSkew), and fails with errTooManyMessages when Pages pages do not
 // get there; without, it reads Pages pages at most.
 func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key string, cfg ExactlyOnce, since time.Time) (int64, bool, error) {
 	var last int64
@@ -256,7 +257,7 @@ func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key 
 			if m.ID > 0 && (last == 0 || m.ID < last) {
 				last = m.ID
 			}
-			if !since.IsZero() && !m.SentAt.IsZero() && m.SentAt.Before(since.Add(-clockSlack)) {
+			if !since.IsZero() && !m.SentAt.IsZero() && m.SentAt.Before(since.Add(-cfg.clockSkew())) {
 				reached = true
 			}
 		}
