@@ -101,7 +101,8 @@
 //
 //	-addr 127.0.0.1:8080         listen address (loopback only)
 //	-sign dynamic|static|none    how the fake app checks signatures
-//	-quirks                      PHP habits: numbers as strings, [] for empty objects, debug field
+//	-quirks=false                no PHP habits (on by default, as in production): numbers as strings,
+//	                             [] for empty objects, a debug field
 //	-plugin=false                answer every chat call with err_code 9 (plugin not installed)
 //	-send-id                     Send answers the new message's id
 //	-fault KIND[:SERVICE][:N]    make the next N calls (default 1) to SERVICE (default: any) misbehave;
@@ -189,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard) // errors are printed once, by cli
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (loopback only: 127.0.0.1, ::1 or localhost)")
 	mode := fs.String("sign", "dynamic", "signature `mode`: dynamic, static or none")
-	quirks := fs.Bool("quirks", false, "PHP habits: numbers as strings, [] for empty objects, a debug field")
+	quirks := fs.Bool("quirks", true, "PHP habits, as in production: numbers as strings, [] for empty objects, a debug field (false: off)")
 	plugin := fs.Bool("plugin", true, "the private-message plugin is installed (false: every chat call answers err_code 9)")
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)

@@ -156,7 +156,7 @@ func TestStaticAndNoneModes(t *testing.T) {
 	t.Parallel()
 	t.Run("static", func(t *testing.T) {
 		t.Parallel()
-		s := startFake(t, "-sign", "static", "-quirks", "-export")
+		s := startFake(t, "-sign", "static", "-export")
 		for _, l := range s.lines {
 			if !strings.HasPrefix(l, "#") {
 				assert.True(t, strings.HasPrefix(l, "export "), l)
@@ -169,7 +169,18 @@ func TestStaticAndNoneModes(t *testing.T) {
 		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
 		require.NoError(t, err)
 		assert.Equal(t, 0, u.Count)
-		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on")
+		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on by default")
+		assert.Contains(t, s.comments[0], "quirks: true")
+	})
+	t.Run("quirks off", func(t *testing.T) {
+		t.Parallel()
+		s := startFake(t, "-quirks=false")
+		assert.Contains(t, s.comments[0], "quirks: false")
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+		require.NoError(t, err)
+		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
+		require.NoError(t, err)
+		assert.Contains(t, string(u.Raw), `"unread_num":0`)
 	})
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/okayapi-go/sdk/sign"
 )
 
 const (
@@ -29,9 +27,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	query := r.URL.Query()
 	// PHP fills $_POST from urlencoded and multipart bodies and ignores
-	// what it cannot parse; so does the fake.
-	_ = r.ParseMultipartForm(maxFormSize)
-	params := mergeParams(query, r.PostForm)
+	// what it cannot parse; so does the fake, rewriting names as PHP does.
+	php := phpRequest(r)
+	params := php.values()
 	service := resolveService(params, r.URL.Path)
 	rec := RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: query, Form: params, Service: service}
 	rec.Fault = s.takeFault(service)
@@ -56,10 +54,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if faultKinds[rec.Fault].early {
-		s.answerEarly(w, rec, params)
+		s.answerEarly(w, rec, php)
 		return
 	}
-	a, quirks := s.process(service, params)
+	a, quirks := s.process(service, php)
 	body := envelope(a, quirks)
 	rec.Processed = true
 	rec.Ret, rec.ErrCode = a.ret, a.errCode()
@@ -111,7 +109,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // to the backend, which runs it the backend delay later (unless the server
 // is closed first). The request is recorded as processed before the
 // answer; its Ret and ErrCode are filled in when the backend has run it.
-func (s *Server) answerEarly(w http.ResponseWriter, rec RecordedRequest, params map[string][]string) {
+func (s *Server) answerEarly(w http.ResponseWriter, rec RecordedRequest, params phpParams) {
 	rec.Processed = true
 	rec.Status = faultKinds[rec.Fault].status
 	seq := s.record(rec)
@@ -150,20 +148,6 @@ func (s *Server) Drain() {
 	}
 }
 
-// mergeParams builds what PHP's $_REQUEST holds: one value per name (the
-// last one, as PHP keeps for repeated fields), the body's over the query's.
-func mergeParams(query, body url.Values) url.Values {
-	out := make(url.Values, len(query)+len(body))
-	for _, src := range []url.Values{query, body} {
-		for k, vs := range src {
-			if len(vs) > 0 {
-				out[k] = []string{vs[len(vs)-1]}
-			}
-		}
-	}
-	return out
-}
-
 // resolveService finds the service as PhalApi does: the service parameter,
 // then s, then the path form /api/App/Class/Action.
 func resolveService(p url.Values, path string) string {
@@ -195,7 +179,7 @@ func resolveService(p url.Values, path string) string {
 //     ret 406; then the signature for the sign mode, ret 400.
 //  4. userCheck(): the member's uuid and token, ret 401.
 //  5. The service itself (the handler), without the server's lock.
-func (s *Server) process(service string, p url.Values) (Answer, bool) {
+func (s *Server) process(service string, p phpParams) (Answer, bool) {
 	name := service
 	if name == "" {
 		name = defaultService
@@ -220,7 +204,8 @@ func (s *Server) process(service string, p url.Values) (Answer, bool) {
 
 // check runs steps 1 to 4 of process under the lock: it returns the
 // service and the call for its handler, or the refusal.
-func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
+func (s *Server) check(name string, php phpParams) (*Service, *Call, *Answer) {
+	p := php.values()
 	refuse := func(ret int, msg string) (*Service, *Call, *Answer) {
 		a := Refuse(ret, msg)
 		return nil, nil, &a
@@ -238,7 +223,7 @@ func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
 	if p.Get("app_key") != s.cfg.appKey {
 		return refuse(406, "客户端非法请求：非法app_key，请核对你所在的接口域名")
 	}
-	if !s.signed(p) {
+	if !s.signed(php) {
 		return refuse(400, "非法请求：签名错误")
 	}
 	c := &Call{srv: s, service: canonical(name), args: a}
@@ -254,8 +239,8 @@ func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
 
 // signed checks the signature for the app's mode. The comparison is exact
 // (upper-case hex), as PhalApi's filter compares strings.
-func (s *Server) signed(p url.Values) bool {
-	got := p.Get("sign")
+func (s *Server) signed(p phpParams) bool {
+	got := p.values().Get("sign")
 	var want string
 	switch s.cfg.sign {
 	case SignNone:
@@ -263,7 +248,7 @@ func (s *Server) signed(p url.Values) bool {
 	case SignStatic:
 		want = s.cfg.staticSign
 	default:
-		want = sign.Compute(p, s.cfg.secret) // sign itself is left out
+		want = phpSign(p, s.cfg.secret) // sign itself is left out
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

@@ -72,8 +72,9 @@ func WithSecret(secret string) Option { return func(c *config) { c.secret = secr
 // 32 random upper-case hex characters).
 func WithStaticSign(value string) Option { return func(c *config) { c.staticSign = value } }
 
-// WithQuirks turns the PHP and MySQL habits on or off (default off): with
-// them on, DBInt values are written as strings ("id":"12"), empty objects
+// WithQuirks turns the PHP and MySQL habits on or off (default on, as the
+// production service has them; a test about something else may turn them
+// off): with them on, DBInt values are written as strings ("id":"12"), empty objects
 // as [] (and an object whose keys are "0", "1", … as a list, as PHP's
 // json_decode/json_encode round trip does), refusals carry "data":[], and
 // answers carry a debug field.
