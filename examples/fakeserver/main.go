@@ -236,7 +236,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	w := faults.world()
 	opts := []okayapitest.Option{
-		okayapitest.WithBackendDelay(w.backendDelay),
+		w.backendDelay, // nil (the default) is skipped
 		okayapitest.WithAddr(*addr),
 		okayapitest.WithSignMode(signMode),
 		okayapitest.WithQuirks(*quirks),
@@ -355,7 +355,7 @@ var faultKinds = func() string {
 // start.
 type world struct {
 	chat         chatmsgtest.World
-	backendDelay time.Duration
+	backendDelay okayapitest.Option // nil: okayapitest's default
 	systemSender bool
 }
 
@@ -387,7 +387,11 @@ var worldKinds = []worldKind{
 	{"system-sender", "", `each member has a message from "system", a chat-list row whose other member is no uuid`,
 		func(w *world, _ string) error { w.systemSender = true; return nil }},
 	{"backend-delay", "DURATION", "how long after an early gateway fault's answer the backend runs the call (default 1s)",
-		func(w *world, arg string) (err error) { w.backendDelay, err = duration(arg); return err }},
+		func(w *world, arg string) error {
+			d, err := duration(arg)
+			w.backendDelay = okayapitest.WithBackendDelay(d)
+			return err
+		}},
 }
 
 // duration reads a world fault's DURATION, 0 or more.
@@ -503,7 +507,7 @@ func worldUsage(k worldKind) string {
 
 // world applies the world faults among f.
 func (f faultFlags) world() world {
-	w := world{backendDelay: okayapitest.DefaultBackendDelay}
+	var w world
 	for _, s := range f {
 		for _, k := range worldKinds {
 			if s.fault == 0 && k.name == s.kind {

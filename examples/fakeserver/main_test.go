@@ -390,7 +390,9 @@ func TestFaultFlag(t *testing.T) {
 	require.NoError(t, f.Set("shift-pages"))
 	assert.Equal(t, "stall::1 html502:Hello.World:2 lag=2s shift-pages", f.String())
 	w := f.world()
-	assert.Equal(t, world{chat: chatmsgtest.World{Lag: 2 * time.Second, ShiftPages: true}, backendDelay: okayapitest.DefaultBackendDelay}, w)
+	assert.Equal(t, world{chat: chatmsgtest.World{Lag: 2 * time.Second, ShiftPages: true}}, w)
+	require.NoError(t, f.Set("backend-delay=0s"))
+	assert.NotNil(t, f.world().backendDelay)
 
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, ` +

@@ -138,12 +138,12 @@ func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter 
 // Its requests are not recorded and no fault applies to them.
 func WithControlEndpoint(on bool) Option { return func(c *config) { c.control = on } }
 
-// DefaultBackendDelay is how long after an early gateway fault's answer
+// defaultBackendDelay is how long after an early gateway fault's answer
 // the backend runs the call, unless WithBackendDelay says otherwise.
-const DefaultBackendDelay = time.Second
+const defaultBackendDelay = time.Second
 
 // WithBackendDelay sets how long after an early gateway fault
 // (Fault502Early, Fault503Early, Fault504Early) has answered the backend
-// runs the call (default DefaultBackendDelay). Start refuses a negative
+// runs the call (default 1 second). Start refuses a negative
 // delay.
 func WithBackendDelay(d time.Duration) Option { return func(c *config) { c.backendDelay = d } }
