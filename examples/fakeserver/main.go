@@ -72,9 +72,11 @@
 // The control endpoint, POST /_fake/fault on the same address, injects a
 // fault into the running server; its URL is printed as FAKE_FAULT_URL. It
 // takes kind (required), service (default: any) and n (default 1), answers
-// 204 No Content, and 400 with a plain-text reason for a bad parameter:
+// 204 No Content, and 400 with a plain-text reason for a bad parameter; GET
+// lists the kinds with what each does:
 //
 //	curl -sS -X POST "$FAKE_FAULT_URL?kind=stall&service=App.Market_ChatMessage.Send&n=1"
+//	curl -sS "$FAKE_FAULT_URL"
 //
 // # Replaying a cassette
 //
@@ -331,6 +333,7 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	}
 	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
+	b.WriteString("# List the kinds with what each does: curl -sS \"$FAKE_FAULT_URL\"\n")
 	set("FAKE_FAULT_URL", srv.ControlURL())
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -276,6 +277,13 @@ func TestControlEndpoint(t *testing.T) {
 	_, err = chat.GetAllUnreadNum(ctx, alice)
 	require.NoError(t, err, "no fault before one is injected")
 
+	resp, err := http.Get(faultURL)
+	require.NoError(t, err)
+	list, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(list), "504-early ", "GET lists the kinds")
+
 	status, body := postControl(t, faultURL, "kind=html502&service=App.Market_ChatMessage.GetAllUnreadNum")
 	require.Equal(t, http.StatusNoContent, status, body)
 	_, err = chat.GetAllUnreadNum(ctx, alice)
@@ -463,6 +471,23 @@ func TestWorldFaults(t *testing.T) {
 	resp, err := client.Do(ctx, &okayapi.Request{Service: "App.Market_ChatMessage.GetAllChatList", Member: s.member("ALICE"), Idempotent: true}, nil)
 	require.NoError(t, err)
 	assert.Contains(t, string(resp.Data), `"chat_message_to_uuid":"system"`)
+}
+
+// The package documentation lists every fault kind, one-shot and world,
+// at the start of a line of its tables.
+func TestDocListsEveryKind(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	doc := string(src[:bytes.Index(src, []byte("\npackage main"))])
+	kinds := strings.Split(strings.NewReplacer(" or ", ", ").Replace(faultKinds), ", ")
+	require.Len(t, kinds, 18)
+	for _, k := range worldKinds {
+		kinds = append(kinds, k.name+map[bool]string{true: "=" + k.arg, false: ""}[k.arg != ""])
+	}
+	for _, k := range kinds {
+		assert.Regexp(t, `(?m)^//\t`+regexp.QuoteMeta(k)+` `, doc, "the doc lists %s", k)
+	}
 }
 
 func TestHelp(t *testing.T) {

@@ -133,7 +133,8 @@ func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter 
 // be in the query or in an urlencoded body. The endpoint works as
 // InjectFaultFor and answers 204 No Content; it answers 400 with a
 // plain-text reason naming the parameter for a missing, repeated, unknown or
-// bad parameter, 405 for a method other than POST, 404 for another path
+// bad parameter. GET lists the faults, one a line: its name and what it
+// does. It answers 405 for a method other than POST and GET, 404 for another path
 // under /_fake/, and 403 to a client whose address is not a loopback one.
 // Its requests are not recorded and no fault applies to them.
 func WithControlEndpoint(on bool) Option { return func(c *config) { c.control = on } }
