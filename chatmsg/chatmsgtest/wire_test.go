@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -304,6 +305,69 @@ var wireClaims = []wireClaim{
 			`"chat_message_data":{"f":1,"big":1.2345678901234567e+19,"l":["a","b"],"e":[]}`)
 	}},
 	{claim: "a PHP file saved with a byte-order mark", notModelled: "the fake's answers carry no byte-order mark; the SDK's own tests cover it"},
+	{claim: "a gateway (nginx) answers 502, 503 or 504 **at once** while PHP goes on", check: func(t *testing.T) {
+		for _, delay := range []time.Duration{time.Hour, 0} {
+			f := newFake(t, okayapitest.WithBackendDelay(delay))
+			ms := f.members(2)
+			f.srv.InjectFault(okayapitest.Fault504Early, 1)
+			status, _ := f.rawPost("/", f.params(svcSend, ms[0], to(ms[1].UUID, text("later"))))
+			assert.Equal(t, http.StatusGatewayTimeout, status)
+			if delay > 0 {
+				assert.Empty(t, f.plugin.Messages(), "not stored when the gateway answered")
+				continue
+			}
+			f.srv.Drain()
+			assert.Len(t, f.plugin.Messages(), 1, "stored after the answer")
+		}
+	}},
+	{claim: "a read replica lags: a stored message shows in `TakeMessageList`, `GetAllChatList` and", check: func(t *testing.T) {
+		f := newFake(t) // a fixed clock: the lag never passes
+		ms := f.members(2)
+		f.plugin.SetWorld(chatmsgtest.World{Lag: time.Second})
+		f.ok(svcSend, ms[0], to(ms[1].UUID, text("x")))
+		assert.Empty(t, f.list(svcTake, ms[1], take(ms[0].UUID, 20)).List)
+		assert.Zero(t, f.list(svcChatList, ms[1], chatPage(1, 20)).Total)
+		assert.Zero(t, unreadNum(t, f, ms[1]))
+	}},
+	{claim: "rows with the same `add_time` (one-second resolution) come in another order", check: func(t *testing.T) {
+		f := newFake(t)
+		ms := f.members(2)
+		for range 8 {
+			f.ok(svcSend, ms[0], to(ms[1].UUID, text("x")))
+		}
+		f.plugin.SetWorld(chatmsgtest.World{ShuffleTies: true})
+		orders := map[string]bool{}
+		for range 20 {
+			orders[strings.Join(strconvIDs(ids(f.list(svcTake, ms[0], take(ms[1].UUID, 20)).List)), ",")] = true
+		}
+		assert.Greater(t, len(orders), 1)
+	}},
+	{claim: "offset paging (`GetAllChatList`'s `page`) is no snapshot", check: func(t *testing.T) {
+		f := newFake(t)
+		ms := f.members(3)
+		f.ok(svcSend, ms[0], to(ms[1].UUID, text("x")))
+		f.ok(svcSend, ms[0], to(ms[2].UUID, text("x")))
+		f.plugin.SetWorld(chatmsgtest.World{ShiftPages: true})
+		a := f.list(svcChatList, ms[0], chatPage(1, 1)).List[0].ToUUID
+		b := f.list(svcChatList, ms[0], chatPage(2, 1)).List[0].ToUUID
+		assert.Equal(t, a, b, "one row read twice, the other not at all")
+	}},
+	{claim: "`perpage` may be ignored: a page holds more rows than asked", check: func(t *testing.T) {
+		f := newFake(t)
+		ms := f.members(2)
+		for range 3 {
+			f.ok(svcSend, ms[0], to(ms[1].UUID, text("x")))
+		}
+		f.plugin.SetWorld(chatmsgtest.World{PerPage: 100})
+		assert.Len(t, f.list(svcTake, ms[0], take(ms[1].UUID, 1)).List, 3)
+	}},
+	{claim: "a chat-list row's other member may be no uuid (a system sender such as `system`)", check: func(t *testing.T) {
+		f := newFake(t)
+		alice := f.members(1)[0]
+		f.plugin.Store(chatmsgtest.StoredMessage{From: "system", To: alice.UUID})
+		assert.Equal(t, "system", f.list(svcChatList, alice, chatPage(1, 20)).List[0].ToUUID)
+		assert.Equal(t, 400, f.call(svcTake, alice, take("system", 20)).Ret)
+	}},
 	{claim: "the name of `GetAllUnreadNum`'s count", check: func(t *testing.T) {
 		f := newFake(t)
 		assert.Contains(t, string(f.call(svcUnread, f.members(1)[0], nil).Data), `"unread_num":0`)
