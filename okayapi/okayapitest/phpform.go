@@ -219,15 +219,15 @@ func (ps phpParams) parseQuery(q string) phpParams {
 	return ps
 }
 
-// phpRequest reads r as PHP fills $_REQUEST: the query, then the body
-// (urlencoded or multipart; files and anything PHP cannot parse are left
-// out) over it.
+// phpRequest reads r as PHP fills $_REQUEST: the query, then a POST's
+// body (urlencoded or multipart; files and anything PHP cannot parse are
+// left out) over it.
 func phpRequest(r *http.Request) phpParams {
 	ps := phpParams{}.parseQuery(r.URL.RawQuery)
 	var post phpParams
 	mediaType, mt, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
-	case r.Body == nil:
+	case r.Body == nil || r.Method != http.MethodPost:
 	case mediaType == "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxFormSize+1))
 		if err == nil && len(body) <= maxFormSize {

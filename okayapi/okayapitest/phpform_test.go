@@ -59,6 +59,8 @@ func TestPHPRequest(t *testing.T) {
 	require.NoError(t, err)
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
 	assert.Equal(t, []string{"q=1", "x_y=4", "b=7", "a=Array", "%zz=8", "c=a b%2"}, keys(phpRequest(r)))
+	r.Method = http.MethodPut
+	assert.Equal(t, []string{"q=1", "x_y=2", "b=3"}, keys(phpRequest(r)), "PHP fills $_POST for a POST only")
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
