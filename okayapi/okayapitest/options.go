@@ -10,8 +10,10 @@ import (
 type SignMode int
 
 const (
-	// SignDynamic checks the dynamic signature (sign.Compute with the app
-	// secret over every received parameter except sign). It is the default.
+	// SignDynamic checks the dynamic signature of docs/wire.md with the app
+	// secret over every parameter except sign, as PHP reads them (names
+	// rewritten, in ksort's order), with the fake's own code rather than
+	// package sign. It is the default.
 	SignDynamic SignMode = iota
 	// SignStatic checks that sign equals the app's fixed static value.
 	SignStatic
