@@ -40,11 +40,14 @@ var soakFaults = []string{
 
 // The soak's world: the backend stores soakBackendDelay after an early
 // gateway answer, and the replica shows it soakLag later; soakHorizon
-// covers both.
+// covers both, with room for the machine's scheduling: on a loaded 2-core
+// machine a backend timer fires 150 ms late and more (with a 500 ms
+// horizon, 8 of 10 000 sends met a copy shown after it, and were stored
+// twice: the assumption broken, as the doc says).
 const (
 	soakBackendDelay = 200 * time.Millisecond
 	soakLag          = 200 * time.Millisecond
-	soakHorizon      = 500 * time.Millisecond
+	soakHorizon      = time.Second
 )
 
 // soakKind is how a logical send is made.
@@ -74,7 +77,7 @@ type soakTally struct {
 
 func TestSoak(t *testing.T) {
 	t.Parallel()
-	total := 300
+	total := 240
 	if v := os.Getenv("OKAYAPI_SOAK_SENDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(t, err, "OKAYAPI_SOAK_SENDS")
