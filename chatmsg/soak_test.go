@@ -6,7 +6,7 @@ package chatmsg_test
 // backend stores later, a replica that shows stored messages late, rows of
 // equal add_time in a new order on each read, perpage ignored — then the
 // fake's store is compared with what every call said. Short by default;
-// OKAYAPI_SOAK_SENDS=20000 runs the long one (the README's Reliability
+// OKAYAPI_SOAK_SENDS=10000 runs the long one (the README's Reliability
 // section reports it).
 
 import (
