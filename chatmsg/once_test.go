@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"strconv"
 	"strings"
@@ -536,4 +539,38 @@ func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
 		assert.False(t, okayapi.MayHaveArrived(o.Err), "%v", o.Err)
 	}
 	assert.Empty(t, plugin.Messages())
+}
+
+func ExampleService_SendOnce() {
+	srv, err := okayapitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	plugin := chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Horizon: how long after a lost answer a stored message may still
+	// appear on this service (the fake shows it at once).
+	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}))
+
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // stored, then the answer is lost
+	msg := chatmsg.Text{Content: "周末踢球吗？"}
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
+	var unsure *chatmsg.UncertainError
+	if errors.As(err, &unsure) { // the SDK could not find out; later, once the horizon has passed:
+		res, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, unsure.Key)
+	}
+	if err != nil {
+		log.Fatal(err) // refused, or a *NotDeliveredError: not delivered
+	}
+	fmt.Println(res, "- found by its key:", res.Response == nil)
+	fmt.Println("copies stored:", len(plugin.Messages()))
+	// Output:
+	// sent, message #1 - found by its key: true
+	// copies stored: 1
 }
