@@ -29,7 +29,9 @@ type sidecar struct {
 	Method      string            `json:"method,omitempty"`
 	URLForm     string            `json:"url_form,omitempty"`
 	Member      string            `json:"member,omitempty"`
-	Params      map[string]string `json:"params"` // nil: any parameters
+	Token       string            `json:"token,omitempty"` // the acting member's token's placeholder
+	Params      map[string]string `json:"params"`          // nil: any parameters
+	Keyed       map[string]string `json:"keyed,omitempty"` // a secret parameter's keyed hash, by name
 	Status      int               `json:"status,omitempty"`
 	ContentType string            `json:"content_type,omitempty"`
 	Header      map[string]string `json:"header,omitempty"`

@@ -37,6 +37,7 @@ func NewRecorder(dir string, next http.RoundTripper, opts ...Option) (*Recorder,
 	r := &Recorder{next: next, e: newEngine(dir, xs)}
 	if cfg.app != nil {
 		r.e.hideApp(*cfg.app, cfg.secrets)
+		r.e.m.setKey(*cfg.app)
 	} else {
 		r.e.hideApp(App{}, cfg.secrets)
 	}
@@ -87,6 +88,9 @@ func NewHandler(dir string, app App) (http.Handler, error) {
 	e := newEngine(dir, xs)
 	e.appSecret = app.Secret
 	e.repeat = true
+	e.m.setKey(app)
+	e.m.looseTokens = true
+	e.m.rebindKeys = true
 	return &handler{e: e, appKey: app.AppKey}, nil
 }
 
@@ -111,18 +115,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, 400, "非法请求：签名错误")
 		return
 	}
-	x, msg := h.e.lookup(s)
+	x, body, msg := h.e.lookup(s)
 	if x == nil {
 		refuse(w, 404, "非法请求：服务"+s.service+"没有录制的回答 ("+msg+")")
 		return
 	}
-	resp := x.response(r)
+	resp := x.response(r, body)
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(x.body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(x.status())
-	_, _ = w.Write(x.body)
+	_, _ = w.Write(body)
 }
 
 // refuse answers as PhalApi refuses a call: HTTP 200, ret, empty data, msg.

@@ -247,7 +247,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	assert.Contains(t, all["world/0002_success.json"], `"sign":"REDACTED-SIGN"`)
 	assert.Contains(t, all["world/0002_success.json"], `"app_key":"REDACTED-APP-KEY"`)
 	assert.Contains(t, all["world/0002_success.json"], `"lower_token":"0000000000000000000000000000000000000000000000000000000000000001"`, "the same placeholder, any case")
-	assert.Contains(t, all["world/0002_success.req.json"], `"new_password": "REDACTED-PASSWORD"`)
+	assert.Contains(t, all["world/0002_success.req.json"], `"new_password": "REDACTED-PASSWORD-2"`, "md5(password) was sent to login: another value")
 	assert.Contains(t, all["world/0002_success.req.json"], `"member": "`, "the uuid is kept")
 
 	// The cassette replays, the login giving the placeholder token.

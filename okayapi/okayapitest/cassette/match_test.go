@@ -1,0 +1,200 @@
+package cassette_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
+)
+
+// login logs alice in with password and says what came of it: "ok" or the
+// error's text.
+func login(c *okayapi.Client, password string) string {
+	_, err := c.Login(context.Background(), "alice", password)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return "ok"
+}
+
+// recordLogins records a wrong login, then a right one.
+func recordLogins(t *testing.T) (dir string, fake *fakeApp) {
+	t.Helper()
+	dir = t.TempDir()
+	fake = newFakeApp(t)
+	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(), cassette.WithApp(fake.app()))
+	c := rec.Client(okayapi.WithRetries(0, 0, 0))
+	require.Contains(t, login(c, "the wrong password"), "err_code 1")
+	require.Equal(t, "ok", login(c, alicePass))
+	fake.Close()
+	assertNoSecret(t, dir, alicePass, "the wrong password", md5Hex(alicePass), md5Hex("the wrong password"))
+	return dir, fake
+}
+
+// The password takes part in matching, by keyed hash when the replaying
+// app is the one recorded from: in any order, the right password gets the
+// success and the wrong one the error.
+func TestReplayComparesThePassword(t *testing.T) {
+	t.Parallel()
+	dir, fake := recordLogins(t)
+
+	tb := capture(t)
+	c := cassette.New(tb, dir, cassette.IgnoreEnv(), cassette.WithApp(fake.app())).Client(okayapi.WithRetries(0, 0, 0))
+	assert.Equal(t, "ok", login(c, alicePass), "the right password first")
+	assert.Contains(t, login(c, "the wrong password"), "err_code 1")
+	assert.Empty(t, tb.Errors())
+
+	// A third password has no recording: the miss says which field
+	// differs, without the password.
+	tb = capture(t)
+	c = cassette.New(tb, dir, cassette.IgnoreEnv(), cassette.WithApp(fake.app())).Client(okayapi.WithRetries(0, 0, 0))
+	got := login(c, "a third password")
+	assert.Contains(t, got, "no recording")
+	require.Len(t, tb.Errors(), 1)
+	msg := tb.Errors()[0]
+	assert.Regexp(t, `password: sent another value than the recorded "REDACTED-PASSWORD-\d" \(compared by keyed hash\)`, msg)
+	assert.NotContains(t, msg, "a third password")
+	assert.NotContains(t, msg, md5Hex("a third password"))
+}
+
+// Replayed with another app (CI: no key for the hashes), each password
+// placeholder stands for one password: the first one sent in its place.
+func TestPlaceholderMatchesOnlyItsOwnSecret(t *testing.T) {
+	t.Parallel()
+	dir, _ := recordLogins(t)
+
+	tb := capture(t)
+	c := cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
+	assert.Contains(t, login(c, "typed wrong"), "err_code 1", "the first placeholder, in the recorded order")
+	assert.Equal(t, "ok", login(c, "the right one"))
+	assert.Empty(t, tb.Errors())
+
+	got := login(c, "a third")
+	assert.Contains(t, got, "no recording")
+	require.Len(t, tb.Errors(), 1)
+	assert.Contains(t, tb.Errors()[0], "nearest recording: login/0001_err1.json")
+	assert.Contains(t, tb.Errors()[0], "\n\tpassword: recorded REDACTED-PASSWORD-1, which this session tied to another value sent earlier")
+	assert.NotContains(t, tb.Errors()[0], "a third")
+
+	// The wrong password again is not served the right one's answer.
+	tb = capture(t)
+	c = cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
+	assert.Contains(t, login(c, "typed wrong"), "err_code 1")
+	got = login(c, "typed wrong")
+	assert.Contains(t, got, "no recording", "the other recording is another password's")
+	require.Len(t, tb.Errors(), 1)
+	assert.NotContains(t, tb.Errors()[0], "typed wrong")
+}
+
+// The acting member takes part in matching: another member is not served
+// the recorded member's answers; and among several logins, each token's
+// calls are served to the token that stands in for it.
+func TestReplayComparesTheMember(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fake := newFakeApp(t)
+	bob := fake.AddMember(okayapitest.Account{Username: "bob", Password: "bob's password"})
+	ctx := context.Background()
+	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(), cassette.WithApp(fake.app()))
+	c := rec.Client(okayapi.WithRetries(0, 0, 0))
+	first, err := c.Login(ctx, "alice", alicePass)
+	require.NoError(t, err)
+	second, err := c.Login(ctx, "alice", alicePass)
+	require.NoError(t, err)
+	require.NotEqual(t, first.Token, second.Token)
+	require.JSONEq(t, `{"err_code":0,"err_msg":"","n":"1"}`, counter(ctx, c, first))
+	require.JSONEq(t, `{"err_code":0,"err_msg":"","n":"2"}`, counter(ctx, c, second))
+	fake.Close()
+
+	// Another member, with a token that works for alice's recordings: a miss.
+	tb := capture(t)
+	c = cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
+	a1, err := c.Login(ctx, "alice", alicePass)
+	require.NoError(t, err)
+	got := counter(ctx, c, okayapi.Member{UUID: bob.UUID, Token: a1.Token})
+	assert.Contains(t, got, "no recording")
+	require.Len(t, tb.Errors(), 1)
+	assert.Contains(t, tb.Errors()[0], `member: sent member "`+bob.UUID+`", recorded member "`+fake.alice.UUID+`"`)
+	assert.NotContains(t, tb.Errors()[0], a1.Token)
+
+	// The second login's token, used first, gets the second login's answer.
+	tb = capture(t)
+	c = cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
+	a1, err = c.Login(ctx, "alice", alicePass)
+	require.NoError(t, err)
+	a2, err := c.Login(ctx, "alice", alicePass)
+	require.NoError(t, err)
+	assert.NotEqual(t, a1.Token, a2.Token, "a placeholder each")
+	assert.JSONEq(t, `{"err_code":0,"err_msg":"","n":"2"}`, counter(ctx, c, a2))
+	assert.JSONEq(t, `{"err_code":0,"err_msg":"","n":"1"}`, counter(ctx, c, a1))
+	assert.Empty(t, tb.Errors())
+
+	// A member made up in the test (no replayed login): its token stands
+	// for the recorded one, and only it does.
+	tb = capture(t)
+	c = cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
+	me := okayapi.Member{UUID: fake.alice.UUID, Token: strings.Repeat("AB", 32)}
+	assert.JSONEq(t, `{"err_code":0,"err_msg":"","n":"1"}`, counter(ctx, c, me))
+	got = counter(ctx, c, okayapi.Member{UUID: fake.alice.UUID, Token: strings.Repeat("CD", 32)})
+	assert.JSONEq(t, `{"err_code":0,"err_msg":"","n":"2"}`, got, "the other recorded token")
+	got = counter(ctx, c, okayapi.Member{UUID: fake.alice.UUID, Token: strings.Repeat("EF", 32)})
+	assert.Contains(t, got, "no recording", "a third login's token")
+	require.Len(t, tb.Errors(), 1)
+	assert.Contains(t, tb.Errors()[0], "token (the member's login): recorded ")
+	assert.NotContains(t, tb.Errors()[0], strings.Repeat("EF", 32))
+}
+
+// An exactly-once send replays although its send key is new each time,
+// and a conversation read back refers to the new key: here the send's
+// answer was lost (HTTP 500 after the message was stored), and the check
+// finds the message under this session's key.
+func TestExactlyOnceSendReplays(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "okayapi_send_key", chatmsg.KeyField, "the cassette's copy of the field name")
+	dir := t.TempDir()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: alicePass})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	ctx := context.Background()
+	once := chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{Settle: 1})
+
+	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
+		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}))
+	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)), once)
+	plain, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultException500, 1)
+	lost, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+	require.NoError(t, err)
+	require.Nil(t, lost.Response, "found by the check")
+	require.Len(t, plugin.Messages(), 2)
+	srv.Close()
+
+	tb := capture(t)
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)), once)
+	r1, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	assert.Equal(t, plain.MessageID, r1.MessageID)
+	assert.NotEqual(t, plain.Key, r1.Key, "a new key")
+	r2, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+	require.NoError(t, err)
+	assert.Equal(t, lost.MessageID, r2.MessageID, "the check found the message under the new key")
+	assert.NotEqual(t, lost.Key, r2.Key)
+	assert.Empty(t, tb.Errors())
+
+	// Another message does not match: the diff names the parameter.
+	tb = capture(t)
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)), once)
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "bye"})
+	require.Error(t, err)
+	require.NotEmpty(t, tb.Errors())
+	assert.Contains(t, tb.Errors()[0], "chat_message_data: sent ")
+}
