@@ -65,7 +65,8 @@
 //	   send key for --resume
 //	4  the call succeeded (for send and multisend: the message WAS
 //	   delivered; do not send it again) but the output could not be written,
-//	   e.g. to a full disk
+//	   e.g. to a full disk, or --record could not write the recording (a DIR
+//	   that cannot be written at all is found before anything is sent: 2)
 package main
 
 import (
@@ -179,7 +180,11 @@ func run(ctx context.Context, args []string, sys system) int {
 		}
 		if a.recorder != nil {
 			if rerr := a.recorder.Err(); rerr != nil {
-				fmt.Fprintf(sys.stderr, "okchat: --record: %v\n", rerr)
+				if err == nil { // the call happened; its recording did not
+					err = &outputError{err: fmt.Errorf("--record: %w", rerr)}
+				} else {
+					fmt.Fprintf(sys.stderr, "okchat: --record: %v\n", rerr)
+				}
 			}
 		}
 	}

@@ -128,4 +128,13 @@
 // when it was recorded, absent from a hand-written exchange; note is free
 // text. A body file without a sidecar answers any call whose action is its
 // directory's name, with any parameters, with HTTP 200.
+//
+// Each file is written to a temporary file in its directory and renamed
+// into place, the body first, then the sidecar, while a hidden claim file
+// (.0003_success.claim) reserves the name: recorders in several goroutines
+// or processes adding to one cassette take distinct names, and a reader
+// never sees a half-written file, nor a body whose sidecar is still on its
+// way. A cassette never reads or writes through a symbolic link inside it
+// (a linked action directory is refused with an error), so that it stays
+// in its directory.
 package cassette

@@ -2,8 +2,12 @@ package cassette
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -23,12 +27,17 @@ type Recorder struct {
 // (http.DefaultTransport if nil) and writes to the cassette in dir, creating
 // it if needed. WithApp's key and secret and WithSecrets's values are
 // hidden in what is written, as are the app key, tokens, passwords and
-// signatures seen on the wire; other options do not apply. It fails if dir
-// holds files that are not a cassette's.
+// signatures seen on the wire; other options do not apply. It fails, so
+// that a command can stop before it calls anything, if dir holds files that
+// are not a cassette's or a symbolic link, or if dir (or a directory of
+// recordings in it) cannot be created or written.
 func NewRecorder(dir string, next http.RoundTripper, opts ...Option) (*Recorder, error) {
 	cfg := apply(opts)
 	xs, err := load(dir, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := writable(dir); err != nil {
 		return nil, err
 	}
 	if next == nil {
@@ -43,6 +52,33 @@ func NewRecorder(dir string, next http.RoundTripper, opts ...Option) (*Recorder,
 	}
 	r.e.fail = r.setErr
 	return r, nil
+}
+
+// writable creates dir if needed and checks that it, and each directory of
+// recordings in it, can be written, by writing a file and removing it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cassette: %w", err)
+	}
+	dirs := []string{dir}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("cassette: %w", err)
+	}
+	for _, d := range entries {
+		if d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			dirs = append(dirs, filepath.Join(dir, d.Name()))
+		}
+	}
+	for _, d := range dirs {
+		f, err := os.CreateTemp(d, ".probe-*")
+		if err != nil {
+			return fmt.Errorf("cassette: %s cannot be written: %w", d, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
 }
 
 func (r *Recorder) setErr(msg string) {
