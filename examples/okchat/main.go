@@ -169,7 +169,7 @@ func run(ctx context.Context, args []string, sys system) int {
 	a, err := newApp(ctx, cmd, sys, out, g)
 	if err == nil {
 		defer a.client.Close()
-		how.unsigned = a.unsigned
+		how.unsigned, how.static = a.unsigned, a.static
 		err = do(a)
 		var bf *broadcastFailure // a multisend's failure outranks its output's
 		if out.err != nil && !errors.As(err, &bf) {
