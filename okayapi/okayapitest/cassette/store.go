@@ -139,20 +139,24 @@ func load(dir string, only []string) ([]*exchange, error) {
 			}
 		}
 	} else {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		root := dir // the cassette's own directory may be a link; nothing in it may
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			root = r
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				if p == dir && errors.Is(err, fs.ErrNotExist) {
+				if p == root && errors.Is(err, fs.ErrNotExist) {
 					return fs.SkipAll
 				}
 				return err
 			}
 			if d.IsDir() {
-				if p != dir && strings.HasPrefix(d.Name(), ".") {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			rel, err := filepath.Rel(dir, p)
+			rel, err := filepath.Rel(root, p)
 			if err != nil {
 				return err
 			}

@@ -175,6 +175,16 @@ func TestSymlinkedActionDirectory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, entries)
 
+	// The cassette's own directory may be a link.
+	target := t.TempDir()
+	writeFile(t, target, "world/a.json", `{"ret":200,"data":{"content":"through a linked cassette"},"msg":""}`)
+	linkedRoot := filepath.Join(t.TempDir(), "cassette")
+	require.NoError(t, os.Symlink(target, linkedRoot))
+	tb = capture(t)
+	replay := cassette.New(tb, linkedRoot, cassette.IgnoreEnv()).Client()
+	assert.Contains(t, hello(context.Background(), replay, url.Values{"name": {"x"}}), "through a linked cassette")
+	assert.Empty(t, tb.Errors())
+
 	// A linked answer file is refused too.
 	dir = t.TempDir()
 	secret := filepath.Join(outside, "secret.json")
