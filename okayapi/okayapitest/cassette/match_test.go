@@ -2,6 +2,7 @@ package cassette_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -189,6 +190,22 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	assert.Equal(t, lost.MessageID, r2.MessageID, "the check found the message under the new key")
 	assert.NotEqual(t, lost.Key, r2.Key)
 	assert.Empty(t, tb.Errors())
+
+	// Served by NewHandler (fakeserver -replay), again and again, each
+	// time with a new key.
+	h, err := cassette.NewHandler(dir, cassette.App{AppKey: srv.AppKey(), Secret: srv.Secret()})
+	require.NoError(t, err)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	for range 2 {
+		c, err := okayapi.New(hs.URL, srv.AppKey(), okayapi.WithSecret(srv.Secret()), okayapi.WithRetries(0, 0, 0))
+		require.NoError(t, err)
+		chat = chatmsg.New(c, once)
+		r, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+		require.NoError(t, err)
+		assert.Equal(t, lost.MessageID, r.MessageID)
+		require.NoError(t, c.Close())
+	}
 
 	// Another message does not match: the diff names the parameter.
 	tb = capture(t)
