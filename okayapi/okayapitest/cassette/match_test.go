@@ -215,3 +215,40 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	require.NotEmpty(t, tb.Errors())
 	assert.Contains(t, tb.Errors()[0], "chat_message_data: sent ")
 }
+
+// Another member asking for the same conversation is not served the
+// recorded member's private messages.
+func TestAnotherMemberMissesTheConversation(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, _ := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	ctx := context.Background()
+	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
+		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}))
+	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)))
+	_, err := chat.Send(ctx, bob, alice.UUID, chatmsg.Text{Content: "alice only"})
+	require.NoError(t, err)
+	list, err := chat.TakeMessageList(ctx, alice, bob.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, list.Messages, 1)
+	srv.Close()
+
+	tb := capture(t)
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)))
+	_, err = chat.TakeMessageList(ctx, okayapi.Member{UUID: carol.UUID, Token: strings.Repeat("C", 64)}, bob.UUID, chatmsg.ListOptions{})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "alice only")
+	require.Len(t, tb.Errors(), 1)
+	assert.Contains(t, tb.Errors()[0], `member: sent member "`+carol.UUID+`", recorded member "`+alice.UUID+`"`)
+
+	// Alice herself, with any token (a test's made-up member), is served.
+	tb = capture(t)
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)))
+	got, err := chat.TakeMessageList(ctx, okayapi.Member{UUID: alice.UUID, Token: strings.Repeat("A", 64)}, bob.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, got.Messages, 1)
+	assert.Empty(t, tb.Errors())
+}
