@@ -121,7 +121,14 @@ type callStateKey struct{}
 //
 // No error value holds a secret: the token, the signature, the app secret and
 // req.Secrets are hidden (also a run of 16 or more of their characters, and
-// their URL- and JSON-escaped forms) when the error is built.
+// their URL- and JSON-escaped forms, in any letter case) when the error is
+// built. An answer that is not one well-formed envelope (a PHP notice or
+// warning before the JSON, text after it, two envelopes, a truncated body)
+// may hold a new token no list of secrets knows: its excerpt has every run
+// of 16 or more ASCII letters and digits replaced by <redacted> as well; so
+// have the excerpt, Data and cause of a DecodeError, and Response.Data, for
+// a call that hands out a token (its service names a login, a registration,
+// a token or a session).
 //
 // Each attempt reads the whole answer before it ends, so a body cut off or
 // stalled mid-way is a failed attempt like any other network error. Retry
@@ -203,7 +210,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil && resp != nil {
 		r := call.redactor()
 		resp.Msg = r.redact(resp.Msg)
-		resp.Data = r.redactBytes(resp.Data)
+		if handsOutToken(req.Service) && resp.Data != nil {
+			resp.Data = []byte(r.unread(string(resp.Data)))
+		} else {
+			resp.Data = r.redactBytes(resp.Data)
+		}
 	}
 	if c.closed.Load() && c.own != nil {
 		c.own.CloseIdleConnections() // the connection this call gave back

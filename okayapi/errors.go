@@ -151,7 +151,10 @@ func (e *PluginError) Unwrap() error { return e.Err }
 type TransportError struct {
 	Service    string // the service called
 	StatusCode int    // the HTTP status, or 0 if no answer arrived
-	Excerpt    string // the start of the body, shortened and free of secrets
+	// Excerpt is the start of the body, shortened, free of secrets, and
+	// with every run of 16 or more ASCII letters and digits (what may be a
+	// token the answer handed out) replaced by <redacted>.
+	Excerpt string
 	// Location is the host a redirect (HTTP 3xx) pointed to, free of
 	// secrets; the redirect was not followed.
 	Location string

@@ -54,6 +54,19 @@ func (r *redactor) err(err error) error {
 	return err
 }
 
+// unreadErr is err for a cause that may quote an answer the SDK could not
+// read (see unread).
+func (r *redactor) unreadErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := r.unread(msg); red != msg {
+		return &redactedError{msg: red, orig: err}
+	}
+	return err
+}
+
 // redactedError is an error whose text had a secret in it: it shows the
 // redacted text, and answers errors.Is and errors.As as the original would
 // for the sentinels and types callers test for, without handing the original

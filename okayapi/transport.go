@@ -146,7 +146,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 		var be *bodyError
 		if errors.As(err, &be) {
 			te.StatusCode, te.Err = be.status, r.err(be.err)
-			te.Excerpt = r.excerpt(be.partial)
+			te.Excerpt = r.unreadExcerpt(be.partial)
 		}
 		return nil, nil, te
 	}
@@ -169,7 +169,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 			Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
 			MayHaveArrived: true, Err: ErrRedirect,
 			Location: r.redact(redirectHost(cl.c.base, hresp.Header.Get("Location"))),
-			Excerpt:  r.excerpt(raw),
+			Excerpt:  r.unreadExcerpt(raw),
 		}
 	}
 	return resp, raw, nil
