@@ -15,7 +15,10 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Request describes one call to an OkayAPI service.
+// Request describes one call to an OkayAPI service. fmt prints no secret
+// of it; a reflective dump (testify's diff, go-cmp, spew) shows Params and
+// Secrets as the caller gave them (the Member's token is sealed): the SDK
+// never hands a Request back.
 type Request struct {
 	// Service names the call, e.g. "App.Market_ChatMessage.Send" or "App.User.Login".
 	Service string
@@ -70,7 +73,10 @@ type Response struct {
 
 	arrived    bool          // some attempt may have reached the service (all but 429s and failed dials)
 	retryAfter time.Duration // the last answer's Retry-After, if any
-	call       *call         // what the call's errors must hide; see DecodeError
+	// decodeError builds DecodeError's error with the call's secrets
+	// hidden: a closure, so that a reflective dump of a Response (testify's
+	// diff, go-cmp, spew) reaches neither the secrets nor the client.
+	decodeError func(data []byte, reason string, err error) *DecodeError
 }
 
 // DecodeError returns a *DecodeError for this answer, for a plugin package
@@ -78,11 +84,11 @@ type Response struct {
 // does not name, say). Like the errors Do builds, it holds no secret: its
 // reason, cause, excerpt and Data are redacted with the call's secrets.
 func (r *Response) DecodeError(reason string, err error) *DecodeError {
-	if r.call == nil {
+	if r.decodeError == nil {
 		red := newRedactor()
 		return &DecodeError{Service: r.Service, Reason: reason, Err: err, Data: r.Data, Excerpt: red.excerpt(r.Data)}
 	}
-	return r.call.decodeError(r.Data, reason, err)
+	return r.decodeError(r.Data, reason, err)
 }
 
 // callState is what one call's attempts tell each other. It is touched only by
@@ -170,7 +176,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	signature := c.keys.signer.Sign(values)
+	signature := c.keys.sign(values)
 	if signature != "" {
 		values.Set("sign", signature)
 	}
@@ -216,8 +222,8 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 			resp.Data = r.redactBytes(resp.Data)
 		}
 	}
-	if c.closed.Load() && c.own != nil {
-		c.own.CloseIdleConnections() // the connection this call gave back
+	if own := c.net().own; c.closed.Load() && own != nil {
+		own.CloseIdleConnections() // the connection this call gave back
 	}
 	c.logCall(ctx, req, resp, st.attempts, time.Since(start), err)
 	return resp, err
@@ -239,7 +245,7 @@ type call struct {
 // redactor hides the call's secrets: built on the first error only.
 func (cl *call) redactor() *redactor {
 	if cl.red == nil {
-		secrets := append([]string{cl.req.Member.Token, cl.signature, *cl.c.keys.secret}, cl.req.Secrets...)
+		secrets := append([]string{cl.req.Member.Token(), cl.signature, cl.c.keys.secret()}, cl.req.Secrets...)
 		cl.red = newRedactor(secrets...)
 	}
 	return cl.red

@@ -15,18 +15,29 @@ import (
 // that App.User.Login hands out. A backend keeps one per member and passes it
 // with each call; the zero Member makes an anonymous call.
 //
-// The token is a secret: Member's String and GoString hide it.
+// The token is a secret. Member's String and GoString hide it, and it is
+// held sealed (encrypted with a key made when the process starts), so that
+// reflection-based printers (testify's and go-cmp's diffs, spew) show noise
+// in its place. Equal Members are still == and reflect.DeepEqual. Make one
+// with NewMember (or Client.Login); store UUID and Token() to keep it.
 type Member struct {
 	UUID  string // the member's uuid: 32 hexadecimal characters
-	Token string // the login token: a secret
+	token sealed // the login token, sealed
 }
 
+// NewMember returns the login state of the member uuid with token (as
+// App.User.Login handed them out, and a backend stored them).
+func NewMember(uuid, token string) Member { return Member{UUID: uuid, token: seal(token)} }
+
+// Token returns the login token: a secret.
+func (m Member) Token() string { return m.token.open() }
+
 // IsZero reports whether m carries no login state.
-func (m Member) IsZero() bool { return m.UUID == "" && m.Token == "" }
+func (m Member) IsZero() bool { return m.UUID == "" && m.token == "" }
 
 // String returns the uuid with the token redacted.
 func (m Member) String() string {
-	if m.Token == "" {
+	if m.token == "" {
 		return "Member{" + m.UUID + "}"
 	}
 	return "Member{" + m.UUID + ", token <redacted>}"
@@ -55,7 +66,7 @@ func (m Member) Validate() error {
 		// the token into the error.
 		return &InvalidParamError{Field: "uuid", Rule: err.(*InvalidParamError).Rule + " (got " + strconv.Itoa(len(m.UUID)) + " characters)"}
 	}
-	if m.Token == "" {
+	if m.token == "" {
 		return &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
 	}
 	return nil
@@ -116,7 +127,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (Member, 
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member{UUID: string(out.UUID.Value), Token: string(out.Token.Value)}
+	m := NewMember(string(out.UUID.Value), string(out.Token.Value))
 	if !out.UUID.OK() || !out.Token.OK() || m.Validate() != nil {
 		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no readable uuid and token (it is not shown: it may hold a token)"}
 	}

@@ -49,7 +49,7 @@ func (r *redactor) err(err error) error {
 	}
 	msg := err.Error()
 	if red := r.redact(msg); red != msg {
-		return &redactedError{msg: red, orig: err}
+		return newRedactedError(red, err)
 	}
 	return err
 }
@@ -62,7 +62,7 @@ func (r *redactor) unreadErr(err error) error {
 	}
 	msg := err.Error()
 	if red := r.unread(msg); red != msg {
-		return &redactedError{msg: red, orig: err}
+		return newRedactedError(red, err)
 	}
 	return err
 }
@@ -70,10 +70,16 @@ func (r *redactor) unreadErr(err error) error {
 // redactedError is an error whose text had a secret in it: it shows the
 // redacted text, and answers errors.Is and errors.As as the original would
 // for the sentinels and types callers test for, without handing the original
-// (which holds the secret) back through Unwrap.
+// (which holds the secret) back through Unwrap, nor keeping it where a
+// reflective dump (testify's diff, spew, go-cmp) would reach it: only a
+// closure holds it.
 type redactedError struct {
-	msg  string
-	orig error
+	msg string
+	is  func(target error) bool
+}
+
+func newRedactedError(msg string, orig error) *redactedError {
+	return &redactedError{msg: msg, is: func(target error) bool { return errors.Is(orig, target) }}
 }
 
 func (e *redactedError) Error() string { return e.msg }
@@ -84,7 +90,7 @@ func (e *redactedError) GoString() string {
 }
 
 // Is matches what the original error matches.
-func (e *redactedError) Is(target error) bool { return errors.Is(e.orig, target) }
+func (e *redactedError) Is(target error) bool { return e.is(target) }
 
 func asciiLower(s string) string { return redact.Lower(s) }
 

@@ -4,9 +4,14 @@
 package redacttest
 
 import (
+	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
 )
 
 // Secret is a value to hide, with a name for the placeholder of a user
@@ -153,4 +158,85 @@ var MalformedLogins = []struct{ Name, Body string }{
 // LoginOK is a clean login answer handing out token.
 func LoginOK(token string) string {
 	return `{"ret":200,"data":{"token":"` + token + `","uuid":"0123456789ABCDEF0123456789ABCDEF","err_code":0,"err_msg":""},"msg":"V2.5.1 YesApi"}`
+}
+
+// recordingT is a testify TestingT that keeps what failing assertions print.
+type recordingT struct{ out strings.Builder }
+
+func (r *recordingT) Errorf(format string, args ...any) { fmt.Fprintf(&r.out, format, args...) }
+
+// Dumps returns what reflection-based printers show of v, by printer:
+// testify's failure output for v against the zero value of its type (its
+// diff is go-spew with methods off, following pointers and unexported
+// fields), go-cmp's diff with every unexported field compared, and fmt's
+// %#v and %+v. A pointer is dumped as itself and as the value it points to.
+func Dumps(v any) map[string]string {
+	out := map[string]string{}
+	rv := reflect.ValueOf(v)
+	vals := []reflect.Value{rv}
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		vals = append(vals, rv.Elem())
+	}
+	for _, x := range vals {
+		name := x.Type().String()
+		iv := x.Interface()
+		zero := reflect.Zero(x.Type()).Interface()
+		rt := &recordingT{}
+		assert.Equal(rt, zero, iv)
+		assert.Equal(rt, iv, zero)
+		out[name+": testify"] = rt.out.String()
+		out[name+": go-cmp"] = cmpDiff(zero, iv)
+		out[name+": %#v"] = fmt.Sprintf("%#v", iv)
+		out[name+": %+v"] = fmt.Sprintf("%+v", iv)
+	}
+	return out
+}
+
+func cmpDiff(a, b any) (diff string) {
+	defer func() {
+		if p := recover(); p != nil {
+			diff = fmt.Sprint("go-cmp panicked: ", p)
+		}
+	}()
+	return cmp.Diff(a, b, cmp.Exporter(func(reflect.Type) bool { return true })) + cmpPlain(a, b)
+}
+
+// cmpPlain is go-cmp without options: it refuses unexported fields, with a
+// message that must not show a secret either.
+func cmpPlain(a, b any) (diff string) {
+	defer func() {
+		if p := recover(); p != nil {
+			diff = fmt.Sprint("\ngo-cmp panicked: ", p)
+		}
+	}()
+	return cmp.Diff(a, b)
+}
+
+// AssertNoSecret fails t if text shows any secret, or any run of 16 of its
+// characters, in any letter case.
+func AssertNoSecret(t testing.TB, what, text string, secrets ...string) {
+	t.Helper()
+	lower := strings.ToLower(text)
+	for _, s := range secrets {
+		ls := strings.ToLower(s)
+		if len(ls) < 16 && strings.Contains(lower, ls) {
+			t.Errorf("%s shows the secret %q:\n%s", what, s, text)
+			continue
+		}
+		for i := 0; i+16 <= len(ls); i++ {
+			if strings.Contains(lower, ls[i:i+16]) {
+				t.Errorf("%s shows %q of a secret:\n%s", what, s[i:i+16], text)
+				break
+			}
+		}
+	}
+}
+
+// AssertNoDump fails t if any reflective dump of v (see Dumps) shows a
+// secret.
+func AssertNoDump(t testing.TB, what string, v any, secrets ...string) {
+	t.Helper()
+	for printer, text := range Dumps(v) {
+		AssertNoSecret(t, what+" ("+printer+")", text, secrets...)
+	}
 }
