@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"strings"
 )
 
 // sealed is a secret (a member's token) encrypted with a key made at random
@@ -46,10 +47,12 @@ func seal(s string) sealed {
 	}
 	m := hmac.New(sha256.New, sealKeys.mac)
 	m.Write([]byte(s))
-	out := make([]byte, nonceLen+len(s))
-	copy(out, m.Sum(nil)[:nonceLen])
-	cipher.NewCTR(sealKeys.block, out[:nonceLen]).XORKeyStream(out[nonceLen:], []byte(s))
-	return sealed(out)
+	out := m.Sum(nil)
+	var b strings.Builder
+	b.Grow(nonceLen + len(s))
+	b.Write(out[:nonceLen])
+	xorCTR(&b, s, string(out[:nonceLen]))
+	return sealed(b.String())
 }
 
 // open returns the secret s seals.
@@ -57,7 +60,28 @@ func (s sealed) open() string {
 	if len(s) <= nonceLen {
 		return ""
 	}
-	out := make([]byte, len(s)-nonceLen)
-	cipher.NewCTR(sealKeys.block, []byte(s[:nonceLen])).XORKeyStream(out, []byte(s[nonceLen:]))
-	return string(out)
+	var b strings.Builder
+	b.Grow(len(s) - nonceLen)
+	xorCTR(&b, string(s[nonceLen:]), string(s[:nonceLen]))
+	return b.String()
+}
+
+// xorCTR writes src XORed with AES-CTR's key stream from iv to dst. It is
+// cipher.NewCTR without the stream's 512-byte buffer: a token is 4 blocks.
+func xorCTR(dst *strings.Builder, src string, iv string) {
+	var buf [2 * aes.BlockSize]byte
+	ctr, ks := buf[:aes.BlockSize], buf[aes.BlockSize:]
+	copy(ctr, iv)
+	for i := 0; i < len(src); i += aes.BlockSize {
+		sealKeys.block.Encrypt(ks, ctr)
+		for j := 0; j < aes.BlockSize && i+j < len(src); j++ {
+			dst.WriteByte(src[i+j] ^ ks[j])
+		}
+		for k := aes.BlockSize - 1; k >= 0; k-- {
+			ctr[k]++
+			if ctr[k] != 0 {
+				break
+			}
+		}
+	}
 }
