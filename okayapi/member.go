@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 )
 
 // Member is the login state of the member a call acts for: the uuid and token
@@ -64,7 +63,7 @@ func (m Member) Validate() error {
 	if err := CheckUUID("uuid", m.UUID); err != nil {
 		// Without the value: a uuid and a token swapped by mistake would put
 		// the token into the error.
-		return &InvalidParamError{Field: "uuid", Rule: err.(*InvalidParamError).Rule + " (got " + strconv.Itoa(len(m.UUID)) + " characters)"}
+		return &InvalidParamError{Field: "uuid", Rule: uuidRule + " (the value is not shown: it may be a token)"}
 	}
 	if m.token == "" {
 		return &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
@@ -76,16 +75,19 @@ func (m Member) Validate() error {
 // names field in the error if it is not.
 func CheckUUID(field, uuid string) error {
 	if len(uuid) != 32 {
-		return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid", Value: uuid}
+		return &InvalidParamError{Field: field, Rule: uuidRule, Value: uuid}
 	}
 	for i := 0; i < len(uuid); i++ {
 		c := uuid[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid of hexadecimal digits", Value: uuid}
+			return &InvalidParamError{Field: field, Rule: uuidRule, Value: uuid}
 		}
 	}
 	return nil
 }
+
+// uuidRule is the one rule a member uuid breaks, whatever is wrong with it.
+const uuidRule = "must be a 32-character member uuid of hexadecimal digits"
 
 type loginParams struct {
 	Username string `url:"username"`
