@@ -53,6 +53,14 @@ func TestResultsHoldNoSecretThroughReflection(t *testing.T) {
 		break
 	}
 
+	for c, err := range w.chat.Chats(ctx, bob, chatmsg.ChatsOptions{}) {
+		require.NoError(t, err)
+		values["Chat"] = c
+		break
+	}
+	require.Contains(t, values, "Chat")
+	require.Contains(t, values, "ChatMessage")
+
 	for name, v := range values {
 		redacttest.AssertNoDump(t, name, v, secrets...)
 	}
