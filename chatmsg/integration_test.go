@@ -340,14 +340,14 @@ func TestIntegrationErrors(t *testing.T) {
 		var ae *okayapi.APIError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, 401, ae.Ret)
-		assert.NotContains(t, err.Error(), w.alice.Token)
+		assert.NotContains(t, err.Error(), w.alice.Token())
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.ErrorIs(t, err, okayapi.ErrNotLoggedIn)
 
 		alice, err := w.client.Login(ctx, "alice", "alice-pw")
 		require.NoError(t, err)
 		assert.Equal(t, w.alice.UUID, alice.UUID)
-		assert.NotEqual(t, w.alice.Token, alice.Token)
+		assert.NotEqual(t, w.alice.Token(), alice.Token())
 		_, err = w.chat.Send(ctx, alice, w.bob.UUID, chatmsg.Text{Content: "back"})
 		require.NoError(t, err)
 		assert.Len(t, w.plugin.Messages(), 1)

@@ -49,7 +49,7 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 		cursor := opts.From
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(ChatMessage{}, err)
+				yield(ChatMessage{}, cancelledCall(ServiceTakeMessageList, err))
 				return
 			}
 			page, err := s.TakeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage})
@@ -174,7 +174,7 @@ func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOp
 		seen := map[string]bool{}
 		for page := 1; page <= MaxPage; page++ {
 			if err := ctx.Err(); err != nil {
-				yield(Chat{}, err)
+				yield(Chat{}, cancelledCall(ServiceGetAllChatList, err))
 				return
 			}
 			list, err := s.GetAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage})

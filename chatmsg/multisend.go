@@ -131,7 +131,7 @@ func checkRecipients(to []string) error {
 		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
 	}
 	if len(to) > MaxRecipients {
-		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients", Value: strconv.Itoa(len(to)) + " recipients"}
 	}
 	return checkUnique(to)
 }

@@ -530,7 +530,7 @@ func TestWatchBadOptions(t *testing.T) {
 		{"no member", nil, chatmsg.WatchOptions{}, "members"},
 		{"anonymous member", []okayapi.Member{{}}, chatmsg.WatchOptions{}, "member"},
 		{"member twice", []okayapi.Member{w.alice, w.bob, lower}, chatmsg.WatchOptions{}, "members"},
-		{"bad uuid", []okayapi.Member{{UUID: "nope", Token: w.alice.Token}}, chatmsg.WatchOptions{}, ""},
+		{"bad uuid", []okayapi.Member{okayapi.NewMember("nope", w.alice.Token())}, chatmsg.WatchOptions{}, ""},
 		{"negative min", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: -time.Second}, "MinInterval"},
 		{"negative max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MaxInterval: -time.Second}, "MaxInterval"},
 		{"min above max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: 2 * time.Second, MaxInterval: time.Second}, "MinInterval"},

@@ -25,10 +25,7 @@ func memberN(n int) okayapi.Member {
 	u := md5.Sum([]byte(fmt.Sprint("uuid", n)))
 	t1 := md5.Sum([]byte(fmt.Sprint("token-a", n)))
 	t2 := md5.Sum([]byte(fmt.Sprint("token-b", n)))
-	return okayapi.Member{
-		UUID:  strings.ToUpper(hex.EncodeToString(u[:])),
-		Token: strings.ToUpper(hex.EncodeToString(t1[:]) + hex.EncodeToString(t2[:])),
-	}
+	return okayapi.NewMember(strings.ToUpper(hex.EncodeToString(u[:])), strings.ToUpper(hex.EncodeToString(t1[:])+hex.EncodeToString(t2[:])))
 }
 
 // TestConcurrentMembers runs 50 calls for 50 members at once through one
@@ -40,7 +37,7 @@ func TestConcurrentMembers(t *testing.T) {
 	tokens := map[string]string{} // uuid → token; written before any call, read-only after
 	for i := range n {
 		m := memberN(i)
-		tokens[m.UUID] = m.Token
+		tokens[m.UUID] = m.Token()
 	}
 
 	h := newHarness(t)

@@ -22,7 +22,7 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	transport := func(cause error) error {
 		return &TransportError{
 			Service: service, StatusCode: resp.StatusCode, Attempts: resp.Attempts,
-			MayHaveArrived: resp.arrived, Err: cause, Excerpt: cl.redactor().excerpt(raw),
+			MayHaveArrived: resp.arrived, Err: cause, Excerpt: cl.redactor().unreadExcerpt(raw),
 		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
@@ -156,5 +156,21 @@ func readRet(raw json.RawMessage) (ret int, text string, ok bool) {
 
 func (cl *call) decodeError(data []byte, reason string, err error) *DecodeError {
 	r := cl.redactor()
+	if handsOutToken(cl.req.Service) {
+		// The data may hold the token the call hands out, which no list of
+		// secrets knows yet: token-like runs are hidden too.
+		return &DecodeError{Service: cl.req.Service, Data: []byte(r.unread(string(data))), Reason: r.unread(reason), Err: r.unreadErr(err), Excerpt: r.unreadExcerpt(data)}
+	}
 	return &DecodeError{Service: cl.req.Service, Data: r.redactBytes(data), Reason: r.redact(reason), Err: r.err(err), Excerpt: r.excerpt(data)}
+}
+
+// handsOutToken reports whether service's answer may hold a token it hands
+// out, by its name: a login or a registration (App.User.Login), or any call
+// whose name says token or session. An answer to such a call that the SDK
+// cannot read is kept in errors (and in Response.Data after one) only with
+// every run of 16 or more ASCII letters and digits hidden.
+func handsOutToken(service string) bool {
+	s := asciiLower(service)
+	return strings.Contains(s, "login") || strings.Contains(s, "register") || strings.Contains(s, "signup") ||
+		strings.Contains(s, "token") || strings.Contains(s, "session")
 }

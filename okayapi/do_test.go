@@ -353,7 +353,7 @@ func TestDoRejectsHalfAMember(t *testing.T) {
 		field  string
 	}{
 		{"uuid without token", okayapi.Member{UUID: testUUID}, "token"},
-		{"token without uuid", okayapi.Member{Token: testToken}, "uuid"},
+		{"token without uuid", okayapi.NewMember("", testToken), "uuid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -434,7 +434,7 @@ func TestErrorsHideURLEncodedSecrets(t *testing.T) {
 		body, _ := io.ReadAll(req.Body)
 		return httpmock.NewStringResponse(200, "Warning: bad input "+string(body)), nil
 	})
-	member := okayapi.Member{UUID: testUUID, Token: token}
+	member := okayapi.NewMember(testUUID, token)
 	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: member}, nil)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), encoded)

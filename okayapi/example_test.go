@@ -29,7 +29,7 @@ func ExampleClient_Do() {
 	var out struct {
 		Unread okayapi.Int `json:"unread_num"`
 	}
-	member := okayapi.Member{UUID: "0123456789ABCDEF0123456789ABCDEF", Token: "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"}
+	member := okayapi.NewMember("0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210")
 	_, err = client.Do(context.Background(), &okayapi.Request{
 		Service:    "App.Market_ChatMessage.GetAllUnreadNum",
 		Member:     member,

@@ -230,14 +230,14 @@ func failures(t *testing.T, secret string, member okayapi.Member) map[string]str
 	t.Helper()
 	echo := func(req *http.Request) string {
 		_ = req.ParseForm()
-		return "token=" + member.Token + " secret=" + secret + " sign=" + req.PostForm.Get("sign")
+		return "token=" + member.Token() + " secret=" + secret + " sign=" + req.PostForm.Get("sign")
 	}
 	answers := map[string]httpmock.Responder{
 		"APIError": func(req *http.Request) (*http.Response, error) {
 			return httpmock.NewStringResponse(200, envelope(401, `{}`, echo(req))), nil
 		},
 		"APIError with ret text": func(req *http.Request) (*http.Response, error) {
-			return httpmock.NewStringResponse(200, `{"ret":"`+member.Token+`","data":{},"msg":"x"}`), nil
+			return httpmock.NewStringResponse(200, `{"ret":"`+member.Token()+`","data":{},"msg":"x"}`), nil
 		},
 		"PluginError": func(req *http.Request) (*http.Response, error) {
 			return httpmock.NewStringResponse(200, envelope(200, `{"err_code":2,"err_msg":"`+echo(req)+`"}`, "")), nil
@@ -251,11 +251,11 @@ func failures(t *testing.T, secret string, member okayapi.Member) map[string]str
 			return resp, nil
 		},
 		"TransportError network": func(*http.Request) (*http.Response, error) {
-			return nil, errors.New("proxy said: bad token " + member.Token)
+			return nil, errors.New("proxy said: bad token " + member.Token())
 		},
 		"redirect": func(*http.Request) (*http.Response, error) {
 			resp := httpmock.NewStringResponse(307, "")
-			resp.Header.Set("Location", "https://"+strings.ToLower(member.Token[:40])+".example.test/?sign="+secret)
+			resp.Header.Set("Location", "https://"+strings.ToLower(member.Token()[:40])+".example.test/?sign="+secret)
 			return resp, nil
 		},
 		"DecodeError": func(req *http.Request) (*http.Response, error) {
@@ -667,7 +667,7 @@ func TestLoginErrorsHideTheNewToken(t *testing.T) {
 // is refused without the token in the error.
 func TestSwappedMemberShowsNoToken(t *testing.T) {
 	t.Parallel()
-	err := okayapi.Member{UUID: testToken, Token: testUUID}.Validate()
+	err := okayapi.NewMember(testToken, testUUID).Validate()
 	require.ErrorIs(t, err, okayapi.ErrInvalidParam)
 	for verb, text := range printed(err) {
 		assertHidden(t, verb, text, testToken)

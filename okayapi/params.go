@@ -52,7 +52,7 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 	values.Set("app_key", c.appKey)
 	if !req.Member.IsZero() {
 		values.Set("uuid", req.Member.UUID)
-		values.Set("token", req.Member.Token)
+		values.Set("token", req.Member.Token())
 	}
 	return values, nil
 }

@@ -117,8 +117,8 @@ var wireClaims = []wireClaim{
 		f := newFake(t)
 		m := f.members(1)[0]
 		assert.Regexp(t, `^[0-9A-F]{32}$`, m.UUID)
-		assert.Regexp(t, `^[0-9A-F]{64}$`, m.Token)
-		assert.Equal(t, 401, f.call(svcUnread, okayapi.Member{UUID: m.UUID}, nil).Ret, "every chat call needs them")
+		assert.Regexp(t, `^[0-9A-F]{64}$`, m.Token())
+		assert.Equal(t, 401, f.call(svcUnread, okayapi.NewMember(m.UUID, ""), nil).Ret, "every chat call needs them")
 	}},
 	{claim: "`App.User.Login` (`username`, `password` = lower-case MD5 hex of the password)", check: func(t *testing.T) {
 		f := newFake(t)

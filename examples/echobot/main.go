@@ -166,7 +166,7 @@ func fromEnv(getenv func(string) string) (*okayapi.Client, okayapi.Member, error
 	if err != nil {
 		return nil, okayapi.Member{}, err
 	}
-	me := okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}
+	me := okayapi.NewMember(env("OKAYAPI_UUID"), env("OKAYAPI_TOKEN"))
 	if err := okayapi.CheckUUID("OKAYAPI_UUID", me.UUID); err != nil {
 		client.Close()
 		return nil, okayapi.Member{}, err

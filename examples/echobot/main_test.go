@@ -43,7 +43,7 @@ func newScene(t *testing.T) *scene {
 		"OKAYAPI_APP_KEY":    srv.AppKey(),
 		"OKAYAPI_APP_SECRET": srv.Secret(),
 		"OKAYAPI_UUID":       s.alice.UUID,
-		"OKAYAPI_TOKEN":      s.alice.Token,
+		"OKAYAPI_TOKEN":      s.alice.Token(),
 	}
 	s.chat = chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	return s

@@ -314,11 +314,11 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 		name := strings.ToUpper(a.Username)
 		fmt.Fprintf(&b, "# %s: password %s, nickname %s\n", a.Username, a.Password, a.Nickname)
 		set(name+"_UUID", members[i].UUID)
-		set(name+"_TOKEN", members[i].Token)
+		set(name+"_TOKEN", members[i].Token())
 	}
 	fmt.Fprintf(&b, "# Acting as %s, chatting with %s (use the lines above to act as someone else):\n", demoMembers[0].Username, demoMembers[1].Username)
 	set("OKAYAPI_UUID", members[0].UUID)
-	set("OKAYAPI_TOKEN", members[0].Token)
+	set("OKAYAPI_TOKEN", members[0].Token())
 	set("OKAYAPI_OTHER_UUID", members[1].UUID)
 	for _, f := range faults {
 		service := f.service

@@ -96,7 +96,7 @@ func startFake(t *testing.T, args ...string) started {
 }
 
 func (s started) member(name string) okayapi.Member {
-	return okayapi.Member{UUID: s.vars[name+"_UUID"], Token: s.vars[name+"_TOKEN"]}
+	return okayapi.NewMember(s.vars[name+"_UUID"], s.vars[name+"_TOKEN"])
 }
 
 func TestDynamicCredentialsWork(t *testing.T) {
@@ -148,7 +148,7 @@ func TestDynamicCredentialsWork(t *testing.T) {
 	// -v logs calls without secrets.
 	// The server logs a call before it answers it.
 	assert.Contains(t, s.stderr.String(), "service="+chatmsg.ServiceGetAllChatList+" status=200 ret=200 err_code=0")
-	for _, secret := range []string{s.vars["OKAYAPI_APP_SECRET"], alice.Token, carol.Token} {
+	for _, secret := range []string{s.vars["OKAYAPI_APP_SECRET"], alice.Token(), carol.Token()} {
 		assert.NotContains(t, s.stderr.String(), secret)
 	}
 }

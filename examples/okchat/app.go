@@ -102,7 +102,7 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 		recorder: rec,
 	}
 	if !cmd.noMember {
-		a.member = okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}
+		a.member = okayapi.NewMember(env("OKAYAPI_UUID"), env("OKAYAPI_TOKEN"))
 		if err := okayapi.CheckUUID("OKAYAPI_UUID", a.member.UUID); err != nil {
 			client.Close()
 			return nil, err

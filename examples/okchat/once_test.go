@@ -313,7 +313,7 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 	for k, v := range f.env {
 		bobEnv[k] = v
 	}
-	bobEnv["OKAYAPI_UUID"], bobEnv["OKAYAPI_TOKEN"] = f.bob.UUID, f.bob.Token
+	bobEnv["OKAYAPI_UUID"], bobEnv["OKAYAPI_TOKEN"] = f.bob.UUID, f.bob.Token()
 	for _, who := range []struct {
 		name string
 		env  map[string]string

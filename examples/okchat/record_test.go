@@ -30,7 +30,7 @@ func TestRecord(t *testing.T) {
 			files = append(files, p)
 			b, rerr := os.ReadFile(p)
 			require.NoError(t, rerr)
-			for _, secret := range []string{f.alice.Token, f.env["OKAYAPI_APP_SECRET"], f.env["OKAYAPI_APP_KEY"]} {
+			for _, secret := range []string{f.alice.Token(), f.env["OKAYAPI_APP_SECRET"], f.env["OKAYAPI_APP_KEY"]} {
 				if secret != "" {
 					assert.NotContains(t, strings.ToUpper(string(b)), strings.ToUpper(secret), "%s holds a secret", p)
 				}

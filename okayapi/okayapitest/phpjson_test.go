@@ -36,7 +36,7 @@ func TestQuirksJSON(t *testing.T) {
 	body := string(r.Body)
 	assert.True(t, strings.HasPrefix(body, want(`"1"`, `"1"`)+`,"debug":{`), body)
 	assert.NotContains(t, body, f.srv.Secret())
-	assert.NotContains(t, body, bob.Token)
+	assert.NotContains(t, body, bob.Token())
 
 	// Empty objects as [], sequential keys as a list, PHP floats; what was
 	// received is kept as received.

@@ -153,7 +153,7 @@ func TestHandleWithoutLogin(t *testing.T) {
 	f.srv.Handle(Service{Name: "App.Open.Door", Handler: func(c *Call) Answer { got = c.User(); return OK() }})
 	f.ok("App.Open.Door", alice, nil)
 	assert.Equal(t, User{}, got)
-	f.ok("App.Open.Door", okayapi.Member{UUID: alice.UUID, Token: "wrong"}, nil)
+	f.ok("App.Open.Door", okayapi.NewMember(alice.UUID, "wrong"), nil)
 }
 
 // Handlers run without the server's lock: one may call the server's

@@ -154,8 +154,8 @@ func TestRetErrors(t *testing.T) {
 		{name: "rules in declared order", service: svcRules, params: url.Values{"code": {"ABCDE"}, "direction": {"left"}},
 			ret: 400, msg: "非法请求：参数direction应该为：up/down，但现在direction = left"},
 		{name: "not logged in", service: svcCount, ret: 401, msg: "用户未登录，或登录凭证已过期"},
-		{name: "wrong token", service: svcCount, who: okayapi.Member{UUID: alice.UUID, Token: bob.Token}, ret: 401},
-		{name: "unknown uuid", service: svcCount, who: okayapi.Member{UUID: strings.Repeat("F", 32), Token: alice.Token}, ret: 401},
+		{name: "wrong token", service: svcCount, who: okayapi.NewMember(alice.UUID, bob.Token()), ret: 401},
+		{name: "unknown uuid", service: svcCount, who: okayapi.NewMember(strings.Repeat("F", 32), alice.Token()), ret: 401},
 		{name: "expired token", service: svcCount, who: expired, ret: 401, msg: "用户未登录，或登录凭证已过期"},
 		{name: "login missing password", service: "App.User.Login", params: url.Values{"username": {"m0"}},
 			ret: 400, msg: "客户端非法请求：缺少必要参数password"},
@@ -194,7 +194,7 @@ func TestURLForms(t *testing.T) {
 	})
 	t.Run("path form without s", func(t *testing.T) {
 		t.Parallel()
-		p := url.Values{"app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token}}
+		p := url.Values{"app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token()}}
 		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/api/App/Test_Box/Count", p)
 		assert.Equal(t, 200, r.Ret, string(r.Body))
@@ -215,7 +215,7 @@ func TestURLForms(t *testing.T) {
 	})
 	t.Run("service wins over s", func(t *testing.T) {
 		t.Parallel()
-		p := url.Values{"service": {svcCount}, "s": {"App.Nope.Nothing"}, "app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token}}
+		p := url.Values{"service": {svcCount}, "s": {"App.Nope.Nothing"}, "app_key": {f.srv.AppKey()}, "uuid": {alice.UUID}, "token": {alice.Token()}}
 		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
 		r := f.do(http.MethodPost, "/", p)
 		assert.Equal(t, 200, r.Ret, string(r.Body))
@@ -362,8 +362,8 @@ func TestLoginAndRegister(t *testing.T) {
 	r.into(t, &login)
 	assert.Equal(t, alice.UUID, login.UUID)
 	assert.Regexp(t, `^[0-9A-F]{64}$`, login.Token)
-	assert.NotEqual(t, alice.Token, login.Token, "each login gets its own token")
-	fresh := okayapi.Member{UUID: login.UUID, Token: login.Token}
+	assert.NotEqual(t, alice.Token(), login.Token, "each login gets its own token")
+	fresh := okayapi.NewMember(login.UUID, login.Token)
 	f.ok(svcCount, fresh, nil)
 	f.ok(svcCount, alice, nil) // the older token stays valid
 
@@ -386,7 +386,7 @@ func TestLoginAndRegister(t *testing.T) {
 	assert.Equal(t, 401, f.call(svcCount, fresh, nil).Ret)
 	r = f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"alice"}, "password": {md5hex("s3cret")}})
 	r.into(t, &login)
-	f.ok(svcCount, okayapi.Member{UUID: login.UUID, Token: login.Token}, nil)
+	f.ok(svcCount, okayapi.NewMember(login.UUID, login.Token), nil)
 
 	// Register, then log in as the new member.
 	var reg struct {
@@ -399,7 +399,7 @@ func TestLoginAndRegister(t *testing.T) {
 	r = f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"dave"}, "password": {md5hex("pw")}})
 	r.into(t, &login)
 	assert.Equal(t, reg.UUID, login.UUID)
-	r = f.ok(svcWhois, okayapi.Member{UUID: login.UUID, Token: login.Token}, url.Values{"other_uuid": {strings.ToLower(reg.UUID)}})
+	r = f.ok(svcWhois, okayapi.NewMember(login.UUID, login.Token), url.Values{"other_uuid": {strings.ToLower(reg.UUID)}})
 	assert.JSONEq(t, `{"err_code":0,"err_msg":"","user":{"username":"dave","ext_info":{"nickname":"戴夫","age":30}}}`, string(r.Data),
 		"ext_info as registered; uuids ignore case")
 
@@ -413,7 +413,7 @@ func TestLoginAndRegister(t *testing.T) {
 	assert.PanicsWithValue(t, `okayapitest: AddMember: username "alice" is taken`, func() { f.srv.AddMember(Account{Username: "alice"}) })
 	anon := f.srv.AddMember(Account{})
 	assert.Regexp(t, `^[0-9A-F]{32}$`, anon.UUID)
-	assert.Regexp(t, `^[0-9A-F]{64}$`, anon.Token)
+	assert.Regexp(t, `^[0-9A-F]{64}$`, anon.Token())
 }
 
 // An Account's profile becomes the member's ext_info.
@@ -560,7 +560,7 @@ func TestClientLoggerAndQuirksOption(t *testing.T) {
 	assert.Contains(t, out2, "service=Hello.World")
 	assert.Contains(t, out2, "fault=html502")
 	assert.Contains(t, out2, "service="+svcPut+" status=200 ret=200 err_code=0")
-	for _, secret := range []string{srv.Secret(), alice.Token, srv.Requests()[2].Form.Get("sign")} {
+	for _, secret := range []string{srv.Secret(), alice.Token(), srv.Requests()[2].Form.Get("sign")} {
 		assert.NotContains(t, out2, secret)
 	}
 }

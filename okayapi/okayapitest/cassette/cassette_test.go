@@ -92,7 +92,7 @@ func TestRecordThenReplay(t *testing.T) {
 
 	// No secret anywhere: app key, secret, tokens, password (plain and md5),
 	// signatures.
-	secrets := append([]string{fake.AppKey(), fake.Secret(), fake.alice.Token, realAlice.Token, alicePass, md5Hex(alicePass)}, signs...)
+	secrets := append([]string{fake.AppKey(), fake.Secret(), fake.alice.Token(), realAlice.Token(), alicePass, md5Hex(alicePass)}, signs...)
 	assertNoSecret(t, dir, secrets...)
 	login := all["login/0001_success.json"]
 	m := regexp.MustCompile(`"token":"([0-9A-F]{64})"`).FindStringSubmatch(login)
@@ -108,7 +108,7 @@ func TestRecordThenReplay(t *testing.T) {
 	replayed, replayAlice := script(t, rep.Client(okayapi.WithRetries(0, 0, 0)), func() {})
 	assert.Equal(t, recorded, replayed)
 	assert.Equal(t, realAlice.UUID, replayAlice.UUID)
-	assert.Equal(t, m[1], replayAlice.Token, "the replayed login gives the placeholder token")
+	assert.Equal(t, m[1], replayAlice.Token(), "the replayed login gives the placeholder token")
 	require.NoError(t, replayAlice.Validate())
 	assert.Equal(t, all, files(t, dir), "replay writes nothing")
 }

@@ -75,7 +75,13 @@
 // The app key, the app secret, members' tokens, passwords and signatures are
 // replaced by placeholders (REDACTED-APP-KEY, REDACTED-PASSWORD, …) wherever
 // they appear, in the request sidecars and in the answers (as sent, URL- or
-// JSON-escaped, in any letter case). A token an answer hands out (a "token"
+// JSON-escaped as PHP and Go write them, in any letter case), by the same
+// rule as the SDK's errors; any run of 16 or more characters of one (a
+// truncated or partly echoed token) becomes REDACTED-PART. Values shorter
+// than 8 bytes are not replaced. An answer that is not one JSON document (a
+// PHP notice or warning before it, text after it, two envelopes, a
+// truncated body) is not searched for the secrets it hands out: every run
+// of 16 or more ASCII letters and digits in it becomes REDACTED-TOKEN-LIKE. A token an answer hands out (a "token"
 // field, as App.User.Login's) is replaced by a placeholder of the same length
 // made of hexadecimal digits, the same one wherever it appears, so that a
 // replayed login still gives a usable okayapi.Member. Other secrets the

@@ -232,7 +232,7 @@ func (e *engine) store(s sent, resp *http.Response, answer []byte) error {
 			side.Header[h] = e.sec.replaceString(v, extra)
 		}
 	}
-	body := e.sec.replace(answer, extra)
+	body := e.sec.replaceAnswer(answer, extra)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -69,7 +69,7 @@ func TestRecorderAddsToACassette(t *testing.T) {
 	for _, r := range fake.Requests() {
 		signs = append(signs, r.Form.Get("sign"))
 	}
-	assertNoSecret(t, dir, append([]string{fake.AppKey(), fake.Secret(), alice.Token, alicePass, md5Hex(alicePass)}, signs...)...)
+	assertNoSecret(t, dir, append([]string{fake.AppKey(), fake.Secret(), alice.Token(), alicePass, md5Hex(alicePass)}, signs...)...)
 
 	// The tests replay it as it is.
 	tb := capture(t)
@@ -159,7 +159,7 @@ func TestHandler(t *testing.T) {
 	assert.Equal(t, recorded, replayed)
 	// Used up: the last recording again.
 	assert.Equal(t, recorded[1], hello(ctx, client, url.Values{"name": {"小白"}, "greeting": {"你好 & <b>"}}))
-	assert.Contains(t, counter(ctx, client, okayapi.Member{UUID: fake.alice.UUID, Token: "any token at all"}), "ret 401")
+	assert.Contains(t, counter(ctx, client, okayapi.NewMember(fake.alice.UUID, "any token at all")), "ret 401")
 
 	// No recording: a 404 that names the nearest.
 	_, err = client.Do(ctx, &okayapi.Request{Service: svcHello, Params: url.Values{"name": {"bob"}}}, nil)
@@ -265,7 +265,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	ctx := context.Background()
 	m, err := client.Login(ctx, "alice", password)
 	require.NoError(t, err)
-	assert.Equal(t, token, m.Token)
+	assert.Equal(t, token, m.Token())
 	_, err = client.Do(ctx, &okayapi.Request{Service: svcHello, Member: m, Params: url.Values{"name": {"dogstar"}, "new_password": {password}}}, nil)
 	require.NoError(t, err)
 
@@ -285,7 +285,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	replay := cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
 	m, err = replay.Login(ctx, "alice", "any password")
 	require.NoError(t, err)
-	assert.Equal(t, "0000000000000000000000000000000000000000000000000000000000000001", m.Token)
+	assert.Equal(t, "0000000000000000000000000000000000000000000000000000000000000001", m.Token())
 	_, err = replay.Do(ctx, &okayapi.Request{Service: svcHello, Member: m, Params: url.Values{"name": {"dogstar"}, "new_password": {"other"}}}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, tb.Errors())
