@@ -7,11 +7,18 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/okayapi-go/sdk/okayapi/internal/jsonscan"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 const excerptLen = 120
 
-var utf8BOM = []byte("\xEF\xBB\xBF")
+var (
+	utf8BOM      = []byte("\xEF\xBB\xBF")
+	jsonNull     = []byte("null")
+	jsonEmptyObj = []byte("{}")
+)
 
 // decode is the one place that turns an answer into a result or an error.
 // It reads the envelope in one pass over the body, taking ret, msg and data
@@ -34,7 +41,7 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		return resp, transport(errors.New("HTTP status " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)))
 	}
 	// A PHP file saved with a byte-order mark sends it before the JSON.
-	body := trimSpace(bytes.TrimPrefix(raw, utf8BOM))
+	body := jsonscan.TrimSpace(bytes.TrimPrefix(raw, utf8BOM))
 	switch {
 	case len(body) == 0:
 		return resp, transport(errors.New("answer is empty"))
@@ -44,7 +51,7 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		return resp, transport(errors.New("answer is not the JSON envelope"))
 	}
 	var retRaw, msgRaw, data []byte
-	end, err := objectEnd(body, func(key, value []byte) bool {
+	end, err := jsonscan.ObjectEnd(body, func(key, value []byte) bool {
 		switch {
 		case keyIs(key, "ret"):
 			retRaw = value
@@ -62,7 +69,7 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	if !ok {
 		return resp, transport(errors.New("answer has no ret"))
 	}
-	var msg String
+	var msg phpjson.String
 	if msgRaw != nil && msg.UnmarshalJSON(msgRaw) != nil {
 		return resp, transport(errors.New("answer's msg is not text"))
 	}
@@ -74,14 +81,14 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		r := cl.redactor()
 		return resp, &APIError{Service: service, Ret: ret, RetText: r.redact(retText), Msg: r.redact(resp.Msg)}
 	}
-	if len(data) == 0 || bytes.Equal(data, jsonNull) || isEmptyArray(data) {
+	if len(data) == 0 || bytes.Equal(data, jsonNull) || jsonscan.IsEmptyArray(data) {
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
 		return resp, cl.decodeError(data, "data is not an object", nil)
 	}
 	var code, errMsg []byte
-	if err := objectFields(data, func(key, value []byte) bool {
+	if err := jsonscan.ObjectFields(data, func(key, value []byte) bool {
 		switch {
 		case keyIs(key, "err_code"):
 			code = value
@@ -99,12 +106,12 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		}
 	}
 	if code != nil {
-		var n Int
+		var n phpjson.Int
 		if err := n.UnmarshalJSON(code); err != nil {
 			return resp, cl.decodeError(data, "err_code", err)
 		}
 		if n != 0 {
-			var m String
+			var m phpjson.String
 			_ = m.UnmarshalJSON(errMsg) // an unreadable err_msg is no reason to hide the code
 			pe := &PluginError{Service: service, Code: int(n), Msg: cl.redactor().redact(string(m))}
 			if cl.req.Codes != nil {
@@ -133,8 +140,8 @@ func keyIs(key []byte, name string) bool {
 
 // isZeroCode reports whether an err_code token reads as 0.
 func isZeroCode(b []byte) bool {
-	n, ok := readInt(b)
-	return ok && n == 0
+	var n phpjson.Int
+	return n.UnmarshalJSON(b) == nil && n == 0
 }
 
 // readRet reads the envelope's ret: an integer (as a number or a numeric
@@ -145,10 +152,11 @@ func readRet(raw json.RawMessage) (ret int, text string, ok bool) {
 	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
 		return 0, "", false
 	}
-	if n, ok := readInt(raw); ok {
+	var n phpjson.Int
+	if n.UnmarshalJSON(raw) == nil {
 		return int(n), "", true
 	}
-	if s, ok := unquote(raw); ok && strings.TrimSpace(s) != "" {
+	if s, ok := jsonscan.Unquote(raw); ok && strings.TrimSpace(s) != "" {
 		return 0, strings.TrimSpace(s), true
 	}
 	return 0, "", false

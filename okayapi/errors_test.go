@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 var allSentinels = map[string]error{
@@ -146,7 +147,7 @@ func TestPluginError(t *testing.T) {
 			h := newHarness(t)
 			h.on(queryURL, ok(tt.data))
 			var out struct {
-				ID okayapi.Int `json:"id"`
+				ID phpjson.Int `json:"id"`
 			}
 			resp, err := h.client(okayapi.WithRetries(2, 0, 0)).Do(context.Background(),
 				&okayapi.Request{Service: testSvc, Member: testMember, Idempotent: true, Codes: tt.codes}, &out)
@@ -403,7 +404,7 @@ func TestErrorsHideSecrets(t *testing.T) {
 			h := newHarness(t)
 			h.on(queryURL, tt.answer)
 			var out struct {
-				N okayapi.Int `json:"n"`
+				N phpjson.Int `json:"n"`
 			}
 			_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, &out)
 			require.Error(t, err)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Member is the login state of the member a call acts for: the uuid and token
@@ -84,8 +86,8 @@ type loginParams struct {
 // loginData is read leniently: an odd uuid or token must not put the
 // answer, which holds the new token, into an error.
 type loginData struct {
-	UUID  Lenient[String] `json:"uuid"`
-	Token Lenient[String] `json:"token"`
+	UUID  phpjson.Lenient[phpjson.String] `json:"uuid"`
+	Token phpjson.Lenient[phpjson.String] `json:"token"`
 }
 
 // Login logs a member in with App.User.Login and returns its login state.

@@ -1,4 +1,4 @@
-package okayapi
+package jsonscan
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// FuzzUnquote: for every valid JSON string, unquote gives what encoding/json
+// FuzzUnquote: for every valid JSON string, Unquote gives what encoding/json
 // gives, so reading a token once loses nothing.
 func FuzzUnquote(f *testing.F) {
 	for _, s := range []string{`"plain"`, `"\u4f60\u597d"`, `"a\/b"`, `"\ud83d\ude00"`, `"\ud83d"`, `"tab\there"`, "\"\xff\"", `"\"\\"`, `"\u2028"`, `"\udc00\ud800"`} {
@@ -16,18 +16,18 @@ func FuzzUnquote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		var want string
-		b := trimSpace([]byte(q))
+		b := TrimSpace([]byte(q))
 		if json.Unmarshal(b, &want) != nil || len(b) == 0 || b[0] != '"' {
 			return
 		}
-		got, ok := unquote(b)
+		got, ok := Unquote(b)
 		require.True(t, ok, "%q", q)
 		assert.Equal(t, want, got, "%q", q)
 	})
 }
 
-// FuzzSkipValue: on valid JSON, skipValue finds the end of the value and
-// listItems and objectFields see what encoding/json sees.
+// FuzzSkipValue: on valid JSON, SkipValue finds the end of the value and
+// ListItems and ObjectFields see what encoding/json sees.
 func FuzzSkipValue(f *testing.F) {
 	for _, s := range []string{`{"a":[1,"]",{"b":"}"}],"c":null}`, `[1,2,3]`, `"x\"y"`, `-1.5e3`, `true`, `{"0":"a","1":"b"}`} {
 		f.Add(s)
@@ -37,17 +37,17 @@ func FuzzSkipValue(f *testing.F) {
 		if !json.Valid(b) {
 			return
 		}
-		start := skipSpace(b, 0)
-		end, err := skipValue(b, start)
+		start := SkipSpace(b, 0)
+		end, err := SkipValue(b, start)
 		require.NoError(t, err)
-		assert.Equal(t, len(trimSpace(b)), end-start)
+		assert.Equal(t, len(TrimSpace(b)), end-start)
 		var arr []json.RawMessage
-		if json.Unmarshal(b, &arr) == nil && trimSpace(b)[0] == '[' {
+		if json.Unmarshal(b, &arr) == nil && TrimSpace(b)[0] == '[' {
 			var got []string
-			require.NoError(t, listItems(b, func(item []byte) bool { got = append(got, string(item)); return true }))
+			require.NoError(t, ListItems(b, func(item []byte) bool { got = append(got, string(item)); return true }))
 			require.Len(t, got, len(arr))
 			for i := range arr {
-				assert.Equal(t, string(trimSpace(arr[i])), got[i])
+				assert.Equal(t, string(TrimSpace(arr[i])), got[i])
 			}
 		}
 	})
@@ -56,12 +56,12 @@ func FuzzSkipValue(f *testing.F) {
 func TestParseInt(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int64{"0": 0, "-12": -12, "+7": 7, "999999999999999999": 999999999999999999, "9223372036854775807": 9223372036854775807, "-9223372036854775808": -9223372036854775808} {
-		got, ok := parseInt([]byte(in))
+		got, ok := ParseInt([]byte(in))
 		assert.True(t, ok, in)
 		assert.Equal(t, want, got, in)
 	}
 	for _, in := range []string{"", "-", "1.0", "9223372036854775808", "1e3", "12a", " 1"} {
-		_, ok := parseInt([]byte(in))
+		_, ok := ParseInt([]byte(in))
 		assert.False(t, ok, in)
 	}
 }
