@@ -1,10 +1,6 @@
 package chatmsg
 
-import (
-	"errors"
-
-	"github.com/okayapi-go/sdk/okayapi"
-)
+import "errors"
 
 // The plugin's documented err_codes, for errors.Is. The *okayapi.PluginError
 // that wraps one keeps the code and the service's err_msg.
@@ -35,12 +31,3 @@ func codeErr(code int) error {
 // ErrNoUnreadCount: GetAllUnreadNum's answer holds no field this SDK takes
 // for the count. The reference names none; see UnreadCount.Raw.
 var ErrNoUnreadCount = errors.New("chatmsg: answer holds no unread count")
-
-// NewError returns the error the service's err_code gives for service, as
-// the SDK returns it: an *okayapi.PluginError that matches the code's
-// sentinel (ErrSelf, ErrSendFailed, ErrNotInstalled or ErrUnknownCode) and
-// okayapi.ErrPlugin. A fake of the chat service in a user's tests returns it
-// to behave as the real one does.
-func NewError(service string, code int, msg string) *okayapi.PluginError {
-	return &okayapi.PluginError{Service: service, Code: code, Msg: msg, Err: codeErr(code)}
-}
