@@ -208,7 +208,8 @@ func wantTransportErr(status int, excerpt string) errCheck {
 	}
 }
 
-// wantDecodeErr: a well-formed envelope whose data the SDK cannot read.
+// wantDecodeErr: an envelope the SDK cannot read: malformed JSON, or data
+// of another shape.
 func wantDecodeErr(reason string) errCheck {
 	return func(t *testing.T, service string, err error) {
 		t.Helper()
@@ -467,7 +468,7 @@ func replayCases(t *testing.T) []replayCase {
 		{"common/ret406_bad_app_key.json", wantAPIErr(406, "客户端非法请求：非法app_key，请核对你所在的接口域名", okayapi.ErrBadRequest, okayapi.ErrBadAppKey)},
 		{"common/ret500_server.json", wantAPIErr(500, "服务器运行错误", okayapi.ErrServer)},
 		{"common/http502_bad_gateway.html", wantTransportErr(http.StatusBadGateway, "<title>502 Bad Gateway</title>")},
-		{"common/truncated.json", wantTransportErr(http.StatusOK, `{"ret":200,"data":{"err_code":0`)},
+		{"common/truncated.json", wantDecodeErr("answer is not valid JSON")},
 	}
 	for _, c := range common {
 		for _, call := range plainCalls() {

@@ -50,33 +50,55 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	case body[0] != '{':
 		return resp, transport(errors.New("answer is not the JSON envelope"))
 	}
+	// From here on the body claims to be the envelope: any malformed byte in
+	// it is a DecodeError. The scan checks the envelope's own structure;
+	// encoding/json checks every key and every value but data, which is
+	// checked in full by whatever reads it below (json.Unmarshal always is).
+	malformed := func() error { return cl.decodeError(body, "answer is not valid JSON", nil) }
 	var retRaw, msgRaw, data []byte
+	valid := true
 	end, err := jsonscan.ObjectEnd(body, func(key, value []byte) bool {
+		if !validToken(key) {
+			valid = false
+			return false
+		}
 		switch {
+		case keyIs(key, "data"):
+			if data != nil && !json.Valid(data) { // a repeated data: the last one counts
+				valid = false
+				return false
+			}
+			data = value
+			return true
 		case keyIs(key, "ret"):
 			retRaw = value
 		case keyIs(key, "msg"):
 			msgRaw = value
-		case keyIs(key, "data"):
-			data = value
 		}
-		return true
+		valid = validToken(value)
+		return valid
 	})
-	if err != nil || end != len(body) {
-		return resp, transport(errors.New("answer is not valid JSON"))
+	if err != nil || !valid || end != len(body) {
+		return resp, malformed()
+	}
+	notEnvelope := func(why string) error {
+		if data != nil && !json.Valid(data) {
+			return malformed()
+		}
+		return transport(errors.New(why))
 	}
 	ret, retText, ok := readRet(retRaw)
 	if !ok {
-		return resp, transport(errors.New("answer has no ret"))
+		return resp, notEnvelope("answer has no ret")
 	}
 	var msg phpjson.String
 	if msgRaw != nil && msg.UnmarshalJSON(msgRaw) != nil {
-		return resp, transport(errors.New("answer's msg is not text"))
+		return resp, notEnvelope("answer's msg is not text")
 	}
 	resp.Ret, resp.Msg, resp.Data = ret, string(msg), data
 	if ret != 200 || retText != "" {
-		if !json.Valid(body) {
-			return resp, transport(errors.New("answer is not valid JSON"))
+		if data != nil && !json.Valid(data) {
+			return resp, malformed()
 		}
 		r := cl.redactor()
 		return resp, &APIError{Service: service, Ret: ret, RetText: r.redact(retText), Msg: r.redact(resp.Msg)}
@@ -85,6 +107,9 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		data = jsonEmptyObj
 	}
 	if data[0] != '{' {
+		if !json.Valid(data) {
+			return resp, malformed()
+		}
 		return resp, cl.decodeError(data, "data is not an object", nil)
 	}
 	var code, errMsg []byte
@@ -97,12 +122,12 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 		}
 		return true
 	}); err != nil {
-		return resp, transport(errors.New("answer is not valid JSON"))
+		return resp, malformed()
 	}
 	if out == nil || code != nil && !isZeroCode(code) {
 		// Nothing else will read data: check it here.
 		if !json.Valid(data) {
-			return resp, transport(errors.New("answer is not valid JSON"))
+			return resp, malformed()
 		}
 	}
 	if code != nil {
@@ -122,14 +147,38 @@ func (cl *call) decode(resp *Response, raw []byte, out any) (*Response, error) {
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			var syntax *json.SyntaxError
-			if errors.As(err, &syntax) {
-				return resp, transport(errors.New("answer is not valid JSON"))
+			if !json.Valid(data) { // not a nested UnmarshalJSON's own syntax error
+				return resp, malformed()
 			}
 			return resp, cl.decodeError(data, "data does not have the expected shape", err)
 		}
 	}
 	return resp, nil
+}
+
+// validToken is json.Valid with a fast path for what an envelope's keys,
+// ret and msg almost always are: a string without escapes or an integer
+// (json.Valid on each costs a Send several percent: BENCHMARKS.md).
+func validToken(b []byte) bool {
+	switch {
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"':
+		for _, c := range b[1 : len(b)-1] {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return json.Valid(b)
+			}
+		}
+		return true
+	case len(b) == 1 && b[0] == '0':
+		return true
+	case len(b) > 0 && '1' <= b[0] && b[0] <= '9':
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return json.Valid(b)
+			}
+		}
+		return true
+	}
+	return json.Valid(b)
 }
 
 // keyIs reports whether the quoted JSON key is name, ignoring ASCII case as

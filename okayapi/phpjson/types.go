@@ -51,7 +51,7 @@ func readInt(b []byte) (int64, bool) {
 			return 0, true
 		}
 	}
-	if v, ok := jsonscan.ParseInt(b); ok {
+	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		return v, true
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
@@ -95,7 +95,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		*v = true
 		return nil
 	}
-	if n, ok := jsonscan.ParseInt(s); ok {
+	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
 		*v = n != 0
 		return nil
 	}

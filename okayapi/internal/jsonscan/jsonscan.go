@@ -6,7 +6,6 @@ package jsonscan
 import (
 	"bytes"
 	"errors"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -275,38 +274,6 @@ func hex4(s []byte, i int) (rune, bool) {
 		r = r<<4 | rune(c)
 	}
 	return r, true
-}
-
-// ParseInt reads a decimal integer without allocating; ok is false for
-// anything else (which callers then try as a float).
-func ParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	if len(b) > 18 { // could overflow: let strconv check
-		n, err := strconv.ParseInt(string(b), 10, 64)
-		return n, err == nil
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' || b[0] == '+' {
-		neg, i = b[0] == '-', 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	var n int64
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
 }
 
 // TrimSpace returns b without the JSON white space around it.

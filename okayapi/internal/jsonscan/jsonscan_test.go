@@ -52,16 +52,3 @@ func FuzzSkipValue(f *testing.F) {
 		}
 	})
 }
-
-func TestParseInt(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]int64{"0": 0, "-12": -12, "+7": 7, "999999999999999999": 999999999999999999, "9223372036854775807": 9223372036854775807, "-9223372036854775808": -9223372036854775808} {
-		got, ok := ParseInt([]byte(in))
-		assert.True(t, ok, in)
-		assert.Equal(t, want, got, in)
-	}
-	for _, in := range []string{"", "-", "1.0", "9223372036854775808", "1e3", "12a", " 1"} {
-		_, ok := ParseInt([]byte(in))
-		assert.False(t, ok, in)
-	}
-}
