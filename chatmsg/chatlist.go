@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // ChatListOptions pages GetAllChatList. The zero value reads page 1 with the
@@ -33,7 +34,7 @@ type Chat struct {
 	Read      bool            // chat_message_is_read
 	Direction Direction       // chat_message_io, from the acting member's side
 	SentAt    time.Time       // add_time
-	User      okayapi.Profile // user: the other member's profile
+	User      phpjson.Profile // user: the other member's profile
 	Key       string          // the latest message's send key, if it was sent exactly once
 }
 
@@ -51,8 +52,8 @@ type ChatList struct {
 }
 
 type chatListData struct {
-	List  okayapi.List[wireMessage] `json:"list"`
-	Total okayapi.Int               `json:"total"`
+	List  phpjson.List[wireMessage] `json:"list"`
+	Total phpjson.Int               `json:"total"`
 }
 
 // GetAllChatList lists member's conversations, newest first.
@@ -60,13 +61,13 @@ func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opt
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
-	if err := okayapi.CheckRange("page", opts.Page, MaxPage); err != nil {
+	if err := checkRange("page", opts.Page, MaxPage); err != nil {
 		return nil, err
 	}
-	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
-	out := chatListData{List: okayapi.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	out := chatListData{List: phpjson.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
 	resp, err := s.do(ctx, member, ServiceGetAllChatList, chatListParams(opts), true, &out)
 	if err != nil {
 		return nil, err

@@ -37,15 +37,6 @@ func codeErr(code int) error {
 // for the count. The reference names none; see UnreadCount.Raw.
 var ErrNoUnreadCount = errors.New("chatmsg: answer holds no unread count")
 
-// NewError returns the error the service's err_code gives for service, as
-// the SDK returns it: an *okayapi.PluginError that matches the code's
-// sentinel (ErrSelf, ErrSendFailed, ErrNotInstalled or ErrUnknownCode) and
-// okayapi.ErrPlugin. A fake of the chat service in a user's tests returns it
-// to behave as the real one does.
-func NewError(service string, code int, msg string) *okayapi.PluginError {
-	return &okayapi.PluginError{Service: service, Code: code, Msg: msg, Err: codeErr(code)}
-}
-
 // cancelledCall is the error of a call not made because ctx was done: what
 // Client.Do returns then (a *okayapi.TransportError wrapping ctx's error,
 // MayHaveArrived false), so that the iterators classify a cancelled context

@@ -3,6 +3,7 @@ package chatmsg_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +26,11 @@ func TestPluginErrorsExplainTheCode(t *testing.T) {
 		9:  "err_code 9: 不能给自己发消息 — private-message plugin not installed: install it for this app",
 		77: "err_code 77: 不能给自己发消息 — undocumented err_code: the plugin's reference does not name it",
 	} {
-		text := chatmsg.NewError(chatmsg.ServiceSend, code, "不能给自己发消息").Error()
+		chat, api := newMockAPI(t, okayapi.QueryForm)
+		api.reply(chatmsg.ServiceGetAllUnreadNum, 200, fmt.Appendf(nil, `{"ret":200,"data":{"err_code":%d,"err_msg":"不能给自己发消息"},"msg":""}`, code))
+		_, err := chat.GetAllUnreadNum(context.Background(), replayMember())
+		require.Error(t, err)
+		text := err.Error()
 		assert.Contains(t, text, want)
 		assert.NotContains(t, text, "chatmsg:", "the sentinel's prefix is not repeated")
 		assert.Equal(t, 1, strings.Count(text, "okayapi:"), text)

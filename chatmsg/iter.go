@@ -137,7 +137,7 @@ func checkHistory(ctx context.Context, member okayapi.Member, with string, opts 
 	if order == Newer && opts.From == 0 {
 		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 1 or more to walk Newer (the service cannot start from its oldest message)"}
 	}
-	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return "", err
 	}
 	if opts.PerPage == 0 {
@@ -164,7 +164,7 @@ func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOp
 			yield(Chat{}, err)
 			return
 		}
-		if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 			yield(Chat{}, err)
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Direction says who sent a message, from the acting member's point of view.
@@ -124,21 +125,21 @@ type MessageList struct {
 // an object at all is in the list's Unreadable, and becomes an Unknown
 // message holding the row.
 type wireMessage struct {
-	ID      okayapi.Lenient[okayapi.Int]    `json:"id"`
-	ToUUID  okayapi.Lenient[okayapi.String] `json:"chat_message_to_uuid"`
-	Type    okayapi.Lenient[okayapi.String] `json:"chat_message_type"`
-	Data    okayapi.Lenient[okayapi.Object] `json:"chat_message_data"`
-	IsRead  okayapi.Lenient[okayapi.Bool]   `json:"chat_message_is_read"`
-	IO      okayapi.Lenient[okayapi.String] `json:"chat_message_io"`
-	AddTime okayapi.Lenient[okayapi.String] `json:"add_time"`
-	User    okayapi.Profile                 `json:"user"`
+	ID      phpjson.Lenient[phpjson.Int]    `json:"id"`
+	ToUUID  phpjson.Lenient[phpjson.String] `json:"chat_message_to_uuid"`
+	Type    phpjson.Lenient[phpjson.String] `json:"chat_message_type"`
+	Data    phpjson.Lenient[phpjson.Object] `json:"chat_message_data"`
+	IsRead  phpjson.Lenient[phpjson.Bool]   `json:"chat_message_is_read"`
+	IO      phpjson.Lenient[phpjson.String] `json:"chat_message_io"`
+	AddTime phpjson.Lenient[phpjson.String] `json:"add_time"`
+	User    phpjson.Profile                 `json:"user"`
 }
 
 // UnmarshalJSON reads a row in one pass, handing each field to its own
 // reader; it fails only when the row is not an object.
 func (w *wireMessage) UnmarshalJSON(b []byte) error {
 	*w = wireMessage{}
-	return okayapi.Fields(b, func(name, v []byte) bool {
+	return phpjson.Fields(b, func(name, v []byte) bool {
 		switch string(name) {
 		case "id":
 			_ = w.ID.UnmarshalJSON(v)
@@ -162,8 +163,8 @@ func (w *wireMessage) UnmarshalJSON(b []byte) error {
 }
 
 type listData struct {
-	List      okayapi.List[wireMessage] `json:"list"`
-	UnreadNum okayapi.Int               `json:"unread_num"`
+	List      phpjson.List[wireMessage] `json:"list"`
+	UnreadNum phpjson.Int               `json:"unread_num"`
 }
 
 // pageLimit is how many rows a list call keeps: the page size asked for, or
@@ -190,11 +191,11 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 	if opts.Order != "" && opts.Order != Newer && opts.Order != Older {
 		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Order)}
 	}
-	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
 	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
-	out := listData{List: okayapi.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	out := listData{List: phpjson.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
 	resp, err := s.do(ctx, member, ServiceTakeMessageList, p, true, &out)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // DefaultHorizon is ExactlyOnce.Horizon unless set: how long after an
@@ -403,7 +404,7 @@ func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to [
 		if err != nil {
 			return result(err)
 		}
-		out := multiSendData{Detail: okayapi.Lenient[okayapi.List[wireDelivery]]{Value: okayapi.List[wireDelivery]{Max: len(remaining)}}}
+		out := multiSendData{Detail: phpjson.Lenient[phpjson.List[wireDelivery]]{Value: phpjson.List[wireDelivery]{Max: len(remaining)}}}
 		resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
 		if err == nil {
 			byUUID := map[string]int64{}

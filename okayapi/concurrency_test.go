@@ -17,6 +17,7 @@ import (
 
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // memberN makes the n-th test member: a 32-hex uuid and a 64-hex token
@@ -58,9 +59,9 @@ func TestConcurrentMembers(t *testing.T) {
 
 	type result struct {
 		UUID    string       `json:"uuid"`
-		Seq     okayapi.Int  `json:"seq"`
-		SignOK  okayapi.Bool `json:"sign_ok"`
-		TokenOK okayapi.Bool `json:"token_ok"`
+		Seq     phpjson.Int  `json:"seq"`
+		SignOK  phpjson.Bool `json:"sign_ok"`
+		TokenOK phpjson.Bool `json:"token_ok"`
 	}
 	results := make([]result, n)
 	errs := make([]error, n)
@@ -86,7 +87,7 @@ func TestConcurrentMembers(t *testing.T) {
 	for i := range n {
 		require.NoError(t, errs[i], "call %d", i)
 		assert.Equal(t, memberN(i).UUID, results[i].UUID, "call %d got another member's answer", i)
-		assert.Equal(t, okayapi.Int(i), results[i].Seq)
+		assert.Equal(t, phpjson.Int(i), results[i].Seq)
 		assert.True(t, bool(results[i].SignOK), "call %d: sign does not match its own fields", i)
 		assert.True(t, bool(results[i].TokenOK), "call %d: token of another member", i)
 	}

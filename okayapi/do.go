@@ -120,10 +120,11 @@ type callStateKey struct{}
 //     req.Codes gives, and ErrPlugin);
 //   - *TransportError when no well-formed answer came: a network failure, an
 //     HTTP status other than 200 (a redirect is never followed: ErrRedirect),
-//     a body that is not the envelope or larger than the cap
+//     a body that does not start as the envelope or is larger than the cap
 //     (ErrResponseTooLarge), a closed client (ErrClosed), or a context that
 //     was done (then nothing is sent if it was done already);
-//   - *DecodeError when data does not fit out.
+//   - *DecodeError when the envelope is not valid JSON (any malformed byte,
+//     anywhere: encoding/json's verdict) or data does not fit out.
 //
 // No error value holds a secret: the token, the signature, the app secret and
 // req.Secrets are hidden (also a run of 16 or more of their characters, and
@@ -184,7 +185,8 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if c.form == PathForm {
 		target, skip = c.pathURL+strings.ReplaceAll(req.Service, ".", "/"), ""
 	}
-	body := encodeForm(values, skip)
+	delete(values, skip) // values is the call's own (buildParams); nothing reads it after
+	body := values.Encode()
 
 	call := &call{c: c, req: req, signature: signature}
 	if c.closed.Load() {

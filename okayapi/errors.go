@@ -272,9 +272,11 @@ func (e *TransportError) Is(target error) bool { return target == ErrTransport }
 // Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded) works.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// DecodeError is a well-formed envelope whose data does not have the shape
-// the SDK expects. It matches ErrTransport: the call was processed, but its
-// answer could not be read. Like TransportError, it holds no secret.
+// DecodeError is an answer that is the envelope but cannot be read: not
+// valid JSON at any place in it (Reason "answer is not valid JSON", Data the
+// whole answer), or data without the shape the SDK expects. It matches
+// ErrTransport: the call was processed, but its answer could not be read.
+// Like TransportError, it holds no secret.
 type DecodeError struct {
 	Service string // the service called
 	Reason  string // what could not be read

@@ -9,6 +9,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // ExampleClient_Do calls a service through the one send-and-decode path. The
@@ -27,7 +28,7 @@ func ExampleClient_Do() {
 		return
 	}
 	var out struct {
-		Unread okayapi.Int `json:"unread_num"`
+		Unread phpjson.Int `json:"unread_num"`
 	}
 	member := okayapi.NewMember("0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210")
 	_, err = client.Do(context.Background(), &okayapi.Request{

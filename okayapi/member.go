@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Member is the login state of the member a call acts for: the uuid and token
@@ -97,8 +99,8 @@ type loginParams struct {
 // loginData is read leniently: an odd uuid or token must not put the
 // answer, which holds the new token, into an error.
 type loginData struct {
-	UUID  Lenient[String] `json:"uuid"`
-	Token Lenient[String] `json:"token"`
+	UUID  phpjson.Lenient[phpjson.String] `json:"uuid"`
+	Token phpjson.Lenient[phpjson.String] `json:"token"`
 }
 
 // Login logs a member in with App.User.Login and returns its login state.
