@@ -1,0 +1,17 @@
+package redisstore
+
+import (
+	"fmt"
+	"os"
+)
+
+// runChild runs the child process of a multi-process test and returns its
+// exit status.
+func runChild(role string) int {
+	switch role {
+	case "limiter":
+		return limiterChild()
+	}
+	fmt.Fprintln(os.Stderr, "unknown child role", role)
+	return 2
+}
