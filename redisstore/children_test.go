@@ -11,6 +11,8 @@ func runChild(role string) int {
 	switch role {
 	case "limiter":
 		return limiterChild()
+	case "watcher":
+		return watcherChild()
 	}
 	fmt.Fprintln(os.Stderr, "unknown child role", role)
 	return 2

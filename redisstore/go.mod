@@ -3,8 +3,16 @@ module github.com/okayapi-go/sdk/redisstore
 go 1.24.0
 
 require (
+	github.com/okayapi-go/sdk v0.0.0
 	github.com/redis/go-redis/v9 v9.20.1
 	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/google/go-querystring v1.2.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	golang.org/x/time v0.14.0 // indirect
 )
 
 require (

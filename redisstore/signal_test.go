@@ -1,0 +1,5 @@
+package redisstore
+
+import "os/signal"
+
+var signalNotify = signal.NotifyContext
