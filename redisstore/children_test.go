@@ -11,6 +11,8 @@ func runChild(role string) int {
 	switch role {
 	case "limiter":
 		return limiterChild()
+	case "outbox":
+		return outboxChild()
 	case "watcher":
 		return watcherChild()
 	}

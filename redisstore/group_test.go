@@ -78,7 +78,9 @@ func TestFencedSave(t *testing.T) {
 	store := func(id string, tok int64) *fencedStore {
 		return &fencedStore{rdb: rdb, k: g.k, member: m, owner: id + " " + strconv.FormatInt(tok, 10), token: tok}
 	}
-	cur := func(id int64) chatmsg.Cursor { return chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{"X": {LastID: id}}} }
+	cur := func(id int64) chatmsg.Cursor {
+		return chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{"X": {LastID: id}}}
+	}
 
 	g.id = "old"
 	tok, err := g.acquire(ctx, []string{m})
