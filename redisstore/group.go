@@ -506,6 +506,11 @@ func (g *Group) shutdown(wg *sync.WaitGroup) {
 	if err := releaseScript.Run(ctx, g.rdb, []string{g.k.instances()}, args...).Err(); err != nil {
 		g.report("", redisError("leaving the group", err))
 	}
+	if g.opts.OnChange != nil {
+		for i := 3; i < len(args); i += 2 {
+			g.opts.OnChange(args[i].(string), false)
+		}
+	}
 }
 
 func (g *Group) report(member string, err error) {

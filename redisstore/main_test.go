@@ -29,6 +29,7 @@ var redisAddr string
 
 func TestMain(m *testing.M) {
 	if role := os.Getenv(childEnv); role != "" {
+		redis.SetLogger(quiet{})
 		os.Exit(runChild(role))
 	}
 	redis.SetLogger(quiet{}) // the tests stop Redis on purpose: no dial errors on stderr
