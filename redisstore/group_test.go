@@ -227,6 +227,8 @@ func (r *watchRun) load() map[int]int {
 // takeover after each kill takes about the lease's TTL.
 func TestGroupManyProcesses(t *testing.T) {
 	t.Parallel()
+	heavy.Lock()
+	defer heavy.Unlock()
 	const nMembers, ttl = 300, 2 * time.Second
 	srv, plugin := chatmsgtest.NewServer(t)
 	var members []okayapi.Member

@@ -82,6 +82,8 @@ func limiterChild() int {
 // limit, and each process gets at least half of its fair share.
 func TestLimiterManyProcesses(t *testing.T) {
 	t.Parallel()
+	heavy.Lock()
+	defer heavy.Unlock()
 	const procs, rate, burst = 4, 200.0, 10
 	d := limiterSoak()
 	key := testPrefix(t) + "limit"

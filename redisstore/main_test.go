@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,11 @@ const addrEnv = "OKAYAPI_REDIS_ADDR"
 // childEnv, when set, makes the test binary run as a child process of one of
 // the multi-process tests (see children_test.go) instead of running tests.
 const childEnv = "REDISSTORE_CHILD"
+
+// heavy is held by the multi-process tests, one at a time: each loads the
+// machine (dozens of goroutines, three processes polling 300 members), and
+// their figures (rates, takeover times) mean more when they do not share it.
+var heavy sync.Mutex
 
 // redisAddr is the address of the Redis every test uses.
 var redisAddr string
