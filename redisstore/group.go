@@ -54,7 +54,9 @@ return {redis.call('ZRANGE', KEYS[1], 0, -1), lost}
 `)
 
 // acquireScript takes the lease of each member in ARGV[4:] that nobody
-// holds, with a new fencing token (the member's fence counter, incremented).
+// holds (or this instance holds under an older token: a watch it stopped
+// when Redis did not answer), with a new fencing token (the member's fence
+// counter, incremented).
 // ARGV[1:3]: the instance id, the TTL (ms), the key prefix. It answers one
 // token per member, 0 where the lease is held.
 var acquireScript = redis.NewScript(`
@@ -63,7 +65,8 @@ local res = {}
 for i = 4, #ARGV do
   local m = ARGV[i]
   local lk = prefix .. 'lease:' .. m
-  if redis.call('EXISTS', lk) == 0 then
+  local cur = redis.call('GET', lk)
+  if cur == false or string.sub(cur, 1, #id + 1) == id .. ' ' then
     local tok = redis.call('INCR', prefix .. 'fence:' .. m)
     redis.call('SET', lk, id .. ' ' .. tok, 'PX', ttl)
     table.insert(res, tok)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func watcherChild() int {
 
 // signalContext ends on SIGTERM or SIGINT.
 func signalContext() (context.Context, func()) {
-	return signalNotify(context.Background(), syscall.SIGTERM, os.Interrupt)
+	return signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 }
 
 // handling is one message handled by one watcher child.

@@ -159,7 +159,8 @@ func TestOutboxKilled(t *testing.T) {
 	path := t.TempDir() + "/conf.json"
 	require.NoError(t, os.WriteFile(path, b, 0o600))
 
-	// Faults all along: one every 150 ms on average, on Send mostly.
+	// Faults all along: one in every 6 calls to Send or TakeMessageList on
+	// average, never piling up (one at most is waiting for a call).
 	faults := []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultResetBefore, okayapitest.FaultHTML502,
 		okayapitest.FaultException500, okayapitest.Fault503After, okayapitest.FaultTruncate, okayapitest.FaultStall, okayapitest.Fault504After}
 	fctx, stopFaults := context.WithCancel(context.Background())
@@ -168,14 +169,25 @@ func TestOutboxKilled(t *testing.T) {
 	fwg.Add(1)
 	go func() {
 		defer fwg.Done()
+		next := 0
 		for fctx.Err() == nil {
-			time.Sleep(time.Duration(100+rand.IntN(100)) * time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
+			calls := 0
+			for _, r := range srv.Requests() {
+				if r.Service == "App.Market_ChatMessage.Send" || r.Service == "App.Market_ChatMessage.TakeMessageList" {
+					calls++
+				}
+			}
+			if calls < next {
+				continue
+			}
 			svc := "App.Market_ChatMessage.Send"
 			if rand.IntN(10) < 3 {
 				svc = "App.Market_ChatMessage.TakeMessageList"
 			}
 			srv.InjectFaultFor(svc, faults[rand.IntN(len(faults))], 1)
 			injected++
+			next = calls + 2 + rand.IntN(8)
 		}
 	}()
 

@@ -1,5 +1,0 @@
-package redisstore
-
-import "os/signal"
-
-var signalNotify = signal.NotifyContext
