@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -148,8 +149,14 @@ func watcherChild() int {
 	}
 	g, err := NewGroup(rdb, chatmsg.New(client), conf.Members, GroupOptions{
 		Prefix: conf.Prefix, Instance: os.Getenv("WATCH_INSTANCE"), LeaseTTL: conf.TTL,
-		Watch:    chatmsg.WatchOptions{MinInterval: 250 * time.Millisecond, MaxInterval: 2 * time.Second},
-		OnError:  func(m string, err error) { fmt.Fprintf(os.Stderr, "%s: %s: %v\n", os.Getenv("WATCH_INSTANCE"), m, err) },
+		Watch: chatmsg.WatchOptions{MinInterval: 250 * time.Millisecond, MaxInterval: 2 * time.Second},
+		OnError: func(m string, err error) {
+			if errors.Is(err, ErrLeaseLost) {
+				line("L %s", m) // a lease found lost, or a save refused
+				return
+			}
+			fmt.Fprintf(os.Stderr, "%s: %s: %v\n", os.Getenv("WATCH_INSTANCE"), m, err)
+		},
 		OnChange: func(m string, owned bool) { line("O %s %t", m, owned) },
 	})
 	if err != nil {
@@ -184,6 +191,7 @@ type watchRun struct {
 	owned   map[string]time.Time // member → when it was last taken
 	lastOf  map[[2]int64]int     // (child, member index) → seq of its last handling
 	member  map[string]int64
+	lost    map[int]int // child → leases it found lost or saves refused
 }
 
 func (r *watchRun) read(proc int, rd io.Reader) {
@@ -197,6 +205,11 @@ func (r *watchRun) read(proc int, rd io.Reader) {
 			id, _ := strconv.ParseInt(f[3], 10, 64)
 			r.handled[id] = append(r.handled[id], handling{proc, r.seq})
 			r.lastOf[[2]int64{int64(proc), r.member[f[1]]}] = r.seq
+		case len(f) == 2 && f[0] == "L":
+			if r.lost == nil {
+				r.lost = map[int]int{}
+			}
+			r.lost[proc]++
 		case len(f) == 3 && f[0] == "O" && f[2] == "true":
 			r.owner[f[1]] = proc
 			r.owned[f[1]] = time.Now()
@@ -415,4 +428,160 @@ func TestGroupManyProcesses(t *testing.T) {
 	assert.Zero(t, lost, "messages never handled")
 	assert.Less(t, take1, 2*ttl)
 	assert.Less(t, take2, 2*ttl)
+}
+
+// TestGroupPausedOwner: of 2 watcher processes over 20 members, one is
+// paused (SIGSTOP) for three lease TTLs while messages arrive, and resumed.
+// The other takes all members over; the paused one, resumed, finds its
+// leases lost (a save it makes meanwhile is refused: TestFencedSave checks
+// the script), stops its watches and takes its share back cleanly. Every message is handled; one
+// handled twice only by the paused process: its last before the pause (the
+// crash window) or one it handled after resuming, before its first renewal
+// told it the lease was gone.
+func TestGroupPausedOwner(t *testing.T) {
+	t.Parallel()
+	heavy.Lock()
+	defer heavy.Unlock()
+	const nMembers, ttl = 20, time.Second
+	srv, plugin := chatmsgtest.NewServer(t)
+	var members []okayapi.Member
+	run := &watchRun{handled: map[int64][]handling{}, owner: map[string]int{}, owned: map[string]time.Time{}, lastOf: map[[2]int64]int{}, member: map[string]int64{}}
+	for i := range nMembers {
+		m := srv.AddMember(okayapitest.Account{Username: fmt.Sprintf("member%03d", i)})
+		members = append(members, m)
+		run.member[strings.ToUpper(m.UUID)] = int64(i)
+	}
+	sender := srv.AddMember(okayapitest.Account{Username: "sender"})
+	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: members}
+	b, err := json.Marshal(conf)
+	require.NoError(t, err)
+	path := t.TempDir() + "/conf.json"
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	var procs []*exec.Cmd
+	var readers sync.WaitGroup
+	for i := range 2 {
+		cmd := childCmd("watcher", "WATCH_CONF="+path, fmt.Sprint("WATCH_INSTANCE=p", i))
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		procs = append(procs, cmd)
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			run.read(i, out)
+		}()
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			_ = p.Process.Kill()
+		}
+	})
+	waitFor := func(what string, cond func(map[int]int) bool) {
+		t0 := time.Now()
+		for !cond(run.load()) {
+			if time.Since(t0) > 30*time.Second {
+				require.FailNow(t, "timed out waiting: "+what, "ownership %v", run.load())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	chat := chatmsg.New(okayapitest.NewClient(t, srv))
+	sendCtx, stopSending := context.WithCancel(context.Background())
+	sent := make(chan int)
+	go func() {
+		n := 0
+		defer func() { sent <- n }()
+		for sendCtx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			if _, err := chat.Send(context.Background(), sender, members[rand.IntN(nMembers)].UUID, chatmsg.Text{Content: fmt.Sprint("message ", n)}); err == nil {
+				n++
+			}
+		}
+	}()
+	even := func(l map[int]int) bool { return l[0] == nMembers/2 && l[1] == nMembers/2 }
+	waitFor("10 members each", even)
+	time.Sleep(time.Second)
+
+	seq := func() int {
+		run.mu.Lock()
+		defer run.mu.Unlock()
+		return run.seq
+	}
+	require.NoError(t, procs[0].Process.Signal(syscall.SIGSTOP))
+	paused := seq()
+	pausedAt := time.Now()
+	waitFor("the paused process's members taken over", func(l map[int]int) bool { return l[1] == nMembers })
+	taken := time.Since(pausedAt)
+	time.Sleep(3*ttl - taken)
+	require.NoError(t, procs[0].Process.Signal(syscall.SIGCONT))
+	resumed := seq()
+	waitFor("10 members each again", even)
+	time.Sleep(time.Second)
+	stopSending()
+	nSent := <-sent
+
+	var want []chatmsgtest.StoredMessage
+	for _, m := range plugin.Messages() {
+		if !strings.EqualFold(m.From, sender.UUID) {
+			continue
+		}
+		want = append(want, m)
+	}
+	missing := func() (n int) {
+		run.mu.Lock()
+		defer run.mu.Unlock()
+		for _, m := range want {
+			if len(run.handled[m.ID]) == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); missing() > 0 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, p := range procs {
+		_ = p.Process.Signal(syscall.SIGTERM)
+		_ = p.Wait()
+	}
+	readers.Wait()
+
+	var twice, window, afterResume int
+	run.mu.Lock()
+	for _, m := range want {
+		h := run.handled[m.ID]
+		if len(h) < 2 {
+			continue
+		}
+		twice++
+		idx := run.member[strings.ToUpper(m.To)]
+		ok := false
+		if len(h) == 2 && h[0].proc != h[1].proc {
+			for _, x := range h {
+				if x.proc != 0 {
+					continue
+				}
+				if x.seq < paused && run.lastOf[[2]int64{0, idx}] == x.seq {
+					ok = true // its last before the pause: the crash window
+					window++
+				} else if x.seq > resumed {
+					ok = true // after resuming, before its renewal said the lease was gone
+					afterResume++
+				}
+			}
+		}
+		if !ok {
+			t.Errorf("message %d to member %d handled %d times: %v", m.ID, idx, len(h), h)
+		}
+	}
+	run.mu.Unlock()
+	lost := missing()
+	run.mu.Lock()
+	found := run.lost[0]
+	run.mu.Unlock()
+	t.Logf("2 watchers over %d members, one paused %v (lease TTL %v, taken over after %v; it found %d leases lost on resuming): %d messages, %d lost, %d handled twice (%d its last before the pause, %d after resuming)",
+		nMembers, 3*ttl, ttl, taken.Round(time.Millisecond), found, nSent, lost, twice, window, afterResume)
+	assert.GreaterOrEqual(t, found, nMembers/2, "the paused process did not find each of its leases lost")
+	assert.Equal(t, nSent, len(want))
+	assert.Zero(t, lost)
 }
