@@ -213,3 +213,41 @@ func TestLimiterRedisRestart(t *testing.T) {
 	assert.LessOrEqual(t, worst, int(rate)+burst+1, "more than the limit and a burst in one second: a stampede")
 	assert.InDelta(t, rate, after, 0.15*rate, "the rate once Redis is back")
 }
+
+// TestLimiterDeadline: a Wait whose context would end before its slot fails
+// at once with context.DeadlineExceeded and reserves nothing; a cancelled
+// context fails before Redis is asked; bad settings are refused.
+func TestLimiterDeadline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := newClient(t)
+	key := testPrefix(t) + "limit"
+	l, err := NewLimiter(rdb, key, 1, 1)
+	require.NoError(t, err)
+	require.NoError(t, l.Wait(ctx)) // the burst
+	tat, err := rdb.Get(ctx, key).Result()
+	require.NoError(t, err)
+
+	dctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	err = l.Wait(dctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "past the context's deadline")
+	assert.NoError(t, dctx.Err(), "it waited for the deadline instead of failing at once")
+	after, err := rdb.Get(ctx, key).Result()
+	require.NoError(t, err)
+	assert.Equal(t, tat, after, "a refused Wait reserved a slot")
+
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	require.ErrorIs(t, l.Wait(cctx), context.Canceled)
+
+	for _, bad := range [][2]float64{{0, 1}, {-1, 1}, {2e6, 1}, {1, 0}} {
+		_, err := NewLimiter(rdb, key, bad[0], int(bad[1]))
+		assert.Error(t, err, "%v", bad)
+	}
+	_, err = NewLimiter(rdb, "", 1, 1)
+	assert.Error(t, err)
+	assert.InDelta(t, 1.0, l.Rate(), 1e-9)
+	assert.Equal(t, 1, l.Burst())
+}

@@ -286,3 +286,38 @@ func TestOutboxRecover(t *testing.T) {
 	assert.Zero(t, n)
 	require.Len(t, plugin.Messages(), 2, "each stored once")
 }
+
+// TestOutboxClaimed: a send key another process holds is not sent
+// (ErrClaimed), and a message that fails its checks is refused before
+// anything is written.
+func TestOutboxClaimed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	chat := chatmsg.New(okayapitest.NewClient(t, srv))
+	rdb := newClient(t)
+	ob, err := NewOutbox(rdb, chat, OutboxOptions{Prefix: testPrefix(t)})
+	require.NoError(t, err)
+	key := randHex(16)
+	require.NoError(t, rdb.Set(ctx, ob.claim(key), "another", time.Minute).Err())
+	_, err = ob.SendKey(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"}, key)
+	require.ErrorIs(t, err, ErrClaimed)
+	_, err = ob.SendKey(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"}, "not a key")
+	require.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	_, err = ob.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: " "})
+	require.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	assert.Empty(t, plugin.Messages())
+	n, err := ob.Pending(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	res, err := ob.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	assert.Len(t, res.Key, 32)
+	assert.Len(t, plugin.Messages(), 1)
+	n, err = ob.Pending(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "a sent message is cleared")
+}
