@@ -19,6 +19,10 @@
 //     sends left pending by a crash with chatmsg's ResumeSend.
 //
 // Every key it writes starts with a prefix of the caller's choosing, so that
-// several apps (or tests) can share one Redis. Errors start with
+// several apps (or tests) can share one Redis. Cursors and pending sends are
+// only as durable as Redis: run it with persistence (appendonly yes), or a
+// restart that loses its data starts the watches again as on their first run
+// and forgets the pending sends. The scripts need one Redis server (or a
+// primary), not a Cluster. Errors start with
 // "redisstore:" and say when Redis could not be reached.
 package redisstore

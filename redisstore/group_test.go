@@ -585,3 +585,90 @@ func TestGroupPausedOwner(t *testing.T) {
 	assert.Equal(t, nSent, len(want))
 	assert.Zero(t, lost)
 }
+
+// TestGroupRedisOutage: Redis stops answering (SIGSTOP) for longer than the
+// lease TTL: the instance stops its watches by itself (their leases may be
+// someone else's by then) and reports that Redis is unavailable; once Redis
+// answers again (its leases expired meanwhile) it takes its members again
+// and handles what arrived meanwhile, from the cursors it saved: nothing
+// lost, nothing twice.
+func TestGroupRedisOutage(t *testing.T) {
+	t.Parallel()
+	const ttl = 900 * time.Millisecond
+	rsrv, err := startRedis("")
+	require.NoError(t, err)
+	t.Cleanup(func() { rsrv.stop() })
+	rdb := redis.NewClient(&redis.Options{Addr: rsrv.addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond,
+		ReadTimeout: 150 * time.Millisecond, WriteTimeout: 150 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+
+	srv, plugin := chatmsgtest.NewServer(t)
+	sender := srv.AddMember(okayapitest.Account{Username: "sender"})
+	var members []okayapi.Member
+	for i := range 5 {
+		members = append(members, srv.AddMember(okayapitest.Account{Username: fmt.Sprint("m", i)}))
+	}
+	chat := chatmsg.New(okayapitest.NewClient(t, srv))
+	var mu sync.Mutex
+	handled := map[int64]int{}
+	var unavailable int
+	g, err := NewGroup(rdb, chat, members, GroupOptions{Prefix: testPrefix(t), LeaseTTL: ttl,
+		Watch: chatmsg.WatchOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond},
+		OnError: func(_ string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Contains(err.Error(), "Redis unavailable") {
+				unavailable++
+			}
+		}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = g.Run(ctx, func(_ context.Context, ev chatmsg.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			handled[ev.Message.ID]++
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	send := func(text string) {
+		for _, m := range members {
+			_, err := chat.Send(context.Background(), sender, m.UUID, chatmsg.Text{Content: text})
+			require.NoError(t, err)
+		}
+	}
+	allHandled := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range plugin.Messages() {
+			if handled[m.ID] == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	require.Eventually(t, func() bool { return len(g.Owned()) == len(members) }, 10*time.Second, 10*time.Millisecond)
+	send("before")
+	require.Eventually(t, allHandled, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, rsrv.cmd.Process.Signal(syscall.SIGSTOP))
+	require.Eventually(t, func() bool { return len(g.Owned()) == 0 }, 3*ttl, 10*time.Millisecond,
+		"the watches went on without a lease")
+	send("during")
+	time.Sleep(ttl) // the leases expire meanwhile
+	require.NoError(t, rsrv.cmd.Process.Signal(syscall.SIGCONT))
+	require.Eventually(t, func() bool { return len(g.Owned()) == len(members) }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, allHandled, 10*time.Second, 10*time.Millisecond, "what arrived during the outage")
+	send("after")
+	require.Eventually(t, allHandled, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Positive(t, unavailable, "no error said Redis was unavailable")
+	for id, n := range handled {
+		assert.Equal(t, 1, n, "message %d", id)
+	}
+}
