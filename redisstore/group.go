@@ -279,7 +279,7 @@ func (g *Group) Owned() []string {
 //
 // When ctx ends, Run stops the watches, gives up its leases and leaves the
 // group, so that the others take its members over at once, and returns
-// ctx's error.
+// ctx's error. Call it once per Group (start another Group to join again).
 func (g *Group) Run(ctx context.Context, handle func(ctx context.Context, ev chatmsg.Event)) error {
 	tick := g.ttl / 3
 	released := make(chan handover)
