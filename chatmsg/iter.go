@@ -2,6 +2,7 @@ package chatmsg
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -52,7 +53,10 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 				yield(ChatMessage{}, err)
 				return
 			}
-			page, err := s.TakeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage})
+			page, err := s.takeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage}, keepRows)
+			if err == nil && page.Truncated {
+				err = tooManyRows(page.Response)
+			}
 			if err != nil {
 				yield(ChatMessage{}, err)
 				return
@@ -102,6 +106,12 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 			}
 		}
 	}
+}
+
+// tooManyRows is the error of an answer with more than keepRows rows: the
+// walk stops rather than skip the rows it cannot read.
+func tooManyRows(resp *okayapi.Response) error {
+	return resp.DecodeError(fmt.Sprintf("the list holds more than %d rows; the walk stops rather than skip the rest", keepRows), nil)
 }
 
 // beyond reports whether id lies past cursor in the walk's direction; a
@@ -177,7 +187,10 @@ func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOp
 				yield(Chat{}, err)
 				return
 			}
-			list, err := s.GetAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage})
+			list, err := s.getAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage}, keepRows)
+			if err == nil && list.Truncated {
+				err = tooManyRows(list.Response)
+			}
 			if err != nil {
 				yield(Chat{}, err)
 				return
