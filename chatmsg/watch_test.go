@@ -549,6 +549,9 @@ func TestWatchBadOptions(t *testing.T) {
 		{"min above the default max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: time.Minute, MaxInterval: 30 * time.Second}, "MinInterval"},
 		{"negative concurrency", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Concurrency: -1}, "Concurrency"},
 		{"negative settle", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: -time.Second}, "Settle"},
+		{"settle below a second", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: time.Second - time.Millisecond}, "Settle"},
+		{"negative rate", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Rate: -1}, "Rate"},
+		{"since without SinceNow", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Since: time.Now()}, "Since"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(w.srv.Requests())
