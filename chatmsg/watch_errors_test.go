@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,3 +202,23 @@ func TestTruncatedIsReported(t *testing.T) {
 	assert.Len(t, chats.Chats, 1)
 }
 
+
+// TestWatchSinceNowKeepsItsStart: a SinceNow watch stopped before anything
+// arrived has saved its start; the next watch with the same store goes on
+// from it, whatever its own Since.
+func TestWatchSinceNowKeepsItsStart(t *testing.T) {
+	t.Parallel()
+	w := newWatchWorld(t)
+	store := chatmsg.NewMemoryStore()
+	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: time.Now().Add(-time.Minute), Store: store})
+	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	require.Eventually(t, func() bool { _, found, _ := store.Load(context.Background(), strings.ToUpper(w.alice.UUID)); return found },
+		10*time.Second, time.Millisecond)
+	r.stop(t)
+	w.sendN(t, w.bob, w.alice, 2, "while down")
+	opts.Since = time.Now().Add(time.Hour)
+	r = startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r.waitEvents(t, 2)
+	r.stop(t)
+	assert.Equal(t, w.inbox(w.alice, false), r.ids())
+}

@@ -555,8 +555,10 @@ func TestWatchBadOptions(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(w.srv.Requests())
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that starts ends here
+			defer cancel()
 			var errs []error
-			for ev, err := range w.watch.Watch(context.Background(), tt.members, tt.opts) {
+			for ev, err := range w.watch.Watch(ctx, tt.members, tt.opts) {
 				assert.Zero(t, ev)
 				errs = append(errs, err)
 			}
