@@ -225,10 +225,24 @@ func withLimiter(ctx context.Context, l *rate.Limiter) context.Context {
 
 // waitBudget waits for ctx's request budget, if it has one (a watch's).
 func waitBudget(ctx context.Context) error {
-	if l, ok := ctx.Value(limiterKey{}).(*rate.Limiter); ok {
-		return l.Wait(ctx)
+	l, ok := ctx.Value(limiterKey{}).(*rate.Limiter)
+	if !ok {
+		return nil
 	}
-	return nil
+	r := l.Reserve() // not Wait, which fails at once when ctx would end first
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
 }
 
 // checkWatch checks Watch's arguments and fills in the defaults; called is
