@@ -202,7 +202,6 @@ func TestTruncatedIsReported(t *testing.T) {
 	assert.Len(t, chats.Chats, 1)
 }
 
-
 // TestWatchSinceNowKeepsItsStart: a SinceNow watch stopped before anything
 // arrived has saved its start; the next watch with the same store goes on
 // from it, whatever its own Since.
@@ -212,7 +211,10 @@ func TestWatchSinceNowKeepsItsStart(t *testing.T) {
 	store := chatmsg.NewMemoryStore()
 	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: time.Now().Add(-time.Minute), Store: store})
 	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
-	require.Eventually(t, func() bool { _, found, _ := store.Load(context.Background(), strings.ToUpper(w.alice.UUID)); return found },
+	require.Eventually(t, func() bool {
+		_, found, _ := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
+		return found
+	},
 		10*time.Second, time.Millisecond)
 	r.stop(t)
 	w.sendN(t, w.bob, w.alice, 2, "while down")
