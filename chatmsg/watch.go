@@ -54,7 +54,7 @@ type WatchOptions struct {
 	// devices, or through this SDK), Direction Sent.
 	IncludeSent bool
 	// SinceNow: for a member with no cursor in Store, yield only the
-	// messages stored from Since on; Without it, a member's first watch
+	// messages stored from Since on; without it, a member's first watch
 	// yields its whole history.
 	SinceNow bool
 	// Since is SinceNow's starting point, rounded up to a whole second: a

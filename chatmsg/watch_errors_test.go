@@ -224,3 +224,26 @@ func TestWatchSinceNowKeepsItsStart(t *testing.T) {
 	r.stop(t)
 	assert.Equal(t, w.inbox(w.alice, false), r.ids())
 }
+
+// TestWatchSinceNowReadsBackASettle: ids and add_time may disagree by a
+// little (a message's time is taken before its row gets its id): a message
+// from after the start, with a lower id than one from before it, is still
+// yielded.
+func TestWatchSinceNowReadsBackASettle(t *testing.T) {
+	t.Parallel()
+	w := newWatchWorld(t)
+	since := time.Now().Truncate(time.Second).Add(-time.Minute)
+	store := func(at time.Time, text string) {
+		w.plugin.Store(chatmsgtest.StoredMessage{From: w.bob.UUID, To: w.alice.UUID, Data: json.RawMessage(`{"content":"` + text + `"}`), SentAt: at})
+	}
+	store(since.Add(-time.Hour), "old")
+	store(since, "new, id 2")
+	store(since.Add(-time.Second), "old, id 3")
+	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: since})
+	chatmsg.SetWatchSettle(&opts, 1500*time.Millisecond)
+	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r.waitEvents(t, 1)
+	time.Sleep(50 * time.Millisecond) // more polls: nothing else
+	r.stop(t)
+	assert.Equal(t, []int64{2}, r.ids())
+}
