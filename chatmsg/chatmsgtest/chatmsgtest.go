@@ -39,6 +39,16 @@
 // answers no id unless SetSendReturnsID; MultiSend answers detail, one
 // other_uuid and chat_message_id per recipient. Times (add_time) are the
 // server's clock (okayapitest.WithClock) in China time.
+//
+// # A hostile world
+//
+// The server has PHP's habits on (okayapitest.WithQuirks). SetWorld makes
+// the service behave as a production MySQL one may, for every call: a
+// replica lag, equal add_time rows in another order on each read, a
+// chat-list row moving between offset pages, perpage ignored (see World).
+// Store seeds messages, from a system sender that is no uuid too. The
+// one-shot faults, an early gateway 504 among them, are okayapitest's
+// (Server.InjectFault).
 package chatmsgtest
 
 import (

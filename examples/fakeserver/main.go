@@ -72,9 +72,11 @@
 // The control endpoint, POST /_fake/fault on the same address, injects a
 // fault into the running server; its URL is printed as FAKE_FAULT_URL. It
 // takes kind (required), service (default: any) and n (default 1), answers
-// 204 No Content, and 400 with a plain-text reason for a bad parameter:
+// 204 No Content, and 400 with a plain-text reason for a bad parameter; GET
+// lists the kinds with what each does:
 //
 //	curl -sS -X POST "$FAKE_FAULT_URL?kind=stall&service=App.Market_ChatMessage.Send&n=1"
+//	curl -sS "$FAKE_FAULT_URL"
 //
 // # Replaying a cassette
 //
@@ -101,7 +103,8 @@
 //
 //	-addr 127.0.0.1:8080         listen address (loopback only)
 //	-sign dynamic|static|none    how the fake app checks signatures
-//	-quirks                      PHP habits: numbers as strings, [] for empty objects, debug field
+//	-quirks=false                no PHP habits (on by default, as in production): numbers as strings,
+//	                             [] for empty objects, a debug field
 //	-plugin=false                answer every chat call with err_code 9 (plugin not installed)
 //	-send-id                     Send answers the new message's id
 //	-fault KIND[:SERVICE][:N]    make the next N calls (default 1) to SERVICE (default: any) misbehave;
@@ -189,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard) // errors are printed once, by cli
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (loopback only: 127.0.0.1, ::1 or localhost)")
 	mode := fs.String("sign", "dynamic", "signature `mode`: dynamic, static or none")
-	quirks := fs.Bool("quirks", false, "PHP habits: numbers as strings, [] for empty objects, a debug field")
+	quirks := fs.Bool("quirks", true, "PHP habits, as in production: numbers as strings, [] for empty objects, a debug field (false: off)")
 	plugin := fs.Bool("plugin", true, "the private-message plugin is installed (false: every chat call answers err_code 9)")
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)
@@ -235,7 +238,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	w := faults.world()
 	opts := []okayapitest.Option{
-		okayapitest.WithBackendDelay(w.backendDelay),
+		w.backendDelay, // nil (the default) is skipped
 		okayapitest.WithAddr(*addr),
 		okayapitest.WithSignMode(signMode),
 		okayapitest.WithQuirks(*quirks),
@@ -330,6 +333,7 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	}
 	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
+	b.WriteString("# List the kinds with what each does: curl -sS \"$FAKE_FAULT_URL\"\n")
 	set("FAKE_FAULT_URL", srv.ControlURL())
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
@@ -354,7 +358,7 @@ var faultKinds = func() string {
 // start.
 type world struct {
 	chat         chatmsgtest.World
-	backendDelay time.Duration
+	backendDelay okayapitest.Option // nil: okayapitest's default
 	systemSender bool
 }
 
@@ -386,7 +390,11 @@ var worldKinds = []worldKind{
 	{"system-sender", "", `each member has a message from "system", a chat-list row whose other member is no uuid`,
 		func(w *world, _ string) error { w.systemSender = true; return nil }},
 	{"backend-delay", "DURATION", "how long after an early gateway fault's answer the backend runs the call (default 1s)",
-		func(w *world, arg string) (err error) { w.backendDelay, err = duration(arg); return err }},
+		func(w *world, arg string) error {
+			d, err := duration(arg)
+			w.backendDelay = okayapitest.WithBackendDelay(d)
+			return err
+		}},
 }
 
 // duration reads a world fault's DURATION, 0 or more.
@@ -502,7 +510,7 @@ func worldUsage(k worldKind) string {
 
 // world applies the world faults among f.
 func (f faultFlags) world() world {
-	w := world{backendDelay: okayapitest.DefaultBackendDelay}
+	var w world
 	for _, s := range f {
 		for _, k := range worldKinds {
 			if s.fault == 0 && k.name == s.kind {

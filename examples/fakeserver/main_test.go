@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -156,7 +157,7 @@ func TestStaticAndNoneModes(t *testing.T) {
 	t.Parallel()
 	t.Run("static", func(t *testing.T) {
 		t.Parallel()
-		s := startFake(t, "-sign", "static", "-quirks", "-export")
+		s := startFake(t, "-sign", "static", "-export")
 		for _, l := range s.lines {
 			if !strings.HasPrefix(l, "#") {
 				assert.True(t, strings.HasPrefix(l, "export "), l)
@@ -169,7 +170,18 @@ func TestStaticAndNoneModes(t *testing.T) {
 		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
 		require.NoError(t, err)
 		assert.Equal(t, 0, u.Count)
-		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on")
+		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on by default")
+		assert.Contains(t, s.comments[0], "quirks: true")
+	})
+	t.Run("quirks off", func(t *testing.T) {
+		t.Parallel()
+		s := startFake(t, "-quirks=false")
+		assert.Contains(t, s.comments[0], "quirks: false")
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+		require.NoError(t, err)
+		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
+		require.NoError(t, err)
+		assert.Contains(t, string(u.Raw), `"unread_num":0`)
 	})
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()
@@ -264,6 +276,13 @@ func TestControlEndpoint(t *testing.T) {
 
 	_, err = chat.GetAllUnreadNum(ctx, alice)
 	require.NoError(t, err, "no fault before one is injected")
+
+	resp, err := http.Get(faultURL)
+	require.NoError(t, err)
+	list, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(list), "504-early ", "GET lists the kinds")
 
 	status, body := postControl(t, faultURL, "kind=html502&service=App.Market_ChatMessage.GetAllUnreadNum")
 	require.Equal(t, http.StatusNoContent, status, body)
@@ -379,7 +398,9 @@ func TestFaultFlag(t *testing.T) {
 	require.NoError(t, f.Set("shift-pages"))
 	assert.Equal(t, "stall::1 html502:Hello.World:2 lag=2s shift-pages", f.String())
 	w := f.world()
-	assert.Equal(t, world{chat: chatmsgtest.World{Lag: 2 * time.Second, ShiftPages: true}, backendDelay: okayapitest.DefaultBackendDelay}, w)
+	assert.Equal(t, world{chat: chatmsgtest.World{Lag: 2 * time.Second, ShiftPages: true}}, w)
+	require.NoError(t, f.Set("backend-delay=0s"))
+	assert.NotNil(t, f.world().backendDelay)
 
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, ` +
@@ -450,6 +471,23 @@ func TestWorldFaults(t *testing.T) {
 	resp, err := client.Do(ctx, &okayapi.Request{Service: "App.Market_ChatMessage.GetAllChatList", Member: s.member("ALICE"), Idempotent: true}, nil)
 	require.NoError(t, err)
 	assert.Contains(t, string(resp.Data), `"chat_message_to_uuid":"system"`)
+}
+
+// The package documentation lists every fault kind, one-shot and world,
+// at the start of a line of its tables.
+func TestDocListsEveryKind(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	doc := string(src[:bytes.Index(src, []byte("\npackage main"))])
+	kinds := strings.Split(strings.NewReplacer(" or ", ", ").Replace(faultKinds), ", ")
+	require.Len(t, kinds, 18)
+	for _, k := range worldKinds {
+		kinds = append(kinds, k.name+map[bool]string{true: "=" + k.arg, false: ""}[k.arg != ""])
+	}
+	for _, k := range kinds {
+		assert.Regexp(t, `(?m)^//\t`+regexp.QuoteMeta(k)+` `, doc, "the doc lists %s", k)
+	}
 }
 
 func TestHelp(t *testing.T) {

@@ -109,44 +109,77 @@ const (
 	Fault504Early
 )
 
-// faultKind is everything about one Fault: the table below is the one
-// place a fault is declared.
-type faultKind struct {
-	name   string // the short name (String, MarshalText, the control endpoint, fakeserver -fault)
-	doc    string // one line, for help texts
-	before bool   // answers without running the call: nothing is done
-	status int    // the HTTP status answered; 0 for none (the connection is dropped) or the envelope's 200
-	early  bool   // answers status at once and runs the call WithBackendDelay later
-}
-
-// faultKinds are the faults, by Fault; 0 is no fault.
-var faultKinds = [...]faultKind{
-	0:                      {name: "none"},
-	FaultHTML502:           {name: "html502", doc: "HTTP 502 with an nginx page; the call is not run", before: true, status: http.StatusBadGateway},
-	FaultDropAfter:         {name: "drop-after", doc: "the call is run (a message IS stored), then the connection is closed unanswered"},
-	FaultStall:             {name: "stall", doc: "no answer until the client gives up (at most 30s); the call is not run", before: true},
-	FaultTruncate:          {name: "truncate", doc: "the call is run, then half of the answer is sent and the connection is closed"},
-	FaultNonJSON:           {name: "non-json", doc: "HTTP 200 with a PHP error text; the call is not run", before: true, status: http.StatusOK},
-	FaultException500:      {name: "exception", doc: "the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)", status: http.StatusInternalServerError},
-	FaultExceptionRet0:     {name: "exception-ret0", doc: "the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace"},
-	FaultExceptionDB:       {name: "exception-db", doc: `the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"`},
-	FaultRedirect307:       {name: "redirect307", doc: "HTTP 307 to the redirect location; the call is not run", before: true, status: http.StatusTemporaryRedirect},
-	FaultStoreThenRedirect: {name: "store-then-redirect", doc: "the call is run (a message IS stored), then HTTP 302 to the redirect location", status: http.StatusFound},
-	FaultResetBefore:       {name: "reset-before", doc: "the connection is closed unanswered before the call is run (what drop-after shows)", before: true},
-	Fault503After:          {name: "503-after", doc: "the call is run (a message IS stored), then HTTP 503 with an nginx page", status: http.StatusServiceUnavailable},
-	Fault504After:          {name: "504-after", doc: "the call is run (a message IS stored), then HTTP 504 with an nginx page", status: http.StatusGatewayTimeout},
-	Fault429:               {name: "429", doc: "HTTP 429 Too Many Requests, no Retry-After; the call is not run", before: true, status: http.StatusTooManyRequests},
-	Fault429RetryAfter:     {name: "429-retry-after", doc: "HTTP 429 with Retry-After; the call is not run", before: true, status: http.StatusTooManyRequests},
-	Fault502Early:          {name: "502-early", doc: "HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later", status: http.StatusBadGateway, early: true},
-	Fault503Early:          {name: "503-early", doc: "HTTP 503 at once; the backend runs the call the backend delay later", status: http.StatusServiceUnavailable, early: true},
-	Fault504Early:          {name: "504-early", doc: "HTTP 504 at once; the backend runs the call the backend delay later", status: http.StatusGatewayTimeout, early: true},
-}
-
 // lastFault is the highest declared Fault.
-const lastFault = Fault(len(faultKinds) - 1)
+const lastFault = Fault504Early
 
-// faultNameList lists the names for error messages: "html502, …, 503-early or 504-early".
-var faultNameList = func() string {
+// lastFaultGoName is lastFault's Go name, for panics.
+const lastFaultGoName = "Fault504Early"
+
+// runWhen is when a fault lets the call run.
+type runWhen int
+
+const (
+	runFirst runWhen = iota // the call runs, then the fault spoils its answer
+	runNever                // the fault answers (or not) instead: nothing is done
+	runLater                // the fault answers at once; the backend runs the call later
+)
+
+// faultKind is everything about one Fault: its entry in faultKinds is the
+// one place a fault is declared, apart from its constant.
+type faultKind struct {
+	name   string  // the short name (String, MarshalText, the control endpoint, fakeserver -fault)
+	doc    string  // one line, for help texts
+	run    runWhen // whether and when the call runs
+	status int     // the HTTP status answered; 0 for none (the connection is dropped)
+	// answer answers the exchange, recording it (x.record) before the
+	// client can see anything.
+	answer func(x *exchange, k faultKind)
+}
+
+// faultKinds are the faults, by Fault; 0 is no fault. It is filled in by
+// init, as the answers refer back to it (through Fault.String).
+var faultKinds [lastFault + 1]faultKind
+
+func init() {
+	faultKinds = [...]faultKind{
+		0: {name: "none", status: http.StatusOK, answer: answerEnvelope},
+		FaultHTML502: {name: "html502", doc: "HTTP 502 with an nginx page; the call is not run",
+			run: runNever, status: http.StatusBadGateway, answer: answerNginxPage},
+		FaultDropAfter: {name: "drop-after", doc: "the call is run (a message IS stored), then the connection is closed unanswered",
+			answer: answerDrop},
+		FaultStall: {name: "stall", doc: "no answer until the client gives up (at most 30s); the call is not run",
+			run: runNever, answer: answerStall},
+		FaultTruncate: {name: "truncate", doc: "the call is run, then half of the answer is sent and the connection is closed",
+			status: http.StatusOK, answer: answerTruncated},
+		FaultNonJSON: {name: "non-json", doc: "HTTP 200 with a PHP error text; the call is not run",
+			run: runNever, status: http.StatusOK, answer: answerPHPFatal},
+		FaultException500: {name: "exception", doc: "the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)",
+			status: http.StatusInternalServerError, answer: answerEmpty500},
+		FaultExceptionRet0: {name: "exception-ret0", doc: "the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace",
+			status: http.StatusOK, answer: answerException},
+		FaultExceptionDB: {name: "exception-db", doc: `the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"`,
+			status: http.StatusOK, answer: answerException},
+		FaultRedirect307: {name: "redirect307", doc: "HTTP 307 to the redirect location; the call is not run",
+			run: runNever, status: http.StatusTemporaryRedirect, answer: answerRedirect},
+		FaultStoreThenRedirect: {name: "store-then-redirect", doc: "the call is run (a message IS stored), then HTTP 302 to the redirect location",
+			status: http.StatusFound, answer: answerRedirect},
+		FaultResetBefore: {name: "reset-before", doc: "the connection is closed unanswered before the call is run (what drop-after shows)",
+			run: runNever, answer: answerDrop},
+		Fault503After: {name: "503-after", doc: "the call is run (a message IS stored), then HTTP 503 with an nginx page",
+			status: http.StatusServiceUnavailable, answer: answerNginxPage},
+		Fault504After: {name: "504-after", doc: "the call is run (a message IS stored), then HTTP 504 with an nginx page",
+			status: http.StatusGatewayTimeout, answer: answerNginxPage},
+		Fault429: {name: "429", doc: "HTTP 429 Too Many Requests, no Retry-After; the call is not run",
+			run: runNever, status: http.StatusTooManyRequests, answer: answerNginxPage},
+		Fault429RetryAfter: {name: "429-retry-after", doc: "HTTP 429 with Retry-After; the call is not run",
+			run: runNever, status: http.StatusTooManyRequests, answer: answerRetryAfter},
+		Fault502Early: {name: "502-early", doc: "HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later",
+			run: runLater, status: http.StatusBadGateway, answer: answerEarly},
+		Fault503Early: {name: "503-early", doc: "HTTP 503 at once; the backend runs the call the backend delay later",
+			run: runLater, status: http.StatusServiceUnavailable, answer: answerEarly},
+		Fault504Early: {name: "504-early", doc: "HTTP 504 at once; the backend runs the call the backend delay later",
+			run: runLater, status: http.StatusGatewayTimeout, answer: answerEarly},
+	}
 	var b strings.Builder
 	for f := Fault(1); f <= lastFault; f++ {
 		switch {
@@ -157,8 +190,12 @@ var faultNameList = func() string {
 		}
 		b.WriteString(faultKinds[f].name)
 	}
-	return b.String()
-}()
+	faultNameList = b.String()
+}
+
+// faultNameList lists the names for error messages: "html502, …,
+// 503-early or 504-early". It is set by init, after faultKinds.
+var faultNameList string
 
 // String returns the fault's short name, as listed in the table of
 // fakeserver's -fault flag: "html502", "drop-after", …, "504-early". The
@@ -193,9 +230,6 @@ func (f *Fault) UnmarshalText(text []byte) error {
 	return fmt.Errorf("okayapitest: unknown fault %q (want %s)", text, faultNameList)
 }
 
-// lastFaultGoName is lastFault's Go name, for panics.
-const lastFaultGoName = "Fault504Early"
-
 // valid reports whether f is one of the declared faults.
 func (f Fault) valid() bool { return f >= FaultHTML502 && f <= lastFault }
 
@@ -206,7 +240,7 @@ func (f Fault) valid() bool { return f >= FaultHTML502 && f <= lastFault }
 // and the faults whose documentation says the call is run; false for
 // those that answer (or not) without running the call, and for a value
 // that is no declared fault.
-func (f Fault) Processes() bool { return f == 0 || f.valid() && !faultKinds[f].before }
+func (f Fault) Processes() bool { return f == 0 || f.valid() && faultKinds[f].run != runNever }
 
 type pendingFault struct {
 	service string // canonical service, or "" for any
@@ -292,24 +326,6 @@ func answerNginx(w http.ResponseWriter, status int) {
 
 const phpFatal = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) " +
 	"in /www/wwwroot/okayapi/vendor/phalapi/kernal/src/Response.php on line 42\n"
-
-// answerUnprocessed answers f, one of the faults that answer before the
-// call runs, with a status.
-func (s *Server) answerUnprocessed(w http.ResponseWriter, f Fault) {
-	switch f {
-	case FaultHTML502, Fault429:
-		answerNginx(w, faultKinds[f].status)
-	case Fault429RetryAfter:
-		w.Header().Set("Retry-After", strconv.Itoa(s.cfg.retryAfter))
-		answerNginx(w, http.StatusTooManyRequests)
-	case FaultNonJSON:
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusOK)
-		writeAll(w, phpFatal)
-	case FaultRedirect307:
-		s.redirect(w, http.StatusTemporaryRedirect)
-	}
-}
 
 // stall waits until the client gives up, the server closes or stallLimit
 // passes; record is called once the handler counts as stalled.

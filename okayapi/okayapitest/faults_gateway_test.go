@@ -302,6 +302,20 @@ func TestFaultsThroughSDK(t *testing.T) {
 		require.Len(t, reqs, 1)
 		assert.False(t, reqs[0].WorkDone())
 	})
+	for _, f := range []Fault{Fault502Early, Fault503Early, Fault504Early} {
+		t.Run(f.String()+": a Send is not repeated, and is done after the answer", func(t *testing.T) {
+			t.Parallel()
+			s := newSDKFake(t, maxWait, WithBackendDelay(0))
+			s.srv.InjectFault(f, 1)
+			_, err := s.put(t.Context(), "later")
+			te := transportError(t, err)
+			assert.Equal(t, faultKinds[f].status, te.StatusCode)
+			assert.Equal(t, 1, te.Attempts, "it may have arrived: not repeated")
+			assert.True(t, okayapi.MayHaveArrived(err))
+			s.srv.Drain()
+			assert.Len(t, s.box.all(), 1, "the backend stored it once")
+		})
+	}
 	t.Run("reset-before and drop-after look the same", func(t *testing.T) {
 		t.Parallel()
 		s := newSDKFake(t, maxWait)

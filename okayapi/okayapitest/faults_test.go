@@ -231,8 +231,8 @@ func TestFaults(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
 		assert.Equal(t, "HY000", env.Ret, "ret is the SQLSTATE, a JSON string")
-		assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":"HY000","data":{},"msg":"SQLSTATE[HY000]: General error`), string(r.Body))
-		assert.Equal(t, "{}", string(env.Data))
+		assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":"HY000","data":[],"msg":"SQLSTATE[HY000]: General error`), string(r.Body))
+		assert.Equal(t, "[]", string(env.Data), "PHP writes the empty data as []")
 		assert.True(t, strings.HasPrefix(env.Msg, "SQLSTATE[HY000]: General error"), env.Msg)
 		assert.NotEmpty(t, env.Debug.Stack)
 		require.NotEmpty(t, env.Debug.Exception)

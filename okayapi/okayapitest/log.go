@@ -16,7 +16,7 @@ type RecordedRequest struct {
 	Method  string     // GET or POST
 	Path    string     // the URL path
 	Query   url.Values // the URL query
-	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
+	Form    url.Values // body + query merged as PHP reads them: names rewritten (x.y as x_y, a[b] as a: "Array"), one value per name, the body's winning
 	Service string     // as resolved from service, s or the path ("" if none)
 	Status  int        // HTTP status answered (0 if the connection was dropped or stalled)
 	// Processed says whether the call was processed: its checks ran and,

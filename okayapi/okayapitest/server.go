@@ -52,7 +52,8 @@ type Server struct {
 // answers App.User.Login and App.User.Register; add other services with
 // Handle. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter, backendDelay: DefaultBackendDelay}
+	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter, backendDelay: defaultBackendDelay,
+		quirks: true}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
