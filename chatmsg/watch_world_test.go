@@ -286,3 +286,24 @@ func TestHistoryFromIsExclusive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, idsRange(5, 1), ids)
 }
+
+// TestChatsWhilePagesShift: a conversation that moves between two page
+// reads is still yielded, once.
+func TestChatsWhilePagesShift(t *testing.T) {
+	t.Parallel()
+	w := newWatchWorld(t)
+	for range 150 {
+		w.sendN(t, w.srv.AddMember(okayapitest.Account{}), w.carol, 1, "hi")
+	}
+	w.plugin.Store(chatmsgtest.StoredMessage{From: "", To: w.carol.UUID}) // a row with no other member
+	w.plugin.SetWorld(chatmsgtest.World{ShiftPages: true})
+	got := map[string]int{}
+	for c, err := range w.send.Chats(context.Background(), w.carol, chatmsg.ChatsOptions{}) {
+		require.NoError(t, err)
+		got[c.With]++
+	}
+	assert.Len(t, got, 151)
+	for with, n := range got {
+		assert.Equal(t, 1, n, with)
+	}
+}
