@@ -102,13 +102,11 @@ func (d multiSendData) deliveries() []Delivery {
 
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
-// that may have reached the service.
+// that may have reached the service (MultiSendOnce finds out, and sends
+// again only to those without a copy).
 //
 // The message is checked as Send checks it, before anything is sent.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
-	if s.once != nil {
-		return s.MultiSendOnce(ctx, member, to, msg)
-	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}

@@ -123,10 +123,8 @@ func isNilPointer(msg Message) bool {
 // Send is not repeated after a failure that may have reached the service, so
 // a message is never sent twice by the SDK; on such a failure
 // okayapi.MayHaveArrived(err) is true and the message may have been delivered.
+// SendOnce finds out, and sends again only if it was not.
 func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
-	if s.once != nil {
-		return s.SendOnce(ctx, member, to, msg)
-	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}

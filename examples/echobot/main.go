@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer client.Close()
 	// Exactly-once sending: an answer whose reply was lost is looked for
 	// before it is sent again, so it is never stored twice.
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{}))
+	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Pages: 1})) // ResumeSend reads the newest 100 messages
 
 	opts := chatmsg.WatchOptions{
 		MinInterval: *interval,

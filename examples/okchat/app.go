@@ -33,6 +33,7 @@ type app struct {
 	json     bool
 	unsigned bool               // calls go out without a signature
 	recorder *cassette.Recorder // --record, or nil
+	once     bool               // --exactly-once: sends are SendOnce, Broadcast ExactlyOnce
 }
 
 func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g globalFlags) (*app, error) {

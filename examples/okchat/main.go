@@ -7,8 +7,8 @@
 //
 //	okchat [--json] [--timeout DURATION] [--record DIR] COMMAND [flags]
 //
-//	okchat send      --to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)
-//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once]  (one message flag, as for send)
+//	okchat send      --to UUID [--exactly-once | --resume KEY] [--horizon DURATION] (--text S | --html S | --image URL | --link URL | --custom JSON)
+//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once [--horizon DURATION]]  (one message flag, as for send)
 //	okchat history   --with UUID [--all] [--last-id N] [--up] [--perpage N]
 //	okchat read      --with UUID [--id N]          (no --id: mark the whole conversation)
 //	okchat chats     [--all | --page N] [--perpage N]

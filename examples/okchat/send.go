@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
 )
@@ -14,7 +15,7 @@ import (
 var sendCommand = command{
 	name:     "send",
 	short:    "send one message to one member",
-	synopsis: "--to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)",
+	synopsis: "--to UUID [--exactly-once | --resume KEY] [--horizon DURATION] (--text S | --html S | --image URL | --link URL | --custom JSON)",
 	about: `Send one message to the member --to. Exactly one message flag is required.
 
 ` + exactlyOnceAbout + `
@@ -46,13 +47,13 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 				if !sendKey.MatchString(*resume) {
 					return &usageError{msg: "--resume needs the send key okchat printed: 32 hexadecimal digits, not " + strconv.Quote(*resume)}
 				}
-				a.exactlyOnce()
+				a.exactlyOnce(*once.horizon)
 				// The SDK makes keys of lower-case hex and finds them as
 				// written: a key copied in upper case must still match.
 				return a.send(*to, m, strings.ToLower(*resume))
 			}
-			if *once {
-				a.exactlyOnce()
+			if *once.on {
+				a.exactlyOnce(*once.horizon)
 			}
 			return a.send(*to, m, "")
 		}
@@ -63,18 +64,30 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 const exactlyOnceAbout = `With --exactly-once, a lost answer is not the end: okchat reads the conversation for the message's
 send key, and sends again only if the message is not there, so that it is never stored twice.`
 
-// exactlyOnceFlag adds --exactly-once to fs.
-func exactlyOnceFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not")
+// onceFlags are --exactly-once and --horizon.
+type onceFlags struct {
+	on      *bool
+	horizon *time.Duration
+}
+
+// exactlyOnceFlag adds --exactly-once and --horizon to fs.
+func exactlyOnceFlag(fs *flag.FlagSet) onceFlags {
+	return onceFlags{
+		on: fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not"),
+		horizon: fs.Duration("horizon", chatmsg.DefaultHorizon, "with --exactly-once: how long after a lost answer a stored message may still appear; "+
+			"the message is sent again only after this `DURATION`, which a lost answer may cost"),
+	}
 }
 
 // sendKey matches a send key as okchat prints it.
 var sendKey = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
 
-// exactlyOnce makes a's sends exactly-once: a lost answer is followed by a
-// check of the conversation for the message's send key.
-func (a *app) exactlyOnce() {
-	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{}))
+// exactlyOnce makes a's sends exactly-once: a lost answer is followed by
+// checks of the conversation for the message's send key, the last one
+// horizon after the failure.
+func (a *app) exactlyOnce(horizon time.Duration) {
+	a.once = true
+	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Horizon: horizon}))
 }
 
 // messageFlags adds the five message flags to fs and returns a function that,
@@ -122,6 +135,8 @@ func (a *app) send(to string, msg chatmsg.Message, key string) error {
 	)
 	if key != "" {
 		res, err = a.chat.ResumeSend(a.ctx, a.member, to, msg, key)
+	} else if a.once {
+		res, err = a.chat.SendOnce(a.ctx, a.member, to, msg)
 	} else {
 		res, err = a.chat.Send(a.ctx, a.member, to, msg)
 	}
