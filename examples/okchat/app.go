@@ -32,6 +32,7 @@ type app struct {
 	stderr   io.Writer // for what a long-running command tells as it goes
 	json     bool
 	unsigned bool               // calls go out without a signature
+	static   bool               // calls carry a static sign value
 	recorder *cassette.Recorder // --record, or nil
 	once     bool               // --exactly-once: sends are SendOnce, Broadcast ExactlyOnce
 }
@@ -97,6 +98,7 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 		stderr:   sys.stderr,
 		json:     g.json,
 		unsigned: secret == "" && static == "",
+		static:   static != "",
 		recorder: rec,
 	}
 	if !cmd.noMember {

@@ -22,7 +22,8 @@ var multiSendCommand = command{
 	name:     "multisend",
 	short:    "send one message to any number of members",
 	synopsis: "(--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once [--horizon DURATION]] (--text S | --html S | --image URL | --link URL | --custom JSON)",
-	about: `Send one message to each of any number of members, given by --to (comma-separated) or by
+	about: `Send one message to each of any number of members, given by --to (comma-separated, and
+--to may be repeated) or by
 --to-file (one uuid a line; blank lines, spaces around a uuid and # comments are ignored;
 "-" reads stdin). Exactly one message flag is required. The list is checked first: a bad or
 repeated uuid, or a bad message, sends nothing (exit status 2).
@@ -48,7 +49,8 @@ or with --exactly-once the checks found it not delivered to some; 3 some outcome
 2 bad input, nothing sent.`,
 	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
-		to := fs.String("to", "", "the recipients: member uuids written `UUID,UUID,...`")
+		var to listFlag
+		fs.Var(&to, "to", "the recipients: member uuids written `UUID,UUID,...` (--to may be repeated)")
 		toFile := fs.String("to-file", "", "read the recipients from `FILE`, one uuid a line (- for stdin)")
 		concurrency := fs.Int("concurrency", 0, "send at most `N` batches of 200 at once, 1–16 (0: 4)")
 		once := exactlyOnceFlag(fs)
@@ -73,9 +75,7 @@ or with --exactly-once the checks found it not delivered to some; 3 some outcome
 					return err
 				}
 			} else {
-				for _, u := range strings.Split(*to, ",") {
-					uuids = append(uuids, strings.TrimSpace(u))
-				}
+				uuids = to.split()
 			}
 			if *once.on {
 				a.exactlyOnce(*once.horizon)

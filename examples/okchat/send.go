@@ -17,6 +17,9 @@ var sendCommand = command{
 	short:    "send one message to one member",
 	synopsis: "--to UUID [--exactly-once | --resume KEY] [--horizon DURATION] (--text S | --html S | --image URL | --link URL | --custom JSON)",
 	about: `Send one message to the member --to. Exactly one message flag is required.
+--to repeated (or --to UUID,UUID,...) sends to each of several members: send then does what
+multisend does, with its output and exit status (and --resume is refused: it finishes a send
+to one member).
 
 ` + exactlyOnceAbout + `
 --resume KEY finishes such a send whose outcome was unknown (exit status 3 gave the KEY): give
@@ -31,7 +34,8 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 2 bad input, nothing sent.`,
 	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
-		to := fs.String("to", "", "the recipient's member `UUID` (32 hex characters)")
+		var to listFlag
+		fs.Var(&to, "to", "the recipient's member `UUID` (32 hex characters); repeated, or UUID,UUID,...: several recipients, as multisend")
 		once := exactlyOnceFlag(fs)
 		resume := fs.String("resume", "", "finish an exactly-once send whose outcome was unknown, under its send `KEY` (implies --exactly-once)")
 		msg := messageFlags(fs)
@@ -43,6 +47,15 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 			if err != nil {
 				return err
 			}
+			if uuids := to.split(); len(uuids) > 1 {
+				if isSet(fs, "resume") {
+					return &usageError{msg: "--resume finishes a send to one member: give one --to"}
+				}
+				if *once.on {
+					a.exactlyOnce(*once.horizon)
+				}
+				return a.multiSend(uuids, m, 0)
+			}
 			if isSet(fs, "resume") {
 				if !sendKey.MatchString(*resume) {
 					return &usageError{msg: "--resume needs the send key okchat printed: 32 hexadecimal digits, not " + strconv.Quote(*resume)}
@@ -50,12 +63,12 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 				a.exactlyOnce(*once.horizon)
 				// The SDK makes keys of lower-case hex and finds them as
 				// written: a key copied in upper case must still match.
-				return a.send(*to, m, strings.ToLower(*resume))
+				return a.send(to.String(), m, strings.ToLower(*resume))
 			}
 			if *once.on {
 				a.exactlyOnce(*once.horizon)
 			}
-			return a.send(*to, m, "")
+			return a.send(to.String(), m, "")
 		}
 	},
 }

@@ -81,7 +81,7 @@ func TestRecordThenReplay(t *testing.T) {
 	assert.Equal(t, "App.User.Login", side["service"])
 	assert.Equal(t, "POST", side["method"])
 	assert.Equal(t, "query", side["url_form"])
-	assert.Equal(t, map[string]any{"username": "alice", "password": "REDACTED-PASSWORD"}, side["params"])
+	assert.Equal(t, map[string]any{"username": "alice", "password": "REDACTED-PASSWORD-1"}, side["params"], "each password its own placeholder")
 	assert.EqualValues(t, 200, side["status"])
 	assert.EqualValues(t, 1, side["order"])
 	assert.Equal(t, "application/json;charset=utf-8", side["content_type"])
