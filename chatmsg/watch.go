@@ -132,7 +132,7 @@ func (e *WatchError) Final() bool { return e.MemberEnded || e.WatchEnded }
 //
 // The contract, in short (docs/watch.md tells the whole story):
 //
-//   - Every message once per conversation, in id order, when the loop's
+//   - Every new message once, in id order within its conversation; when the loop's
 //     body has returned for it (then it is committed: its cursor saved to
 //     Store, and with MarkRead marked read); a message whose body did not
 //     return is yielded again by the next watch with the same Store.
