@@ -132,10 +132,10 @@ func (e *WatchError) Final() bool { return e.MemberEnded || e.WatchEnded }
 //
 // The contract, in short (docs/watch.md tells the whole story):
 //
-//   - Every new message once, in id order within its conversation; when the loop's
-//     body has returned for it (then it is committed: its cursor saved to
-//     Store, and with MarkRead marked read); a message whose body did not
-//     return is yielded again by the next watch with the same Store.
+//   - Every new message once, in id order within its conversation. It is
+//     committed (its cursor saved to Store, and with MarkRead marked read)
+//     when the loop's body returns for it; one whose body did not return is
+//     yielded again by the next watch with the same Store.
 //   - With SinceNow, nothing stored before Since (by default: the first
 //     whole second at or after Watch is called) is ever yielded.
 //   - It assumes the service shows a stored message within Settle (2 s by
