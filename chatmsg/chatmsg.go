@@ -101,5 +101,8 @@ func begin(ctx context.Context, member okayapi.Member) error {
 // do is the one way the six calls reach the service: Client.Do with the
 // plugin's err_codes. Reads and marks are idempotent; sends are not.
 func (s *Service) do(ctx context.Context, member okayapi.Member, service string, params any, idempotent bool, out any) (*okayapi.Response, error) {
+	if err := waitBudget(ctx); err != nil { // a watch's requests share one budget
+		return nil, err
+	}
 	return s.c.Do(ctx, &okayapi.Request{Service: service, Member: member, Params: params, Idempotent: idempotent, Codes: codeErr}, out)
 }

@@ -111,13 +111,15 @@ type ChatMessage struct {
 //
 // Messages holds at most the page size asked for (ListOptions.PerPage, or
 // MaxPerPage when it is 0): rows beyond it, which a correct service never
-// sends, are dropped without being read, so that an answer of any size costs
-// memory for no more rows than were asked for. Raw still holds them.
+// sends, are not read, so that an answer of any size costs memory for no
+// more rows than were asked for; Truncated then says so, and Raw still
+// holds them. History reads such rows rather than skip them.
 type MessageList struct {
-	Messages []ChatMessage     // list, in the service's order; at most the page size
-	Unread   int               // unread_num
-	Raw      json.RawMessage   // the answer's data as received
-	Response *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
+	Messages  []ChatMessage     // list, in the service's order; at most the page size
+	Truncated bool              // the list held more rows than the page size: Messages has the first ones
+	Unread    int               // unread_num
+	Raw       json.RawMessage   // the answer's data as received
+	Response  *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
 }
 
 // wireMessage is one row of a list, read field by field so that one odd row
@@ -176,9 +178,19 @@ func pageLimit(perPage int) int {
 	return MaxPerPage
 }
 
+// keepRows is how many rows of one answer History, Chats and Watch read
+// when the service sends more than they asked for (a service that ignores
+// perpage): more than that, and they report it rather than skip rows.
+const keepRows = 10 * MaxPerPage
+
 // TakeMessageList reads member's conversation with the member whose uuid is
 // with, a page at a time.
 func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions) (*MessageList, error) {
+	return s.takeMessageList(ctx, member, with, opts, pageLimit(opts.PerPage))
+}
+
+// takeMessageList is TakeMessageList keeping at most keep rows.
+func (s *Service) takeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions, keep int) (*MessageList, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
@@ -195,12 +207,12 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 		return nil, err
 	}
 	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
-	out := listData{List: phpjson.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	out := listData{List: phpjson.List[wireMessage]{Max: keep}}
 	resp, err := s.do(ctx, member, ServiceTakeMessageList, p, true, &out)
 	if err != nil {
 		return nil, err
 	}
-	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Unread: int(out.UnreadNum), Raw: resp.Data, Response: resp}
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Truncated: out.List.Truncated, Unread: int(out.UnreadNum), Raw: resp.Data, Response: resp}
 	for i, w := range out.List.Items {
 		res.Messages = append(res.Messages, s.message(w, out.List.Unreadable[i]))
 	}
