@@ -92,7 +92,7 @@ func begin(ctx context.Context, member okayapi.Member) error {
 	if ctx == nil {
 		return &okayapi.InvalidParamError{Field: "ctx", Rule: "must not be nil (use context.Background() or context.TODO())"}
 	}
-	if member.IsZero() {
+	if member == (okayapi.Member{}) {
 		return &okayapi.InvalidParamError{Field: "member", Rule: "is required: every chat call acts for a logged-in member (uuid and token)"}
 	}
 	return member.Validate()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 // tooManyRows is the error of an answer with more than keepRows rows: the
 // walk stops rather than skip the rows it cannot read.
 func tooManyRows(resp *okayapi.Response) error {
-	return resp.DecodeError(fmt.Sprintf("the list holds more than %d rows; the walk stops rather than skip the rest", keepRows), nil)
+	return core.DecodeError(resp, fmt.Sprintf("the list holds more than %d rows; the walk stops rather than skip the rest", keepRows), nil)
 }
 
 // beyond reports whether id lies past cursor in the walk's direction; a

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
@@ -226,7 +227,7 @@ func (s *Service) message(w wireMessage, unreadable json.RawMessage) ChatMessage
 	if unreadable != nil {
 		return ChatMessage{Message: Unknown{Raw: unreadable}}
 	}
-	t, err := s.c.ParseTime(string(w.AddTime.Value))
+	t, err := core.ParseTime(s.c, string(w.AddTime.Value))
 	if err != nil {
 		t = time.Time{}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
@@ -30,7 +31,7 @@ type ExactlyOnce struct {
 	// lag of the replica the service reads from. The message is sent again
 	// only when a check made after Horizon found nothing; after an attempt
 	// that timed out, the wait is at least the client's attempt timeout
-	// (okayapi.Client.AttemptTimeout). 0 means DefaultHorizon (30 s). Its
+	// (okayapi.WithTimeout). 0 means DefaultHorizon (30 s). Its
 	// cost: a lost answer whose message was not stored costs up to Horizon
 	// before the send is retried.
 	Horizon time.Duration
@@ -215,7 +216,7 @@ func (s *Service) onceConfig() ExactlyOnce {
 func (s *Service) horizonAfter(err error, cfg ExactlyOnce) time.Duration {
 	d := cfg.horizon()
 	if errors.Is(err, context.DeadlineExceeded) {
-		d = max(d, s.c.AttemptTimeout())
+		d = max(d, core.AttemptTimeout(s.c))
 	}
 	return d
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
@@ -44,7 +45,7 @@ func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*
 		}
 		var n phpjson.Int
 		if err := n.UnmarshalJSON(v); err != nil {
-			return nil, resp.DecodeError(name, err)
+			return nil, core.DecodeError(resp, name, err)
 		}
 		return &UnreadCount{Count: int(n), Field: name, Raw: resp.Data, Response: resp}, nil
 	}
@@ -55,5 +56,5 @@ func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*
 	slices.Sort(names)
 	// Built through resp, so that a field name or value echoing the token
 	// is redacted like any error Do builds.
-	return nil, resp.DecodeError("no unread count among the fields "+strings.Join(names, ", "), ErrNoUnreadCount)
+	return nil, core.DecodeError(resp, "no unread count among the fields "+strings.Join(names, ", "), ErrNoUnreadCount)
 }

@@ -14,7 +14,6 @@ package okayapi
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -24,26 +23,26 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/sign"
 )
 
+// DefaultUserAgent is sent unless WithUserAgent says otherwise: a program
+// may name itself before it ("echobot " + DefaultUserAgent).
+const DefaultUserAgent = "okayapi-go-sdk/0.1"
+
+// The defaults that the options' docs state.
 const (
-	// DefaultTimeout bounds one HTTP attempt unless WithTimeout says otherwise.
-	DefaultTimeout = 30 * time.Second
-	// DefaultMaxResponseSize caps how much of an answer is read.
-	DefaultMaxResponseSize = 8 << 20
-	// DefaultRetries is how many times a failed attempt may be repeated when
-	// the retry table allows it.
-	DefaultRetries = 2
-	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
-	DefaultUserAgent = "okayapi-go-sdk/0.1"
+	defaultTimeout         = 30 * time.Second // WithTimeout
+	defaultMaxResponseSize = 8 << 20          // WithMaxResponseSize
+	defaultRetries         = 2                // WithRetries
 )
 
 // Client calls one OkayAPI app. Create it with [New].
 //
-// Whatever prints a Client, it shows no secret: fmt's verbs, and
+// Whatever prints a Client, it shows no secret: fmt's verbs, slog, and
 // reflection-based printers (testify's and go-cmp's diffs, spew), which see
-// only closures where the app secret and the signer are.
+// only closures where the app secret, the signer and the connections are.
 type Client struct {
 	base     *url.URL
 	queryURL string // base + "/"
@@ -62,7 +61,7 @@ type Client struct {
 	// userAgentHeader is userAgent as a header value, made once.
 	userAgentHeader []string
 	maxBody         int64
-	limiter         Limiter // WithRateLimit or WithLimiter; nil: none
+	limiter         Limiter // WithLimiter; nil: none
 	closed          atomic.Bool
 }
 
@@ -105,11 +104,11 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 	}
 	cfg := config{
 		signer:    sign.None(),
-		timeout:   DefaultTimeout,
+		timeout:   defaultTimeout,
 		userAgent: DefaultUserAgent,
 		loc:       shanghai,
-		maxBody:   DefaultMaxResponseSize,
-		retries:   DefaultRetries,
+		maxBody:   defaultMaxResponseSize,
+		retries:   defaultRetries,
 		retryWait: [2]time.Duration{200 * time.Millisecond, 2 * time.Second},
 	}
 	for _, opt := range opts {
@@ -172,7 +171,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 // String describes the client without its secrets: base URL, app key, URL
 // form and signer kind.
 func (c *Client) String() string {
-	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %s}", c.base.Redacted(), c.appKey, c.form, c.keys.kind)
+	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %s}", c.base.Redacted(), c.appKey, formName(c.form), c.keys.kind)
 }
 
 // signerKind names a signer without printing it: a signer of the caller's
@@ -184,15 +183,6 @@ func signerKind(s sign.Signer) string {
 	}
 	return "signer " + name
 }
-
-// GoString hides the secrets from %#v.
-func (c *Client) GoString() string { return c.String() }
-
-// Format prints String for every verb, so that no verb shows a secret.
-func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
-
-// LogValue hides the secrets from slog.
-func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // maxIdleConnsPerHost lets one client serve many members at once without
 // opening a new connection per call (net/http's default keeps 2).
@@ -225,18 +215,13 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// AppKey returns the app key the client sends.
-func (c *Client) AppKey() string { return c.appKey }
-
-// BaseURL returns the app's base URL.
-func (c *Client) BaseURL() string { return c.base.String() }
-
-// AttemptTimeout returns how long one HTTP attempt may take: WithTimeout's
-// value, or the Timeout of WithHTTPClient's client when it has one.
-func (c *Client) AttemptTimeout() time.Duration {
-	_, d := c.transport()
-	return d
+func init() {
+	core.AttemptTimeout = func(c any) time.Duration {
+		_, d := c.(*Client).transport()
+		return d
+	}
+	core.ParseTime = func(c any, s string) (time.Time, error) { return parseTime(s, c.(*Client).loc) }
+	core.DecodeError = func(resp any, reason string, err error) error {
+		return resp.(*Response).decodeErr(reason, err)
+	}
 }
-
-// Location returns the time zone in which the service's times are read.
-func (c *Client) Location() *time.Location { return c.loc }

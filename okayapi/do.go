@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -50,15 +49,10 @@ func (r Request) String() string {
 	return fmt.Sprintf("okayapi.Request{%s, %v, idempotent %v, params hidden, %d secret(s) hidden}", r.Service, r.Member, r.Idempotent, len(r.Secrets))
 }
 
-// GoString is String, also for %#v.
-func (r Request) GoString() string { return r.String() }
-
-// Format prints String for every verb: parameters may hold a password's
-// hash, and Secrets are secrets.
+// Format prints String for every verb, %#v too (and so for slog, which
+// prints with %+v): parameters may hold a password's hash, and Secrets are
+// secrets.
 func (r Request) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
-
-// LogValue hides the same from slog.
-func (r Request) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // Response is what the service answered to a call that got an answer. When
 // Do also returns an error, Msg and Data have any secret they echoed hidden.
@@ -79,11 +73,12 @@ type Response struct {
 	decodeError func(data []byte, reason string, err error) *DecodeError
 }
 
-// DecodeError returns a *DecodeError for this answer, for a plugin package
+// decodeErr returns a *DecodeError for this answer, for a plugin package
 // that finds the data unreadable after Do succeeded (a field the reference
-// does not name, say). Like the errors Do builds, it holds no secret: its
-// reason, cause, excerpt and Data are redacted with the call's secrets.
-func (r *Response) DecodeError(reason string, err error) *DecodeError {
+// does not name, say), through internal/core. Like the errors Do builds, it
+// holds no secret: its reason, cause, excerpt and Data are redacted with
+// the call's secrets.
+func (r *Response) decodeErr(reason string, err error) *DecodeError {
 	if r.decodeError == nil {
 		red := newRedactor()
 		return &DecodeError{Service: r.Service, Reason: reason, Err: err, Data: r.Data, Excerpt: red.excerpt(r.Data)}
@@ -117,7 +112,7 @@ type callStateKey struct{}
 //     call was not carried out; any other ret (5xx, or an uncaught exception's
 //     0 or "HY000") matches ErrServer and may have taken effect;
 //   - *PluginError when data.err_code is not 0 (matching the sentinel that
-//     req.Codes gives, and ErrPlugin);
+//     req.Codes gives);
 //   - *TransportError when no well-formed answer came: a network failure, an
 //     HTTP status other than 200 (a redirect is never followed: ErrRedirect),
 //     a body that does not start as the envelope or is larger than the cap

@@ -10,8 +10,10 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors for errors.Is. An *APIError matches the ones for its ret; a
-// *TransportError matches ErrTransport; an *InvalidParamError matches ErrInvalidParam.
+// Sentinel errors for errors.Is. An *APIError matches the ones for its ret;
+// the others are causes that a *TransportError or a *PluginError wraps. The
+// kind of failure is told by the error's type (errors.As): *InvalidParamError,
+// *APIError, *PluginError, *TransportError, *DecodeError.
 var (
 	// ErrNotLoggedIn: ret 401, the member is not logged in or the token expired.
 	// Log the member in again.
@@ -32,9 +34,6 @@ var (
 	// exception's own code (often 0, or a database's text code such as
 	// "HY000"). The call may have done part of its work.
 	ErrServer = errors.New("okayapi: server error")
-	// ErrTransport: the call got no well-formed answer (network failure,
-	// HTTP status other than 200, a non-JSON body).
-	ErrTransport = errors.New("okayapi: transport failure")
 	// ErrResponseTooLarge: the answer was larger than the client's cap.
 	ErrResponseTooLarge = errors.New("okayapi: answer body too large")
 	// ErrRedirect: the host answered with a redirect (HTTP 3xx), which the
@@ -47,13 +46,9 @@ var (
 	ErrRateLimited = errors.New("okayapi: rate limited (HTTP 429)")
 	// ErrClosed: the client was closed with Client.Close; nothing was sent.
 	ErrClosed = errors.New("okayapi: client closed")
-	// ErrInvalidParam: a parameter was rejected before anything was sent.
-	ErrInvalidParam = errors.New("okayapi: invalid parameter")
 	// ErrLoginFailed: App.User.Login answered a non-zero err_code (wrong
 	// username or password, or a disabled account).
 	ErrLoginFailed = errors.New("okayapi: login failed: wrong username or password, or a disabled account")
-	// ErrPlugin: any non-zero err_code; see *PluginError.
-	ErrPlugin = errors.New("okayapi: plugin error")
 )
 
 // APIError is an answer whose ret is not 200. A ret from 400 to 499 is a
@@ -192,9 +187,6 @@ func isPackageName(s string) bool {
 // error that prints it does not say "okayapi: " twice.
 func trimPrefix(text string) string { return strings.TrimPrefix(text, "okayapi: ") }
 
-// Is matches ErrPlugin.
-func (e *PluginError) Is(target error) bool { return target == ErrPlugin }
-
 // Unwrap returns the plugin's sentinel error for the code, if it has one.
 func (e *PluginError) Unwrap() error { return e.Err }
 
@@ -266,16 +258,13 @@ func (e *TransportError) Error() string {
 	return b.String()
 }
 
-// Is matches ErrTransport.
-func (e *TransportError) Is(target error) bool { return target == ErrTransport }
-
 // Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded) works.
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // DecodeError is an answer that is the envelope but cannot be read: not
 // valid JSON at any place in it (Reason "answer is not valid JSON", Data the
-// whole answer), or data without the shape the SDK expects. It matches
-// ErrTransport: the call was processed, but its answer could not be read.
+// whole answer), or data without the shape the SDK expects: the call was
+// processed, but its answer could not be read.
 // Like TransportError, it holds no secret.
 type DecodeError struct {
 	Service string // the service called
@@ -299,9 +288,6 @@ func (e *DecodeError) Error() string {
 	}
 	return s + "; the call may have taken effect"
 }
-
-// Is matches ErrTransport.
-func (e *DecodeError) Is(target error) bool { return target == ErrTransport }
 
 // Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
@@ -358,9 +344,6 @@ func wordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
 }
 
-// Is matches ErrInvalidParam.
-func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidParam }
-
 // MayHaveArrived reports whether a failed call may nevertheless have taken
 // effect at the service, so that a caller knows whether a message may have
 // been delivered. It is false for nil, for invalid parameters (nothing was
@@ -397,7 +380,8 @@ func MayHaveArrived(err error) bool {
 	if errors.As(err, &pe) {
 		return false
 	}
-	if errors.Is(err, ErrInvalidParam) {
+	var ipe *InvalidParamError
+	if errors.As(err, &ipe) {
 		return false
 	}
 	// Anything else came from outside the SDK's taxonomy: assume the worst.

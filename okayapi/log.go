@@ -14,7 +14,7 @@ func (c *Client) logCall(ctx context.Context, req *Request, resp *Response, atte
 	level := slog.LevelDebug
 	attrs := make([]slog.Attr, 0, 7)
 	attrs = append(attrs, slog.String("service", req.Service), slog.Int("attempts", attempts), slog.Duration("took", took))
-	if !req.Member.IsZero() {
+	if !req.Member.isZero() {
 		attrs = append(attrs, slog.String("uuid", req.Member.UUID))
 	}
 	if resp != nil {

@@ -5,9 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
-	"log/slog"
 
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
@@ -16,10 +13,10 @@ import (
 // that App.User.Login hands out. A backend keeps one per member and passes it
 // with each call; the zero Member makes an anonymous call.
 //
-// The token is a secret. Member's String and GoString hide it, and it is
-// held sealed (encrypted with a key made when the process starts), so that
-// reflection-based printers (testify's and go-cmp's diffs, spew) show noise
-// in its place. Equal Members are still == and reflect.DeepEqual. Make one
+// The token is a secret. String hides it (and so fmt's %v, %+v and %s, and
+// slog), and it is held sealed (encrypted with a key made when the process
+// starts), so that %#v, the other verbs and reflection-based printers
+// (testify's and go-cmp's diffs, spew) show noise in its place. Equal Members are still == and reflect.DeepEqual. Make one
 // with NewMember (or Client.Login); store UUID and Token() to keep it.
 type Member struct {
 	UUID  string // the member's uuid: 32 hexadecimal characters
@@ -33,8 +30,8 @@ func NewMember(uuid, token string) Member { return Member{UUID: uuid, token: sea
 // Token returns the login token: a secret.
 func (m Member) Token() string { return m.token.open() }
 
-// IsZero reports whether m carries no login state.
-func (m Member) IsZero() bool { return m.UUID == "" && m.token == "" }
+// isZero reports whether m carries no login state.
+func (m Member) isZero() bool { return m == Member{} }
 
 // String returns the uuid with the token redacted.
 func (m Member) String() string {
@@ -43,22 +40,6 @@ func (m Member) String() string {
 	}
 	return "Member{" + m.UUID + ", token <redacted>}"
 }
-
-// GoString hides the token from %#v.
-func (m Member) GoString() string { return "okayapi." + m.String() }
-
-// Format prints GoString for %#v and String for every other verb, so that
-// no verb shows the token.
-func (m Member) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, m.GoString())
-		return
-	}
-	io.WriteString(f, m.String())
-}
-
-// LogValue hides the token from slog.
-func (m Member) LogValue() slog.Value { return slog.StringValue(m.UUID) }
 
 // Validate checks that m can act for a member: a 32-character uuid and a token.
 func (m Member) Validate() error {

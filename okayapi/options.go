@@ -8,14 +8,13 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/sign"
-	"golang.org/x/time/rate"
 )
 
 // URLForm says how a call's service is put into the URL.
 type URLForm int
 
-// String returns "query" or "path".
-func (f URLForm) String() string {
+// formName names f as Client.String shows it: "query" or "path".
+func formName(f URLForm) string {
 	switch f {
 	case QueryForm:
 		return "query"
@@ -97,8 +96,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP attempt. The call's context bounds the whole
-// call, retries included.
+// WithTimeout bounds each HTTP attempt; the default is 30 seconds. The
+// call's context bounds the whole call, retries included.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -109,7 +108,7 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithUserAgent sets the User-Agent header.
+// WithUserAgent sets the User-Agent header; the default is DefaultUserAgent.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		c.userAgent = ua
@@ -149,8 +148,9 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithMaxResponseSize caps the size of an answer; a larger one fails with a
-// *TransportError wrapping ErrResponseTooLarge.
+// WithMaxResponseSize caps the size of an answer, 8 MiB (8 << 20 bytes) by
+// default; a larger one fails with a *TransportError wrapping
+// ErrResponseTooLarge.
 func WithMaxResponseSize(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
@@ -163,7 +163,7 @@ func WithMaxResponseSize(n int64) Option {
 
 // WithRetries sets how many times a failed attempt may be repeated when the
 // retry table (see [Client.Do]) allows it, waiting between min and max with
-// exponential backoff. An answer whose Retry-After header asks for a longer
+// exponential backoff. The default is 2 retries, waiting from 200 ms to 2 s. An answer whose Retry-After header asks for a longer
 // wait than max is not retried. WithRetries(0, 0, 0) turns retries off.
 func WithRetries(n int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
@@ -190,23 +190,12 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// WithRateLimit caps the client at perSecond HTTP requests a second on
-// average, with bursts of up to burst, retries included: a call waits for
-// its turn within its context, and one whose context ends first fails with a
-// *TransportError that says nothing was sent.
-func WithRateLimit(perSecond float64, burst int) Option {
-	return func(c *config) error {
-		if perSecond <= 0 || burst < 1 {
-			return &InvalidParamError{Field: "rate limit", Rule: "must be a positive rate with a burst of 1 or more"}
-		}
-		c.limiter = rate.NewLimiter(rate.Limit(perSecond), burst)
-		return nil
-	}
-}
-
-// WithLimiter makes every HTTP request, retries included, wait for l first,
-// so that many clients or processes can share one quota through a limiter of
-// your choosing. It replaces WithRateLimit.
+// WithLimiter makes every HTTP request, retries included, wait for l first:
+// a call waits for its turn within its context, and one whose context ends
+// first fails with a *TransportError that says nothing was sent. For 20
+// requests a second on average with bursts of up to 5, give
+// rate.NewLimiter(20, 5) (golang.org/x/time/rate); for a quota shared by
+// many clients or processes, a limiter of your choosing (redisstore's, say).
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {

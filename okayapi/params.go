@@ -13,7 +13,7 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 	if !validService(req.Service) {
 		return nil, &InvalidParamError{Field: "service", Rule: "must look like App.Class.Action (letters, digits, _ and dots)", Value: req.Service}
 	}
-	if !req.Member.IsZero() {
+	if !req.Member.isZero() {
 		if err := req.Member.Validate(); err != nil {
 			return nil, err
 		}
@@ -48,7 +48,7 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 	}
 	values.Set("s", req.Service)
 	values.Set("app_key", c.appKey)
-	if !req.Member.IsZero() {
+	if !req.Member.isZero() {
 		values.Set("uuid", req.Member.UUID)
 		values.Set("token", req.Member.Token())
 	}

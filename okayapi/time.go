@@ -16,15 +16,10 @@ var shanghai = func() *time.Location {
 	return loc
 }()
 
-// ParseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
-// zone) in the client's time zone. An empty string or an all-zero MySQL date
-// gives the zero time.
-func (c *Client) ParseTime(s string) (time.Time, error) {
-	return parseTime(s, c.loc)
-}
-
-// parseTime is Client.ParseTime in loc; it also accepts a date alone, RFC
-// 3339, and Unix seconds as digits.
+// parseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
+// zone) in loc (internal/core's ParseTime). An empty string or an all-zero
+// MySQL date gives the zero time. It also accepts a date alone, RFC 3339,
+// and Unix seconds as digits.
 func parseTime(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = shanghai
