@@ -14,10 +14,10 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Request describes one call to an OkayAPI service. fmt prints no secret
-// of it; a reflective dump (testify's diff, go-cmp, spew) shows Params and
-// Secrets as the caller gave them (the Member's token is sealed): the SDK
-// never hands a Request back.
+// Request describes one call to an OkayAPI service. fmt, slog and
+// encoding/json print no secret of it, nor its Params; a reflective dump
+// (testify's diff, go-cmp, spew) shows Params and Secrets as the caller gave
+// them (the Member's token is sealed): the SDK never hands a Request back.
 type Request struct {
 	// Service names the call, e.g. "App.Market_ChatMessage.Send" or "App.User.Login".
 	Service string
@@ -28,7 +28,7 @@ type Request struct {
 	// fields carry go-querystring `url:"name"` tags. The common parameters
 	// (s, app_key, sign, uuid, token) are added by the client and must not
 	// appear here.
-	Params any
+	Params any `json:"-"`
 	// Idempotent says the call may be repeated safely after a failure that
 	// may have reached the service (reads, marking as read). Calls that are
 	// not idempotent (sending a message) are repeated only when the earlier
@@ -36,11 +36,11 @@ type Request struct {
 	Idempotent bool
 	// Codes maps a non-zero data.err_code to the plugin's sentinel error,
 	// which the resulting *PluginError wraps. It may return nil.
-	Codes func(code int) error
+	Codes func(code int) error `json:"-"`
 	// Secrets are values the call sends that must never be shown (a
 	// password's hash, say): they are hidden from errors and logs like the
 	// member's token, the signature and the app secret, which always are.
-	Secrets []string
+	Secrets []string `json:"-"`
 }
 
 // String describes the request without its secrets: the service, the

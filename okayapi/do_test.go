@@ -3,6 +3,7 @@ package okayapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -129,7 +130,7 @@ func TestDoBaseURLWithPathPrefix(t *testing.T) {
 	t.Parallel()
 	for _, base := range []string{"https://gw.example.test/okay", "https://gw.example.test/okay/", "https://gw.example.test/okay//"} {
 		for _, form := range []okayapi.URLForm{okayapi.QueryForm, okayapi.PathForm} {
-			t.Run(base+" "+form.String(), func(t *testing.T) {
+			t.Run(fmt.Sprint(base, " form ", form), func(t *testing.T) {
 				t.Parallel()
 				h := newHarness(t)
 				want := "https://gw.example.test/okay/?s=App.User.Profile"
@@ -262,7 +263,7 @@ func TestDoUserAgent(t *testing.T) {
 func requireInvalid(t *testing.T, h *harness, err error, field string) {
 	t.Helper()
 	require.Error(t, err)
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError))
 	var ipe *okayapi.InvalidParamError
 	require.ErrorAs(t, err, &ipe)
 	assert.Equal(t, field, ipe.Field)
@@ -503,7 +504,10 @@ func TestDoErrorsAreNotMistakenForOthers(t *testing.T) {
 	h.onAny(ok(`{}`))
 	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: ""}, nil)
 	require.Error(t, err)
-	for _, other := range []error{okayapi.ErrTransport, okayapi.ErrPlugin, okayapi.ErrBadRequest, okayapi.ErrServer} {
+	for _, other := range []error{okayapi.ErrBadRequest, okayapi.ErrServer} {
 		assert.False(t, errors.Is(err, other), "%v", other)
 	}
+	assert.False(t, noAnswer(err))
+	assert.NotErrorAs(t, err, new(*okayapi.PluginError))
+	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError))
 }

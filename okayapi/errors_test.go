@@ -28,11 +28,8 @@ var allSentinels = map[string]error{
 	"ErrNoSuchService":    okayapi.ErrNoSuchService,
 	"ErrBadRequest":       okayapi.ErrBadRequest,
 	"ErrServer":           okayapi.ErrServer,
-	"ErrTransport":        okayapi.ErrTransport,
 	"ErrResponseTooLarge": okayapi.ErrResponseTooLarge,
-	"ErrInvalidParam":     okayapi.ErrInvalidParam,
 	"ErrLoginFailed":      okayapi.ErrLoginFailed,
-	"ErrPlugin":           okayapi.ErrPlugin,
 	"ErrRedirect":         okayapi.ErrRedirect,
 	"ErrClosed":           okayapi.ErrClosed,
 }
@@ -152,7 +149,6 @@ func TestPluginError(t *testing.T) {
 			resp, err := h.client(okayapi.WithRetries(2, 0, 0)).Do(context.Background(),
 				&okayapi.Request{Service: testSvc, Member: testMember, Idempotent: true, Codes: tt.codes}, &out)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, okayapi.ErrPlugin)
 			var pe *okayapi.PluginError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tt.code, pe.Code)
@@ -169,7 +165,7 @@ func TestPluginError(t *testing.T) {
 					assert.NotErrorIs(t, err, other)
 				}
 			}
-			assertSentinels(t, err, "ErrPlugin")
+			assertSentinels(t, err)
 			assert.False(t, okayapi.MayHaveArrived(err), "the plugin refused the call")
 			assert.Contains(t, err.Error(), fmt.Sprintf("err_code %d", tt.code))
 			if tt.msg == "" {
@@ -220,7 +216,7 @@ func TestTransportErrors(t *testing.T) {
 			h.on(queryURL, httpmock.NewStringResponder(tt.status, tt.body))
 			resp, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, &struct{}{})
 			require.Error(t, err)
-			assertSentinels(t, err, "ErrTransport")
+			assertSentinels(t, err)
 			var te *okayapi.TransportError
 			require.ErrorAs(t, err, &te)
 			assert.Equal(t, tt.status, te.StatusCode)
@@ -284,8 +280,8 @@ func TestDecodeErrors(t *testing.T) {
 			assert.Equal(t, testSvc, de.Service)
 			assert.Contains(t, de.Reason, tt.reason)
 			assert.NotEmpty(t, de.Excerpt)
-			assert.ErrorIs(t, err, okayapi.ErrTransport, "a decode error is a kind of transport failure")
-			assert.NotErrorIs(t, err, okayapi.ErrPlugin)
+			assert.NotErrorAs(t, err, new(*okayapi.TransportError))
+			assert.NotErrorAs(t, err, new(*okayapi.PluginError))
 			assert.True(t, okayapi.MayHaveArrived(err), "the call was processed")
 			require.NotNil(t, resp)
 			assert.Equal(t, 200, resp.Ret)
@@ -327,7 +323,6 @@ func TestBodySizeLimit(t *testing.T) {
 		_, err := h.client(okayapi.WithMaxResponseSize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, okayapi.ErrResponseTooLarge)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		var te *okayapi.TransportError
 		require.ErrorAs(t, err, &te)
 		assert.Equal(t, http.StatusOK, te.StatusCode)
@@ -451,7 +446,7 @@ func TestMayHaveArrived(t *testing.T) {
 	}{
 		{"nil", nil, false},
 		{"invalid param", &okayapi.InvalidParamError{Field: "uuid", Rule: "r"}, false},
-		{"bare ErrInvalidParam", fmt.Errorf("wrapped: %w", okayapi.ErrInvalidParam), false},
+		{"wrapped invalid param", fmt.Errorf("wrapped: %w", &okayapi.InvalidParamError{Field: "uuid", Rule: "r"}), false},
 		{"ret 400", &okayapi.APIError{Ret: 400}, false},
 		{"ret 401", &okayapi.APIError{Ret: 401}, false},
 		{"ret 406", &okayapi.APIError{Ret: 406}, false},
@@ -532,7 +527,7 @@ func TestMayHaveArrivedFromDo(t *testing.T) {
 		c := h.client(okayapi.WithTimeout(20 * time.Millisecond))
 		_, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 		require.Error(t, err)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.True(t, okayapi.MayHaveArrived(err))
 	})
 }

@@ -74,7 +74,7 @@ func newFloor(base string, rt http.RoundTripper) *floorClient {
 		t.MaxIdleConnsPerHost = 64
 		rt = t
 	}
-	return &floorClient{hc: &http.Client{Transport: rt}, url: base + "/?s=" + testSvc, timeout: okayapi.DefaultTimeout}
+	return &floorClient{hc: &http.Client{Transport: rt}, url: base + "/?s=" + testSvc, timeout: 30 * time.Second} // the client's default (WithTimeout)
 }
 
 type floorAnswer struct {

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -108,4 +109,12 @@ func signedFields(c captured) url.Values {
 func md5Hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// noAnswer reports whether err is a call that got no readable answer: a
+// *TransportError or a *DecodeError.
+func noAnswer(err error) bool {
+	var te *okayapi.TransportError
+	var de *okayapi.DecodeError
+	return errors.As(err, &te) || errors.As(err, &de)
 }

@@ -58,9 +58,8 @@ func TestLoginFailures(t *testing.T) {
 		h.on(loginURL, ok(`{"err_code":1,"err_msg":"账号或密码错误"}`))
 		m, err := h.client(fastRetries).Login(context.Background(), "dogstar", "wrong")
 		require.Error(t, err)
-		assert.True(t, m.IsZero())
+		assert.Zero(t, m)
 		assert.ErrorIs(t, err, okayapi.ErrLoginFailed)
-		assert.ErrorIs(t, err, okayapi.ErrPlugin)
 		var pe *okayapi.PluginError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, 1, pe.Code)
@@ -88,7 +87,7 @@ func TestLoginFailures(t *testing.T) {
 		h.on(loginURL, ok(`{"err_code":0,"uuid":"`+testUUID+`"}`))
 		m, err := h.client().Login(context.Background(), "dogstar", "pw")
 		require.Error(t, err)
-		assert.True(t, m.IsZero())
+		assert.Zero(t, m)
 		var de *okayapi.DecodeError
 		require.ErrorAs(t, err, &de)
 	})
@@ -118,7 +117,7 @@ func TestLoginRejectsEmptyCredentials(t *testing.T) {
 			h := newHarness(t)
 			h.onAny(ok(`{"uuid":"` + testUUID + `","token":"` + testToken + `"}`))
 			m, err := h.client().Login(context.Background(), tt.username, tt.password)
-			assert.True(t, m.IsZero())
+			assert.Zero(t, m)
 			requireInvalid(t, h, err, tt.field)
 		})
 	}
@@ -126,9 +125,6 @@ func TestLoginRejectsEmptyCredentials(t *testing.T) {
 
 func TestMember(t *testing.T) {
 	t.Parallel()
-	assert.True(t, okayapi.Member{}.IsZero())
-	assert.False(t, okayapi.Member{UUID: testUUID}.IsZero())
-	assert.False(t, okayapi.NewMember("", testToken).IsZero())
 	assert.NoError(t, testMember.Validate())
 
 	tests := []struct {
@@ -161,7 +157,6 @@ func TestCheckUUID(t *testing.T) {
 	for _, bad := range []string{"", "0123", testUUID + "0", strings.Repeat("z", 32), strings.Repeat("你", 10) + "AB"} {
 		err := okayapi.CheckUUID("other_uuid", bad)
 		require.Error(t, err, bad)
-		assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
 		var ipe *okayapi.InvalidParamError
 		require.ErrorAs(t, err, &ipe)
 		assert.Equal(t, "other_uuid", ipe.Field)

@@ -11,6 +11,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -54,14 +55,14 @@ func TestLimiterRefusalSendsNothing(t *testing.T) {
 	h.onAny(ok(`{}`))
 	l := &countingLimiter{deny: errors.New("quota exhausted")}
 	_, err := h.client(okayapi.WithLimiter(l), okayapi.WithRetries(0, 0, 0)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
-	require.ErrorIs(t, err, okayapi.ErrTransport)
+	require.ErrorAs(t, err, new(*okayapi.TransportError))
 	assert.False(t, okayapi.MayHaveArrived(err), "%v", err)
 	assert.Zero(t, h.calls())
 
 	// x/time/rate's limiter refuses at once a wait longer than the context allows.
 	h2 := newHarness(t)
 	h2.onAny(ok(`{}`))
-	c := h2.client(okayapi.WithRateLimit(0.001, 1))
+	c := h2.client(okayapi.WithLimiter(rate.NewLimiter(0.001, 1)))
 	_, err = c.Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 	require.NoError(t, err, "the burst lets the first one through")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -72,8 +73,6 @@ func TestLimiterRefusalSendsNothing(t *testing.T) {
 	assert.Equal(t, 1, h2.calls())
 
 	var ipe *okayapi.InvalidParamError
-	_, err = okayapi.New(testBase, testAppKey, okayapi.WithRateLimit(0, 1))
-	assert.ErrorAs(t, err, &ipe)
 	_, err = okayapi.New(testBase, testAppKey, okayapi.WithLimiter(nil))
 	assert.ErrorAs(t, err, &ipe)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/internal/redact/redacttest"
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -37,7 +38,7 @@ func TestNoSecretThroughReflection(t *testing.T) {
 	resp, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
 	require.NoError(t, err)
 	values["Response"] = resp
-	values["Response.DecodeError"] = resp.DecodeError("made up", errors.New("x"))
+	values["core.DecodeError"] = core.DecodeError(resp, "made up", errors.New("x"))
 	for name, f := range failures(t, testSecret, testMember) {
 		values[name] = f.err
 		var target error = f.err
@@ -87,7 +88,7 @@ func TestMemberEquality(t *testing.T) {
 	assert.NotEqual(t, a, other)
 	assert.Equal(t, testToken, a.Token())
 	assert.Equal(t, "", okayapi.Member{UUID: testUUID}.Token())
-	assert.True(t, okayapi.NewMember("", "").IsZero())
-	assert.False(t, okayapi.NewMember("", testToken).IsZero())
+	assert.Zero(t, okayapi.NewMember("", ""))
+	assert.NotZero(t, okayapi.NewMember("", testToken))
 	redacttest.AssertNoDump(t, "two Members", struct{ A, B okayapi.Member }{a, other}, testToken, testToken[1:]+"0")
 }

@@ -310,7 +310,7 @@ func TestContextCancellation(t *testing.T) {
 		_, err := h.client(fastRetries).Do(ctx, &okayapi.Request{Service: testSvc, Idempotent: true}, nil)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.Canceled)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.Equal(t, 0, h.calls(), "nothing is sent")
 		assert.False(t, okayapi.MayHaveArrived(err))
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/okayapi-go/sdk/internal/core"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -44,7 +45,7 @@ func TestParseTime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := clientIn(t, tt.loc).ParseTime(tt.in)
+			got, err := core.ParseTime(clientIn(t, tt.loc), tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				assert.True(t, got.IsZero())
@@ -63,7 +64,7 @@ func TestParseTime(t *testing.T) {
 func TestParseTimeKeepsTheLocation(t *testing.T) {
 	t.Parallel()
 	loc := time.FixedZone("CST", 8*3600)
-	got, err := clientIn(t, loc).ParseTime("2019-08-11 17:12:02")
+	got, err := core.ParseTime(clientIn(t, loc), "2019-08-11 17:12:02")
 	require.NoError(t, err)
 	assert.Equal(t, loc, got.Location())
 	assert.Equal(t, 17, got.Hour())
