@@ -82,7 +82,7 @@ func TestBroadcastPartialFailure(t *testing.T) {
 	assert.Equal(t, 200, be.Delivered)
 	assert.Equal(t, 1, be.NotDelivered, "the stranger's batch was refused")
 	assert.ErrorIs(t, err, chatmsg.ErrSendFailed)
-	assert.ErrorIs(t, err, okayapi.ErrTransport)
+	assert.ErrorAs(t, err, new(*okayapi.TransportError))
 	assert.True(t, okayapi.MayHaveArrived(err), "some may have been delivered")
 	assert.Equal(t, chatmsg.NotDelivered, res.Outcomes[400].State)
 	assert.ErrorIs(t, res.Outcomes[400].Err, chatmsg.ErrSendFailed)

@@ -60,7 +60,7 @@ func TestIteratorsClassifyACancelledContextAsSend(t *testing.T) {
 	require.Len(t, errs, 3)
 	for name, err := range errs {
 		assert.ErrorIs(t, err, context.Canceled, name)
-		assert.ErrorIs(t, err, okayapi.ErrTransport, name)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError), name)
 		assert.False(t, okayapi.MayHaveArrived(err), "%s: a read that never started did not arrive", name)
 		var te *okayapi.TransportError
 		assert.True(t, errors.As(err, &te), name)

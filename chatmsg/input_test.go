@@ -32,7 +32,7 @@ func assertRefused(t *testing.T, mock *mockAPI, err error, field string) *okayap
 	require.Error(t, err)
 	var ipe *okayapi.InvalidParamError
 	require.ErrorAs(t, err, &ipe)
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError))
 	assert.Equal(t, field, ipe.Field)
 	assert.NotEmpty(t, ipe.Rule)
 	assert.False(t, okayapi.MayHaveArrived(err), "refused before sending")

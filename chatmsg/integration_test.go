@@ -116,7 +116,7 @@ func TestIntegrationSixCalls(t *testing.T) {
 	for _, mode := range []okayapitest.SignMode{okayapitest.SignDynamic, okayapitest.SignStatic, okayapitest.SignNone} {
 		for _, form := range []okayapi.URLForm{okayapi.QueryForm, okayapi.PathForm} {
 			for _, quirks := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%s/quirks=%v", mode, form, quirks), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/form%d/quirks=%v", mode, form, quirks), func(t *testing.T) {
 					t.Parallel()
 					w := newIntegWorld(t, []okayapitest.Option{okayapitest.WithSignMode(mode), okayapitest.WithQuirks(quirks)}, okayapi.WithURLForm(form))
 					integScenario(t, w)
@@ -424,7 +424,7 @@ func TestIntegrationFaults(t *testing.T) {
 		assert.Equal(t, 502, te.StatusCode)
 		assert.True(t, te.MayHaveArrived)
 		assert.True(t, okayapi.MayHaveArrived(err))
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceSend), 1, "exactly one request reached the server")
 		assert.Empty(t, w.plugin.Messages())
 	})
@@ -438,7 +438,7 @@ func TestIntegrationFaults(t *testing.T) {
 		w.srv.InjectFault(okayapitest.FaultDropAfter, 1)
 		_, err = w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.True(t, okayapi.MayHaveArrived(err))
 		msgs := w.plugin.Messages()
 		require.Len(t, msgs, 1, "the message WAS stored, once")
@@ -473,7 +473,7 @@ func TestIntegrationFaults(t *testing.T) {
 		_, err := w.chat.Send(cctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.True(t, okayapi.MayHaveArrived(err))
 		assert.Empty(t, w.plugin.Messages())
 		// On a loaded machine the deadline may pass before the request is
@@ -495,7 +495,7 @@ func TestIntegrationFaults(t *testing.T) {
 		w.srv.InjectFault(okayapitest.FaultTruncate, 1)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.True(t, okayapi.MayHaveArrived(err))
 		assert.Len(t, w.plugin.Messages(), 1, "processed before the answer was cut")
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceSend), 1)
@@ -507,7 +507,7 @@ func TestIntegrationFaults(t *testing.T) {
 		// retry table), here on every one of the 3 attempts.
 		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 3)
 		_, err := w.chat.TakeMessageList(ctx, w.alice, w.bob.UUID, chatmsg.ListOptions{})
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceTakeMessageList), 3)
 	})
 	t.Run("Truncate once on a read is retried", func(t *testing.T) {
@@ -523,12 +523,12 @@ func TestIntegrationFaults(t *testing.T) {
 		w := newIntegWorld(t, nil)
 		w.srv.InjectFault(okayapitest.FaultNonJSON, 2)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		var te *okayapi.TransportError
 		require.ErrorAs(t, err, &te)
 		assert.Equal(t, 200, te.StatusCode)
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 		assert.Empty(t, w.plugin.Messages())
 		_, err = w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		assert.NoError(t, err, "only two calls misbehaved")

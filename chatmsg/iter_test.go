@@ -153,7 +153,7 @@ func TestIteratorsStopOnTheFirstError(t *testing.T) {
 	for _, opts := range []chatmsg.HistoryOptions{{PerPage: 101}, {From: -1}, {Order: chatmsg.Newer}, {Order: "sideways"}} {
 		n := 0
 		for _, err := range svc.History(context.Background(), replayMember(), uuidAB, opts) {
-			assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "%+v", opts)
+			assert.ErrorAs(t, err, new(*okayapi.InvalidParamError), "%+v", opts)
 			n++
 		}
 		assert.Equal(t, 1, n)

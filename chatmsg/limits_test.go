@@ -254,10 +254,12 @@ func TestListMemoryBoundedChatList(t *testing.T) {
 	assert.Less(t, alloc, uint64(40<<20), "heap allocated for a %d-byte answer", len(body))
 }
 
+// defaultMaxResponseSize is okayapi.WithMaxResponseSize's default, 8 MiB.
+const defaultMaxResponseSize = 8 << 20
+
 // TestListMemoryBoundedLargeAnswer: answers just under the client's default
-// cap of 8 MiB (okayapi.DefaultMaxResponseSize), valid and fully used (100
-// rows of 80 KB) or not (a million tiny rows, 100 kept), are read with
-// memory a small multiple of their size.
+// cap of 8 MiB, valid and fully used (100 rows of 80 KB) or not (a million
+// tiny rows, 100 kept), are read with memory a small multiple of their size.
 func TestListMemoryBoundedLargeAnswer(t *testing.T) {
 	t.Parallel()
 	if !runAlone(t) {
@@ -307,8 +309,8 @@ func TestListMemoryBoundedLargeAnswer(t *testing.T) {
 		name string
 		body []byte
 	}{{"full rows", full}, {"tiny rows", tinyBody}, {"ext of numbers", numbers}, {"ext of empty arrays", arrays}, {"thousands of ext fields", keys}} {
-		require.Less(t, len(tc.body), okayapi.DefaultMaxResponseSize, tc.name)
-		require.Greater(t, len(tc.body), okayapi.DefaultMaxResponseSize-300<<10, tc.name)
+		require.Less(t, len(tc.body), defaultMaxResponseSize, tc.name)
+		require.Greater(t, len(tc.body), defaultMaxResponseSize-300<<10, tc.name)
 		require.True(t, json.Valid(tc.body), tc.name)
 		svc, mock := newMockAPI(t, okayapi.QueryForm)
 		mock.reply(chatmsg.ServiceTakeMessageList, http.StatusOK, tc.body)

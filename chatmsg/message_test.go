@@ -125,7 +125,7 @@ func TestNewCustom(t *testing.T) {
 			t.Parallel()
 			_, err := chatmsg.NewCustom(tc.v)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+			assert.ErrorAs(t, err, new(*okayapi.InvalidParamError))
 			var ipe *okayapi.InvalidParamError
 			require.ErrorAs(t, err, &ipe)
 			assert.Equal(t, "chat_message_data", ipe.Field)

@@ -116,7 +116,7 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 	assert.Len(t, plugin.Messages(), 2)
 	assert.Contains(t, string(plugin.Messages()[1].Data), res.Key)
 	_, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, "nope")
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError))
 }
 
 // TestSendOnceNotDelivered: every attempt did nothing; after Rounds checks
@@ -155,7 +155,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
 	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "the key field is the SDK's")
+	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError), "the key field is the SDK's")
 }
 
 // TestMultiSendOnce: the answer to a MultiSend is lost after storing; each
@@ -359,7 +359,7 @@ func TestResumeSendKey(t *testing.T) {
 	before := len(srv.Requests())
 	for _, bad := range []string{key[:31], key + "A", strings.Repeat("g", 32)} {
 		_, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, bad)
-		assert.ErrorIs(t, err, okayapi.ErrInvalidParam, bad)
+		assert.ErrorAs(t, err, new(*okayapi.InvalidParamError), bad)
 	}
 	assert.Len(t, srv.Requests(), before, "nothing sent")
 	assert.Len(t, plugin.Messages(), 1)

@@ -259,7 +259,7 @@ func TestWatchEveryMessageOnceInOrder(t *testing.T) {
 	}
 	require.Len(t, errs, 7+1, "each fault once, and the context's end")
 	for _, err := range errs[:7] {
-		assert.ErrorIs(t, err, okayapi.ErrTransport)
+		assert.ErrorAs(t, err, new(*okayapi.TransportError))
 	}
 	assert.ErrorIs(t, errs[7], context.Canceled)
 }
@@ -563,7 +563,7 @@ func TestWatchBadOptions(t *testing.T) {
 				errs = append(errs, err)
 			}
 			require.Len(t, errs, 1)
-			require.ErrorIs(t, errs[0], okayapi.ErrInvalidParam)
+			require.ErrorAs(t, errs[0], new(*okayapi.InvalidParamError))
 			if tt.field != "" {
 				var ipe *okayapi.InvalidParamError
 				require.ErrorAs(t, errs[0], &ipe)

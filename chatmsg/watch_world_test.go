@@ -144,7 +144,7 @@ func TestWatchPassesOverAnUnusableRow(t *testing.T) {
 	}
 	assertOnceInOrder(t, events, want)
 	require.Len(t, errs, 2, "the row, once; then the context's")
-	assert.ErrorIs(t, errs[0], okayapi.ErrInvalidParam)
+	assert.ErrorAs(t, errs[0], new(*okayapi.InvalidParamError))
 	assert.ErrorIs(t, errs[1], context.Canceled)
 }
 

@@ -189,7 +189,7 @@ func TestLoginRefused(t *testing.T) {
 		t.Parallel()
 		var stderr bytes.Buffer
 		err := &okayapi.PluginError{Service: "App.User.Login", Code: 3, Msg: "账号已禁用"}
-		require.ErrorIs(t, err, okayapi.ErrPlugin)
+		require.ErrorAs(t, err, new(*okayapi.PluginError))
 		assert.Equal(t, 1, report(&stderr, &loginCommand, err, callInfo{}))
 	})
 }

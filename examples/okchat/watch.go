@@ -119,7 +119,7 @@ func (a *app) watch(opts chatmsg.WatchOptions) error {
 // status. An error watchFinal misses is told both ways; none is lost.
 func watchFinal(err error) bool {
 	for _, final := range []error{
-		okayapi.ErrNotLoggedIn, okayapi.ErrInvalidParam, chatmsg.ErrNotInstalled, okayapi.ErrBadAppKey,
+		okayapi.ErrNotLoggedIn, chatmsg.ErrNotInstalled, okayapi.ErrBadAppKey,
 		okayapi.ErrBadSignature, okayapi.ErrNoSuchService, okayapi.ErrClosed,
 		context.Canceled, context.DeadlineExceeded,
 	} {
@@ -127,7 +127,8 @@ func watchFinal(err error) bool {
 			return true
 		}
 	}
-	return false
+	var ipe *okayapi.InvalidParamError
+	return errors.As(err, &ipe)
 }
 
 // jsonWatchMessage is one line of watch --json: a message as history --json

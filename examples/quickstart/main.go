@@ -220,7 +220,7 @@ func runReal(ctx context.Context, getenv func(string) string, p *printer) error 
 		return err
 	}
 	other := t.add(short(otherUUID), okayapi.Member{UUID: otherUUID})
-	p.f("OkayAPI quickstart on the app at %s, as member %s, with member %s\n", client.BaseURL(), me.m.UUID, other.m.UUID)
+	p.f("OkayAPI quickstart on the app at %s, as member %s, with member %s\n", env("OKAYAPI_HOST"), me.m.UUID, other.m.UUID)
 
 	if err := t.sendEachKind(me, other); err != nil {
 		return err

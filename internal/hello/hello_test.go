@@ -84,7 +84,7 @@ func TestErrors(t *testing.T) {
 	h := hello.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	srv.InjectFaultFor(hello.ServiceWorld, okayapitest.FaultNonJSON, 1)
 	_, err = h.World(t.Context(), "x")
-	assert.ErrorIs(t, err, okayapi.ErrTransport)
+	assert.ErrorAs(t, err, new(*okayapi.TransportError))
 	got, err := h.World(t.Context(), "x")
 	require.NoError(t, err, "one call misbehaved")
 	assert.Equal(t, "Hello x", got)
