@@ -218,3 +218,24 @@ func TestClientPrintsNoSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestAttemptTimeout: what the SDK's own packages read through
+// internal/core: WithTimeout's value (30 s by default), or the Timeout of
+// WithHTTPClient's client when it has one.
+func TestAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		opts []okayapi.Option
+		want time.Duration
+	}{
+		{"default", nil, 30 * time.Second},
+		{"WithTimeout", []okayapi.Option{okayapi.WithTimeout(3 * time.Second)}, 3 * time.Second},
+		{"http client without a timeout", []okayapi.Option{okayapi.WithTimeout(3 * time.Second), okayapi.WithHTTPClient(&http.Client{})}, 3 * time.Second},
+		{"http client's timeout", []okayapi.Option{okayapi.WithTimeout(3 * time.Second), okayapi.WithHTTPClient(&http.Client{Timeout: 7 * time.Second})}, 7 * time.Second},
+	} {
+		c, err := okayapi.New(testBase, testAppKey, tt.opts...)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, core.AttemptTimeout(c), tt.name)
+	}
+}
