@@ -1,4 +1,4 @@
-package chatmsg
+package watch
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// Cursor is what a watch (see Watch) has handled for one member: for each
+// Cursor is what a watch (see Run) has handled for one member: for each
 // conversation, the id of the last message it handled and the chat-list row it
-// last saw. A watch given a member's Cursor back, through a CursorStore,
+// last saw. A watch given a member's Cursor back, through a Store,
 // goes on after it: nothing before it again, nothing after it missed.
 //
 // It marshals to JSON as it is, and holds no message text and no token: only
@@ -20,7 +20,7 @@ type Cursor struct {
 	// Chats is each conversation's place, by the other member's uuid in
 	// upper case.
 	Chats map[string]ChatCursor `json:"chats"`
-	// Since is the starting point of a SinceNow watch (WatchOptions.Since):
+	// Since is the starting point of a SinceNow watch (Options.Since):
 	// a message whose add_time is before it is never yielded, also in a
 	// conversation that is not in Chats yet. Zero: no such limit.
 	Since time.Time `json:"since,omitzero"`
@@ -30,7 +30,7 @@ type Cursor struct {
 type ChatCursor struct {
 	// LastID is the id of the last message handled: delivered to the consumer
 	// and taken, or passed over (a message the member sent, unless
-	// WatchOptions.IncludeSent). 0: none yet.
+	// Options.IncludeSent). 0: none yet.
 	LastID int64 `json:"last_id"`
 	// Recent are the ids of the last messages handled (at most
 	// recentIDs), ascending. While a conversation is not settled the watch
@@ -52,9 +52,9 @@ type ChatCursor struct {
 	Settled bool `json:"settled,omitempty"`
 }
 
-// Clone returns a copy of c that shares nothing with it: changing one
+// clone returns a copy of c that shares nothing with it: changing one
 // never changes the other.
-func (c Cursor) Clone() Cursor {
+func (c Cursor) clone() Cursor {
 	out := Cursor{Chats: maps.Clone(c.Chats), Since: c.Since}
 	for k, e := range out.Chats {
 		if e.Recent != nil {
@@ -65,45 +65,42 @@ func (c Cursor) Clone() Cursor {
 	return out
 }
 
-// CursorStore keeps each watched member's Cursor between runs of a watch
-// (see Watch). Load answers found=false, with no error, for a member it has
+// Store keeps each watched member's Cursor between runs of a watch
+// (see Run). Load answers found=false, with no error, for a member it has
 // no cursor for. The watch calls both from several goroutines at once, for
 // different members; it never calls them at once for the same member.
 //
 // member is the member's uuid in upper case. A store may be shared by
-// several processes that each watch their own members (see Watch), but a
+// several processes that each watch their own members (see Run), but a
 // member must be watched by one watch at a time.
-type CursorStore interface {
+type Store interface {
 	Load(ctx context.Context, member string) (Cursor, bool, error)
 	Save(ctx context.Context, member string, c Cursor) error
 }
 
-// MemoryStore is a CursorStore in memory: a watch restarted in the same
-// process, with the same store, goes on where the last one stopped. It is
-// safe for concurrent use.
-type MemoryStore struct {
+// NewMemoryStore returns an empty Store in memory: a watch restarted in the
+// same process, with the same store, goes on where the last one stopped.
+// It is safe for concurrent use.
+func NewMemoryStore() Store { return &memoryStore{cursors: map[string]Cursor{}} }
+
+// memoryStore is NewMemoryStore's Store.
+type memoryStore struct {
 	mu      sync.Mutex
 	cursors map[string]Cursor
 }
 
-// NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{cursors: map[string]Cursor{}} }
-
 // Load returns a copy of member's cursor, if there is one.
-func (m *MemoryStore) Load(_ context.Context, member string) (Cursor, bool, error) {
+func (m *memoryStore) Load(_ context.Context, member string) (Cursor, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.cursors[member]
-	return c.Clone(), ok, nil
+	return c.clone(), ok, nil
 }
 
 // Save keeps a copy of c as member's cursor.
-func (m *MemoryStore) Save(_ context.Context, member string, c Cursor) error {
+func (m *memoryStore) Save(_ context.Context, member string, c Cursor) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.cursors == nil {
-		m.cursors = map[string]Cursor{}
-	}
-	m.cursors[member] = c.Clone()
+	m.cursors[member] = c.clone()
 	return nil
 }

@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
@@ -12,11 +12,12 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-func ExampleService_Watch() {
+func ExampleRun() {
 	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
@@ -40,8 +41,8 @@ func ExampleService_Watch() {
 
 	names := map[string]string{bob.UUID: "bob"}
 	n := 0
-	opts := chatmsg.WatchOptions{MinInterval: 10 * time.Millisecond, MarkRead: true}
-	for ev, err := range chat.Watch(ctx, []okayapi.Member{alice}, opts) {
+	opts := watch.Options{MinInterval: 10 * time.Millisecond, MarkRead: true}
+	for ev, err := range watch.Run(ctx, chat, []okayapi.Member{alice}, opts) {
 		if err != nil {
 			log.Print(err) // the watch goes on, unless the error is final
 			continue
@@ -58,11 +59,11 @@ func ExampleService_Watch() {
 }
 
 // fileStore keeps each member's cursor in a JSON file of its own: the shape
-// of any CursorStore (a database table keyed by member works the same way).
+// of any Store (a database table keyed by member works the same way).
 type fileStore struct{ dir string }
 
-func (s fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool, error) {
-	var c chatmsg.Cursor
+func (s fileStore) Load(_ context.Context, member string) (watch.Cursor, bool, error) {
+	var c watch.Cursor
 	b, err := os.ReadFile(filepath.Join(s.dir, member+".json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return c, false, nil
@@ -73,7 +74,7 @@ func (s fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool,
 	return c, true, json.Unmarshal(b, &c)
 }
 
-func (s fileStore) Save(_ context.Context, member string, c chatmsg.Cursor) error {
+func (s fileStore) Save(_ context.Context, member string, c watch.Cursor) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func (s fileStore) Save(_ context.Context, member string, c chatmsg.Cursor) erro
 	return os.Rename(tmp, filepath.Join(s.dir, member+".json")) // all or nothing
 }
 
-func ExampleCursorStore() {
+func ExampleStore() {
 	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
@@ -106,11 +107,11 @@ func ExampleCursorStore() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	opts := chatmsg.WatchOptions{MinInterval: 10 * time.Millisecond, Store: fileStore{dir}}
+	opts := watch.Options{MinInterval: 10 * time.Millisecond, Store: fileStore{dir}}
 
-	// watch handles n new messages of alice's, and stops.
-	watch := func(n int) {
-		for ev, err := range chat.Watch(ctx, []okayapi.Member{alice}, opts) {
+	// handle handles n new messages of alice's, and stops.
+	handle := func(n int) {
+		for ev, err := range watch.Run(ctx, chat, []okayapi.Member{alice}, opts) {
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -128,9 +129,9 @@ func ExampleCursorStore() {
 
 	send("one")
 	send("two")
-	watch(2)
+	handle(2)
 	send("three") // while no watch runs
-	watch(1)      // a new process would do the same, with the same directory
+	handle(1)     // a new process would do the same, with the same directory
 	// Output:
 	// handled one
 	// handled two
