@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,13 +19,13 @@ func TestCursorStore(t *testing.T) {
 	rdb := newClient(t)
 	prefix := testPrefix(t)
 	s := NewCursorStore(rdb, prefix)
-	var _ chatmsg.CursorStore = s
+	var _ watch.Store = s
 	const m = "0123456789abcdef0123456789abcdef"
 	_, found, err := s.Load(ctx, m)
 	require.NoError(t, err)
 	assert.False(t, found)
 
-	c := chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{
+	c := watch.Cursor{Chats: map[string]watch.ChatCursor{
 		"FEDCBA9876543210FEDCBA9876543210": {LastID: 42, Recent: []int64{40, 41, 42}, Row: "abc", RowSeen: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC), Settled: true},
 	}}
 	require.NoError(t, s.Save(ctx, m, c))
