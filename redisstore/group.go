@@ -171,7 +171,7 @@ type GroupOptions struct {
 // TTL) after handle returned for a message, or while handle ran for it, and
 // before the watch saved its cursor; or when a paused owner handles a
 // message after its lease expired and before its next renewal. The next
-// owner then handles it again, as chatmsg's Watch does after a crash. A
+// owner then handles it again, as watch.Run does after a crash. A
 // handler that must act once keeps its own record (or derives a send key
 // from the message, as examples/echobot does).
 //
