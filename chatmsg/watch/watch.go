@@ -1,3 +1,7 @@
+// Package watch receives chat messages: OkayAPI has no push, so Run polls
+// each member's conversations through a chatmsg.Service and yields every new
+// message once, in id order within its conversation, across restarts when
+// given a Store. docs/watch.md tells the whole story.
 package watch
 
 import (

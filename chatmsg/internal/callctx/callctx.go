@@ -26,8 +26,12 @@ func With(ctx context.Context, budget *rate.Limiter, rows int) context.Context {
 	return context.WithValue(ctx, key{}, values{budget, rows})
 }
 
-// Rows is how many rows of a chat list ctx asks to read; 0: the page size.
+// Rows is how many rows of a chat list ctx asks to read; 0: the page size
+// (also for a nil ctx, which the call then refuses).
 func Rows(ctx context.Context) int {
+	if ctx == nil {
+		return 0
+	}
 	v, _ := ctx.Value(key{}).(values)
 	return v.rows
 }
