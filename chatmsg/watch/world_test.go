@@ -226,3 +226,23 @@ func TestWatchManyMembersFewGoroutines(t *testing.T) {
 	// in parallel, so a margin.
 	assert.Less(t, peak, 4+3+4*3+40, "goroutines for 300 members")
 }
+
+// TestWatchReadsChatListRowsBeyondPerPage: a service that answers 150
+// conversations to a request for 100 has them all read: every new message
+// is yielded, none skipped for lying past the page size.
+func TestWatchReadsChatListRowsBeyondPerPage(t *testing.T) {
+	t.Parallel()
+	w := newWatchWorld(t)
+	w.plugin.SetWorld(chatmsgtest.World{PerPage: 150})
+	for range 130 {
+		w.sendN(t, w.srv.AddMember(okayapitest.Account{}), w.alice, 1, "hi")
+	}
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
+	want := w.inbox(w.alice, false)
+	require.Len(t, want, 130)
+	r.waitEvents(t, len(want))
+	r.stop(t)
+	events, errs := r.snapshot()
+	require.Len(t, errs, 1, "the context's only: %v", errs)
+	assertOnceInOrder(t, events, want)
+}
