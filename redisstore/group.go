@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -586,20 +585,16 @@ type fencedStore struct {
 	token  int64
 }
 
-func (s *fencedStore) Load(ctx context.Context, member string) (watch.Cursor, bool, error) {
+func (s *fencedStore) Load(ctx context.Context, member string) ([]byte, bool, error) {
 	return loadCursor(ctx, s.rdb, s.k, member)
 }
 
-func (s *fencedStore) Save(ctx context.Context, member string, c watch.Cursor) error {
+func (s *fencedStore) Save(ctx context.Context, member string, c []byte) error {
 	member = strings.ToUpper(member)
 	if member != s.member {
 		return fmt.Errorf("redisstore: a watch of %s saved the cursor of %s", s.member, member)
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	err = saveScript.Run(ctx, s.rdb, []string{s.k.lease(member), s.k.cursor(member), s.k.fence(member)}, s.owner, s.token, b).Err()
+	err := saveScript.Run(ctx, s.rdb, []string{s.k.lease(member), s.k.cursor(member), s.k.fence(member)}, s.owner, s.token, c).Err()
 	switch {
 	case err == nil:
 		return nil

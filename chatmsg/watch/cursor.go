@@ -2,32 +2,28 @@ package watch
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"sync"
 	"time"
 )
 
-// Cursor is what a watch (see Run) has handled for one member: for each
-// conversation, the id of the last message it handled and the chat-list row it
-// last saw. A watch given a member's Cursor back, through a Store,
-// goes on after it: nothing before it again, nothing after it missed.
-//
-// It marshals to JSON as it is, and holds no message text and no token: only
-// ids, the other members' uuids, a hash of each conversation's last row and a
-// time.
-type Cursor struct {
+// cursor is what a watch has handled for one member: for each
+// conversation, the id of the last message it handled and the chat-list row
+// it last saw. A watch given a member's cursor back, through a Store, goes
+// on after it: nothing before it again, nothing after it missed. A Store
+// keeps it as JSON, which holds no message text and no token: only ids, the
+// other members' uuids, a hash of each conversation's last row and times.
+type cursor struct {
 	// Chats is each conversation's place, by the other member's uuid in
 	// upper case.
-	Chats map[string]ChatCursor `json:"chats"`
+	Chats map[string]chatCursor `json:"chats"`
 	// Since is the starting point of a SinceNow watch (Options.Since):
 	// a message whose add_time is before it is never yielded, also in a
 	// conversation that is not in Chats yet. Zero: no such limit.
 	Since time.Time `json:"since,omitzero"`
 }
 
-// ChatCursor is one conversation's place in a Cursor.
-type ChatCursor struct {
+// chatCursor is one conversation's place in a cursor.
+type chatCursor struct {
 	// LastID is the id of the last message handled: delivered to the consumer
 	// and taken, or passed over (a message the member sent, unless
 	// Options.IncludeSent). 0: none yet.
@@ -52,55 +48,46 @@ type ChatCursor struct {
 	Settled bool `json:"settled,omitempty"`
 }
 
-// clone returns a copy of c that shares nothing with it: changing one
-// never changes the other.
-func (c Cursor) clone() Cursor {
-	out := Cursor{Chats: maps.Clone(c.Chats), Since: c.Since}
-	for k, e := range out.Chats {
-		if e.Recent != nil {
-			e.Recent = slices.Clone(e.Recent)
-			out.Chats[k] = e
-		}
-	}
-	return out
-}
-
-// Store keeps each watched member's Cursor between runs of a watch
-// (see Run). Load answers found=false, with no error, for a member it has
-// no cursor for. The watch calls both from several goroutines at once, for
-// different members; it never calls them at once for the same member.
+// Store keeps each watched member's cursor between runs of a watch (see
+// Run): a small JSON document of what the watch has handled (ids, the other
+// members' uuids, hashes of chat-list rows, times; no message text and no
+// token), to be kept as it is. Load answers found=false, with no error, for
+// a member it has no cursor for; the watch never changes the bytes Load
+// returns, and never changes those it gave Save afterwards. The watch calls
+// both from several goroutines at once, for different members; it never
+// calls them at once for the same member.
 //
 // member is the member's uuid in upper case. A store may be shared by
-// several processes that each watch their own members (see Run), but a
-// member must be watched by one watch at a time.
+// several processes that each watch their own members, but a member must
+// be watched by one watch at a time.
 type Store interface {
-	Load(ctx context.Context, member string) (Cursor, bool, error)
-	Save(ctx context.Context, member string, c Cursor) error
+	Load(ctx context.Context, member string) (cursor []byte, found bool, err error)
+	Save(ctx context.Context, member string, cursor []byte) error
 }
 
 // NewMemoryStore returns an empty Store in memory: a watch restarted in the
 // same process, with the same store, goes on where the last one stopped.
 // It is safe for concurrent use.
-func NewMemoryStore() Store { return &memoryStore{cursors: map[string]Cursor{}} }
+func NewMemoryStore() Store { return &memoryStore{cursors: map[string][]byte{}} }
 
 // memoryStore is NewMemoryStore's Store.
 type memoryStore struct {
 	mu      sync.Mutex
-	cursors map[string]Cursor
+	cursors map[string][]byte
 }
 
-// Load returns a copy of member's cursor, if there is one.
-func (m *memoryStore) Load(_ context.Context, member string) (Cursor, bool, error) {
+// Load returns member's cursor, if there is one.
+func (m *memoryStore) Load(_ context.Context, member string) ([]byte, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.cursors[member]
-	return c.clone(), ok, nil
+	return c, ok, nil
 }
 
-// Save keeps a copy of c as member's cursor.
-func (m *memoryStore) Save(_ context.Context, member string, c Cursor) error {
+// Save keeps c as member's cursor.
+func (m *memoryStore) Save(_ context.Context, member string, c []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cursors[member] = c.clone()
+	m.cursors[member] = c
 	return nil
 }

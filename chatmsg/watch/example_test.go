@@ -2,7 +2,6 @@ package watch_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -62,25 +61,17 @@ func ExampleRun() {
 // of any Store (a database table keyed by member works the same way).
 type fileStore struct{ dir string }
 
-func (s fileStore) Load(_ context.Context, member string) (watch.Cursor, bool, error) {
-	var c watch.Cursor
+func (s fileStore) Load(_ context.Context, member string) ([]byte, bool, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, member+".json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return c, false, nil
+		return nil, false, nil
 	}
-	if err != nil {
-		return c, false, err
-	}
-	return c, true, json.Unmarshal(b, &c)
+	return b, err == nil, err
 }
 
-func (s fileStore) Save(_ context.Context, member string, c watch.Cursor) error {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
+func (s fileStore) Save(_ context.Context, member string, cursor []byte) error {
 	tmp := filepath.Join(s.dir, member+".json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	if err := os.WriteFile(tmp, cursor, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(s.dir, member+".json")) // all or nothing

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -27,7 +28,7 @@ type watcher struct {
 	wctx   context.Context // ends when the watch ends
 	out    chan<- delivery
 
-	cur    Cursor
+	cur    cursor
 	loaded bool              // cur holds what Store had (or a new cursor)
 	fresh  bool              // cur is new: saved at the end of the first poll, Since with it
 	bad    map[string]string // rows reported unusable: key → row hash
@@ -58,16 +59,22 @@ func (w *watcher) pollOnce() pollResult {
 		return stopped
 	}
 	if !w.loaded {
-		c, found, err := w.opts.Store.Load(w.wctx, w.key)
+		b, found, err := w.opts.Store.Load(w.wctx, w.key)
 		if err != nil {
 			return w.fail(fmt.Errorf("watch: loading %s's cursor: %w", w.key, err))
 		}
-		w.cur, w.loaded, w.fresh = c.clone(), true, !found
+		var c cursor
+		if found {
+			if err := json.Unmarshal(b, &c); err != nil {
+				return w.fail(fmt.Errorf("watch: %s's cursor in the store is not a cursor: %w", w.key, err))
+			}
+		}
+		w.cur, w.loaded, w.fresh = c, true, !found
 		if !found && w.opts.SinceNow {
 			w.cur.Since = w.opts.Since
 		}
 		if w.cur.Chats == nil {
-			w.cur.Chats = map[string]ChatCursor{}
+			w.cur.Chats = map[string]chatCursor{}
 		}
 	}
 	return w.poll()
@@ -103,7 +110,11 @@ func (w *watcher) report(we *Error) bool {
 func (w *watcher) save() bool {
 	ctx, cancel := w.commitContext()
 	defer cancel()
-	if err := w.opts.Store.Save(ctx, w.key, w.cur.clone()); err != nil {
+	b, err := json.Marshal(w.cur)
+	if err == nil {
+		err = w.opts.Store.Save(ctx, w.key, b)
+	}
+	if err != nil {
 		return w.fail(fmt.Errorf("watch: saving %s's cursor: %w", w.key, err)) != stopped
 	}
 	return w.wctx.Err() == nil
@@ -302,13 +313,13 @@ func (w *watcher) advance(key string, id int64) {
 	w.cur.Chats[key] = e
 }
 
-// recentIDs is how many handled ids a ChatCursor keeps: the window in which
+// recentIDs is how many handled ids a chatCursor keeps: the window in which
 // a message shown late, after a higher id, is still caught.
 const recentIDs = 32
 
 // handled reports whether the message with id has been handled in the
 // conversation whose cursor is e.
-func handled(e ChatCursor, id int64) bool {
+func handled(e chatCursor, id int64) bool {
 	if id > e.LastID {
 		return false
 	}
@@ -356,7 +367,7 @@ func (w *watcher) commitContext() (context.Context, context.CancelFunc) {
 
 // rowHash is a chat-list row's hash: it changes when a message arrives, is
 // sent or is read, except for a message the same as the latest one in the
-// same second (see ChatCursor.Settled).
+// same second (see chatCursor.Settled).
 func rowHash(c chatmsg.Chat) string {
 	return messageHash(c.SentAt, c.Direction, c.Last, c.Key) + fmt.Sprintf("%t", c.Read)[:1]
 }
@@ -379,6 +390,6 @@ func messageHash(at time.Time, dir chatmsg.Direction, m chatmsg.Message, key str
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// wallNow is the time as a Cursor keeps it: UTC, no monotonic reading, so
+// wallNow is the time as a cursor keeps it: UTC, no monotonic reading, so
 // that it reads back from JSON equal.
 func wallNow() time.Time { return time.Now().UTC().Round(0) }

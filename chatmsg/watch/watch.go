@@ -60,12 +60,12 @@ type Options struct {
 	// Since is SinceNow's starting point, rounded up to a whole second: a
 	// message whose add_time is before it is never yielded. The zero value
 	// means the first whole second at or after Run is called. It is kept
-	// in the member's Cursor, so a restarted watch keeps it.
+	// in the member's cursor, so a restarted watch keeps it.
 	Since time.Time
 	// MarkRead marks each received message as read (MarkAsReaded) once the
 	// consumer has taken it, so that "read" means "handled".
 	MarkRead bool
-	// Store keeps each member's Cursor across watches; nil means a new
+	// Store keeps each member's cursor across watches; nil means a new
 	// NewMemoryStore, so that the watch starts from nothing.
 	Store Store
 	// Concurrency is how many members are polled at once (the watch's
@@ -293,7 +293,7 @@ func check(ctx context.Context, chat *chatmsg.Service, members []okayapi.Member,
 	return nil
 }
 
-// wholeSecondUp is t rounded up to a whole second, as a Cursor keeps it.
+// wholeSecondUp is t rounded up to a whole second, as a cursor keeps it.
 func wholeSecondUp(t time.Time) time.Time {
 	t = t.UTC().Round(0)
 	if s := t.Truncate(time.Second); !s.Equal(t) {

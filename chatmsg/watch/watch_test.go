@@ -173,7 +173,12 @@ func (r *watchRun) waitEvents(t testing.TB, n int) {
 func waitSettled(t *testing.T, store watch.Store, member okayapi.Member, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		c, _, err := store.Load(context.Background(), strings.ToUpper(member.UUID))
+		b, found, err := store.Load(context.Background(), strings.ToUpper(member.UUID))
+		require.NoError(t, err)
+		if !found {
+			return false
+		}
+		c, err := watch.DecodeCursor(b)
 		require.NoError(t, err)
 		settled := 0
 		for _, e := range c.Chats {
@@ -308,16 +313,15 @@ func TestWatchResumesFromTheStore(t *testing.T) {
 	assertOnceInOrder(t, append(first, second...), w.inbox(w.alice, false))
 
 	// Through JSON, into another store: nothing again, then the next one.
-	c, found, err := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
+	b, found, err := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
 	require.NoError(t, err)
 	require.True(t, found)
-	assert.Len(t, c.Chats, 4, "bob, carol, erin and dave")
-	b, err := json.Marshal(c)
+	c, err := watch.DecodeCursor(b)
 	require.NoError(t, err)
+	assert.Len(t, c.Chats, 4, "bob, carol, erin and dave")
 	assert.NotContains(t, string(b), "while down", "no message text in the cursor")
-	var back watch.Cursor
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, c, back)
+	var back json.RawMessage
+	require.NoError(t, json.Unmarshal(b, &back), "JSON")
 	other := watch.NewMemoryStore()
 	require.NoError(t, other.Save(context.Background(), strings.ToUpper(w.alice.UUID), back))
 

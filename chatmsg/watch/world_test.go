@@ -147,21 +147,21 @@ func TestWatchPassesOverAnUnusableRow(t *testing.T) {
 	assert.ErrorIs(t, errs[1], context.Canceled)
 }
 
-// sharingStore hands out its own cursor, maps and all, as a careless store
-// would: a watch must not change it behind the store's back.
+// sharingStore hands out its own bytes, as a careless store would: a
+// watch must not change them behind the store's back.
 type sharingStore struct {
 	mu    sync.Mutex
-	c     watch.Cursor
+	c     []byte
 	saved int
 }
 
-func (s *sharingStore) Load(context.Context, string) (watch.Cursor, bool, error) {
+func (s *sharingStore) Load(context.Context, string) ([]byte, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.c, true, nil
 }
 
-func (s *sharingStore) Save(context.Context, string, watch.Cursor) error {
+func (s *sharingStore) Save(_ context.Context, _ string, c []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saved++ // and keeps nothing
@@ -176,30 +176,32 @@ func TestWatchLeavesALoadedCursorAlone(t *testing.T) {
 	w.sendN(t, w.bob, w.alice, 3, "hi")
 	w.sendN(t, w.carol, w.alice, 1, "hi")
 	bob := strings.ToUpper(w.bob.UUID)
-	store := &sharingStore{c: watch.Cursor{Chats: map[string]watch.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}}}
+	orig := watch.EncodeCursor(watch.Cursor{Chats: map[string]watch.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}})
+	store := &sharingStore{c: slices.Clone(orig)}
 	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Store: store}), nil)
 	r.waitEvents(t, 3)
 	require.Eventually(t, func() bool { store.mu.Lock(); defer store.mu.Unlock(); return store.saved >= 3 }, 10*time.Second, time.Millisecond)
 	r.stop(t)
-	assert.Equal(t, watch.Cursor{Chats: map[string]watch.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}}, store.c)
+	assert.Equal(t, orig, store.c)
 }
 
-// TestMemoryStoreSharesNothing: changing what a memory store saved or
-// loaded changes nothing else.
-func TestMemoryStoreSharesNothing(t *testing.T) {
+// TestMemoryStoreKeepsWhatItWasGiven: a memory store loads back what it
+// saved, for its member only.
+func TestMemoryStoreKeepsWhatItWasGiven(t *testing.T) {
 	t.Parallel()
-	orig := watch.Cursor{Chats: map[string]watch.ChatCursor{"A": {LastID: 3, Recent: []int64{1, 2, 3}}}}
 	store := watch.NewMemoryStore()
 	ctx := context.Background()
-	require.NoError(t, store.Save(ctx, "M", orig))
-	orig.Chats["A"].Recent[1] = 98 // after Save
-	loaded, found, err := store.Load(ctx, "M")
+	_, found, err := store.Load(ctx, "M")
+	require.NoError(t, err)
+	assert.False(t, found)
+	require.NoError(t, store.Save(ctx, "M", []byte(`{"chats":{}}`)))
+	b, found, err := store.Load(ctx, "M")
 	require.NoError(t, err)
 	require.True(t, found)
-	loaded.Chats["A"].Recent[2] = 97 // after Load
-	again, _, err := store.Load(ctx, "M")
+	assert.JSONEq(t, `{"chats":{}}`, string(b))
+	_, found, err = store.Load(ctx, "N")
 	require.NoError(t, err)
-	assert.Equal(t, []int64{1, 2, 3}, again.Chats["A"].Recent)
+	assert.False(t, found)
 }
 
 // TestWatchManyMembersFewGoroutines: 300 members polled by a pool of 4: the
@@ -245,4 +247,23 @@ func TestWatchReadsChatListRowsBeyondPerPage(t *testing.T) {
 	events, errs := r.snapshot()
 	require.Len(t, errs, 1, "the context's only: %v", errs)
 	assertOnceInOrder(t, events, want)
+}
+
+// TestWatchReportsABadCursor: bytes in the store that are not a cursor are
+// a non-final error for the member, tried again at the next poll; nothing
+// is yielded from a guess.
+func TestWatchReportsABadCursor(t *testing.T) {
+	t.Parallel()
+	w := newWatchWorld(t)
+	w.sendN(t, w.bob, w.alice, 1, "hi")
+	store := &sharingStore{c: []byte("not a cursor")}
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Store: store}), nil)
+	require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) >= 2 }, 10*time.Second, time.Millisecond)
+	r.stop(t)
+	events, errs := r.snapshot()
+	assert.Empty(t, events)
+	for _, err := range errs[:2] {
+		assert.ErrorContains(t, err, "is not a cursor")
+		assert.False(t, watchErr(t, err).Final())
+	}
 }

@@ -21,8 +21,10 @@ type fileStore struct {
 	mu   sync.Mutex
 }
 
-func (s *fileStore) read() (map[string]watch.Cursor, error) {
-	all := map[string]watch.Cursor{}
+var _ watch.Store = (*fileStore)(nil)
+
+func (s *fileStore) read() (map[string]json.RawMessage, error) {
+	all := map[string]json.RawMessage{}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return all, nil
@@ -36,7 +38,7 @@ func (s *fileStore) read() (map[string]watch.Cursor, error) {
 	return all, nil
 }
 
-func (s *fileStore) Load(_ context.Context, member string) (watch.Cursor, bool, error) {
+func (s *fileStore) Load(_ context.Context, member string) ([]byte, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all, err := s.read()
@@ -44,7 +46,7 @@ func (s *fileStore) Load(_ context.Context, member string) (watch.Cursor, bool, 
 	return c, found, err
 }
 
-func (s *fileStore) Save(_ context.Context, member string, c watch.Cursor) error {
+func (s *fileStore) Save(_ context.Context, member string, c []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all, err := s.read()
