@@ -110,12 +110,12 @@ func TestFencedSave(t *testing.T) {
 // watchConf is what the watcher children of TestGroupManyProcesses are
 // told: the fake's address, its app key and secret, and the members.
 type watchConf struct {
-	URL     string           `json:"url"`
-	AppKey  string           `json:"app_key"`
-	Secret  string           `json:"secret"`
-	Prefix  string           `json:"prefix"`
-	TTL     time.Duration    `json:"ttl"`
-	Members []okayapi.Member `json:"members"`
+	URL     string        `json:"url"`
+	AppKey  string        `json:"app_key"`
+	Secret  string        `json:"secret"`
+	Prefix  string        `json:"prefix"`
+	TTL     time.Duration `json:"ttl"`
+	Members []memberJSON  `json:"members"`
 }
 
 // watcherChild runs a Group over the members of $WATCH_CONF and prints a
@@ -146,7 +146,7 @@ func watcherChild() int {
 		defer out.Unlock()
 		_, _ = fmt.Fprintf(os.Stdout, format+"\n", args...)
 	}
-	g, err := NewGroup(rdb, chatmsg.New(client), conf.Members, GroupOptions{
+	g, err := NewGroup(rdb, chatmsg.New(client), fromJSON(conf.Members), GroupOptions{
 		Prefix: conf.Prefix, Instance: os.Getenv("WATCH_INSTANCE"), LeaseTTL: conf.TTL,
 		Watch: watch.Options{MinInterval: 250 * time.Millisecond, MaxInterval: 2 * time.Second},
 		OnError: func(m string, err error) {
@@ -255,7 +255,7 @@ func TestGroupManyProcesses(t *testing.T) {
 	for i := range 5 {
 		senders = append(senders, srv.AddMember(okayapitest.Account{Username: fmt.Sprintf("sender%d", i)}))
 	}
-	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: members}
+	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: toJSON(members)}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	path := t.TempDir() + "/conf.json"
@@ -451,7 +451,7 @@ func TestGroupPausedOwner(t *testing.T) {
 		run.member[strings.ToUpper(m.UUID)] = int64(i)
 	}
 	sender := srv.AddMember(okayapitest.Account{Username: "sender"})
-	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: members}
+	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: toJSON(members)}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	path := t.TempDir() + "/conf.json"
