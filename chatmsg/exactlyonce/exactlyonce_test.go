@@ -430,7 +430,7 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	assert.Equal(t, broadcast.MaybeDelivered, br.Outcomes[0].State)
 	assert.Equal(t, broadcast.Delivered, br.Outcomes[1].State)
 	assert.Equal(t, broadcast.Delivered, br.Outcomes[2].State)
-	assert.Len(t, br.Outcomes[0].Key, 32, "ResumeSend finishes it")
+	assert.Len(t, br.Outcomes[0].Key, 32, "exactlyonce.Resume finishes it")
 	assert.Len(t, plugin.Messages(), 4)
 }
 

@@ -67,7 +67,7 @@ const (
 type soakResult struct {
 	kind     soakKind
 	err      error               // nil: success
-	id       int64               // the id reported, if any (Send, SendOnce)
+	id       int64               // the id reported, if any (Send, exactlyonce.Send)
 	content  string              // unique: how the store is searched
 	found    bool                // an exactly-once send found its lost message by reading
 	outcomes []broadcast.Outcome // Broadcast's
