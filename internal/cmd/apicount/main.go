@@ -24,6 +24,7 @@ var defaultDirs = []string{
 	"./chatmsg",
 	"./chatmsg/broadcast",
 	"./chatmsg/exactlyonce",
+	"./chatmsg/watch",
 	"./okayapi",
 	"./okayapi/okayapitest",
 	"./okayapi/okayapitest/cassette",
