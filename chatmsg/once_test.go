@@ -54,12 +54,12 @@ func countCalls(srv *okayapitest.Server, service string) int {
 // right id, and the service holds one copy.
 func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultException500, okayapitest.FaultTruncate, okayapitest.FaultStoreThenRedirect, okayapitest.FaultExceptionRet0} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"drop-after", "exception", "truncate", "store-then-redirect", "exception-ret0"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
 			chat, srv, plugin, alice, bob := onceWorld(t)
 			for i := range 3 {
-				srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
+				srv.InjectFault(chatmsg.ServiceSend, fault, 1)
 				res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
 				require.NoError(t, err)
 				stored := plugin.Messages()
@@ -79,7 +79,7 @@ func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, plugin.Messages(), 1)
@@ -94,8 +94,8 @@ func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 func TestSendOnceUncertainThenResume(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2) // both checks
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 2) // both checks
 	msg := chatmsg.Text{Content: "hi"}
 	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
 	var ue *chatmsg.UncertainError
@@ -124,7 +124,7 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 func TestSendOnceNotDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 3)
 	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	var nd *chatmsg.NotDeliveredError
 	require.ErrorAs(t, err, &nd)
@@ -164,7 +164,7 @@ func TestMultiSendOnce(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, res.Deliveries, 2)
@@ -174,7 +174,7 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Equal(t, stored[1].ID, res.Deliveries[1].MessageID)
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceMultiSend))
 
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
 	res, err = chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
 	require.NoError(t, err)
 	assert.Len(t, res.Deliveries, 2)
@@ -188,7 +188,7 @@ func TestMultiSendOnce(t *testing.T) {
 func TestEscapedKeyFieldRefused(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 	msg := chatmsg.Custom{Object: json.RawMessage(`{"okayapi\u005fsend_key":"00000000000000000000000000000000","x":1}`)}
 	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
 	var ipe *okayapi.InvalidParamError
@@ -234,12 +234,12 @@ var lateWorld = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Seco
 // never sends a second one.
 func TestSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.Fault502Early, okayapitest.Fault503Early, okayapitest.Fault504Early, okayapitest.FaultDropAfter} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"502-early", "503-early", "504-early", "drop-after"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
 			chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
 			plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-			srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
+			srv.InjectFault(chatmsg.ServiceSend, fault, 1)
 			res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 			require.NoError(t, err)
 			srv.Drain()
@@ -256,7 +256,7 @@ func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault504Early, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "504-early", 1)
 	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	srv.Drain()
@@ -270,7 +270,7 @@ func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 func TestSendOnceReadsBackToTheSend(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(50*time.Millisecond))
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.Fault504Early, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "504-early", 1)
 	chatter := make(chan struct{})
 	go func() { // once the late copy is stored, bob writes a lot
 		defer close(chatter)
@@ -300,8 +300,8 @@ func TestSendOnceReadsBackToTheSend(t *testing.T) {
 func TestSendOnceTooMuchToReadIsUncertain(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorldWith(t, chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2})
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1) // nothing stored
-	for i := range 250 {                                                 // but the conversation is busy
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1) // nothing stored
+	for i := range 250 {                               // but the conversation is busy
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
 	}
 	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
@@ -372,9 +372,9 @@ func TestMultiSendOnceLowerCaseRecipients(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	to := []string{strings.ToLower(bob.UUID), strings.ToLower(carol.UUID)}
-	for i, fault := range []okayapitest.Fault{0, okayapitest.FaultDropAfter} {
-		if fault != 0 {
-			srv.InjectFaultFor(chatmsg.ServiceMultiSend, fault, 1)
+	for i, fault := range []okayapitest.Fault{"", "drop-after"} {
+		if fault != "" {
+			srv.InjectFault(chatmsg.ServiceMultiSend, fault, 1)
 		}
 		res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
 		require.NoError(t, err)
@@ -399,8 +399,8 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
 	to := []string{bob.UUID, carol.UUID, dave.UUID}
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
 	res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
 	var ue *chatmsg.UncertainError
 	require.ErrorAs(t, err, &ue)
@@ -419,8 +419,8 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	assert.Equal(t, map[string]int{carol.UUID: 1, dave.UUID: 1}, stored)
 
 	// The same through Broadcast: precise outcomes.
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1)
 	br, err := chat.Broadcast(context.Background(), alice, to, chatmsg.Text{Content: "again"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
 	require.Error(t, err)
 	require.Len(t, br.Outcomes, 3)
@@ -437,7 +437,7 @@ func TestBroadcastOnceMaybeOnlyWhereACopyMayExist(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 3)
 	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
 	var be *chatmsg.BroadcastError
 	require.ErrorAs(t, err, &be)
@@ -508,7 +508,7 @@ func TestSendOnceIntoALongConversation(t *testing.T) {
 	for i := range 300 {
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`), SentAt: time.Now().Add(-24 * time.Hour)})
 	}
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	stored := plugin.Messages()
@@ -526,9 +526,9 @@ func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault429, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
+	srv.InjectFault(chatmsg.ServiceMultiSend, "429", 1)
 	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
 	var be *chatmsg.BroadcastError
 	require.ErrorAs(t, err, &be)
@@ -558,7 +558,7 @@ func ExampleService_SendOnce() {
 	// appear on this service (the fake shows it at once).
 	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}))
 
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // stored, then the answer is lost
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1) // stored, then the answer is lost
 	msg := chatmsg.Text{Content: "周末踢球吗？"}
 	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
 	var unsure *chatmsg.UncertainError

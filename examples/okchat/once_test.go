@@ -11,7 +11,6 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // keyInText finds the send key okchat printed.
@@ -70,7 +69,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost after the message was stored: found, exit 0", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message #"+itoa(id)+" to "+f.bob.UUID+
@@ -81,7 +80,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost after the message was stored: --json", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 		doc := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t).doc(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, map[string]any{"chat_message_id": float64(id), "send_key": key}, doc)
@@ -89,7 +88,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("HTML 502 first: sent again, one copy", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		_, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message to "+f.bob.UUID+" (the service returned no message id; send key "+key+")\n", r.stdout)
@@ -98,8 +97,8 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("the check fails too: exit 3 with the key, then --resume: exit 0, one copy", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -127,8 +126,8 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.plugin.SetSendReturnsID(true)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultResetBefore, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "reset-before", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 1)
 		r := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -146,7 +145,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("every check finds nothing: not delivered, exit 1", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
+		f.srv.InjectFault(chatmsg.ServiceSend, "html502", 3)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -191,7 +190,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost: each recipient once, exit 0", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi all").ok(t)
 		ids := storedOnce(t, f, to)
@@ -209,7 +208,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := f.addMembers(t, 450)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--concurrency", "1", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		doc := r.doc(t)
 		assert.Equal(t, float64(450), doc["delivered"])
@@ -227,7 +226,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("HTML 502 first: sent again, each once", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
 		f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		storedOnce(t, f, to)
@@ -237,8 +236,8 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 2)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		lines := plainOutcomes(t, r.stdout)
@@ -267,8 +266,8 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 2)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		detail := jsonOutcomes(t, r.doc(t))
@@ -284,7 +283,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("every check finds nothing: not delivered, exit 1", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 3)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, f.plugin.Messages())
@@ -303,7 +302,7 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.send(t, f.alice, f.bob, "plain")
-	f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // the lost-answer path
+	f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1) // the lost-answer path
 	send := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hello bob").ok(t).doc(t)
 	key, _ := send["send_key"].(string)
 	require.Len(t, key, 32)

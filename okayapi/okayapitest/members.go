@@ -137,15 +137,15 @@ func (s *Server) loggedIn(uuid, token string) *member {
 func (s *Server) handleUserServices() {
 	s.Handle(Service{
 		Name:    "App.User.Login",
-		Params:  []Param{StringParam("username").Required(), StringParam("password").Required()},
+		Params:  []Param{{Name: "username", Required: true}, {Name: "password", Required: true}},
 		Handler: s.userLogin,
 	})
 	s.Handle(Service{
 		Name: "App.User.Register",
 		Params: []Param{
-			StringParam("username").Required().Max(50),
-			StringParam("password").Required(),
-			ObjectParam("ext_info"),
+			{Name: "username", Required: true, Max: "50"},
+			{Name: "password", Required: true},
+			{Name: "ext_info", Type: "object"},
 		},
 		Handler: s.userRegister,
 	})

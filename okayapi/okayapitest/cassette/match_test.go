@@ -178,7 +178,7 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)), once)
 	plain, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultException500, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "exception", 1)
 	lost, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
 	require.NoError(t, err)
 	require.Nil(t, lost.Response, "found by the check")
