@@ -409,7 +409,7 @@ func TestIntegrationFaults(t *testing.T) {
 		assert.Len(t, page.Messages, 1)
 		reqs := integRequests(w.srv, chatmsg.ServiceTakeMessageList)
 		require.Len(t, reqs, 2)
-		assert.Equal(t, "html502", reqs[0].Fault)
+		assert.Equal(t, okayapitest.Fault("html502"), reqs[0].Fault)
 		assert.Equal(t, 502, reqs[0].Status)
 		assert.Equal(t, 200, reqs[1].Status)
 	})

@@ -512,7 +512,7 @@ func TestErrorPrintedOnce(t *testing.T) {
 		want string
 	}{
 		{[]string{"-nope"}, "fakeserver: flag provided but not defined: -nope (see --help)\n"},
-		{[]string{"-fault", "bogus"}, `fakeserver: invalid value "bogus" for flag -fault: okayapitest: unknown fault "bogus"`},
+		{[]string{"-fault", "bogus"}, `fakeserver: invalid value "bogus" for flag -fault: unknown fault "bogus"`},
 		{[]string{"-addr", "0.0.0.0:0"}, "fakeserver: okayapitest: listen address \"0.0.0.0:0\" is not a loopback address"},
 		{[]string{"-addr", "127.0.0.1:0", "now"}, `fakeserver: unexpected arguments ["now"] (see --help)`},
 		{[]string{"-sign", "md5"}, `fakeserver: -sign "md5": must be dynamic, static or none (see --help)`},

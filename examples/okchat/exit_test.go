@@ -272,7 +272,7 @@ func TestExitTransport(t *testing.T) {
 		assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1, "a send that may have arrived must not be repeated")
-		assert.Equal(t, "html502", reqs[0].Fault)
+		assert.Equal(t, okayapitest.Fault("html502"), reqs[0].Fault)
 	})
 	t.Run("send, connection dropped after storing: may have been delivered", func(t *testing.T) {
 		t.Parallel()

@@ -46,8 +46,10 @@ func TestFaultNames(t *testing.T) {
 		assert.PanicsWithValue(t, fmt.Sprintf("okayapitest: InjectFault: unknown fault %q (want %s)", bad, list),
 			func() { srv.InjectFault("", bad, 1) }, bad)
 	}
-	assert.PanicsWithValue(t, `okayapitest: InjectFault: "drop-after" is not a service name like App.Hello.World`,
+	assert.PanicsWithValue(t, fmt.Sprintf("okayapitest: InjectFault: unknown fault %q (want %s)", "App.User.Login", list),
 		func() { srv.InjectFault("drop-after", "App.User.Login", 1) }, "arguments swapped")
+	assert.PanicsWithValue(t, `okayapitest: InjectFault: "drop after" is not a service name like App.Hello.World`,
+		func() { srv.InjectFault("drop after", "stall", 1) })
 	assert.PanicsWithValue(t, "okayapitest: InjectFault: n must be 1 or more, got 0", func() { srv.InjectFault("", "stall", 0) })
 }
 

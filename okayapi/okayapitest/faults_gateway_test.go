@@ -45,7 +45,7 @@ func TestGatewayFaults(t *testing.T) {
 		assert.Empty(t, f.box.all(), "nothing was done")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
-		assert.Equal(t, "reset-before", reqs[0].Fault)
+		assert.Equal(t, Fault("reset-before"), reqs[0].Fault)
 		assert.Equal(t, 0, reqs[0].Status)
 		assert.False(t, reqs[0].Processed)
 		assert.Equal(t, 0, reqs[0].Ret, "not processed")
@@ -77,7 +77,7 @@ func TestGatewayFaults(t *testing.T) {
 			reqs := f.srv.Requests()
 			require.Len(t, reqs, 1)
 			assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: reqs[0].Query, Form: reqs[0].Form,
-				Service: svcPut, Status: c.status, Processed: true, Ret: 200, Fault: c.fault}, reqs[0])
+				Service: svcPut, Status: c.status, Processed: true, Ret: 200, Fault: c.fault, WorkDone: true}, reqs[0])
 			assert.True(t, reqs[0].WorkDone)
 		})
 	}
@@ -176,7 +176,7 @@ func TestEarlyGatewayFaults(t *testing.T) {
 		assert.Len(t, f.box.all(), 2, "the first copy was stored after the gateway's answer")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 2)
-		assert.Equal(t, "504-early", reqs[0].Fault)
+		assert.Equal(t, Fault("504-early"), reqs[0].Fault)
 		assert.Equal(t, 200, reqs[0].Ret, "filled in when the backend ran it")
 		assert.True(t, reqs[0].WorkDone)
 	})

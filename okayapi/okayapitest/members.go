@@ -21,7 +21,7 @@ type Account struct {
 	Extra    map[string]any // more ext_info fields; each value must marshal to JSON
 }
 
-// User is a member as services see it: see Call.User and Call.LookupUser.
+// User is a member as services see it (Call.User, Call.LookupUser).
 type User struct {
 	UUID     string // 32 upper-case hex characters
 	Username string

@@ -43,8 +43,8 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 func WithAppKey(key string) Option { return func(c *config) { c.appKey = key } }
 
 // WithSecret makes the app check the dynamic signature of docs/wire.md
-// with secret (the default, with 64 random letters and digits; see
-// Server.Secret): over every parameter except sign, as PHP reads them
+// with secret ("": 64 random letters and digits, as without any of these
+// options; see Server.Secret): over every parameter except sign, as PHP reads them
 // (names rewritten, in ksort's order), with the fake's own code rather
 // than package sign. Of WithSecret, WithStaticSign and WithoutSign, the
 // last given wins.
@@ -112,9 +112,10 @@ const retryAfter = 1
 //
 //	POST /_fake/fault?kind=drop-after&service=App.Market_ChatMessage.Send&n=1
 //
-// kind is a fault's name (see Fault), in any case (required); service is the service the fault applies to (optional: any
-// service); n is how many calls misbehave (optional: 1). The parameters may
-// be in the query or in an urlencoded body. The endpoint works as
+// kind is a fault's name (see Fault), in any case (required); service is
+// the service the fault applies to (optional: any service); n is how many
+// calls misbehave (optional: 1). The parameters may be in the query or in
+// an urlencoded body. The endpoint works as
 // InjectFault and answers 204 No Content; it answers 400 with a
 // plain-text reason naming the parameter for a missing, repeated, unknown or
 // bad parameter. GET lists the faults, one a line: its name and what it

@@ -26,7 +26,7 @@ type Server struct {
 	ts        *httptest.Server
 	done      chan struct{} // closed by Close: stalled handlers give up
 	closeOnce sync.Once
-	stalled   atomic.Int64 // handlers waiting in FaultStall
+	stalled   atomic.Int64 // handlers waiting in the stall fault
 
 	mu sync.Mutex
 	// backendCalls counts the calls an early gateway fault left to the
