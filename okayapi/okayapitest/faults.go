@@ -41,7 +41,8 @@ import (
 // WithRedirectLocation's; the exceptions are those PhalApi answers for a
 // Redis error (ret 0) and a PDOException ("HY000").
 //
-// Any other name is refused: InjectFault panics, listing these.
+// Names are matched in any case; any other is refused: InjectFault
+// panics, listing these.
 type Fault string
 
 // runWhen is when a fault lets the call run.
