@@ -1,0 +1,63 @@
+package okayapi_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// An answer whose data is malformed deep inside (a broken list, a bad
+// literal) is a transport failure, never a success or a plugin error: also
+// when the caller reads no data (out nil), and when err_code says the call
+// failed, where nothing else would look at the rest of data.
+func TestMalformedDataIsNeverAnAnswer(t *testing.T) {
+	t.Parallel()
+	type shape struct {
+		N int `json:"n"`
+	}
+	tests := []struct {
+		name string
+		data string
+		out  bool
+	}{
+		{"success, nothing read", `{"err_code":0,"list":[1,,2]}`, false},
+		{"success without err_code, nothing read", `{"list":{"a":tru}}`, false},
+		{"success, data read", `{"err_code":0,"n":1,"list":[1,,2]}`, true},
+		{"plugin error, nothing read", `{"err_code":2,"err_msg":"x","list":[1,,2]}`, false},
+		{"plugin error, data read", `{"err_code":2,"err_msg":"x","list":[1,,2]}`, true},
+		{"plugin error as text, data read", `{"err_code":"2","list":{"a":nul}}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.on(queryURL, ok(tt.data))
+			var out any
+			if tt.out {
+				out = &shape{}
+			}
+			resp, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, out)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, okayapi.ErrTransport)
+			assert.NotErrorIs(t, err, okayapi.ErrPlugin)
+			var te *okayapi.TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Contains(t, te.Error(), "not valid JSON")
+			require.NotNil(t, resp)
+			assert.Equal(t, 200, resp.Ret)
+		})
+	}
+	t.Run("well-formed plugin error, data read", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(queryURL, ok(`{"err_code":2,"err_msg":"x","n":"not a number"}`))
+		_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, &shape{})
+		var pe *okayapi.PluginError
+		require.ErrorAs(t, err, &pe, "the code is reported, not the shape of the rest")
+		assert.Equal(t, 2, pe.Code)
+	})
+}
