@@ -36,3 +36,27 @@ func TestAnnouncedLengthAtTheCap(t *testing.T) {
 	_, err = h.client(okayapi.WithMaxResponseSize(limit)).Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
 	assert.ErrorIs(t, err, okayapi.ErrResponseTooLarge, "one byte more")
 }
+
+// An answer that does not announce its length (chunked) is read whole up to
+// the cap, however its size falls against the reader's buffer.
+func TestUnannouncedLengthUpToTheCap(t *testing.T) {
+	t.Parallel()
+	padded := func(n int) string {
+		e := envelope(200, `{"n":1}`, "")
+		return e + strings.Repeat(" ", n-len(e))
+	}
+	for _, tc := range []struct{ size, limit int }{
+		{512, 512}, {513, 513}, {1024, 1024}, {5000, 5000}, {5000, 0}, {100_000, 0},
+	} {
+		h := newHarness(t)
+		h.on(queryURL, unsized(padded(tc.size)))
+		opts := []okayapi.Option{}
+		if tc.limit > 0 {
+			opts = append(opts, okayapi.WithMaxResponseSize(int64(tc.limit)))
+		}
+		var out struct{ N int }
+		_, err := h.client(opts...).Do(context.Background(), &okayapi.Request{Service: testSvc}, &out)
+		require.NoError(t, err, "%d bytes, cap %d", tc.size, tc.limit)
+		assert.Equal(t, 1, out.N)
+	}
+}
