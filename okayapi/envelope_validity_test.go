@@ -30,6 +30,7 @@ func TestMalformedDataIsNeverAnAnswer(t *testing.T) {
 		{"plugin error, nothing read", `{"err_code":2,"err_msg":"x","list":[1,,2]}`, false},
 		{"plugin error, data read", `{"err_code":2,"err_msg":"x","list":[1,,2]}`, true},
 		{"plugin error as text, data read", `{"err_code":"2","list":{"a":nul}}`, true},
+		{"a key without its colon", `{"err_code" 0}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,3 +46,16 @@ func TestRetryAfterZeroRetriesAtOnce(t *testing.T) {
 		assert.Equal(t, 2, resp.Attempts)
 	}
 }
+
+// A gateway's 503 with an empty body is retried like any other, and the
+// retry's answer is the result.
+func TestEmptyRetryableAnswerIsRetried(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(queryURL, sequence(httpmock.NewStringResponder(503, ""), ok(`{"n":1}`)))
+	var out struct{ N int }
+	resp, err := h.client(fastRetries).Do(context.Background(), &okayapi.Request{Service: testSvc, Idempotent: true}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+	assert.Equal(t, 1, out.N)
+}
