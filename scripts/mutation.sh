@@ -60,9 +60,12 @@ for pkg in "$@"; do
   eff=$(sed -n 's/^Test efficacy: //p' "$out")
   cov=$(sed -n 's/^Mutator coverage: //p' "$out")
   counts=$(grep -E '^Killed:' "$out" | tr -s ' ')
+  tested=$(grep -cE '^ +(KILLED|LIVED)' "$out")
   if [ $rc -eq 124 ] || [ -z "$eff" ]; then
     summary+=("$(printf '%-32s not finished (rc %d after %ds, see %s)' "$pkg" "$rc" "$secs" "$out")")
     status=1
+  elif [ "$tested" -eq 0 ]; then
+    summary+=("$(printf '%-32s no mutant tested (%s) (%ds)' "$pkg" "$(grep -E '^Timed out:' "$out" | tr -s ' ')" "$secs")")
   else
     summary+=("$(printf '%-32s efficacy %-8s mutator coverage %-8s %s (%ds)' "$pkg" "$eff" "$cov" "$counts" "$secs")")
   fi
