@@ -55,3 +55,18 @@ func TestStringCutInsideAnEscape(t *testing.T) {
 	err := okayapi.Fields([]byte(`{"a\x":1}`), func(_, _ []byte) bool { return true })
 	assert.Error(t, err, "a key with a bad escape")
 }
+
+// Every ASCII letter, digit and '_' may appear in a service name.
+func TestServiceNameCharacters(t *testing.T) {
+	t.Parallel()
+	svc := "App.abcdefghijklmnopqrstuvwxyz.ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
+	h := newHarness(t)
+	h.onAny(ok(`{}`))
+	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: svc}, nil)
+	require.NoError(t, err)
+	for _, bad := range []string{"App.a`b", "App.a{b", "App.a@b", "App.a[b", "App.a/b", "App.a:b"} {
+		_, err := h.client().Do(context.Background(), &okayapi.Request{Service: bad}, nil)
+		assert.ErrorIs(t, err, okayapi.ErrInvalidParam, bad)
+	}
+	assert.Equal(t, 1, h.calls())
+}
