@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/okayapi-go/sdk/okayapi"
 )
@@ -20,6 +21,11 @@ type BroadcastOptions struct {
 	// Concurrency is how many batches are in flight at once; 0 means
 	// DefaultBroadcastConcurrency.
 	Concurrency int
+	// ExactlyOnce sends each batch with MultiSendOnce: a lost answer is
+	// followed by checks, and each recipient's outcome is then Delivered
+	// (stored once), NotDelivered (found not stored) or MaybeDelivered
+	// (its check failed: ResumeSend with Outcome.Key finishes it).
+	ExactlyOnce bool
 }
 
 // State is what became of a message for one recipient.
@@ -31,8 +37,9 @@ const (
 	// NotDelivered: the service refused the batch (an err_code, a ret
 	// 400–499), or it never reached the service; the message was not stored.
 	NotDelivered
-	// MaybeDelivered: the batch's answer was lost; the message may have
-	// been delivered. Check the conversation before sending again.
+	// MaybeDelivered: the batch's answer was lost (and, with ExactlyOnce,
+	// the recipient's check failed); the message may have been delivered.
+	// Check the conversation before sending again.
 	MaybeDelivered
 )
 
@@ -55,8 +62,8 @@ type Outcome struct {
 	State     State
 	MessageID int64 // the new message's id when Delivered and the service said it; else 0
 	Err       error // why, when not Delivered: the batch's error
-	// Key is the send key when the Service sends exactly once
-	// (WithExactlyOnce): ResumeSend with it finishes a MaybeDelivered one.
+	// Key is the send key with BroadcastOptions.ExactlyOnce: ResumeSend
+	// with it finishes a MaybeDelivered one.
 	Key string
 }
 
@@ -113,9 +120,11 @@ func (e *BroadcastError) MayHaveArrived() bool { return e.MaybeDelivered > 0 }
 //
 // The error is nil when every recipient got the message. Otherwise it is a
 // *BroadcastError counting the outcomes, alongside the full result: partial
-// failure is a result, not a lost one. A context that ends stops further
-// batches; their recipients are NotDelivered with the context's error.
-// Like MultiSend, no batch is ever sent twice.
+// failure is a result, not a lost one; also when the only failures are
+// MaybeDelivered. A context that ends stops further batches: no request is
+// made after it ends, and their recipients are NotDelivered with the
+// context's error. Without ExactlyOnce, like MultiSend, no batch is ever
+// sent twice; with it, as MultiSendOnce.
 func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []string, msg Message, opts BroadcastOptions) (*BroadcastResult, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
@@ -131,7 +140,7 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 		workers = DefaultBroadcastConcurrency
 	}
 	key := "" // exactly-once batches carry a send key: check the size with one
-	if s.once != nil {
+	if opts.ExactlyOnce {
 		key = newKey()
 	}
 	if _, err := s.keyedParams(to[0], msg, key); err != nil {
@@ -142,11 +151,13 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 	for i, uuid := range to {
 		res.Outcomes[i] = Outcome{To: uuid}
 	}
-	type batch struct{ from, to int }
+	type batch struct{ n, from, to int }
 	var batches []batch
 	for i := 0; i < len(to); i += MaxRecipients {
-		batches = append(batches, batch{i, min(i+MaxRecipients, len(to))})
+		batches = append(batches, batch{len(batches), i, min(i+MaxRecipients, len(to))})
 	}
+	errs := make([]error, len(batches)) // each sent batch's error
+	var skipped atomic.Bool             // some batches were not sent: the context ended
 	jobs := make(chan batch)
 	var wg sync.WaitGroup
 	for range min(workers, len(batches)) {
@@ -154,98 +165,115 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 		go func() {
 			defer wg.Done()
 			for b := range jobs {
-				s.sendBatch(ctx, member, msg, res.Outcomes[b.from:b.to])
+				if err := ctx.Err(); err != nil { // ended while the batch waited for a worker
+					notSent(res.Outcomes[b.from:b.to], err)
+					skipped.Store(true)
+					continue
+				}
+				errs[b.n] = s.sendBatch(ctx, member, msg, opts.ExactlyOnce, res.Outcomes[b.from:b.to])
 			}
 		}()
 	}
 	for _, b := range batches {
-		if ctx.Err() != nil {
-			for i := range res.Outcomes[b.from:b.to] {
-				res.Outcomes[b.from+i].State, res.Outcomes[b.from+i].Err = NotDelivered, ctx.Err()
-			}
-			continue
-		}
 		jobs <- b
 	}
 	close(jobs)
 	wg.Wait()
-	return res, res.err()
+	if skipped.Load() {
+		errs = append(errs, ctx.Err()) // once for all the batches not sent
+	}
+	return res, res.err(errs)
 }
 
-// sendBatch sends one MultiSend and fills in its recipients' outcomes.
-func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Message, out []Outcome) {
+// notSent marks out NotDelivered with err: the batch was not sent.
+func notSent(out []Outcome, err error) {
+	for i := range out {
+		out[i].State, out[i].Err = NotDelivered, err
+	}
+}
+
+// sendBatch sends one MultiSend (MultiSendOnce when once) and fills in its
+// recipients' outcomes. It returns the batch's error.
+func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Message, once bool, out []Outcome) error {
 	uuids := make([]string, len(out))
 	for i, o := range out {
 		uuids[i] = o.To
 	}
-	r, err := s.MultiSend(ctx, member, uuids, msg)
-	if err != nil {
-		// Exactly-once sending (WithExactlyOnce) may have found some copies.
-		got := map[string]int64{}
-		if r != nil {
-			for _, d := range r.Deliveries {
-				got[strings.ToUpper(d.To)] = d.MessageID
-			}
-			for i := range out {
-				out[i].Key = r.Key
-			}
-		}
-		var ue *UncertainError
-		var nd *NotDeliveredError
-		switch {
-		case errors.As(err, &ue):
-			for i := range out {
-				out[i].Key = ue.Key
-			}
-		case errors.As(err, &nd):
-			for i := range out {
-				out[i].Key = nd.Key
-			}
-		}
-		state := NotDelivered
-		if okayapi.MayHaveArrived(err) {
-			state = MaybeDelivered
+	var (
+		r   *MultiSendResult
+		err error
+	)
+	if once {
+		r, err = s.MultiSendOnce(ctx, member, uuids, msg)
+	} else {
+		r, err = s.MultiSend(ctx, member, uuids, msg)
+	}
+	got := map[string]int64{} // by upper-case uuid
+	if r != nil {
+		for _, d := range r.Deliveries {
+			got[strings.ToUpper(d.To)] = d.MessageID
 		}
 		for i := range out {
-			if id, ok := got[strings.ToUpper(out[i].To)]; ok {
-				out[i].State, out[i].MessageID = Delivered, id
-				continue
-			}
-			out[i].State, out[i].Err = state, err
+			out[i].Key = r.Key
 		}
-		return
 	}
-	// err_code 0: the batch was stored; ids come from detail where it says.
-	ids := make(map[string]int64, len(r.Deliveries))
-	for _, d := range r.Deliveries {
-		ids[strings.ToUpper(d.To)] = d.MessageID
+	if err == nil {
+		// err_code 0: the batch was stored; ids come from detail where it says.
+		for i := range out {
+			out[i].State, out[i].MessageID = Delivered, got[strings.ToUpper(out[i].To)]
+		}
+		return nil
+	}
+	// Without ExactlyOnce, the batch's recipients share its fate. With it,
+	// only an *UncertainError's To may have a copy; the others not delivered
+	// were found not stored, or never sent (MultiSendOnce's other errors
+	// say MayHaveArrived false).
+	maybe := func(string) bool { return okayapi.MayHaveArrived(err) }
+	rest := err // the error of those not delivered
+	var ue *UncertainError
+	if errors.As(err, &ue) {
+		unsure := map[string]bool{}
+		for _, u := range ue.To {
+			unsure[strings.ToUpper(u)] = true
+		}
+		maybe = func(u string) bool { return unsure[strings.ToUpper(u)] }
+		rest = ue.Err
 	}
 	for i := range out {
-		out[i].State, out[i].MessageID, out[i].Key = Delivered, ids[strings.ToUpper(out[i].To)], r.Key
+		u := out[i].To
+		switch id, ok := got[strings.ToUpper(u)]; {
+		case ok:
+			out[i].State, out[i].MessageID = Delivered, id
+		case maybe(u):
+			out[i].State, out[i].Err = MaybeDelivered, err
+		default:
+			out[i].State, out[i].Err = NotDelivered, rest
+		}
 	}
+	return err
 }
 
-// err is nil when every outcome is Delivered, else a *BroadcastError.
-func (r *BroadcastResult) err() error {
+// err is nil when every outcome is Delivered, else a *BroadcastError with
+// batchErrs, the non-nil ones in order.
+func (r *BroadcastResult) err(batchErrs []error) error {
 	e := &BroadcastError{}
-	var last error
 	for _, o := range r.Outcomes {
 		switch o.State {
 		case Delivered:
 			e.Delivered++
-			continue
 		case MaybeDelivered:
 			e.MaybeDelivered++
 		default:
 			e.NotDelivered++
 		}
-		if o.Err != nil && o.Err != last { // a batch's recipients share its error
-			e.Errs = append(e.Errs, o.Err)
-			last = o.Err
-		}
 	}
 	if e.NotDelivered == 0 && e.MaybeDelivered == 0 {
 		return nil
+	}
+	for _, err := range batchErrs {
+		if err != nil {
+			e.Errs = append(e.Errs, err)
+		}
 	}
 	return e
 }

@@ -180,3 +180,78 @@ func BenchmarkBroadcast10000(b *testing.B) {
 		}
 	}
 }
+
+// TestBroadcastOnlyMaybeDelivered: when the only failures are lost answers,
+// the broadcast still fails, saying some may have been delivered.
+func TestBroadcastOnlyMaybeDelivered(t *testing.T) {
+	t.Parallel()
+	chat, srv, _, me, to := audience(t, 250)
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+	res, err := chat.Broadcast(context.Background(), me, to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, 200, be.MaybeDelivered)
+	assert.Equal(t, 50, be.Delivered)
+	assert.Zero(t, be.NotDelivered)
+	assert.True(t, okayapi.MayHaveArrived(err))
+	assert.Equal(t, 200, res.Count(chatmsg.MaybeDelivered))
+}
+
+// TestBroadcastErrorPerFailedBatch: of three batches, the first and the
+// last fail, each its own way; the error holds both, in order, and each
+// recipient's outcome its own batch's error.
+func TestBroadcastErrorPerFailedBatch(t *testing.T) {
+	t.Parallel()
+	svc, mock := newMockAPI(t, okayapi.QueryForm)
+	var n atomic.Int32
+	mock.On(mock.serviceURL(chatmsg.ServiceMultiSend), func(*http.Request) (*http.Response, error) {
+		switch n.Add(1) {
+		case 1:
+			return httpmock.NewStringResponse(502, "<html><body>502 Bad Gateway</body></html>"), nil
+		case 2:
+			return httpmock.NewStringResponse(200, `{"ret":200,"data":{"err_code":0},"msg":""}`), nil
+		}
+		return httpmock.NewStringResponse(200, `{"ret":200,"data":{"err_code":2,"err_msg":"对方不存在"},"msg":""}`), nil
+	})
+	to := make([]string, 450)
+	for i := range to {
+		to[i] = fmt.Sprintf("%032X", i+1)
+	}
+	res, err := svc.Broadcast(context.Background(), replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	require.Len(t, be.Errs, 2, "one error per failed batch")
+	assert.True(t, okayapi.MayHaveArrived(be.Errs[0]), "the first batch's answer was lost")
+	assert.ErrorIs(t, be.Errs[1], chatmsg.ErrSendFailed, "the last batch was refused")
+	assert.Equal(t, be.Errs[0], res.Outcomes[0].Err)
+	assert.Equal(t, be.Errs[1], res.Outcomes[449].Err)
+	assert.Equal(t, []int{200, 50, 200}, []int{be.MaybeDelivered, be.NotDelivered, be.Delivered})
+}
+
+// TestBroadcastOnceStopsWhenTheContextEnds: exactly-once, the caller gives
+// up as the first batch's answer is lost: no check, no other batch — no
+// request at all after the context ended; the first batch may have been
+// delivered, the others were not, and the context's error is said once.
+func TestBroadcastOnceStopsWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
+	svc, mock := newMockAPI(t, okayapi.QueryForm)
+	ctx, cancel := context.WithCancel(context.Background())
+	mock.On(mock.serviceURL(chatmsg.ServiceMultiSend), func(*http.Request) (*http.Response, error) {
+		cancel()
+		return httpmock.NewStringResponse(502, "<html><body>502 Bad Gateway</body></html>"), nil
+	})
+	to := make([]string, 1000)
+	for i := range to {
+		to[i] = fmt.Sprintf("%032X", i+1)
+	}
+	res, err := svc.Broadcast(ctx, replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1, ExactlyOnce: true})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	assert.Len(t, mock.Calls(), 1, "nothing after the context ended")
+	assert.Equal(t, 200, res.Count(chatmsg.MaybeDelivered))
+	assert.Equal(t, 800, res.Count(chatmsg.NotDelivered))
+	assert.ErrorIs(t, res.Outcomes[999].Err, context.Canceled)
+	require.Len(t, be.Errs, 2, "the first batch's error, and the context's once: %v", be.Errs)
+	assert.True(t, okayapi.MayHaveArrived(be.Errs[0]))
+	assert.Equal(t, context.Canceled, be.Errs[1])
+}

@@ -78,7 +78,7 @@ func roundTripScript(t *testing.T, client *okayapi.Client, password, bob, carol,
 	chat := chatmsg.New(client)
 	me, err := client.Login(ctx, "alice", password)
 	require.NoError(t, err)
-	bobM := okayapi.Member{UUID: bob, Token: bobToken}
+	bobM := okayapi.NewMember(bob, bobToken)
 	var out []outcome
 	add := func(call string, result any, err error) { out = append(out, outcomeOf(call, result, err)) }
 
@@ -122,7 +122,7 @@ func TestCassetteRoundTrip(t *testing.T) {
 	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
 		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}),
 		cassette.WithSecrets(password))
-	alice, recorded := roundTripScript(t, rec.Client(okayapi.WithRetries(0, 0, 0)), password, bob.UUID, carol.UUID, bob.Token,
+	alice, recorded := roundTripScript(t, rec.Client(okayapi.WithRetries(0, 0, 0)), password, bob.UUID, carol.UUID, bob.Token(),
 		func() { srv.ExpireToken(first.UUID) })
 	require.Len(t, plugin.Messages(), 4, "the fake stored the sends")
 	var signs []string
@@ -147,7 +147,7 @@ func TestCassetteRoundTrip(t *testing.T) {
 	assert.Len(t, byCall["bob's list"].Result.(*chatmsg.MessageList).Messages, 3)
 
 	// No file holds a secret.
-	secrets := append([]string{srv.AppKey(), srv.Secret(), first.Token, alice.Token, bob.Token, password, md5Hex(password)}, signs...)
+	secrets := append([]string{srv.AppKey(), srv.Secret(), first.Token(), alice.Token(), bob.Token(), password, md5Hex(password)}, signs...)
 	walkFiles(t, dir, func(name, content string) {
 		for _, s := range secrets {
 			assert.NotContains(t, strings.ToLower(content), strings.ToLower(s), "%s holds a secret", name)
@@ -159,7 +159,7 @@ func TestCassetteRoundTrip(t *testing.T) {
 	replayAlice, replayed := roundTripScript(t, rep.Client(okayapi.WithRetries(0, 0, 0)), password, bob.UUID, carol.UUID, "any token", func() {})
 	assert.Equal(t, recorded, replayed)
 	assert.Equal(t, alice.UUID, replayAlice.UUID)
-	assert.NotEqual(t, alice.Token, replayAlice.Token, "the replayed login gives the placeholder token")
+	assert.NotEqual(t, alice.Token(), replayAlice.Token(), "the replayed login gives the placeholder token")
 	assert.NoError(t, replayAlice.Validate())
 }
 

@@ -13,8 +13,8 @@
 // Beyond the reference's six calls (Send, MultiSend, TakeMessageList,
 // MarkAsReaded, GetAllChatList, GetAllUnreadNum): History and Chats walk
 // every page; Broadcast sends to any number of members; SendOnce,
-// MultiSendOnce and WithExactlyOnce store a message exactly once although
-// the service has no idempotency keys; Watch delivers each new message once,
+// MultiSendOnce (and Broadcast with BroadcastOptions.ExactlyOnce) store a
+// message exactly once although the service has no idempotency keys; Watch delivers each new message once,
 // across restarts.
 package chatmsg
 
@@ -46,7 +46,7 @@ const (
 type Service struct {
 	c       *okayapi.Client
 	maxSize int          // WithMaxMessageSize; checked by Send and MultiSend
-	once    *ExactlyOnce // WithExactlyOnce: Send and MultiSend are exactly-once
+	once    *ExactlyOnce // WithExactlyOnceConfig; nil: the defaults
 }
 
 // DefaultMaxMessageSize is the default cap, in bytes, on a message's encoded
@@ -101,5 +101,8 @@ func begin(ctx context.Context, member okayapi.Member) error {
 // do is the one way the six calls reach the service: Client.Do with the
 // plugin's err_codes. Reads and marks are idempotent; sends are not.
 func (s *Service) do(ctx context.Context, member okayapi.Member, service string, params any, idempotent bool, out any) (*okayapi.Response, error) {
+	if err := waitBudget(ctx); err != nil { // a watch's requests share one budget
+		return nil, err
+	}
 	return s.c.Do(ctx, &okayapi.Request{Service: service, Member: member, Params: params, Idempotent: idempotent, Codes: codeErr}, out)
 }

@@ -335,3 +335,13 @@ func joinPath(head, tail string) string {
 	}
 	return head + "." + tail
 }
+
+// checkRange checks an optional parameter that must lie between 1 and max
+// when given (0 means not given, the service's default), and names field in
+// the *okayapi.InvalidParamError when it does not.
+func checkRange(field string, v, max int) error {
+	if v < 0 || v > max {
+		return &okayapi.InvalidParamError{Field: field, Rule: "must be between 1 and " + strconv.Itoa(max) + " (0 for the default)", Value: strconv.Itoa(v)}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package chatmsg
 import (
 	"context"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -19,6 +20,10 @@ type Cursor struct {
 	// Chats is each conversation's place, by the other member's uuid in
 	// upper case.
 	Chats map[string]ChatCursor `json:"chats"`
+	// Since is the starting point of a SinceNow watch (WatchOptions.Since):
+	// a message whose add_time is before it is never yielded, also in a
+	// conversation that is not in Chats yet. Zero: no such limit.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // ChatCursor is one conversation's place in a Cursor.
@@ -47,9 +52,17 @@ type ChatCursor struct {
 	Settled bool `json:"settled,omitempty"`
 }
 
-// Clone returns a copy of c that shares nothing with it.
+// Clone returns a copy of c that shares nothing with it: changing one
+// never changes the other.
 func (c Cursor) Clone() Cursor {
-	return Cursor{Chats: maps.Clone(c.Chats)}
+	out := Cursor{Chats: maps.Clone(c.Chats), Since: c.Since}
+	for k, e := range out.Chats {
+		if e.Recent != nil {
+			e.Recent = slices.Clone(e.Recent)
+			out.Chats[k] = e
+		}
+	}
+	return out
 }
 
 // CursorStore keeps each watched member's Cursor between runs of a watch

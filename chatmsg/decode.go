@@ -3,7 +3,7 @@ package chatmsg
 import (
 	"encoding/json"
 
-	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // decodeMessage turns chat_message_type and chat_message_data from the wire
@@ -13,14 +13,14 @@ import (
 //
 // It also returns the message's send key (see SendOnce), which it takes out
 // of the data, so that no member is shown it.
-func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) (Message, string) {
+func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, string) {
 	t := Type(kind)
 	if !data.OK() {
 		return Unknown{Kind: t, Raw: data.Raw}, ""
 	}
 	obj, sendKey := takeKey(data.Value)
 	if len(obj) == 0 {
-		obj = okayapi.Object("{}")
+		obj = phpjson.Object("{}")
 	}
 	raw := json.RawMessage(obj)
 	switch t {
@@ -39,9 +39,9 @@ func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) (Message, 
 	var value string
 	var ext Ext
 	ok := true
-	err := okayapi.Fields(obj, func(name, v []byte) bool {
+	err := phpjson.Fields(obj, func(name, v []byte) bool {
 		if string(name) == key {
-			var s okayapi.String
+			var s phpjson.String
 			if s.UnmarshalJSON(v) != nil {
 				ok = false
 				return false
@@ -52,11 +52,11 @@ func decodeMessage(kind string, data okayapi.Lenient[okayapi.Object]) (Message, 
 		if ext == nil {
 			ext = Ext{}
 		}
-		if len(ext) == okayapi.MaxObjectFields {
+		if len(ext) == phpjson.MaxObjectFields {
 			ok = false
 			return false
 		}
-		pv, good := okayapi.PlainValue(v)
+		pv, good := phpjson.PlainValue(v)
 		if !good {
 			ok = false
 			return false

@@ -7,17 +7,18 @@ import (
 )
 
 // The plugin's documented err_codes, for errors.Is. The *okayapi.PluginError
-// that wraps one keeps the code and the service's err_msg.
+// that wraps one keeps the code and the service's err_msg, and its text shows
+// the sentinel's English explanation beside the service's Chinese err_msg.
 var (
 	// ErrSelf is err_code 1: a member cannot send to, or chat with, itself.
-	ErrSelf = errors.New("chatmsg: cannot send to or chat with yourself")
+	ErrSelf = errors.New("chatmsg: cannot send to or chat with yourself: name another member")
 	// ErrSendFailed is err_code 2: the service could not store the message.
-	ErrSendFailed = errors.New("chatmsg: send failed")
+	ErrSendFailed = errors.New("chatmsg: send failed: the service could not store the message; sending again may work")
 	// ErrNotInstalled is err_code 9: the private-message plugin is not
 	// installed for this app.
-	ErrNotInstalled = errors.New("chatmsg: private-message plugin not installed")
+	ErrNotInstalled = errors.New("chatmsg: private-message plugin not installed: install it for this app in the OkayAPI console")
 	// ErrUnknownCode is any other non-zero err_code.
-	ErrUnknownCode = errors.New("chatmsg: undocumented err_code")
+	ErrUnknownCode = errors.New("chatmsg: undocumented err_code: the plugin's reference does not name it (see its err_msg)")
 )
 
 func codeErr(code int) error {
@@ -36,11 +37,10 @@ func codeErr(code int) error {
 // for the count. The reference names none; see UnreadCount.Raw.
 var ErrNoUnreadCount = errors.New("chatmsg: answer holds no unread count")
 
-// NewError returns the error the service's err_code gives for service, as
-// the SDK returns it: an *okayapi.PluginError that matches the code's
-// sentinel (ErrSelf, ErrSendFailed, ErrNotInstalled or ErrUnknownCode) and
-// okayapi.ErrPlugin. A fake of the chat service in a user's tests returns it
-// to behave as the real one does.
-func NewError(service string, code int, msg string) *okayapi.PluginError {
-	return &okayapi.PluginError{Service: service, Code: code, Msg: msg, Err: codeErr(code)}
+// cancelledCall is the error of a call not made because ctx was done: what
+// Client.Do returns then (a *okayapi.TransportError wrapping ctx's error,
+// MayHaveArrived false), so that the iterators classify a cancelled context
+// as Send does.
+func cancelledCall(service string, err error) error {
+	return &okayapi.TransportError{Service: service, Err: err}
 }

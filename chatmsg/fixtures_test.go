@@ -23,6 +23,7 @@ import (
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // replayCall is one SDK call and the parameters it must put on the wire
@@ -207,7 +208,8 @@ func wantTransportErr(status int, excerpt string) errCheck {
 	}
 }
 
-// wantDecodeErr: a well-formed envelope whose data the SDK cannot read.
+// wantDecodeErr: an envelope the SDK cannot read: malformed JSON, or data
+// of another shape.
 func wantDecodeErr(reason string) errCheck {
 	return func(t *testing.T, service string, err error) {
 		t.Helper()
@@ -233,8 +235,8 @@ type replayCase struct {
 
 func replayCases(t *testing.T) []replayCase {
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
-	profile18 := func(username string) okayapi.Profile {
-		return okayapi.Profile{
+	profile18 := func(username string) phpjson.Profile {
+		return phpjson.Profile{
 			Username: username, Age: 18,
 			Ext: map[string]any{"yesapi_avatar": "", "nickname": "", "age": "18"},
 		}
@@ -417,11 +419,11 @@ func replayCases(t *testing.T) []replayCase {
 			call:    chatListCall(chatmsg.ChatListOptions{Page: 2, PerPage: 50}, url.Values{"page": {"2"}, "perpage": {"50"}}),
 			want: &chatmsg.ChatList{Total: 4, Chats: []chatmsg.Chat{
 				{With: uuidAB, Last: chatmsg.Text{Content: "周末去踢球吗？⚽ 😀"}, Direction: chatmsg.Sent,
-					SentAt: cst(t, "2019-08-12 20:30:00"), User: okayapi.Profile{Username: "AB君", Ext: map[string]any{}}},
+					SentAt: cst(t, "2019-08-12 20:30:00"), User: phpjson.Profile{Username: "AB君", Ext: map[string]any{}}},
 				{With: uuidDogstar, Last: chatmsg.Text{}, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-12 08:00:00")},
 				{With: uuidMing, Last: chatmsg.Custom{Object: raw(`{"card":{"title":"\u8ba2\u5355","url":"https:\/\/shop.example.com\/o\/1"}}`)},
 					Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:12:02"),
-					User: okayapi.Profile{
+					User: phpjson.Profile{
 						Username: "xiaoming", Nickname: "小明", Avatar: "https://cdn.example.com/avatar/7.png", Age: 21,
 						Ext: map[string]any{
 							"yesapi_avatar": "https://cdn.example.com/avatar/7.png", "nickname": "小明",
@@ -466,7 +468,7 @@ func replayCases(t *testing.T) []replayCase {
 		{"common/ret406_bad_app_key.json", wantAPIErr(406, "客户端非法请求：非法app_key，请核对你所在的接口域名", okayapi.ErrBadRequest, okayapi.ErrBadAppKey)},
 		{"common/ret500_server.json", wantAPIErr(500, "服务器运行错误", okayapi.ErrServer)},
 		{"common/http502_bad_gateway.html", wantTransportErr(http.StatusBadGateway, "<title>502 Bad Gateway</title>")},
-		{"common/truncated.json", wantTransportErr(http.StatusOK, `{"ret":200,"data":{"err_code":0`)},
+		{"common/truncated.json", wantDecodeErr("answer is not valid JSON")},
 	}
 	for _, c := range common {
 		for _, call := range plainCalls() {

@@ -39,7 +39,7 @@ const (
 )
 
 func replayMember() okayapi.Member {
-	return okayapi.Member{UUID: replayUUID, Token: replayToken}
+	return okayapi.NewMember(replayUUID, replayToken)
 }
 
 // recordedCall is one HTTP request the client made, as the mock saw it.

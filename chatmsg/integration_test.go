@@ -20,6 +20,7 @@ import (
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // integStart is when the fake's clock starts; each stored message is one
@@ -266,7 +267,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Equal(t, "carol", c0.User.Username)
 	assert.Equal(t, bob.UUID, c1.With)
 	assert.True(t, c1.Read, "bob read 7")
-	assert.Equal(t, okayapi.Profile{Username: "bob", Nickname: "Bob", Age: 31}, integProfileNoExt(c1.User))
+	assert.Equal(t, phpjson.Profile{Username: "bob", Nickname: "Bob", Age: 31}, integProfileNoExt(c1.User))
 	assert.Equal(t, "杭州", c1.User.Ext["city"])
 
 	list, err = chat.GetAllChatList(ctx, alice, chatmsg.ChatListOptions{Page: 2, PerPage: 1})
@@ -280,7 +281,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Equal(t, 1, list.Total)
 	require.Len(t, list.Chats, 1)
 	assert.Equal(t, chatmsg.Received, list.Chats[0].Direction)
-	assert.Equal(t, okayapi.Profile{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/alice.png", Age: 18}, integProfileNoExt(list.Chats[0].User))
+	assert.Equal(t, phpjson.Profile{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/alice.png", Age: 18}, integProfileNoExt(list.Chats[0].User))
 
 	// The plugin's refusals.
 	stranger := "0123456789ABCDEF0123456789ABCDEF"
@@ -300,7 +301,7 @@ func integScenario(t *testing.T, w *integWorld) {
 	assert.Len(t, w.plugin.Messages(), 8, "refused sends stored nothing")
 }
 
-func integProfileNoExt(p okayapi.Profile) okayapi.Profile {
+func integProfileNoExt(p phpjson.Profile) phpjson.Profile {
 	p.Ext = nil
 	return p
 }
@@ -340,14 +341,14 @@ func TestIntegrationErrors(t *testing.T) {
 		var ae *okayapi.APIError
 		require.ErrorAs(t, err, &ae)
 		assert.Equal(t, 401, ae.Ret)
-		assert.NotContains(t, err.Error(), w.alice.Token)
+		assert.NotContains(t, err.Error(), w.alice.Token())
 		_, err = w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.ErrorIs(t, err, okayapi.ErrNotLoggedIn)
 
 		alice, err := w.client.Login(ctx, "alice", "alice-pw")
 		require.NoError(t, err)
 		assert.Equal(t, w.alice.UUID, alice.UUID)
-		assert.NotEqual(t, w.alice.Token, alice.Token)
+		assert.NotEqual(t, w.alice.Token(), alice.Token())
 		_, err = w.chat.Send(ctx, alice, w.bob.UUID, chatmsg.Text{Content: "back"})
 		require.NoError(t, err)
 		assert.Len(t, w.plugin.Messages(), 1)

@@ -2,6 +2,7 @@ package chatmsg
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -49,10 +50,13 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 		cursor := opts.From
 		for {
 			if err := ctx.Err(); err != nil {
-				yield(ChatMessage{}, err)
+				yield(ChatMessage{}, cancelledCall(ServiceTakeMessageList, err))
 				return
 			}
-			page, err := s.TakeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage})
+			page, err := s.takeMessageList(ctx, member, with, ListOptions{LastID: cursor, Order: order, PerPage: opts.PerPage}, keepRows)
+			if err == nil && page.Truncated {
+				err = tooManyRows(page.Response)
+			}
 			if err != nil {
 				yield(ChatMessage{}, err)
 				return
@@ -104,6 +108,12 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 	}
 }
 
+// tooManyRows is the error of an answer with more than keepRows rows: the
+// walk stops rather than skip the rows it cannot read.
+func tooManyRows(resp *okayapi.Response) error {
+	return resp.DecodeError(fmt.Sprintf("the list holds more than %d rows; the walk stops rather than skip the rest", keepRows), nil)
+}
+
 // beyond reports whether id lies past cursor in the walk's direction; a
 // cursor of 0 is the start of an Older walk, before everything.
 func beyond(id, cursor int64, order Order) bool {
@@ -137,7 +147,7 @@ func checkHistory(ctx context.Context, member okayapi.Member, with string, opts 
 	if order == Newer && opts.From == 0 {
 		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 1 or more to walk Newer (the service cannot start from its oldest message)"}
 	}
-	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return "", err
 	}
 	if opts.PerPage == 0 {
@@ -158,13 +168,18 @@ type ChatsOptions struct {
 // conversation once. It stops as History does: after the first error, when
 // the context ends, on an empty or short page, on a page that brings no
 // conversation it has not yielded, and after MaxPage pages.
+//
+// The service pages by offset, so a conversation that moves up while the
+// pages are read (a new message) can slip past them: a page that brings
+// some conversations again shows it. The walk then reads the pages again
+// (at most chatsPasses times in all), yielding only what it has not.
 func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOptions) iter.Seq2[Chat, error] {
 	return func(yield func(Chat, error) bool) {
 		if err := begin(ctx, member); err != nil {
 			yield(Chat{}, err)
 			return
 		}
-		if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+		if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 			yield(Chat{}, err)
 			return
 		}
@@ -172,41 +187,61 @@ func (s *Service) Chats(ctx context.Context, member okayapi.Member, opts ChatsOp
 			opts.PerPage = MaxPerPage
 		}
 		seen := map[string]bool{}
-		for page := 1; page <= MaxPage; page++ {
-			if err := ctx.Err(); err != nil {
-				yield(Chat{}, err)
-				return
-			}
-			list, err := s.GetAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage})
-			if err != nil {
-				yield(Chat{}, err)
-				return
-			}
-			// As in History: a page of nothing new ends the walk first.
-			fresh := 0
-			for _, c := range list.Chats {
-				if key := strings.ToUpper(c.With); key != "" && !seen[key] {
-					fresh++
-				}
-			}
-			if fresh == 0 {
-				return
-			}
-			for _, c := range list.Chats {
-				key := strings.ToUpper(c.With)
-				if key != "" {
-					if seen[key] {
-						continue
-					}
-					seen[key] = true
-				}
-				if !yield(c, nil) {
+		pages := MaxPage
+		for pass := 1; pass <= chatsPasses; pass++ {
+			shifted, found := false, 0
+			for page := 1; page <= pages; page++ {
+				if err := ctx.Err(); err != nil {
+					yield(Chat{}, cancelledCall(ServiceGetAllChatList, err))
 					return
 				}
+				list, err := s.getAllChatList(ctx, member, ChatListOptions{Page: page, PerPage: opts.PerPage}, keepRows)
+				if err == nil && list.Truncated {
+					err = tooManyRows(list.Response)
+				}
+				if err != nil {
+					yield(Chat{}, err)
+					return
+				}
+				// As in History: a page of nothing new ends the first walk
+				// before anything of it is yielded.
+				fresh, again := 0, 0
+				for _, c := range list.Chats {
+					switch key := strings.ToUpper(c.With); {
+					case key == "":
+					case seen[key]:
+						again++
+					default:
+						fresh++
+					}
+				}
+				if fresh == 0 && pass == 1 {
+					return
+				}
+				shifted = shifted || fresh > 0 && again > 0
+				found += fresh
+				for _, c := range list.Chats {
+					key := strings.ToUpper(c.With)
+					if key == "" && pass > 1 || key != "" && seen[key] {
+						continue
+					}
+					seen[key] = key != ""
+					if !yield(c, nil) {
+						return
+					}
+				}
+				if len(list.Chats) < opts.PerPage {
+					pages = page
+					break
+				}
 			}
-			if len(list.Chats) < opts.PerPage {
+			if !shifted || pass > 1 && found == 0 {
 				return
 			}
 		}
 	}
 }
+
+// chatsPasses is how many times Chats reads the pages at most, when
+// conversations move between them while it reads.
+const chatsPasses = 3

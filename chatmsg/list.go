@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Direction says who sent a message, from the acting member's point of view.
@@ -110,13 +111,15 @@ type ChatMessage struct {
 //
 // Messages holds at most the page size asked for (ListOptions.PerPage, or
 // MaxPerPage when it is 0): rows beyond it, which a correct service never
-// sends, are dropped without being read, so that an answer of any size costs
-// memory for no more rows than were asked for. Raw still holds them.
+// sends, are not read, so that an answer of any size costs memory for no
+// more rows than were asked for; Truncated then says so, and Raw still
+// holds them. History reads such rows rather than skip them.
 type MessageList struct {
-	Messages []ChatMessage     // list, in the service's order; at most the page size
-	Unread   int               // unread_num
-	Raw      json.RawMessage   // the answer's data as received
-	Response *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
+	Messages  []ChatMessage     // list, in the service's order; at most the page size
+	Truncated bool              // the list held more rows than the page size: Messages has the first ones
+	Unread    int               // unread_num
+	Raw       json.RawMessage   // the answer's data as received
+	Response  *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
 }
 
 // wireMessage is one row of a list, read field by field so that one odd row
@@ -124,21 +127,21 @@ type MessageList struct {
 // an object at all is in the list's Unreadable, and becomes an Unknown
 // message holding the row.
 type wireMessage struct {
-	ID      okayapi.Lenient[okayapi.Int]    `json:"id"`
-	ToUUID  okayapi.Lenient[okayapi.String] `json:"chat_message_to_uuid"`
-	Type    okayapi.Lenient[okayapi.String] `json:"chat_message_type"`
-	Data    okayapi.Lenient[okayapi.Object] `json:"chat_message_data"`
-	IsRead  okayapi.Lenient[okayapi.Bool]   `json:"chat_message_is_read"`
-	IO      okayapi.Lenient[okayapi.String] `json:"chat_message_io"`
-	AddTime okayapi.Lenient[okayapi.String] `json:"add_time"`
-	User    okayapi.Profile                 `json:"user"`
+	ID      phpjson.Lenient[phpjson.Int]    `json:"id"`
+	ToUUID  phpjson.Lenient[phpjson.String] `json:"chat_message_to_uuid"`
+	Type    phpjson.Lenient[phpjson.String] `json:"chat_message_type"`
+	Data    phpjson.Lenient[phpjson.Object] `json:"chat_message_data"`
+	IsRead  phpjson.Lenient[phpjson.Bool]   `json:"chat_message_is_read"`
+	IO      phpjson.Lenient[phpjson.String] `json:"chat_message_io"`
+	AddTime phpjson.Lenient[phpjson.String] `json:"add_time"`
+	User    phpjson.Profile                 `json:"user"`
 }
 
 // UnmarshalJSON reads a row in one pass, handing each field to its own
 // reader; it fails only when the row is not an object.
 func (w *wireMessage) UnmarshalJSON(b []byte) error {
 	*w = wireMessage{}
-	return okayapi.Fields(b, func(name, v []byte) bool {
+	return phpjson.Fields(b, func(name, v []byte) bool {
 		switch string(name) {
 		case "id":
 			_ = w.ID.UnmarshalJSON(v)
@@ -162,8 +165,8 @@ func (w *wireMessage) UnmarshalJSON(b []byte) error {
 }
 
 type listData struct {
-	List      okayapi.List[wireMessage] `json:"list"`
-	UnreadNum okayapi.Int               `json:"unread_num"`
+	List      phpjson.List[wireMessage] `json:"list"`
+	UnreadNum phpjson.Int               `json:"unread_num"`
 }
 
 // pageLimit is how many rows a list call keeps: the page size asked for, or
@@ -175,9 +178,19 @@ func pageLimit(perPage int) int {
 	return MaxPerPage
 }
 
+// keepRows is how many rows of one answer History, Chats and Watch read
+// when the service sends more than they asked for (a service that ignores
+// perpage): more than that, and they report it rather than skip rows.
+const keepRows = 10 * MaxPerPage
+
 // TakeMessageList reads member's conversation with the member whose uuid is
 // with, a page at a time.
 func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions) (*MessageList, error) {
+	return s.takeMessageList(ctx, member, with, opts, pageLimit(opts.PerPage))
+}
+
+// takeMessageList is TakeMessageList keeping at most keep rows.
+func (s *Service) takeMessageList(ctx context.Context, member okayapi.Member, with string, opts ListOptions, keep int) (*MessageList, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
@@ -190,16 +203,16 @@ func (s *Service) TakeMessageList(ctx context.Context, member okayapi.Member, wi
 	if opts.Order != "" && opts.Order != Newer && opts.Order != Older {
 		return nil, &okayapi.InvalidParamError{Field: "direction", Rule: "must be Newer (down) or Older (up)", Value: string(opts.Order)}
 	}
-	if err := okayapi.CheckRange("perpage", opts.PerPage, MaxPerPage); err != nil {
+	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
 	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
-	out := listData{List: okayapi.List[wireMessage]{Max: pageLimit(opts.PerPage)}}
+	out := listData{List: phpjson.List[wireMessage]{Max: keep}}
 	resp, err := s.do(ctx, member, ServiceTakeMessageList, p, true, &out)
 	if err != nil {
 		return nil, err
 	}
-	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Unread: int(out.UnreadNum), Raw: resp.Data, Response: resp}
+	res := &MessageList{Messages: make([]ChatMessage, 0, len(out.List.Items)), Truncated: out.List.Truncated, Unread: int(out.UnreadNum), Raw: resp.Data, Response: resp}
 	for i, w := range out.List.Items {
 		res.Messages = append(res.Messages, s.message(w, out.List.Unreadable[i]))
 	}

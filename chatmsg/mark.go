@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 type markParams struct {
@@ -13,7 +14,7 @@ type markParams struct {
 }
 
 type markData struct {
-	ReadedNum okayapi.Int `json:"readed_num"`
+	ReadedNum phpjson.Int `json:"readed_num"`
 }
 
 // MarkAsReaded marks one message (id ≥ 1) of member's conversation with the

@@ -32,11 +32,11 @@ const (
 // holding invalid text is refused, naming chat_message_data.<key>, rather
 // than sent with the bytes replaced by U+FFFD.
 // On messages read back from the service, values are what
-// okayapi.Object.Values gives: string, json.Number, bool, nil, and
+// phpjson.Object.Values gives: string, json.Number, bool, nil, and
 // json.RawMessage for arrays and objects (unmarshal them into types of your
 // own), so that a string sent comes back equal to itself and reading a
 // message never costs more memory than its bytes. A message with more than
-// okayapi.MaxObjectFields fields reads back as Unknown.
+// phpjson.MaxObjectFields fields reads back as Unknown.
 type Ext map[string]any
 
 // Message is one chat message of any kind: Text, HTML, Image, Link, Custom,

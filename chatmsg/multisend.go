@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Delivery is MultiSend's result for one recipient.
@@ -61,22 +62,22 @@ func (r *MultiSendResult) String() string {
 // multiSendData is read leniently: the messages were sent, so an odd value in
 // the answer must not turn the result into an error. Raw keeps what arrived.
 type multiSendData struct {
-	Detail okayapi.Lenient[okayapi.List[wireDelivery]] `json:"detail"`
+	Detail phpjson.Lenient[phpjson.List[wireDelivery]] `json:"detail"`
 }
 
 // wireDelivery is an element of detail. Its fields never fail, and an
 // element that is not an object is zero: one odd element never hides the
 // others.
 type wireDelivery struct {
-	OtherUUID     okayapi.Lenient[okayapi.String] `json:"other_uuid"`
-	ChatMessageID okayapi.Lenient[okayapi.Int]    `json:"chat_message_id"`
+	OtherUUID     phpjson.Lenient[phpjson.String] `json:"other_uuid"`
+	ChatMessageID phpjson.Lenient[phpjson.Int]    `json:"chat_message_id"`
 }
 
 // UnmarshalJSON reads an element in one pass; it fails only when the
 // element is not an object.
 func (d *wireDelivery) UnmarshalJSON(b []byte) error {
 	*d = wireDelivery{}
-	return okayapi.Fields(b, func(name, v []byte) bool {
+	return phpjson.Fields(b, func(name, v []byte) bool {
 		switch string(name) {
 		case "other_uuid":
 			_ = d.OtherUUID.UnmarshalJSON(v)
@@ -102,13 +103,11 @@ func (d multiSendData) deliveries() []Delivery {
 
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
-// that may have reached the service.
+// that may have reached the service (MultiSendOnce finds out, and sends
+// again only to those without a copy).
 //
 // The message is checked as Send checks it, before anything is sent.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
-	if s.once != nil {
-		return s.MultiSendOnce(ctx, member, to, msg)
-	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
@@ -119,7 +118,7 @@ func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []str
 	if err != nil {
 		return nil, err
 	}
-	out := multiSendData{Detail: okayapi.Lenient[okayapi.List[wireDelivery]]{Value: okayapi.List[wireDelivery]{Max: len(to)}}}
+	out := multiSendData{Detail: phpjson.Lenient[phpjson.List[wireDelivery]]{Value: phpjson.List[wireDelivery]{Max: len(to)}}}
 	resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
 	if err != nil {
 		return nil, err
@@ -133,7 +132,7 @@ func checkRecipients(to []string) error {
 		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
 	}
 	if len(to) > MaxRecipients {
-		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients, got " + strconv.Itoa(len(to))}
+		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "takes at most " + strconv.Itoa(MaxRecipients) + " recipients", Value: strconv.Itoa(len(to)) + " recipients"}
 	}
 	return checkUnique(to)
 }

@@ -9,33 +9,58 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
-// ExactlyOnce configures exactly-once sending (see SendOnce).
+// DefaultHorizon is ExactlyOnce.Horizon unless set: how long after an
+// ambiguous failure a message the service stored may still first appear.
+const DefaultHorizon = 30 * time.Second
+
+// ExactlyOnce configures exactly-once sending: SendOnce, MultiSendOnce,
+// ResumeSend and Broadcast with BroadcastOptions.ExactlyOnce. Give it to a
+// Service with WithExactlyOnceConfig; the zero value is the defaults.
 type ExactlyOnce struct {
-	// Settle is how long to wait, after an answer was lost, before reading
-	// the conversation: the time the service may need to show a message it
-	// stored. 0 means 300 ms. After an attempt that timed out, the request
-	// may still be on its way or being worked on, so the wait is at least
-	// the client's attempt timeout (okayapi.Client.AttemptTimeout).
+	// Settle is how long after an ambiguous failure the first check reads
+	// the conversation: a copy found then ends the call at once. 0 means
+	// 300 ms. Not finding it there proves nothing: see Horizon.
 	Settle time.Duration
+	// Horizon is how long after an ambiguous failure a message the service
+	// stored may still first appear in the conversation: a backend still
+	// working after its gateway answered 502, 503 or 504 at once, plus the
+	// lag of the replica the service reads from. The message is sent again
+	// only when a check made after Horizon found nothing; after an attempt
+	// that timed out, the wait is at least the client's attempt timeout
+	// (okayapi.Client.AttemptTimeout). 0 means DefaultHorizon (30 s). Its
+	// cost: a lost answer whose message was not stored costs up to Horizon
+	// before the send is retried.
+	Horizon time.Duration
 	// Rounds is how many times a message may be sent in one call, each
 	// after a check found the earlier one was not stored. 0 means 3.
 	Rounds int
-	// Pages is how many pages (of MaxPerPage messages) of the conversation a
-	// check reads, newest first. 0 means 1: the key is found as long as the
-	// recipient got fewer than 100 messages from anyone since. More pages
-	// widen that window at one read each, only on an ambiguous failure.
+	// Pages is the most pages (of MaxPerPage messages) one check reads,
+	// newest first. 0 means 10. A check reads back to the messages sent
+	// before the first attempt (by add_time, less ClockSkew) or to the
+	// start of the conversation; if Pages pages do not get there, the
+	// outcome is uncertain (an *UncertainError), never a second copy.
+	// ResumeSend, which does not know when the first attempt was, reads
+	// Pages pages at most and takes a key not among them for not stored.
 	Pages int
-	// Concurrency is how many conversations a MultiSend check reads at
+	// ClockSkew is how far the service's clock (add_time, read in the
+	// client's time zone, okayapi.WithLocation) may be behind ours. 0 means
+	// 1 minute. A check reads back to messages this much older than the
+	// first attempt; a service clock further behind may end it too soon.
+	ClockSkew time.Duration
+	// Concurrency is how many conversations a MultiSendOnce check reads at
 	// once. 0 means 4.
 	Concurrency int
 }
 
-func (e ExactlyOnce) settle() time.Duration { return cmpOr(e.Settle, 300*time.Millisecond) }
-func (e ExactlyOnce) rounds() int           { return cmpOr(e.Rounds, 3) }
-func (e ExactlyOnce) pages() int            { return cmpOr(e.Pages, 1) }
-func (e ExactlyOnce) concurrency() int      { return cmpOr(e.Concurrency, 4) }
+func (e ExactlyOnce) settle() time.Duration    { return cmpOr(e.Settle, 300*time.Millisecond) }
+func (e ExactlyOnce) horizon() time.Duration   { return cmpOr(e.Horizon, DefaultHorizon) }
+func (e ExactlyOnce) rounds() int              { return cmpOr(e.Rounds, 3) }
+func (e ExactlyOnce) pages() int               { return cmpOr(e.Pages, 10) }
+func (e ExactlyOnce) concurrency() int         { return cmpOr(e.Concurrency, 4) }
+func (e ExactlyOnce) clockSkew() time.Duration { return cmpOr(e.ClockSkew, time.Minute) }
 
 func cmpOr[T int | time.Duration](v, def T) T {
 	if v > 0 {
@@ -44,16 +69,20 @@ func cmpOr[T int | time.Duration](v, def T) T {
 	return def
 }
 
-// WithExactlyOnce makes the Service's Send and MultiSend exactly-once, as
-// SendOnce and MultiSendOnce are.
-func WithExactlyOnce(cfg ExactlyOnce) Option {
+// WithExactlyOnceConfig sets how the Service's exactly-once calls
+// (SendOnce, MultiSendOnce, ResumeSend, Broadcast with
+// BroadcastOptions.ExactlyOnce) wait and check. It does not change Send or
+// MultiSend, which never send a message twice and never check.
+func WithExactlyOnceConfig(cfg ExactlyOnce) Option {
 	return func(s *Service) { s.once = &cfg }
 }
 
 // UncertainError is an exactly-once send that could not tell whether the
-// message arrived: its answer was lost and reading the conversation failed
-// too. Key is the send key; ResumeSend with the same message and Key finds
-// out later, sending again only if it did not arrive.
+// message arrived: its answer was lost and the conversation could not be
+// read back to the send (a read failed, the context ended while waiting, or
+// more than Pages pages of messages arrived since). Key is the send key;
+// ResumeSend with the same message and Key finds out later, sending again
+// only if it did not arrive.
 type UncertainError struct {
 	Key   string   // the send key
 	To    []string // the recipients it could not tell about
@@ -96,27 +125,31 @@ func (e *NotDeliveredError) MayHaveArrived() bool { return false }
 // SendOnce is Send that stores the message exactly once, although the
 // service has no idempotency keys. It puts a random 128-bit send key into
 // the message (KeyField). When an attempt fails in a way that may have
-// reached the service, it does not guess: after Settle it reads the newest
-// messages of the conversation (as the sender) and looks for the key.
-// Found: the call succeeded, with the message id found. Not found: it sends
-// again with the same key, up to Rounds times, within the context.
+// reached the service, it does not guess: it reads the newest messages of
+// the conversation (as the sender) for the key, after Settle and, if not
+// found, again once Horizon has passed. Found: the call succeeded, with the
+// message id found. Not found after Horizon: it sends again with the same
+// key, up to Rounds times, within the context.
 //
-// Cost: nothing on the happy path; one read (Pages reads at most) per
-// ambiguous failure. Limits: a check sees the newest Pages×100 messages of
-// the conversation, so a message lost among more than that many arriving in
-// between is taken for not stored (and sent again); and a service that shows
-// a stored message only after more than Settle makes it look not stored.
-// When the check itself fails, the error is an *UncertainError carrying the
-// key: ResumeSend with it finds out later. The result's Key is the key; the
-// receiving side sees it as ChatMessage.Key. The key adds about 55 bytes to
-// the message's encoded size, which counts against the size cap.
+// Cost: nothing on the happy path; after an ambiguous failure, one read
+// when the message was stored (found after Settle), else a wait of Horizon
+// and a second read before sending again. The guarantee assumes a stored
+// message shows in the conversation within Horizon of the failure (see
+// ExactlyOnce). When it cannot tell (a check failed, the context ended
+// while waiting, or too many messages arrived to read back to the send),
+// the error is an *UncertainError carrying the key: ResumeSend with it
+// finds out later. The result's Key is the key; the receiving side sees it
+// as ChatMessage.Key. The key adds about 55 bytes to the message's encoded
+// size, which counts against the size cap.
 func (s *Service) SendOnce(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
 	return s.sendOnce(ctx, member, to, msg, newKey(), false)
 }
 
 // ResumeSend finishes an exactly-once send whose outcome was uncertain: it
-// first looks for key in the conversation (as SendOnce's checks do), and
-// sends msg with that key only if it is not there.
+// first looks for key in the conversation (the newest Pages×100 messages),
+// and sends msg with that key only if it is not there. Call it once the
+// first send's Horizon has passed: a copy that appears later is not seen.
+// The key is read in any case; the message carries it in lower case.
 func (s *Service) ResumeSend(ctx context.Context, member okayapi.Member, to string, msg Message, key string) (*SendResult, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
@@ -124,7 +157,7 @@ func (s *Service) ResumeSend(ctx context.Context, member okayapi.Member, to stri
 	return s.sendOnce(ctx, member, to, msg, strings.ToLower(key), true)
 }
 
-func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string, msg Message, key string, checkFirst bool) (*SendResult, error) {
+func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string, msg Message, key string, resume bool) (*SendResult, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
@@ -136,9 +169,8 @@ func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string
 		return nil, err
 	}
 	cfg := s.onceConfig()
-	var last error
-	if checkFirst {
-		id, found, cerr := s.findKey(ctx, member, to, key, cfg, 0)
+	if resume {
+		id, found, cerr := s.findKey(ctx, member, to, key, cfg, time.Time{})
 		if cerr != nil {
 			return nil, &UncertainError{Key: key, To: []string{to}, Err: errors.New("resuming"), Check: cerr}
 		}
@@ -146,6 +178,7 @@ func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string
 			return &SendResult{MessageID: id, Key: key}, nil
 		}
 	}
+	first := time.Now()
 	for round := 1; ; round++ {
 		var out sendData
 		resp, err := s.do(ctx, member, ServiceSend, p, false, &out)
@@ -155,16 +188,15 @@ func (s *Service) sendOnce(ctx context.Context, member okayapi.Member, to string
 		if !okayapi.MayHaveArrived(err) {
 			return nil, err // refused, or never sent: not delivered
 		}
-		last = err
-		id, found, cerr := s.findKey(ctx, member, to, key, cfg, s.settleAfter(err, cfg))
-		if cerr != nil {
+		found, unresolved, cerr := s.awaitKeys(ctx, member, []string{to}, key, cfg, s.horizonAfter(err, cfg), first)
+		if len(unresolved) > 0 {
 			return nil, &UncertainError{Key: key, To: []string{to}, Err: err, Check: cerr}
 		}
-		if found {
+		if id, ok := found[to]; ok {
 			return &SendResult{MessageID: id, Key: key}, nil
 		}
 		if round == cfg.rounds() {
-			return nil, &NotDeliveredError{Key: key, Rounds: round, Err: last}
+			return nil, &NotDeliveredError{Key: key, Rounds: round, Err: err}
 		}
 	}
 }
@@ -177,11 +209,11 @@ func (s *Service) onceConfig() ExactlyOnce {
 	return ExactlyOnce{}
 }
 
-// settleAfter is how long to wait before checking, after err: Settle, or,
-// after a timeout, at least the attempt timeout, since a request that timed
-// out may still land.
-func (s *Service) settleAfter(err error, cfg ExactlyOnce) time.Duration {
-	d := cfg.settle()
+// horizonAfter is how long after err a stored message may still appear:
+// Horizon, and after a timeout at least the attempt timeout, since a
+// request that timed out may still be on its way or being worked on.
+func (s *Service) horizonAfter(err error, cfg ExactlyOnce) time.Duration {
+	d := cfg.horizon()
 	if errors.Is(err, context.DeadlineExceeded) {
 		d = max(d, s.c.AttemptTimeout())
 	}
@@ -203,40 +235,135 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// findKey looks for a message member sent to with under key, newest first,
-// after waiting settle for the service to show it.
-func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key string, cfg ExactlyOnce, settle time.Duration) (int64, bool, error) {
-	if err := sleep(ctx, settle); err != nil {
-		return 0, false, err
-	}
+// errTooManyMessages is a check that read Pages pages without getting back
+// to the messages sent before the first attempt.
+var errTooManyMessages = errors.New("chatmsg: too many messages arrived since the send to read back to it (see ExactlyOnce.Pages)")
+
+// findKey looks for a message member sent to with under key, newest first.
+// With since set, it reads back to the messages sent before since (less
+// ClockSkew), and fails with errTooManyMessages when Pages pages do not
+// get there; without, it reads Pages pages at most.
+func (s *Service) findKey(ctx context.Context, member okayapi.Member, with, key string, cfg ExactlyOnce, since time.Time) (int64, bool, error) {
 	var last int64
 	for page := 0; page < cfg.pages(); page++ {
 		list, err := s.TakeMessageList(ctx, member, with, ListOptions{LastID: last, Order: Older, PerPage: MaxPerPage})
 		if err != nil {
 			return 0, false, err
 		}
+		reached := false // a message sent before since is on this page
 		for _, m := range list.Messages {
-			if strings.EqualFold(m.Key, key) && m.Direction != Received {
+			if strings.EqualFold(m.Key, key) && m.Direction != Received && (m.With == "" || strings.EqualFold(m.With, with)) {
 				return m.ID, true, nil
 			}
 			if m.ID > 0 && (last == 0 || m.ID < last) {
 				last = m.ID
 			}
+			if !since.IsZero() && !m.SentAt.IsZero() && m.SentAt.Before(since.Add(-cfg.clockSkew())) {
+				reached = true
+			}
 		}
-		if len(list.Messages) < MaxPerPage || last == 0 {
+		if len(list.Messages) < MaxPerPage || last == 0 || reached {
 			return 0, false, nil
 		}
 	}
-	return 0, false, nil
+	if since.IsZero() {
+		return 0, false, nil
+	}
+	return 0, false, errTooManyMessages
+}
+
+// awaitKeys finds out, after an ambiguous failure, which recipients' copy
+// of the message under key is stored: it checks each conversation after
+// Settle, and those not found again once horizon has passed (the only
+// check whose "not found" is final). found maps the recipients (as given)
+// whose copy was found to its id; unresolved lists, in to's order, those
+// whose final check failed, with the first such error. The rest were not
+// stored. Since is the first attempt's start.
+func (s *Service) awaitKeys(ctx context.Context, member okayapi.Member, to []string, key string, cfg ExactlyOnce, horizon time.Duration, since time.Time) (found map[string]int64, unresolved []string, err error) {
+	deadline := time.Now().Add(horizon)
+	found = map[string]int64{}
+	left := to
+	if settle := cfg.settle(); settle < horizon {
+		if err := sleep(ctx, settle); err != nil {
+			return found, to, err
+		}
+		f, _, _ := s.findKeys(ctx, member, left, key, cfg, since) // not final: errors wait for the last check
+		left = notIn(left, f, found)
+	}
+	if len(left) == 0 {
+		return found, nil, nil
+	}
+	if err := sleep(ctx, time.Until(deadline)); err != nil {
+		return found, left, err
+	}
+	f, failed, err := s.findKeys(ctx, member, left, key, cfg, since)
+	notIn(left, f, found)
+	return found, failed, err
+}
+
+// notIn moves f's entries into found and returns those of to not in f.
+func notIn(to []string, f, found map[string]int64) []string {
+	var rest []string
+	for _, u := range to {
+		if id, ok := f[u]; ok {
+			found[u] = id
+		} else {
+			rest = append(rest, u)
+		}
+	}
+	return rest
+}
+
+// findKeys checks each recipient's conversation for key, at most
+// cfg.concurrency() at a time. failed lists, in to's order, the recipients
+// whose check failed, with the first error.
+func (s *Service) findKeys(ctx context.Context, member okayapi.Member, to []string, key string, cfg ExactlyOnce, since time.Time) (found map[string]int64, failed []string, err error) {
+	found = map[string]int64{}
+	errs := make([]error, len(to))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, cfg.concurrency())
+	for i, u := range to {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			id, ok, cerr := s.findKey(ctx, member, u, key, cfg, since)
+			mu.Lock()
+			defer mu.Unlock()
+			errs[i] = cerr
+			if cerr == nil && ok {
+				found[u] = id
+			}
+		}()
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != nil {
+			failed = append(failed, to[i])
+			if err == nil {
+				err = e
+			}
+		}
+	}
+	return found, failed, err
 }
 
 // MultiSendOnce is MultiSend that stores the message exactly once for each
 // recipient, as SendOnce does for one: after a failure that may have reached
 // the service, it checks each recipient's conversation for the key (at most
-// Concurrency at a time); recipients whose copy is found are done, and the
-// rest are sent again, together, with the same key. The result has one
-// Delivery per recipient that got the message, in the caller's order. On an
-// error, the result (never nil then) lists those delivered so far.
+// Concurrency at a time, after Settle and again after Horizon); recipients
+// whose copy is found are done, those found not stored are sent again,
+// together, with the same key, and those whose check failed are left
+// uncertain. The result (never nil, also with an error) has one Delivery
+// per recipient that got the message, in the caller's order.
+//
+// The error is nil when every recipient got the message. Otherwise, when
+// some recipients' outcome is unknown, it is an *UncertainError whose To
+// lists them (ResumeSend with its Key finishes each); the recipients
+// neither delivered nor in To did not get the message, and Err (the last
+// send's error, or a *NotDeliveredError) says why. When none is unknown,
+// it is that error itself.
 func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
@@ -249,23 +376,35 @@ func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to [
 		return nil, err
 	}
 	cfg := s.onceConfig()
-	ids := make(map[string]int64, len(to))
-	done := func() *MultiSendResult {
+	ids := make(map[string]int64, len(to)) // by upper-case uuid
+	unsure := map[string]bool{}            // by upper-case uuid: a check failed
+	var unsureErr, checkErr error          // the send that made them unsure, and why the check failed
+	result := func(err error) (*MultiSendResult, error) {
 		res := &MultiSendResult{Key: key}
+		var uncertain []string
 		for _, u := range to {
-			if id, ok := ids[u]; ok {
+			if id, ok := ids[strings.ToUpper(u)]; ok {
 				res.Deliveries = append(res.Deliveries, Delivery{To: u, MessageID: id})
+			} else if unsure[strings.ToUpper(u)] {
+				uncertain = append(uncertain, u)
 			}
 		}
-		return res
+		if len(uncertain) > 0 {
+			if err == nil {
+				err = unsureErr
+			}
+			return res, &UncertainError{Key: key, To: uncertain, Err: err, Check: checkErr}
+		}
+		return res, err
 	}
+	first := time.Now()
 	remaining := to
 	for round := 1; ; round++ {
 		p, err := s.keyedParams(strings.Join(remaining, ","), msg, key)
 		if err != nil {
-			return done(), err
+			return result(err)
 		}
-		out := multiSendData{Detail: okayapi.Lenient[okayapi.List[wireDelivery]]{Value: okayapi.List[wireDelivery]{Max: len(remaining)}}}
+		out := multiSendData{Detail: phpjson.Lenient[phpjson.List[wireDelivery]]{Value: phpjson.List[wireDelivery]{Max: len(remaining)}}}
 		resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
 		if err == nil {
 			byUUID := map[string]int64{}
@@ -273,68 +412,37 @@ func (s *Service) MultiSendOnce(ctx context.Context, member okayapi.Member, to [
 				byUUID[strings.ToUpper(d.To)] = d.MessageID
 			}
 			for _, u := range remaining {
-				ids[u] = byUUID[strings.ToUpper(u)]
+				ids[strings.ToUpper(u)] = byUUID[strings.ToUpper(u)]
 			}
-			res := done()
+			res, err := result(nil)
 			res.Raw, res.Response = resp.Data, resp
-			return res, nil
+			return res, err
 		}
 		if !okayapi.MayHaveArrived(err) {
-			return done(), err
+			return result(err) // refused, or never sent: the remaining were not delivered
 		}
-		found, unresolved, cerr := s.findKeys(ctx, member, remaining, key, cfg, s.settleAfter(err, cfg))
+		found, failed, cerr := s.awaitKeys(ctx, member, remaining, key, cfg, s.horizonAfter(err, cfg), first)
 		for u, id := range found {
-			ids[u] = id
+			ids[strings.ToUpper(u)] = id
+		}
+		for _, u := range failed {
+			unsure[strings.ToUpper(u)] = true
 		}
 		if cerr != nil {
-			return done(), &UncertainError{Key: key, To: unresolved, Err: err, Check: cerr}
+			unsureErr, checkErr = err, cerr
 		}
-		var left []string
+		var left []string // checked after the horizon and found not stored
 		for _, u := range remaining {
-			if _, ok := ids[u]; !ok {
+			if _, ok := ids[strings.ToUpper(u)]; !ok && !unsure[strings.ToUpper(u)] {
 				left = append(left, u)
 			}
 		}
 		if len(left) == 0 {
-			return done(), nil
+			return result(nil)
 		}
 		if round == cfg.rounds() {
-			return done(), &NotDeliveredError{Key: key, Rounds: round, Err: err}
+			return result(&NotDeliveredError{Key: key, Rounds: round, Err: err})
 		}
 		remaining = left
 	}
-}
-
-// findKeys checks each recipient's conversation for key, after one settle
-// wait, at most cfg.concurrency() at a time. unresolved lists the recipients
-// whose check failed.
-func (s *Service) findKeys(ctx context.Context, member okayapi.Member, to []string, key string, cfg ExactlyOnce, settle time.Duration) (found map[string]int64, unresolved []string, err error) {
-	if err := sleep(ctx, settle); err != nil {
-		return nil, to, err
-	}
-	found = map[string]int64{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, cfg.concurrency())
-	for _, u := range to {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			id, ok, cerr := s.findKey(ctx, member, u, key, cfg, 0)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case cerr != nil:
-				unresolved = append(unresolved, u)
-				if err == nil {
-					err = cerr
-				}
-			case ok:
-				found[u] = id
-			}
-		}()
-	}
-	wg.Wait()
-	return found, unresolved, err
 }

@@ -1,9 +1,17 @@
 package chatmsg_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +24,9 @@ import (
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-var fastOnce = chatmsg.ExactlyOnce{Settle: time.Millisecond}
+// fastOnce checks at once and waits only a little for late copies: the
+// fake shows what it stored at once, unless a test says otherwise.
+var fastOnce = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond}
 
 // onceWorld is a fake with alice and bob and a Service that sends exactly
 // once (retries off, so faults are not hidden by them).
@@ -25,7 +35,7 @@ func onceWorld(t *testing.T) (*chatmsg.Service, *okayapitest.Server, *chatmsgtes
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnce(fastOnce))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnceConfig(fastOnce))
 	return chat, srv, plugin, alice, bob
 }
 
@@ -50,7 +60,7 @@ func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 			chat, srv, plugin, alice, bob := onceWorld(t)
 			for i := range 3 {
 				srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
-				res, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
+				res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
 				require.NoError(t, err)
 				stored := plugin.Messages()
 				require.Len(t, stored, i+1, "one copy per send")
@@ -70,11 +80,11 @@ func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
-	res, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, plugin.Messages(), 1)
 	assert.Equal(t, 2, countCalls(srv, chatmsg.ServiceSend))
-	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceTakeMessageList), "one read per ambiguous failure")
+	assert.Equal(t, 2, countCalls(srv, chatmsg.ServiceTakeMessageList), "the documented cost: a read after Settle, one after Horizon")
 	assert.Contains(t, string(plugin.Messages()[0].Data), res.Key)
 }
 
@@ -85,9 +95,9 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2) // both checks
 	msg := chatmsg.Text{Content: "hi"}
-	_, err := chat.Send(context.Background(), alice, bob.UUID, msg)
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
 	var ue *chatmsg.UncertainError
 	require.ErrorAs(t, err, &ue)
 	assert.True(t, okayapi.MayHaveArrived(err))
@@ -115,7 +125,7 @@ func TestSendOnceNotDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
-	_, err := chat.Send(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
 	var nd *chatmsg.NotDeliveredError
 	require.ErrorAs(t, err, &nd)
 	assert.False(t, okayapi.MayHaveArrived(err))
@@ -129,11 +139,11 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	t.Parallel()
 	chat, _, _, alice, bob := onceWorld(t)
 	ctx := context.Background()
-	r1, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}})
+	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}})
 	require.NoError(t, err)
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "order"})
 	require.NoError(t, err)
-	r2, err := chat.Send(ctx, alice, bob.UUID, custom)
+	r2, err := chat.SendOnce(ctx, alice, bob.UUID, custom)
 	require.NoError(t, err)
 	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
 	require.NoError(t, err)
@@ -144,7 +154,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	assert.JSONEq(t, `{"kind":"order"}`, string(page.Messages[1].Message.(chatmsg.Custom).Object))
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
-	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
+	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "the key field is the SDK's")
 }
 
@@ -155,7 +165,7 @@ func TestMultiSendOnce(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-	res, err := chat.MultiSend(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
+	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
 	require.NoError(t, err)
 	require.Len(t, res.Deliveries, 2)
 	stored := plugin.Messages()
@@ -165,7 +175,7 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceMultiSend))
 
 	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	res, err = chat.MultiSend(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
+	res, err = chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
 	require.NoError(t, err)
 	assert.Len(t, res.Deliveries, 2)
 	assert.Len(t, plugin.Messages(), 4, "sent again once, after checks found nothing")
@@ -194,9 +204,373 @@ func TestBroadcastChecksTheKeyedSize(t *testing.T) {
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnce(fastOnce), chatmsg.WithMaxMessageSize(100))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnceConfig(fastOnce), chatmsg.WithMaxMessageSize(100))
 	msg := chatmsg.Text{Content: strings.Repeat("x", 100-len(`{"content":""}`))} // exactly the cap without a key
-	_, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{})
-	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
+	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	var ipe *okayapi.InvalidParamError
+	require.ErrorAs(t, err, &ipe, "refused as a whole, before any batch")
+	assert.Nil(t, res)
 	assert.Empty(t, plugin.Messages())
+}
+
+// onceWorldWith is onceWorld with cfg and the fake's options.
+func onceWorldWith(t *testing.T, cfg chatmsg.ExactlyOnce, opts ...okayapitest.Option) (*chatmsg.Service, *okayapitest.Server, *chatmsgtest.Plugin, okayapi.Member, okayapi.Member) {
+	t.Helper()
+	srv, plugin := chatmsgtest.NewServer(t, opts...)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnceConfig(cfg))
+	return chat, srv, plugin, alice, bob
+}
+
+// lateWorld: the backend stores 150 ms after its gateway answered, and a
+// replica shows what is stored 150 ms later still; the SDK checks at once
+// and waits a Horizon (1 s) that covers both.
+var lateWorld = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Second}
+
+// TestSendOnceLateStoreIsNotSentTwice: a gateway answers 502, 503 or 504 at
+// once while its backend stores the message later, behind a lagging
+// replica; exactly-once Send waits out the horizon, finds the copy, and
+// never sends a second one.
+func TestSendOnceLateStoreIsNotSentTwice(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []okayapitest.Fault{okayapitest.Fault502Early, okayapitest.Fault503Early, okayapitest.Fault504Early, okayapitest.FaultDropAfter} {
+		t.Run(fault.String(), func(t *testing.T) {
+			t.Parallel()
+			chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
+			plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
+			srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
+			res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+			require.NoError(t, err)
+			srv.Drain()
+			stored := plugin.Messages()
+			require.Len(t, stored, 1, "one copy")
+			assert.Equal(t, stored[0].ID, res.MessageID)
+		})
+	}
+}
+
+// TestMultiSendOnceLateStoreIsNotSentTwice: the same for MultiSendOnce.
+func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault504Early, 1)
+	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	srv.Drain()
+	require.Len(t, plugin.Messages(), 2, "one copy each")
+	assert.Len(t, res.Deliveries, 2)
+}
+
+// TestSendOnceReadsBackToTheSend: 150 messages arrive in the conversation
+// between the lost send and its check; the check reads past them and finds
+// the copy rather than sending a second one.
+func TestSendOnceReadsBackToTheSend(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(50*time.Millisecond))
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.Fault504Early, 1)
+	chatter := make(chan struct{})
+	go func() { // once the late copy is stored, bob writes a lot
+		defer close(chatter)
+		for len(plugin.Messages()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		for i := range 150 {
+			plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
+		}
+	}()
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	<-chatter
+	require.NoError(t, err)
+	mine := 0
+	for _, m := range plugin.Messages() {
+		if m.From == alice.UUID {
+			mine++
+			assert.Equal(t, m.ID, res.MessageID)
+		}
+	}
+	assert.Equal(t, 1, mine, "one copy")
+}
+
+// TestSendOnceTooMuchToReadIsUncertain: when more messages arrived since
+// the send than Pages pages hold, the check cannot tell: uncertain, and
+// no second copy.
+func TestSendOnceTooMuchToReadIsUncertain(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorldWith(t, chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2})
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1) // nothing stored
+	for i := range 250 {                                                 // but the conversation is busy
+		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
+	}
+	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	var ue *chatmsg.UncertainError
+	require.ErrorAs(t, err, &ue)
+	assert.Len(t, plugin.Messages(), 250, "not sent again without knowing")
+}
+
+// TestFoundKeyMustBeOurs: a message under the same key that the other
+// member sent us is not our copy: ResumeSend still sends ours.
+func TestFoundKeyMustBeOurs(t *testing.T) {
+	t.Parallel()
+	chat, _, plugin, alice, bob := onceWorld(t)
+	key := strings.Repeat("5a", 16)
+	plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"` + chatmsg.KeyField + `":"` + key + `","content":"echo"}`)})
+	res, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, key)
+	require.NoError(t, err)
+	stored := plugin.Messages()
+	require.Len(t, stored, 2, "alice's copy was sent")
+	assert.Equal(t, alice.UUID, stored[1].From)
+	assert.NotNil(t, res.Response, "sent, not found")
+}
+
+// TestFoundKeyMustBeInThisConversation: a service that answers rows of
+// another conversation (a row whose other member is carol) does not make
+// a copy to bob look stored.
+func TestFoundKeyMustBeInThisConversation(t *testing.T) {
+	t.Parallel()
+	chat, mock := newMockAPI(t, okayapi.QueryForm)
+	key := strings.Repeat("5a", 16)
+	carol := strings.Repeat("C", 32)
+	mock.reply(chatmsg.ServiceTakeMessageList, 200, []byte(`{"ret":200,"data":{"err_code":0,"list":[{"id":7,"chat_message_to_uuid":"`+carol+
+		`","chat_message_type":"text","chat_message_data":{"`+chatmsg.KeyField+`":"`+key+`","content":"hi"},"chat_message_is_read":0,"chat_message_io":"in","add_time":"2026-01-01 10:00:00"}],"unread_num":0},"msg":""}`))
+	mock.reply(chatmsg.ServiceSend, 200, []byte(`{"ret":200,"data":{"err_code":0,"chat_message_id":8},"msg":""}`))
+	res, err := chat.ResumeSend(context.Background(), replayMember(), strings.Repeat("B", 32), chatmsg.Text{Content: "hi"}, key)
+	require.NoError(t, err)
+	assert.Equal(t, int64(8), res.MessageID, "sent to bob, not taken for carol's copy")
+}
+
+// TestResumeSendKey: the key given back is read in any case, and the copy
+// carries it in lower case, as SendOnce's keys are; a key that is not 32
+// hex digits is refused before anything is sent.
+func TestResumeSendKey(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorld(t)
+	key := strings.Repeat("AB", 16)
+	res, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, key)
+	require.NoError(t, err)
+	assert.Equal(t, strings.ToLower(key), res.Key)
+	page, err := chat.TakeMessageList(context.Background(), bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	require.Len(t, page.Messages, 1)
+	assert.Equal(t, res.Key, page.Messages[0].Key, "the receiver sees the key the sender was given")
+
+	before := len(srv.Requests())
+	for _, bad := range []string{key[:31], key + "A", strings.Repeat("g", 32)} {
+		_, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, bad)
+		assert.ErrorIs(t, err, okayapi.ErrInvalidParam, bad)
+	}
+	assert.Len(t, srv.Requests(), before, "nothing sent")
+	assert.Len(t, plugin.Messages(), 1)
+}
+
+// TestMultiSendOnceLowerCaseRecipients: recipients given in lower case get
+// their copies' ids, on success and when found by a check.
+func TestMultiSendOnceLowerCaseRecipients(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorld(t)
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	to := []string{strings.ToLower(bob.UUID), strings.ToLower(carol.UUID)}
+	for i, fault := range []okayapitest.Fault{0, okayapitest.FaultDropAfter} {
+		if fault != 0 {
+			srv.InjectFaultFor(chatmsg.ServiceMultiSend, fault, 1)
+		}
+		res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
+		require.NoError(t, err)
+		stored := plugin.Messages()
+		require.Len(t, stored, 2*(i+1), "one copy each")
+		require.Len(t, res.Deliveries, 2)
+		for j, d := range res.Deliveries {
+			assert.Equal(t, to[j], d.To)
+			assert.Equal(t, stored[2*i+j].ID, d.MessageID, "%s: the id of %s's copy", fault, d.To)
+		}
+	}
+}
+
+// TestMultiSendOnceOneFailedCheck: the batch's answer is lost (nothing was
+// stored) and one recipient's check fails; the others, found not stored,
+// are sent again and delivered; only the first is uncertain.
+func TestMultiSendOnceOneFailedCheck(t *testing.T) {
+	t.Parallel()
+	// Settle above Horizon: one check each, in order (Concurrency 1).
+	cfg := chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
+	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
+	to := []string{bob.UUID, carol.UUID, dave.UUID}
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
+	res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
+	var ue *chatmsg.UncertainError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, []string{bob.UUID}, ue.To)
+	assert.True(t, okayapi.MayHaveArrived(err))
+	require.NotNil(t, res)
+	got := map[string]bool{}
+	for _, d := range res.Deliveries {
+		got[d.To] = true
+	}
+	assert.Equal(t, map[string]bool{carol.UUID: true, dave.UUID: true}, got)
+	stored := map[string]int{}
+	for _, m := range plugin.Messages() {
+		stored[m.To]++
+	}
+	assert.Equal(t, map[string]int{carol.UUID: 1, dave.UUID: 1}, stored)
+
+	// The same through Broadcast: precise outcomes.
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	br, err := chat.Broadcast(context.Background(), alice, to, chatmsg.Text{Content: "again"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	require.Error(t, err)
+	require.Len(t, br.Outcomes, 3)
+	assert.Equal(t, chatmsg.MaybeDelivered, br.Outcomes[0].State)
+	assert.Equal(t, chatmsg.Delivered, br.Outcomes[1].State)
+	assert.Equal(t, chatmsg.Delivered, br.Outcomes[2].State)
+	assert.Len(t, br.Outcomes[0].Key, 32, "ResumeSend finishes it")
+	assert.Len(t, plugin.Messages(), 4)
+}
+
+// TestBroadcastOnceMaybeOnlyWhereACopyMayExist: every round's answer is
+// lost and every check finds nothing: not delivered, for sure, for all.
+func TestBroadcastOnceMaybeOnlyWhereACopyMayExist(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorld(t)
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
+	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, 2, be.NotDelivered)
+	assert.False(t, okayapi.MayHaveArrived(err))
+	assert.Empty(t, plugin.Messages())
+	assert.Equal(t, 2, res.Count(chatmsg.NotDelivered))
+}
+
+// lateTransport is a network on which a Send that times out still reaches
+// the service: the request is held until the client gives up, then
+// delivered after delay.
+type lateTransport struct {
+	next  http.RoundTripper
+	delay time.Duration
+	wg    sync.WaitGroup
+}
+
+func (lt *lateTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Query().Get("s") != chatmsg.ServiceSend {
+		return lt.next.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	late := r.Clone(context.Background())
+	lt.wg.Add(1)
+	go func() {
+		defer lt.wg.Done()
+		<-r.Context().Done()
+		time.Sleep(lt.delay)
+		late.Body = io.NopCloser(bytes.NewReader(body))
+		if resp, err := lt.next.RoundTrip(late); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// TestSendOnceTimedOutSendLandsLate: an attempt times out (300 ms) and its
+// request is stored 100 ms after; a Horizon shorter than that does not
+// let the check come too early: the wait is at least the attempt timeout.
+func TestSendOnceTimedOutSendLandsLate(t *testing.T) {
+	t.Parallel()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	lt := &lateTransport{next: http.DefaultTransport, delay: 100 * time.Millisecond}
+	client := okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithTimeout(300*time.Millisecond),
+		okayapi.WithHTTPClient(&http.Client{Transport: lt}))
+	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Millisecond}))
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	lt.wg.Wait()
+	require.NoError(t, err)
+	stored := plugin.Messages()
+	require.Len(t, stored, 1, "one copy")
+	assert.Equal(t, stored[0].ID, res.MessageID)
+}
+
+// TestSendOnceIntoALongConversation: a lost send (nothing stored) into a
+// conversation of 300 older messages: the check reads back to messages
+// older than the send, finds nothing, and sends again; delivered.
+func TestSendOnceIntoALongConversation(t *testing.T) {
+	t.Parallel()
+	chat, srv, plugin, alice, bob := onceWorldWith(t, chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2})
+	for i := range 300 {
+		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`), SentAt: time.Now().Add(-24 * time.Hour)})
+	}
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	require.NoError(t, err)
+	stored := plugin.Messages()
+	require.Len(t, stored, 301)
+	assert.Equal(t, alice.UUID, stored[300].From)
+	assert.NotNil(t, res.Response, "sent again, after a check")
+}
+
+// TestBroadcastOnceUncertainAndNotDelivered: bob's check fails (uncertain)
+// while carol and dave are found not stored; sending again to them is
+// refused (429): bob MaybeDelivered, carol and dave NotDelivered for sure.
+func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
+	t.Parallel()
+	cfg := chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
+	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
+	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
+	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
+	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault429, 1)
+	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	var be *chatmsg.BroadcastError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, []int{0, 2, 1}, []int{be.Delivered, be.NotDelivered, be.MaybeDelivered})
+	assert.Equal(t, chatmsg.MaybeDelivered, res.Outcomes[0].State)
+	for _, o := range res.Outcomes[1:] {
+		assert.Equal(t, chatmsg.NotDelivered, o.State)
+		assert.False(t, okayapi.MayHaveArrived(o.Err), "%v", o.Err)
+	}
+	assert.Empty(t, plugin.Messages())
+}
+
+func ExampleService_SendOnce() {
+	srv, err := okayapitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	plugin := chatmsgtest.Install(srv)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Horizon: how long after a lost answer a stored message may still
+	// appear on this service (the fake shows it at once).
+	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}))
+
+	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // stored, then the answer is lost
+	msg := chatmsg.Text{Content: "周末踢球吗？"}
+	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
+	var unsure *chatmsg.UncertainError
+	if errors.As(err, &unsure) { // the SDK could not find out; later, once the horizon has passed:
+		res, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, unsure.Key)
+	}
+	if err != nil {
+		log.Fatal(err) // refused, or a *NotDeliveredError: not delivered
+	}
+	fmt.Println(res, "- found by its key:", res.Response == nil)
+	fmt.Println("copies stored:", len(plugin.Messages()))
+	// Output:
+	// sent, message #1 - found by its key: true
+	// copies stored: 1
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // TestProfileShapes: user and ext_info in every shape PHP may give them; an
@@ -21,17 +22,17 @@ func TestProfileShapes(t *testing.T) {
 	cases := []struct {
 		name string
 		user string
-		want okayapi.Profile
+		want phpjson.Profile
 	}{
 		{"object", `{"username":"dogstar","ext_info":{"nickname":"狗星","yesapi_avatar":"https:\/\/a.example\/a.png","age":"18","city":"广州"}}`,
-			okayapi.Profile{Username: "dogstar", Nickname: "狗星", Avatar: "https://a.example/a.png", Age: 18, Ext: map[string]any{
+			phpjson.Profile{Username: "dogstar", Nickname: "狗星", Avatar: "https://a.example/a.png", Age: 18, Ext: map[string]any{
 				"nickname": "狗星", "yesapi_avatar": "https://a.example/a.png", "age": "18", "city": "广州"}}},
 		{"ext_info as JSON text", `{"username":"dogstar","ext_info":"{\"nickname\":\"n\",\"age\":20}"}`,
-			okayapi.Profile{Username: "dogstar", Nickname: "n", Age: 20, Ext: map[string]any{"nickname": "n", "age": json.Number("20")}}},
-		{"ext_info empty array", `{"username":"dogstar","ext_info":[]}`, okayapi.Profile{Username: "dogstar", Ext: map[string]any{}}},
-		{"ext_info unreadable", `{"username":"dogstar","ext_info":"not json"}`, okayapi.Profile{Username: "dogstar"}},
-		{"user empty array", `[]`, okayapi.Profile{}},
-		{"user null", `null`, okayapi.Profile{}},
+			phpjson.Profile{Username: "dogstar", Nickname: "n", Age: 20, Ext: map[string]any{"nickname": "n", "age": json.Number("20")}}},
+		{"ext_info empty array", `{"username":"dogstar","ext_info":[]}`, phpjson.Profile{Username: "dogstar", Ext: map[string]any{}}},
+		{"ext_info unreadable", `{"username":"dogstar","ext_info":"not json"}`, phpjson.Profile{Username: "dogstar"}},
+		{"user empty array", `[]`, phpjson.Profile{}},
+		{"user null", `null`, phpjson.Profile{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,8 +81,8 @@ func TestListsSurviveOddRows(t *testing.T) {
 		list, err := svc.GetAllChatList(context.Background(), replayMember(), chatmsg.ChatListOptions{})
 		require.NoError(t, err)
 		require.Len(t, list.Chats, 2)
-		assert.Equal(t, okayapi.Profile{}, list.Chats[0].User, "user false: no profile")
-		assert.Equal(t, okayapi.Profile{}, list.Chats[1].User, "unreadable username and ext_info")
+		assert.Equal(t, phpjson.Profile{}, list.Chats[0].User, "user false: no profile")
+		assert.Equal(t, phpjson.Profile{}, list.Chats[1].User, "unreadable username and ext_info")
 		assert.True(t, list.Chats[1].SentAt.IsZero())
 		assert.Equal(t, 2, list.Total)
 	})

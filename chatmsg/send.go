@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // SendResult is what Send answers.
@@ -45,14 +46,14 @@ type sendParams struct {
 // read leniently: the reference documents no id, so an odd value must not
 // turn a message that was sent into an error.
 type sendData struct {
-	ChatMessageID okayapi.Lenient[okayapi.Int] `json:"chat_message_id"`
-	ID            okayapi.Lenient[okayapi.Int] `json:"id"`
+	ChatMessageID phpjson.Lenient[phpjson.Int] `json:"chat_message_id"`
+	ID            phpjson.Lenient[phpjson.Int] `json:"id"`
 }
 
 // messageID returns the first of the answer's id fields that reads as a
 // positive integer, or 0.
 func (d sendData) messageID() int64 {
-	for _, n := range [...]okayapi.Int{d.ChatMessageID.Value, d.ID.Value} {
+	for _, n := range [...]phpjson.Int{d.ChatMessageID.Value, d.ID.Value} {
 		if n > 0 {
 			return int64(n)
 		}
@@ -123,10 +124,8 @@ func isNilPointer(msg Message) bool {
 // Send is not repeated after a failure that may have reached the service, so
 // a message is never sent twice by the SDK; on such a failure
 // okayapi.MayHaveArrived(err) is true and the message may have been delivered.
+// SendOnce finds out, and sends again only if it was not.
 func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
-	if s.once != nil {
-		return s.SendOnce(ctx, member, to, msg)
-	}
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}

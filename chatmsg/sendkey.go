@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // KeyField is the extension field of chat_message_data that carries a
@@ -38,7 +39,7 @@ func hasField(data []byte, name string) bool {
 		return false
 	}
 	found := false
-	_ = okayapi.Fields(data, func(n, _ []byte) bool {
+	_ = phpjson.Fields(data, func(n, _ []byte) bool {
 		found = string(n) == name
 		return !found
 	})
@@ -58,15 +59,15 @@ func withKey(data []byte, key string) []byte {
 
 // takeKey returns obj without its KeyField, and the key it held ("" when
 // it has none, or one that is not text).
-func takeKey(obj okayapi.Object) (okayapi.Object, string) {
+func takeKey(obj phpjson.Object) (phpjson.Object, string) {
 	if !hasField(obj, KeyField) {
 		return obj, ""
 	}
 	var key string
 	out := []byte{'{'}
-	err := okayapi.Fields(obj, func(name, v []byte) bool {
+	err := phpjson.Fields(obj, func(name, v []byte) bool {
 		if string(name) == KeyField {
-			var s okayapi.String
+			var s phpjson.String
 			if s.UnmarshalJSON(v) == nil {
 				key = string(s)
 				return true

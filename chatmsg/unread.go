@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // unreadFields are the names GetAllUnreadNum's count may have; the reference
@@ -41,7 +42,7 @@ func (s *Service) GetAllUnreadNum(ctx context.Context, member okayapi.Member) (*
 		if !ok {
 			continue
 		}
-		var n okayapi.Int
+		var n phpjson.Int
 		if err := n.UnmarshalJSON(v); err != nil {
 			return nil, resp.DecodeError(name, err)
 		}

@@ -128,9 +128,9 @@ func validationCases() []validationCase {
 		field string
 	}{
 		{"zero member", okayapi.Member{}, "member"},
-		{"uuid empty", okayapi.Member{Token: replayToken}, "uuid"},
-		{"uuid 31 chars", okayapi.Member{UUID: replayUUID[:31], Token: replayToken}, "uuid"},
-		{"uuid not hex", okayapi.Member{UUID: strings.Repeat("G", 32), Token: replayToken}, "uuid"},
+		{"uuid empty", okayapi.NewMember("", replayToken), "uuid"},
+		{"uuid 31 chars", okayapi.NewMember(replayUUID[:31], replayToken), "uuid"},
+		{"uuid not hex", okayapi.NewMember(strings.Repeat("G", 32), replayToken), "uuid"},
 		{"token empty", okayapi.Member{UUID: replayUUID}, "token"},
 	}
 	for _, mc := range members {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +44,8 @@ func (l *lateRT) RoundTrip(req *http.Request) (*http.Response, error) {
 				keep := []any{}
 				l.mu.Lock()
 				for _, it := range list {
-					id, _ := it.(map[string]any)["id"].(json.Number).Int64()
+					// "id":"12" with PHP's habits (the fake's default), "id":12 without.
+					id, _ := strconv.ParseInt(fmt.Sprint(it.(map[string]any)["id"]), 10, 64)
 					if until, h := l.hidden[id]; h && time.Now().Before(until) {
 						continue
 					}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -16,7 +15,8 @@ import (
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-// watcher polls one member.
+// watcher is one member's part of a watch; a poller of the pool runs its
+// polls, one at a time.
 type watcher struct {
 	s      *Service
 	member okayapi.Member
@@ -25,11 +25,15 @@ type watcher struct {
 	ctx    context.Context // the caller's: committing outlives the watch's end
 	wctx   context.Context // ends when the watch ends
 	out    chan<- delivery
-	sem    chan struct{}
 
 	cur    Cursor
-	loaded bool // cur holds what Store had
-	based  bool // cur is a starting point: loaded, or SinceNow's first look taken
+	loaded bool              // cur holds what Store had (or a new cursor)
+	fresh  bool              // cur is new: saved at the end of the first poll, Since with it
+	bad    map[string]string // rows reported unusable: key → row hash
+
+	due      time.Time     // the next poll (the scheduler's)
+	interval time.Duration // the interval after the last poll
+	last     pollResult    // what the last poll found
 }
 
 // pollResult is what one poll found, for the next wait.
@@ -42,60 +46,28 @@ const (
 	stopped                   // the watch (or this member's) is over
 )
 
-func (w *watcher) run() {
-	interval := w.opts.MinInterval
-	wait := time.Duration(0) // the first poll at once
-	for {
-		if !w.sleep(wait) {
-			return
-		}
-		switch w.pollOnce() {
-		case stopped:
-			return
-		case active:
-			interval = w.opts.MinInterval
-		default:
-			interval = min(2*interval, w.opts.MaxInterval)
-		}
-		wait = jitter(interval)
-	}
-}
-
 // jitter returns d ± 10%, at random.
 func jitter(d time.Duration) time.Duration {
 	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
 }
 
-// sleep waits d, or less if the watch ends: it reports whether to go on.
-func (w *watcher) sleep(d time.Duration) bool { return sleep(w.wctx, d) == nil }
-
-// pollOnce takes a turn among the members and polls.
+// pollOnce loads the member's cursor the first time, and polls.
 func (w *watcher) pollOnce() pollResult {
-	select {
-	case w.sem <- struct{}{}:
-	case <-w.wctx.Done():
+	if w.wctx.Err() != nil {
 		return stopped
 	}
-	defer func() { <-w.sem }()
 	if !w.loaded {
 		c, found, err := w.opts.Store.Load(w.wctx, w.key)
 		if err != nil {
 			return w.fail(fmt.Errorf("chatmsg: watch: loading %s's cursor: %w", w.key, err))
 		}
-		w.cur, w.loaded, w.based = c, true, found || !w.opts.SinceNow
+		w.cur, w.loaded, w.fresh = c.Clone(), true, !found
+		if !found && w.opts.SinceNow {
+			w.cur.Since = w.opts.Since
+		}
 		if w.cur.Chats == nil {
 			w.cur.Chats = map[string]ChatCursor{}
 		}
-	}
-	if !w.based {
-		if err := w.sinceNow(); err != nil {
-			return w.fail(err)
-		}
-		w.based = true
-		if !w.save() {
-			return stopped
-		}
-		return idle
 	}
 	return w.poll()
 }
@@ -106,19 +78,22 @@ func (w *watcher) fail(err error) pollResult {
 	if w.wctx.Err() != nil {
 		return stopped // the watch is over: the error is its consequence
 	}
-	d := delivery{ev: Event{Member: w.member.UUID}, err: err}
-	memberEnds := errors.Is(err, okayapi.ErrNotLoggedIn) || errors.Is(err, okayapi.ErrInvalidParam)
-	d.end = errors.Is(err, ErrNotInstalled) || errors.Is(err, okayapi.ErrBadAppKey) || errors.Is(err, okayapi.ErrBadSignature) ||
-		errors.Is(err, okayapi.ErrNoSuchService) || errors.Is(err, okayapi.ErrClosed)
-	select {
-	case w.out <- d:
-	case <-w.wctx.Done():
-		return stopped
-	}
-	if memberEnds || d.end {
+	we := &WatchError{Member: w.member.UUID, Err: err, WatchEnded: finalForWatch(err)}
+	we.MemberEnded = we.WatchEnded || finalForMember(err)
+	if !w.report(we) || we.Final() {
 		return stopped
 	}
 	return failed
+}
+
+// report hands the loop an error; it reports whether the watch goes on.
+func (w *watcher) report(we *WatchError) bool {
+	select {
+	case w.out <- delivery{ev: Event{Member: w.member.UUID}, err: we}:
+		return true
+	case <-w.wctx.Done():
+		return false
+	}
 }
 
 // save stores the cursor; a store that fails is reported (at least once
@@ -133,43 +108,11 @@ func (w *watcher) save() bool {
 	return w.wctx.Err() == nil
 }
 
-// sinceNow takes the place of each existing conversation without yielding
-// anything: its newest message, the one its chat-list row shows.
-func (w *watcher) sinceNow() error {
-	for c, err := range w.s.Chats(w.wctx, w.member, ChatsOptions{}) {
-		if err != nil {
-			return err
-		}
-		key := strings.ToUpper(c.With)
-		if _, done := w.cur.Chats[key]; done || key == "" {
-			continue // done by an attempt that failed later
-		}
-		seen := wallNow()
-		list, err := w.s.TakeMessageList(w.wctx, w.member, c.With, ListOptions{PerPage: sinceNowPage})
-		if err != nil {
-			return err
-		}
-		// The row's message, not simply the newest: one that arrived since
-		// the row was read is new.
-		row, last, newest := rowHash(c), int64(0), int64(0)
-		for _, m := range list.Messages {
-			newest = max(newest, m.ID)
-			if m.ID > last && messageHash(m.SentAt, m.Direction, m.Message, m.Key) == messageHash(c.SentAt, c.Direction, c.Last, c.Key) {
-				last = m.ID
-			}
-		}
-		if last == 0 {
-			last = newest
-		}
-		w.cur.Chats[key] = ChatCursor{LastID: last, Row: row, RowSeen: seen}
-	}
-	return nil
-}
-
 // change is a conversation a poll reads.
 type change struct {
 	key, with string
-	row       string // its chat-list row's hash now; "" if not on the pages read
+	row       string    // its chat-list row's hash now; "" if not on the pages read
+	at        time.Time // its chat-list row's add_time; zero if not on the pages read
 }
 
 // poll reads the chat list and every conversation that changed.
@@ -197,20 +140,25 @@ func (w *watcher) poll() pollResult {
 		}
 		dirty = true
 	}
-	if dirty && !w.save() {
+	if (dirty || w.fresh) && !w.save() {
 		return stopped
 	}
+	w.fresh = false
 	return res
 }
 
 // changes reads the chat list, newest first, and returns the conversations
 // to read: those whose row changed or appeared, and those not yet settled.
-// seen is when the rows were read.
+// seen is when the rows were read. A row whose other member is not a uuid
+// is reported, once, and passed over.
 func (w *watcher) changes() ([]change, time.Time, error) {
 	var out []change
 	onList := map[string]bool{}
 	for page := 1; page <= MaxPage; page++ {
-		list, err := w.s.GetAllChatList(w.wctx, w.member, ChatListOptions{Page: page, PerPage: MaxPerPage})
+		list, err := w.s.getAllChatList(w.wctx, w.member, ChatListOptions{Page: page, PerPage: MaxPerPage}, keepRows)
+		if err == nil && list.Truncated {
+			err = tooManyRows(list.Response)
+		}
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -218,11 +166,17 @@ func (w *watcher) changes() ([]change, time.Time, error) {
 		lastChanged := false
 		for _, c := range list.Chats {
 			key := strings.ToUpper(c.With)
-			if key == "" || onList[key] {
+			if onList[key] {
 				continue
 			}
 			onList[key] = true
 			row := rowHash(c)
+			if err := okayapi.CheckUUID("other_uuid", c.With); err != nil {
+				if w.bad[key] != row && !w.unusable(key, row, err) {
+					return nil, time.Time{}, w.wctx.Err()
+				}
+				continue
+			}
 			e, known := w.cur.Chats[key]
 			changed := !known || e.Row != row
 			lastChanged = changed
@@ -230,7 +184,7 @@ func (w *watcher) changes() ([]change, time.Time, error) {
 				oldestChanged = c.SentAt
 			}
 			if changed || !e.Settled {
-				out = append(out, change{key: key, with: c.With, row: row})
+				out = append(out, change{key: key, with: c.With, row: row, at: c.SentAt})
 			}
 		}
 		// Conversations with a new message come first; the next page can
@@ -256,24 +210,43 @@ func (w *watcher) changes() ([]change, time.Time, error) {
 	return append(off, out...), seen, nil
 }
 
+// unusable reports a chat-list row that cannot be read (its other member is
+// not a uuid): a non-final error, once for each state of the row. It
+// reports whether the watch goes on.
+func (w *watcher) unusable(key, row string, err error) bool {
+	if w.bad == nil {
+		w.bad = map[string]string{}
+	}
+	w.bad[key] = row
+	return w.report(&WatchError{Member: w.member.UUID, Err: fmt.Errorf("chatmsg: watch: passing over a conversation whose other member is not a uuid: %w", err)})
+}
+
 // read delivers ch's messages after the cursor, in id order, and then
 // remembers its row. It returns how many new messages it found.
 func (w *watcher) read(ch change, seen time.Time) (int, error) {
 	started := time.Now()
 	e := w.cur.Chats[ch.key]
+	since := w.cur.Since
 	var msgs iter.Seq2[ChatMessage, error]
-	if e.LastID > 0 {
+	switch {
+	case e.LastID > 0:
 		from := e.LastID
 		if !e.Settled && len(e.Recent) > 0 {
 			from = e.Recent[0] // the window where a message shown late may be
 		}
 		msgs = w.s.History(w.wctx, w.member, ch.with, HistoryOptions{Order: Newer, From: from})
-	} else {
-		// No place yet: the whole conversation, newest first, then in order.
+	case !since.IsZero() && !ch.at.IsZero() && ch.at.Before(since.Add(-w.opts.Settle)):
+		msgs = func(func(ChatMessage, error) bool) {} // its latest message is from before the start
+	default:
+		// No place yet: the whole conversation (with Since, back to a
+		// Settle before it), newest first, then in order.
 		var all []ChatMessage
 		for m, err := range w.s.History(w.wctx, w.member, ch.with, HistoryOptions{}) {
 			if err != nil {
 				return 0, err
+			}
+			if !since.IsZero() && m.ID > 0 && !m.SentAt.IsZero() && m.SentAt.Before(since.Add(-w.opts.Settle)) {
+				break
 			}
 			all = append(all, m)
 		}
@@ -293,6 +266,10 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 		}
 		if m.ID <= 0 || handled(w.cur.Chats[ch.key], m.ID) {
 			continue // unreadable, or handled already
+		}
+		if !since.IsZero() && (m.SentAt.IsZero() || m.SentAt.Before(since)) {
+			w.advance(ch.key, m.ID) // stored before the start: passed over
+			continue
 		}
 		n++
 		if m.With == "" {

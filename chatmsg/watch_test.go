@@ -76,6 +76,9 @@ func fastWatch(opts chatmsg.WatchOptions) chatmsg.WatchOptions {
 	if opts.MaxInterval == 0 {
 		opts.MaxInterval = 20 * time.Millisecond
 	}
+	if opts.Rate == 0 {
+		opts.Rate = 1e6 // no budget to speak of
+	}
 	chatmsg.SetWatchSettle(&opts, 30*time.Millisecond)
 	return opts
 }
@@ -397,41 +400,50 @@ func TestWatchIncludeSent(t *testing.T) {
 	}
 }
 
-// TestWatchSinceNow: what is there at the start is not new; it costs one
-// GetAllChatList and one TakeMessageList per conversation. A stored cursor
-// wins over SinceNow.
+// TestWatchSinceNow: what was stored before Since is not new; reading
+// where each conversation is costs one GetAllChatList, and one
+// TakeMessageList for each conversation whose latest message is within
+// Settle of Since. A stored cursor (and its Since) wins over SinceNow.
 func TestWatchSinceNow(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	w.sendN(t, w.bob, w.alice, 30, "old")
-	w.sendN(t, w.alice, w.carol, 1, "old")
-	w.sendN(t, w.carol, w.alice, 10, "old")
+	since := time.Now().Truncate(time.Second)
+	old := func(from, to okayapi.Member, n int, before time.Duration) {
+		for range n {
+			w.plugin.Store(chatmsgtest.StoredMessage{From: from.UUID, To: to.UUID, Data: json.RawMessage(`{"content":"old"}`), SentAt: since.Add(-before)})
+		}
+	}
+	old(w.bob, w.alice, 30, time.Minute)
+	old(w.alice, w.carol, 1, time.Minute)
+	old(w.carol, w.alice, 10, time.Second) // within Settle of Since: read
 	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Store: store})
+	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: since, Store: store})
+	chatmsg.SetWatchSettle(&opts, 1500*time.Millisecond)
 
 	start := len(w.srv.Requests())
 	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
-	require.Eventually(t, func() bool { return w.calls(chatmsg.ServiceGetAllChatList) >= 5 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(w.srv.Requests())-start >= 3 }, 10*time.Second, time.Millisecond)
 	var first []string
-	for _, req := range w.srv.Requests()[start : start+4] {
+	for _, req := range w.srv.Requests()[start : start+3] {
 		first = append(first, req.Service)
 	}
-	assert.Equal(t, []string{chatmsg.ServiceGetAllChatList, chatmsg.ServiceTakeMessageList, chatmsg.ServiceTakeMessageList, chatmsg.ServiceGetAllChatList}, first,
-		"the start: the chat list and each conversation's newest page, then the first poll")
+	assert.Equal(t, []string{chatmsg.ServiceGetAllChatList, chatmsg.ServiceTakeMessageList, chatmsg.ServiceGetAllChatList}, first,
+		"the first poll: the chat list and the newest page of carol's, the only one near Since; then the next poll")
 	assert.Empty(t, r.ids())
 
-	old := len(w.plugin.Messages())
+	n := len(w.plugin.Messages())
 	w.sendN(t, w.bob, w.alice, 2, "new")
 	w.sendN(t, w.carol, w.alice, 1, "new")
 	r.waitEvents(t, 3)
 	r.stop(t)
-	assert.Equal(t, []int64{int64(old) + 1, int64(old) + 2, int64(old) + 3}, slices.Sorted(slices.Values(r.ids())))
+	assert.Equal(t, []int64{int64(n) + 1, int64(n) + 2, int64(n) + 3}, slices.Sorted(slices.Values(r.ids())))
 
 	w.sendN(t, w.bob, w.alice, 2, "while down")
+	opts.Since = time.Now().Add(time.Hour) // the stored cursor's Since wins
 	r2 := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
 	r2.waitEvents(t, 2)
 	r2.stop(t)
-	assert.Equal(t, []int64{int64(old) + 4, int64(old) + 5}, r2.ids(), "the stored cursor, not now")
+	assert.Equal(t, []int64{int64(n) + 4, int64(n) + 5}, r2.ids(), "the stored cursor, not now")
 }
 
 // TestWatchMarkRead: with MarkRead each message is read once taken;
@@ -530,18 +542,23 @@ func TestWatchBadOptions(t *testing.T) {
 		{"no member", nil, chatmsg.WatchOptions{}, "members"},
 		{"anonymous member", []okayapi.Member{{}}, chatmsg.WatchOptions{}, "member"},
 		{"member twice", []okayapi.Member{w.alice, w.bob, lower}, chatmsg.WatchOptions{}, "members"},
-		{"bad uuid", []okayapi.Member{{UUID: "nope", Token: w.alice.Token}}, chatmsg.WatchOptions{}, ""},
+		{"bad uuid", []okayapi.Member{okayapi.NewMember("nope", w.alice.Token())}, chatmsg.WatchOptions{}, ""},
 		{"negative min", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: -time.Second}, "MinInterval"},
 		{"negative max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MaxInterval: -time.Second}, "MaxInterval"},
 		{"min above max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: 2 * time.Second, MaxInterval: time.Second}, "MinInterval"},
 		{"min above the default max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: time.Minute, MaxInterval: 30 * time.Second}, "MinInterval"},
 		{"negative concurrency", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Concurrency: -1}, "Concurrency"},
 		{"negative settle", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: -time.Second}, "Settle"},
+		{"settle below a second", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: time.Second - time.Millisecond}, "Settle"},
+		{"negative rate", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Rate: -1}, "Rate"},
+		{"since without SinceNow", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Since: time.Now()}, "Since"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(w.srv.Requests())
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that starts ends here
+			defer cancel()
 			var errs []error
-			for ev, err := range w.watch.Watch(context.Background(), tt.members, tt.opts) {
+			for ev, err := range w.watch.Watch(ctx, tt.members, tt.opts) {
 				assert.Zero(t, ev)
 				errs = append(errs, err)
 			}

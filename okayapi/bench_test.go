@@ -9,6 +9,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // BenchmarkDo measures one signed call and its decoding, against httpmock.
@@ -29,9 +30,9 @@ func BenchmarkDo(b *testing.B) {
 		Params:  url.Values{"other_uuid": {"AAAABBBBCCCCDDDDEEEEFFFF00001111"}, "chat_message_type": {"text"}, "chat_message_data": {awkward}},
 	}
 	var out struct {
-		ID     okayapi.Int    `json:"id"`
-		IsRead okayapi.Bool   `json:"is_read"`
-		Ext    okayapi.Object `json:"ext_info"`
+		ID     phpjson.Int    `json:"id"`
+		IsRead phpjson.Bool   `json:"is_read"`
+		Ext    phpjson.Object `json:"ext_info"`
 	}
 	ctx := context.Background()
 	b.ReportAllocs()

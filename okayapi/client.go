@@ -41,18 +41,20 @@ const (
 
 // Client calls one OkayAPI app. Create it with [New].
 //
-// Whatever fmt verb prints a Client (or a Client value), it shows no secret:
-// the app secret and the signer are kept behind a pointer.
+// Whatever prints a Client, it shows no secret: fmt's verbs, and
+// reflection-based printers (testify's and go-cmp's diffs, spew), which see
+// only closures where the app secret and the signer are.
 type Client struct {
-	base      *url.URL
-	queryURL  string // base + "/"
-	pathURL   string // base + "/api/"
-	appKey    string
-	keys      *clientKeys
-	http      *retryablehttp.Client
-	hc        *http.Client    // the caller's client (WithHTTPClient), or nil
-	own       *http.Transport // the client's own transport, or nil
-	timeout   time.Duration   // bounds one attempt when hc has no Timeout
+	base     *url.URL
+	queryURL string // base + "/"
+	pathURL  string // base + "/api/"
+	appKey   string
+	keys     *clientKeys
+	// net returns what sends: behind a closure, so that a reflective dump
+	// of a Client cannot reach net/http's idle connections, whose buffers
+	// hold the bytes of past requests (tokens, signatures).
+	net       func() *netParts
+	timeout   time.Duration // bounds one attempt when hc has no Timeout
 	form      URLForm
 	loc       *time.Location
 	log       *slog.Logger
@@ -64,12 +66,23 @@ type Client struct {
 	closed          atomic.Bool
 }
 
-// clientKeys holds what signs the calls. Its secrets sit two pointers deep:
-// fmt prints a Client value's pointer fields (with a verb such as %s, one
-// level deep), but never deeper.
+// netParts is what sends a Client's calls.
+type netParts struct {
+	http *retryablehttp.Client
+	hc   *http.Client    // the caller's client (WithHTTPClient), or nil
+	own  *http.Transport // the client's own transport, or nil
+}
+
+// clientKeys holds what signs the calls, behind closures: a reflective dump
+// shows a func's address, never what it captured.
 type clientKeys struct {
-	secret *string // set by WithSecret; used to redact (the signer signs)
-	signer sign.Signer
+	sign   func(url.Values) string // the signer's Sign
+	secret func() string           // WithSecret's secret, to redact; "" when none
+	kind   string                  // what String says of the signer
+}
+
+func newClientKeys(secret string, signer sign.Signer) *clientKeys {
+	return &clientKeys{sign: signer.Sign, secret: func() string { return secret }, kind: signerKind(signer)}
 }
 
 // New returns a client for the app at baseURL (for example
@@ -113,8 +126,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		queryURL:  base + "/",
 		pathURL:   base + "/api/",
 		appKey:    appKey,
-		keys:      &clientKeys{secret: &cfg.secret, signer: cfg.signer},
-		hc:        cfg.hc,
+		keys:      newClientKeys(cfg.secret, cfg.signer),
 		timeout:   cfg.timeout,
 		form:      cfg.form,
 		loc:       cfg.loc,
@@ -124,10 +136,12 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 		limiter:   cfg.limiter,
 	}
 	c.userAgentHeader = []string{c.userAgent}
-	if c.hc == nil {
-		c.own = newTransport()
+	np := &netParts{hc: cfg.hc}
+	c.net = func() *netParts { return np }
+	if np.hc == nil {
+		np.own = newTransport()
 	}
-	c.http = &retryablehttp.Client{
+	np.http = &retryablehttp.Client{
 		// One http.Client layer. Its transport makes one attempt: it never
 		// follows a redirect (CheckRedirect hands the 3xx back), bounds the
 		// attempt with the timeout and reads the whole answer, so that a
@@ -158,7 +172,7 @@ func New(baseURL, appKey string, opts ...Option) (*Client, error) {
 // String describes the client without its secrets: base URL, app key, URL
 // form and signer kind.
 func (c *Client) String() string {
-	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %s}", c.base.Redacted(), c.appKey, c.form, signerKind(c.keys.signer))
+	return fmt.Sprintf("okayapi.Client{%s, app key %s, %s form, %s}", c.base.Redacted(), c.appKey, c.form, c.keys.kind)
 }
 
 // signerKind names a signer without printing it: a signer of the caller's
@@ -205,8 +219,8 @@ func newTransport() *http.Transport {
 // more than once and concurrently with calls.
 func (c *Client) Close() error {
 	c.closed.Store(true)
-	if c.own != nil {
-		c.own.CloseIdleConnections()
+	if own := c.net().own; own != nil {
+		own.CloseIdleConnections()
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // memberN makes the n-th test member: a 32-hex uuid and a 64-hex token
@@ -25,10 +26,7 @@ func memberN(n int) okayapi.Member {
 	u := md5.Sum([]byte(fmt.Sprint("uuid", n)))
 	t1 := md5.Sum([]byte(fmt.Sprint("token-a", n)))
 	t2 := md5.Sum([]byte(fmt.Sprint("token-b", n)))
-	return okayapi.Member{
-		UUID:  strings.ToUpper(hex.EncodeToString(u[:])),
-		Token: strings.ToUpper(hex.EncodeToString(t1[:]) + hex.EncodeToString(t2[:])),
-	}
+	return okayapi.NewMember(strings.ToUpper(hex.EncodeToString(u[:])), strings.ToUpper(hex.EncodeToString(t1[:])+hex.EncodeToString(t2[:])))
 }
 
 // TestConcurrentMembers runs 50 calls for 50 members at once through one
@@ -40,7 +38,7 @@ func TestConcurrentMembers(t *testing.T) {
 	tokens := map[string]string{} // uuid → token; written before any call, read-only after
 	for i := range n {
 		m := memberN(i)
-		tokens[m.UUID] = m.Token
+		tokens[m.UUID] = m.Token()
 	}
 
 	h := newHarness(t)
@@ -61,9 +59,9 @@ func TestConcurrentMembers(t *testing.T) {
 
 	type result struct {
 		UUID    string       `json:"uuid"`
-		Seq     okayapi.Int  `json:"seq"`
-		SignOK  okayapi.Bool `json:"sign_ok"`
-		TokenOK okayapi.Bool `json:"token_ok"`
+		Seq     phpjson.Int  `json:"seq"`
+		SignOK  phpjson.Bool `json:"sign_ok"`
+		TokenOK phpjson.Bool `json:"token_ok"`
 	}
 	results := make([]result, n)
 	errs := make([]error, n)
@@ -89,7 +87,7 @@ func TestConcurrentMembers(t *testing.T) {
 	for i := range n {
 		require.NoError(t, errs[i], "call %d", i)
 		assert.Equal(t, memberN(i).UUID, results[i].UUID, "call %d got another member's answer", i)
-		assert.Equal(t, okayapi.Int(i), results[i].Seq)
+		assert.Equal(t, phpjson.Int(i), results[i].Seq)
 		assert.True(t, bool(results[i].SignOK), "call %d: sign does not match its own fields", i)
 		assert.True(t, bool(results[i].TokenOK), "call %d: token of another member", i)
 	}

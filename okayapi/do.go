@@ -15,7 +15,10 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Request describes one call to an OkayAPI service.
+// Request describes one call to an OkayAPI service. fmt prints no secret
+// of it; a reflective dump (testify's diff, go-cmp, spew) shows Params and
+// Secrets as the caller gave them (the Member's token is sealed): the SDK
+// never hands a Request back.
 type Request struct {
 	// Service names the call, e.g. "App.Market_ChatMessage.Send" or "App.User.Login".
 	Service string
@@ -70,7 +73,10 @@ type Response struct {
 
 	arrived    bool          // some attempt may have reached the service (all but 429s and failed dials)
 	retryAfter time.Duration // the last answer's Retry-After, if any
-	call       *call         // what the call's errors must hide; see DecodeError
+	// decodeError builds DecodeError's error with the call's secrets
+	// hidden: a closure, so that a reflective dump of a Response (testify's
+	// diff, go-cmp, spew) reaches neither the secrets nor the client.
+	decodeError func(data []byte, reason string, err error) *DecodeError
 }
 
 // DecodeError returns a *DecodeError for this answer, for a plugin package
@@ -78,11 +84,11 @@ type Response struct {
 // does not name, say). Like the errors Do builds, it holds no secret: its
 // reason, cause, excerpt and Data are redacted with the call's secrets.
 func (r *Response) DecodeError(reason string, err error) *DecodeError {
-	if r.call == nil {
+	if r.decodeError == nil {
 		red := newRedactor()
 		return &DecodeError{Service: r.Service, Reason: reason, Err: err, Data: r.Data, Excerpt: red.excerpt(r.Data)}
 	}
-	return r.call.decodeError(r.Data, reason, err)
+	return r.decodeError(r.Data, reason, err)
 }
 
 // callState is what one call's attempts tell each other. It is touched only by
@@ -114,14 +120,22 @@ type callStateKey struct{}
 //     req.Codes gives, and ErrPlugin);
 //   - *TransportError when no well-formed answer came: a network failure, an
 //     HTTP status other than 200 (a redirect is never followed: ErrRedirect),
-//     a body that is not the envelope or larger than the cap
+//     a body that does not start as the envelope or is larger than the cap
 //     (ErrResponseTooLarge), a closed client (ErrClosed), or a context that
 //     was done (then nothing is sent if it was done already);
-//   - *DecodeError when data does not fit out.
+//   - *DecodeError when the envelope is not valid JSON (any malformed byte,
+//     anywhere: encoding/json's verdict) or data does not fit out.
 //
 // No error value holds a secret: the token, the signature, the app secret and
 // req.Secrets are hidden (also a run of 16 or more of their characters, and
-// their URL- and JSON-escaped forms) when the error is built.
+// their URL- and JSON-escaped forms, in any letter case) when the error is
+// built. An answer that is not one well-formed envelope (a PHP notice or
+// warning before the JSON, text after it, two envelopes, a truncated body)
+// may hold a new token no list of secrets knows: its excerpt has every run
+// of 16 or more ASCII letters and digits replaced by <redacted> as well; so
+// have the excerpt, Data and cause of a DecodeError, and Response.Data, for
+// a call that hands out a token (its service names a login, a registration,
+// a token or a session).
 //
 // Each attempt reads the whole answer before it ends, so a body cut off or
 // stalled mid-way is a failed attempt like any other network error. Retry
@@ -163,7 +177,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	signature := c.keys.signer.Sign(values)
+	signature := c.keys.sign(values)
 	if signature != "" {
 		values.Set("sign", signature)
 	}
@@ -171,7 +185,8 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if c.form == PathForm {
 		target, skip = c.pathURL+strings.ReplaceAll(req.Service, ".", "/"), ""
 	}
-	body := encodeForm(values, skip)
+	delete(values, skip) // values is the call's own (buildParams); nothing reads it after
+	body := values.Encode()
 
 	call := &call{c: c, req: req, signature: signature}
 	if c.closed.Load() {
@@ -203,10 +218,14 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if err != nil && resp != nil {
 		r := call.redactor()
 		resp.Msg = r.redact(resp.Msg)
-		resp.Data = r.redactBytes(resp.Data)
+		if handsOutToken(req.Service) && resp.Data != nil {
+			resp.Data = []byte(r.unread(string(resp.Data)))
+		} else {
+			resp.Data = r.redactBytes(resp.Data)
+		}
 	}
-	if c.closed.Load() && c.own != nil {
-		c.own.CloseIdleConnections() // the connection this call gave back
+	if own := c.net().own; c.closed.Load() && own != nil {
+		own.CloseIdleConnections() // the connection this call gave back
 	}
 	c.logCall(ctx, req, resp, st.attempts, time.Since(start), err)
 	return resp, err
@@ -228,7 +247,7 @@ type call struct {
 // redactor hides the call's secrets: built on the first error only.
 func (cl *call) redactor() *redactor {
 	if cl.red == nil {
-		secrets := append([]string{cl.req.Member.Token, cl.signature, *cl.c.keys.secret}, cl.req.Secrets...)
+		secrets := append([]string{cl.req.Member.Token(), cl.signature, cl.c.keys.secret()}, cl.req.Secrets...)
 		cl.red = newRedactor(secrets...)
 	}
 	return cl.red

@@ -15,6 +15,7 @@ import (
 
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -353,7 +354,7 @@ func TestDoRejectsHalfAMember(t *testing.T) {
 		field  string
 	}{
 		{"uuid without token", okayapi.Member{UUID: testUUID}, "token"},
-		{"token without uuid", okayapi.Member{Token: testToken}, "uuid"},
+		{"token without uuid", okayapi.NewMember("", testToken), "uuid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,17 +402,17 @@ func TestDoDecodesDataIntoOut(t *testing.T) {
 	c := h.client()
 
 	var out struct {
-		ID     okayapi.Int          `json:"id"`
-		IsRead okayapi.Bool         `json:"is_read"`
-		Name   okayapi.String       `json:"name"`
-		Ext    okayapi.Object       `json:"ext"`
-		Items  okayapi.List[string] `json:"items"`
+		ID     phpjson.Int          `json:"id"`
+		IsRead phpjson.Bool         `json:"is_read"`
+		Name   phpjson.String       `json:"name"`
+		Ext    phpjson.Object       `json:"ext"`
+		Items  phpjson.List[string] `json:"items"`
 	}
 	resp, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, &out)
 	require.NoError(t, err)
-	assert.Equal(t, okayapi.Int(12), out.ID)
+	assert.Equal(t, phpjson.Int(12), out.ID)
 	assert.True(t, bool(out.IsRead))
-	assert.Equal(t, okayapi.String("你好"), out.Name)
+	assert.Equal(t, phpjson.String("你好"), out.Name)
 	assert.True(t, out.Ext.IsEmpty())
 	assert.Equal(t, []string{"c", "a"}, out.Items.Items)
 
@@ -430,7 +431,7 @@ func TestDoAcceptsEmptyData(t *testing.T) {
 			h := newHarness(t)
 			h.on(queryURL, ok(data))
 			var out struct {
-				N okayapi.Int `json:"n"`
+				N phpjson.Int `json:"n"`
 			}
 			_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, &out)
 			require.NoError(t, err)
@@ -459,11 +460,11 @@ func TestDoAcceptsByteOrderMark(t *testing.T) {
 	h := newHarness(t)
 	h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, "\xEF\xBB\xBF\r\n"+`{"ret":200,"data":{"err_code":0,"n":"7"},"msg":"ok"}`))
 	var out struct {
-		N okayapi.Int `json:"n"`
+		N phpjson.Int `json:"n"`
 	}
 	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, &out)
 	require.NoError(t, err)
-	assert.Equal(t, okayapi.Int(7), out.N)
+	assert.Equal(t, phpjson.Int(7), out.N)
 }
 
 func TestDoSignsRepeatedValuesAsPHPReadsThem(t *testing.T) {

@@ -51,7 +51,7 @@ var (
 	ErrInvalidParam = errors.New("okayapi: invalid parameter")
 	// ErrLoginFailed: App.User.Login answered a non-zero err_code (wrong
 	// username or password, or a disabled account).
-	ErrLoginFailed = errors.New("okayapi: login failed")
+	ErrLoginFailed = errors.New("okayapi: login failed: wrong username or password, or a disabled account")
 	// ErrPlugin: any non-zero err_code; see *PluginError.
 	ErrPlugin = errors.New("okayapi: plugin error")
 )
@@ -84,7 +84,37 @@ func (e *APIError) Error() string {
 	if e.RetText != "" {
 		ret = strconv.Quote(e.RetText)
 	}
-	return fmt.Sprintf("okayapi: %s: ret %s: %s; %s", e.Service, ret, e.Msg, effect)
+	msg := e.Msg
+	if msg == "" {
+		msg = "(no msg)"
+	}
+	return fmt.Sprintf("okayapi: %s: ret %s: %s — %s; %s", e.Service, ret, msg, e.meaning(), effect)
+}
+
+// meaning says in English what the ret means, beside the service's own
+// (Chinese) msg, and what to do about it.
+func (e *APIError) meaning() string {
+	switch {
+	case e.RetText != "":
+		return "an uncaught exception in the plugin (a database error, by its code): check what the call did before repeating it"
+	case e.refused() && signatureMsg(e.Msg):
+		return "wrong signature: check the app secret, and that the client signs as the app expects"
+	case e.Ret == 400:
+		return "bad request: a parameter is missing or malformed (the message names it)"
+	case e.Ret == 401:
+		return "not logged in or the login expired: log the member in again"
+	case e.Ret == 404:
+		return "no such service: check the service name, and that its plugin is installed for this app"
+	case e.Ret == 406:
+		return "app key not valid for this host: check the app key and the base URL"
+	case e.refused():
+		return "the service refused the request"
+	case e.Ret == 0:
+		return "an uncaught exception in the plugin: check what the call did before repeating it"
+	case e.Ret >= 500 && e.Ret < 600:
+		return "server error: check what the call did before repeating it"
+	}
+	return "an unexpected ret: check what the call did before repeating it"
 }
 
 // Is matches the sentinel errors for the ret: ErrNotLoggedIn (401),
@@ -133,8 +163,34 @@ func (e *PluginError) Error() string {
 	if msg == "" {
 		msg = "(no err_msg)"
 	}
-	return fmt.Sprintf("okayapi: %s: err_code %d: %s; the call was not carried out", e.Service, e.Code, msg)
+	return fmt.Sprintf("okayapi: %s: err_code %d: %s — %s; the call was not carried out", e.Service, e.Code, msg, e.meaning())
 }
+
+// meaning says in English what the code means, from the plugin's sentinel
+// for it (its text without the package's prefix).
+func (e *PluginError) meaning() string {
+	if e.Err == nil {
+		return "the plugin refused the call (see its reference for the code)"
+	}
+	text := e.Err.Error()
+	if i := strings.Index(text, ": "); i > 0 && isPackageName(text[:i]) {
+		return text[i+2:] // a sentinel's "chatmsg: "
+	}
+	return text
+}
+
+func isPackageName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// trimPrefix drops a leading "okayapi: " from a cause's text, so that the
+// error that prints it does not say "okayapi: " twice.
+func trimPrefix(text string) string { return strings.TrimPrefix(text, "okayapi: ") }
 
 // Is matches ErrPlugin.
 func (e *PluginError) Is(target error) bool { return target == ErrPlugin }
@@ -151,7 +207,10 @@ func (e *PluginError) Unwrap() error { return e.Err }
 type TransportError struct {
 	Service    string // the service called
 	StatusCode int    // the HTTP status, or 0 if no answer arrived
-	Excerpt    string // the start of the body, shortened and free of secrets
+	// Excerpt is the start of the body, shortened, free of secrets, and
+	// with every run of 16 or more ASCII letters and digits (what may be a
+	// token the answer handed out) replaced by <redacted>.
+	Excerpt string
 	// Location is the host a redirect (HTTP 3xx) pointed to, free of
 	// secrets; the redirect was not followed.
 	Location string
@@ -179,7 +238,7 @@ func (e *TransportError) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		b.WriteString(trimPrefix(e.Err.Error()))
 	} else {
 		b.WriteString("transport failure")
 	}
@@ -213,9 +272,11 @@ func (e *TransportError) Is(target error) bool { return target == ErrTransport }
 // Unwrap returns the cause, so that errors.Is(err, context.DeadlineExceeded) works.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// DecodeError is a well-formed envelope whose data does not have the shape
-// the SDK expects. It matches ErrTransport: the call was processed, but its
-// answer could not be read. Like TransportError, it holds no secret.
+// DecodeError is an answer that is the envelope but cannot be read: not
+// valid JSON at any place in it (Reason "answer is not valid JSON", Data the
+// whole answer), or data without the shape the SDK expects. It matches
+// ErrTransport: the call was processed, but its answer could not be read.
+// Like TransportError, it holds no secret.
 type DecodeError struct {
 	Service string // the service called
 	Reason  string // what could not be read
@@ -231,7 +292,7 @@ type DecodeError struct {
 func (e *DecodeError) Error() string {
 	s := "okayapi: " + e.Service + ": cannot read answer: " + e.Reason
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + trimPrefix(e.Err.Error())
 	}
 	if e.Excerpt != "" {
 		s += " (data: " + strconv.Quote(e.Excerpt) + ")"
@@ -252,13 +313,27 @@ type InvalidParamError struct {
 	Value string // the offending value, shortened; empty for secrets
 }
 
-// Error names the field and the rule.
+// Error names the field and the rule, and quotes the value as given (%q,
+// so that white space shows), its first 48 bytes when it is longer.
 func (e *InvalidParamError) Error() string {
 	s := "okayapi: invalid " + e.Field + ": " + e.Rule
 	if e.Value != "" {
-		s += " (got " + strconv.Quote(excerpt([]byte(e.Value), 48)) + ")"
+		s += " (got " + quoteStart(e.Value, 48) + ")"
 	}
 	return s + "; nothing was sent"
+}
+
+// quoteStart quotes v as %q does, cut to its first n bytes on a rune
+// boundary, with "…" after the quote when it was cut.
+func quoteStart(v string, n int) string {
+	if len(v) <= n {
+		return strconv.Quote(v)
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return strconv.Quote(v[:cut]) + "…"
 }
 
 // hasWord reports whether text holds word (ASCII, any case) with no letter,

@@ -9,6 +9,7 @@ import (
 	"github.com/jarcoal/httpmock"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // ExampleClient_Do calls a service through the one send-and-decode path. The
@@ -27,9 +28,9 @@ func ExampleClient_Do() {
 		return
 	}
 	var out struct {
-		Unread okayapi.Int `json:"unread_num"`
+		Unread phpjson.Int `json:"unread_num"`
 	}
-	member := okayapi.Member{UUID: "0123456789ABCDEF0123456789ABCDEF", Token: "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"}
+	member := okayapi.NewMember("0123456789ABCDEF0123456789ABCDEF", "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210")
 	_, err = client.Do(context.Background(), &okayapi.Request{
 		Service:    "App.Market_ChatMessage.GetAllUnreadNum",
 		Member:     member,

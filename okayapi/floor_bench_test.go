@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -122,7 +123,7 @@ func (f *floorClient) send(ctx context.Context, params url.Values) (string, erro
 // sdkSend is the same call through the SDK's one path.
 func sdkSend(ctx context.Context, c *okayapi.Client, params url.Values) (int64, error) {
 	var out struct {
-		ID okayapi.Int `json:"id"`
+		ID phpjson.Int `json:"id"`
 	}
 	_, err := c.Do(ctx, &okayapi.Request{Service: testSvc, Member: testMember, Params: params}, &out)
 	return int64(out.ID), err

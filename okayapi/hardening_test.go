@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -102,7 +103,7 @@ func TestNeverFollowsRedirects(t *testing.T) {
 				})
 				c := h.client(okayapi.WithRetries(3, 0, 0))
 				var out struct {
-					ID okayapi.Int `json:"id"`
+					ID phpjson.Int `json:"id"`
 				}
 				resp, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember, Idempotent: idempotent}, &out)
 				require.Error(t, err)
@@ -230,14 +231,14 @@ func failures(t *testing.T, secret string, member okayapi.Member) map[string]str
 	t.Helper()
 	echo := func(req *http.Request) string {
 		_ = req.ParseForm()
-		return "token=" + member.Token + " secret=" + secret + " sign=" + req.PostForm.Get("sign")
+		return "token=" + member.Token() + " secret=" + secret + " sign=" + req.PostForm.Get("sign")
 	}
 	answers := map[string]httpmock.Responder{
 		"APIError": func(req *http.Request) (*http.Response, error) {
 			return httpmock.NewStringResponse(200, envelope(401, `{}`, echo(req))), nil
 		},
 		"APIError with ret text": func(req *http.Request) (*http.Response, error) {
-			return httpmock.NewStringResponse(200, `{"ret":"`+member.Token+`","data":{},"msg":"x"}`), nil
+			return httpmock.NewStringResponse(200, `{"ret":"`+member.Token()+`","data":{},"msg":"x"}`), nil
 		},
 		"PluginError": func(req *http.Request) (*http.Response, error) {
 			return httpmock.NewStringResponse(200, envelope(200, `{"err_code":2,"err_msg":"`+echo(req)+`"}`, "")), nil
@@ -251,11 +252,11 @@ func failures(t *testing.T, secret string, member okayapi.Member) map[string]str
 			return resp, nil
 		},
 		"TransportError network": func(*http.Request) (*http.Response, error) {
-			return nil, errors.New("proxy said: bad token " + member.Token)
+			return nil, errors.New("proxy said: bad token " + member.Token())
 		},
 		"redirect": func(*http.Request) (*http.Response, error) {
 			resp := httpmock.NewStringResponse(307, "")
-			resp.Header.Set("Location", "https://"+strings.ToLower(member.Token[:40])+".example.test/?sign="+secret)
+			resp.Header.Set("Location", "https://"+strings.ToLower(member.Token()[:40])+".example.test/?sign="+secret)
 			return resp, nil
 		},
 		"DecodeError": func(req *http.Request) (*http.Response, error) {
@@ -273,7 +274,7 @@ func failures(t *testing.T, secret string, member okayapi.Member) map[string]str
 		h := newHarness(t)
 		h.on(queryURL, answer)
 		var data struct {
-			N okayapi.Int `json:"n"`
+			N phpjson.Int `json:"n"`
 		}
 		resp, err := h.client(okayapi.WithSecret(secret)).Do(context.Background(), &okayapi.Request{Service: testSvc, Member: member}, &data)
 		require.Error(t, err, name)
@@ -458,7 +459,7 @@ func TestBodyFailureMidwayIsRetriedForReads(t *testing.T) {
 				require.NoError(t, err)
 				t.Cleanup(func() { c.Close() })
 				var out struct {
-					N okayapi.Int `json:"n"`
+					N phpjson.Int `json:"n"`
 				}
 				resp, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Idempotent: idempotent}, &out)
 				if idempotent {
@@ -627,20 +628,20 @@ func TestResponseDecodeErrorIsRedacted(t *testing.T) {
 // answer's size), and an object of too many fields is refused.
 func TestObjectValuesBounded(t *testing.T) {
 	t.Parallel()
-	v, err := okayapi.Object(`{"s":"\u4f60","n":12.50,"b":true,"z":null,"l":[1,[2]],"o":{"a":1}}`).Values()
+	v, err := phpjson.Object(`{"s":"\u4f60","n":12.50,"b":true,"z":null,"l":[1,[2]],"o":{"a":1}}`).Values()
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"s": "你", "n": json.Number("12.50"), "b": true, "z": nil, "l": json.RawMessage(`[1,[2]]`), "o": json.RawMessage(`{"a":1}`)}, v)
 	var b strings.Builder
 	b.WriteString("{")
-	for i := 0; i <= okayapi.MaxObjectFields; i++ {
+	for i := 0; i <= phpjson.MaxObjectFields; i++ {
 		if i > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, `"k%d":0`, i)
 	}
 	b.WriteString("}")
-	_, err = okayapi.Object(b.String()).Values()
-	assert.ErrorIs(t, err, okayapi.ErrTooManyFields)
+	_, err = phpjson.Object(b.String()).Values()
+	assert.ErrorIs(t, err, phpjson.ErrTooManyFields)
 }
 
 // TestLoginErrorsHideTheNewToken: an answer to App.User.Login that cannot be
@@ -667,7 +668,7 @@ func TestLoginErrorsHideTheNewToken(t *testing.T) {
 // is refused without the token in the error.
 func TestSwappedMemberShowsNoToken(t *testing.T) {
 	t.Parallel()
-	err := okayapi.Member{UUID: testToken, Token: testUUID}.Validate()
+	err := okayapi.NewMember(testToken, testUUID).Validate()
 	require.ErrorIs(t, err, okayapi.ErrInvalidParam)
 	for verb, text := range printed(err) {
 		assertHidden(t, verb, text, testToken)

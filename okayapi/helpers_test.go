@@ -28,7 +28,7 @@ const (
 	queryURL   = testBase + "/?s=" + testSvc
 )
 
-var testMember = okayapi.Member{UUID: testUUID, Token: testToken}
+var testMember = okayapi.NewMember(testUUID, testToken)
 
 // captured is one HTTP request as the mock transport saw it.
 type captured = wiretest.Request

@@ -73,7 +73,7 @@ func TestRetryLayerClosesNoPool(t *testing.T) {
 	ct := &closeCounter{}
 	c, err := New("https://api.example.test", "K", WithHTTPClient(&http.Client{Transport: ct}))
 	require.NoError(t, err)
-	c.http.HTTPClient.CloseIdleConnections()
+	c.net().http.HTTPClient.CloseIdleConnections()
 	assert.Zero(t, ct.closed)
 }
 

@@ -8,25 +8,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
+
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Member is the login state of the member a call acts for: the uuid and token
 // that App.User.Login hands out. A backend keeps one per member and passes it
 // with each call; the zero Member makes an anonymous call.
 //
-// The token is a secret: Member's String and GoString hide it.
+// The token is a secret. Member's String and GoString hide it, and it is
+// held sealed (encrypted with a key made when the process starts), so that
+// reflection-based printers (testify's and go-cmp's diffs, spew) show noise
+// in its place. Equal Members are still == and reflect.DeepEqual. Make one
+// with NewMember (or Client.Login); store UUID and Token() to keep it.
 type Member struct {
 	UUID  string // the member's uuid: 32 hexadecimal characters
-	Token string // the login token: a secret
+	token sealed // the login token, sealed
 }
 
+// NewMember returns the login state of the member uuid with token (as
+// App.User.Login handed them out, and a backend stored them).
+func NewMember(uuid, token string) Member { return Member{UUID: uuid, token: seal(token)} }
+
+// Token returns the login token: a secret.
+func (m Member) Token() string { return m.token.open() }
+
 // IsZero reports whether m carries no login state.
-func (m Member) IsZero() bool { return m.UUID == "" && m.Token == "" }
+func (m Member) IsZero() bool { return m.UUID == "" && m.token == "" }
 
 // String returns the uuid with the token redacted.
 func (m Member) String() string {
-	if m.Token == "" {
+	if m.token == "" {
 		return "Member{" + m.UUID + "}"
 	}
 	return "Member{" + m.UUID + ", token <redacted>}"
@@ -53,9 +65,9 @@ func (m Member) Validate() error {
 	if err := CheckUUID("uuid", m.UUID); err != nil {
 		// Without the value: a uuid and a token swapped by mistake would put
 		// the token into the error.
-		return &InvalidParamError{Field: "uuid", Rule: err.(*InvalidParamError).Rule + " (got " + strconv.Itoa(len(m.UUID)) + " characters)"}
+		return &InvalidParamError{Field: "uuid", Rule: uuidRule + " (the value is not shown: it may be a token)"}
 	}
-	if m.Token == "" {
+	if m.token == "" {
 		return &InvalidParamError{Field: "token", Rule: "must not be empty (log the member in first)"}
 	}
 	return nil
@@ -65,16 +77,19 @@ func (m Member) Validate() error {
 // names field in the error if it is not.
 func CheckUUID(field, uuid string) error {
 	if len(uuid) != 32 {
-		return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid", Value: uuid}
+		return &InvalidParamError{Field: field, Rule: uuidRule, Value: uuid}
 	}
 	for i := 0; i < len(uuid); i++ {
 		c := uuid[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return &InvalidParamError{Field: field, Rule: "must be a 32-character member uuid of hexadecimal digits", Value: uuid}
+			return &InvalidParamError{Field: field, Rule: uuidRule, Value: uuid}
 		}
 	}
 	return nil
 }
+
+// uuidRule is the one rule a member uuid breaks, whatever is wrong with it.
+const uuidRule = "must be a 32-character member uuid of hexadecimal digits"
 
 type loginParams struct {
 	Username string `url:"username"`
@@ -84,8 +99,8 @@ type loginParams struct {
 // loginData is read leniently: an odd uuid or token must not put the
 // answer, which holds the new token, into an error.
 type loginData struct {
-	UUID  Lenient[String] `json:"uuid"`
-	Token Lenient[String] `json:"token"`
+	UUID  phpjson.Lenient[phpjson.String] `json:"uuid"`
+	Token phpjson.Lenient[phpjson.String] `json:"token"`
 }
 
 // Login logs a member in with App.User.Login and returns its login state.
@@ -116,7 +131,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (Member, 
 	if err != nil {
 		return Member{}, err
 	}
-	m := Member{UUID: string(out.UUID.Value), Token: string(out.Token.Value)}
+	m := NewMember(string(out.UUID.Value), string(out.Token.Value))
 	if !out.UUID.OK() || !out.Token.OK() || m.Validate() != nil {
 		return Member{}, &DecodeError{Service: "App.User.Login", Reason: "answer has no readable uuid and token (it is not shown: it may hold a token)"}
 	}

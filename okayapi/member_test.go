@@ -128,7 +128,7 @@ func TestMember(t *testing.T) {
 	t.Parallel()
 	assert.True(t, okayapi.Member{}.IsZero())
 	assert.False(t, okayapi.Member{UUID: testUUID}.IsZero())
-	assert.False(t, okayapi.Member{Token: testToken}.IsZero())
+	assert.False(t, okayapi.NewMember("", testToken).IsZero())
 	assert.NoError(t, testMember.Validate())
 
 	tests := []struct {
@@ -137,8 +137,8 @@ func TestMember(t *testing.T) {
 		field  string
 	}{
 		{"zero", okayapi.Member{}, "uuid"},
-		{"short uuid", okayapi.Member{UUID: "ABC", Token: testToken}, "uuid"},
-		{"uuid not hex", okayapi.Member{UUID: strings.Repeat("G", 32), Token: testToken}, "uuid"},
+		{"short uuid", okayapi.NewMember("ABC", testToken), "uuid"},
+		{"uuid not hex", okayapi.NewMember(strings.Repeat("G", 32), testToken), "uuid"},
 		{"no token", okayapi.Member{UUID: testUUID}, "token"},
 	}
 	for _, tt := range tests {

@@ -2,9 +2,7 @@ package okayapi
 
 import (
 	"net/url"
-	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/google/go-querystring/query"
 )
@@ -52,7 +50,7 @@ func (c *Client) buildParams(req *Request) (url.Values, error) {
 	values.Set("app_key", c.appKey)
 	if !req.Member.IsZero() {
 		values.Set("uuid", req.Member.UUID)
-		values.Set("token", req.Member.Token)
+		values.Set("token", req.Member.Token())
 	}
 	return values, nil
 }
@@ -129,53 +127,3 @@ func validService(s string) bool {
 	}
 	return true
 }
-
-// encodeForm writes values as a form body, keys in byte order, as
-// url.Values.Encode does, leaving out skip; it allocates the body only.
-func encodeForm(values url.Values, skip string) string {
-	var keyBuf [24]string
-	keys := keyBuf[:0]
-	size := 0
-	for k, vs := range values {
-		if k == skip {
-			continue
-		}
-		keys = append(keys, k)
-		for _, v := range vs {
-			size += 3*(len(k)+len(v)) + 2
-		}
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, size)
-	for _, k := range keys {
-		for _, v := range values[k] {
-			if len(b) > 0 {
-				b = append(b, '&')
-			}
-			b = appendQueryEscape(b, k)
-			b = append(b, '=')
-			b = appendQueryEscape(b, v)
-		}
-	}
-	return unsafeString(b)
-}
-
-// appendQueryEscape appends s escaped as url.QueryEscape escapes it.
-func appendQueryEscape(b []byte, s string) []byte {
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~':
-			b = append(b, c)
-		case c == ' ':
-			b = append(b, '+')
-		default:
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		}
-	}
-	return b
-}
-
-// unsafeString returns b as a string without copying; b must not change
-// afterwards (encodeForm's buffer is its own and goes out of scope).
-func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

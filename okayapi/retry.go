@@ -35,7 +35,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok && d > c.http.RetryWaitMax {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok && d > c.net().http.RetryWaitMax {
 			return false, nil // the service asks for a longer wait than we may take
 		}
 		// 429 means the call was turned away unprocessed: safe to repeat.

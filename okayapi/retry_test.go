@@ -16,6 +16,7 @@ import (
 
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // fastRetries keeps retry tests quick: up to 3 retries, 1–2ms apart.
@@ -86,13 +87,13 @@ func TestRetryIdempotentCallsOnRetryableFailures(t *testing.T) {
 			h := newHarness(t)
 			h.on(queryURL, sequence(tt.answer, tt.answer, ok(`{"n":"5"}`)))
 			var out struct {
-				N okayapi.Int `json:"n"`
+				N phpjson.Int `json:"n"`
 			}
 			resp, err := h.client(fastRetries).Do(context.Background(), &okayapi.Request{Service: testSvc, Idempotent: true}, &out)
 			require.NoError(t, err)
 			assert.Equal(t, 3, h.calls())
 			assert.Equal(t, 3, resp.Attempts)
-			assert.Equal(t, okayapi.Int(5), out.N)
+			assert.Equal(t, phpjson.Int(5), out.N)
 		})
 	}
 }

@@ -45,15 +45,16 @@ func (a attempt) RoundTrip(req *http.Request) (*http.Response, error) {
 // transport returns the transport and the timeout for the next attempt.
 func (c *Client) transport() (http.RoundTripper, time.Duration) {
 	timeout := c.timeout
+	np := c.net()
 	var rt http.RoundTripper
 	switch {
-	case c.hc != nil:
-		rt = c.hc.Transport
-		if c.hc.Timeout > 0 {
-			timeout = c.hc.Timeout
+	case np.hc != nil:
+		rt = np.hc.Transport
+		if np.hc.Timeout > 0 {
+			timeout = np.hc.Timeout
 		}
-	case c.own != nil:
-		rt = c.own
+	case np.own != nil:
+		rt = np.own
 	}
 	if rt == nil {
 		rt = http.DefaultTransport
@@ -129,7 +130,7 @@ func (e *bodyError) Unwrap() error { return e.err }
 // inside the attempt (see attempt).
 func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response, []byte, error) {
 	service := cl.req.Service
-	hresp, err := cl.c.http.Do(hreq)
+	hresp, err := cl.c.net().http.Do(hreq)
 	if err != nil {
 		if hresp != nil {
 			hresp.Body.Close()
@@ -146,7 +147,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 		var be *bodyError
 		if errors.As(err, &be) {
 			te.StatusCode, te.Err = be.status, r.err(be.err)
-			te.Excerpt = r.excerpt(be.partial)
+			te.Excerpt = r.unreadExcerpt(be.partial)
 		}
 		return nil, nil, te
 	}
@@ -159,7 +160,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 		// there cannot turn into an unbounded read here.
 		return nil, nil, &TransportError{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, MayHaveArrived: true, Err: ErrResponseTooLarge}
 	}
-	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived, call: cl}
+	resp := &Response{Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts, arrived: st.mayHaveArrived, decodeError: cl.decodeError}
 	if d, ok := retryAfter(hresp.Header.Get("Retry-After")); ok {
 		resp.retryAfter = d
 	}
@@ -169,7 +170,7 @@ func (cl *call) roundTrip(hreq *retryablehttp.Request, st *callState) (*Response
 			Service: service, StatusCode: hresp.StatusCode, Attempts: st.attempts,
 			MayHaveArrived: true, Err: ErrRedirect,
 			Location: r.redact(redirectHost(cl.c.base, hresp.Header.Get("Location"))),
-			Excerpt:  r.excerpt(raw),
+			Excerpt:  r.unreadExcerpt(raw),
 		}
 	}
 	return resp, raw, nil

@@ -58,7 +58,7 @@ func TestParamRules(t *testing.T) {
 		{"bad direction", svcTake, alice, url.Values{"other_uuid": {bob.UUID}, "direction": {"left"}}, 400, "非法请求：参数direction应该为：up/down，但现在direction = left"},
 		{"negative chat_message_id", svcMark, alice, url.Values{"other_uuid": {bob.UUID}, "chat_message_id": {"-3"}}, 400, "非法请求：参数chat_message_id的值不能小于0"},
 		{"not logged in", svcUnread, okayapi.Member{}, nil, 401, "用户未登录，或登录凭证已过期"},
-		{"wrong token", svcMark, okayapi.Member{UUID: alice.UUID, Token: bob.Token}, url.Values{"other_uuid": {bob.UUID}}, 401, ""},
+		{"wrong token", svcMark, okayapi.NewMember(alice.UUID, bob.Token()), url.Values{"other_uuid": {bob.UUID}}, 401, ""},
 	}
 	t.Cleanup(func() { assert.Empty(t, f.plugin.Messages(), "no refused call stored anything") })
 	for _, c := range cases {

@@ -1,6 +1,8 @@
 package chatmsgtest
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,11 +123,53 @@ func (p *Plugin) multiSend(c *okayapitest.Call, me string) okayapitest.Answer {
 	return okayapitest.OK(field("detail", detail))
 }
 
-// conversation returns the messages between two members, by id ascending;
-// p.mu must be held.
-func (p *Plugin) conversation(a, b string) []*message {
-	var out []*message
+// visible returns the messages a read sees, by id ascending: those stored
+// at least the world's Lag ago, by the server's clock; p.mu must be held.
+func (p *Plugin) visible(c *okayapitest.Call) []*message {
+	if p.world.Lag <= 0 {
+		return p.messages
+	}
+	now := c.Now()
+	out := make([]*message, 0, len(p.messages))
 	for _, m := range p.messages {
+		if !now.Before(m.sentAt.Add(p.world.Lag)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// perPage is how many rows a page holds: what the call asked for, unless
+// the world ignores it.
+func (p *Plugin) perPage(c *okayapitest.Call) int {
+	if p.world.PerPage > 0 {
+		return p.world.PerPage
+	}
+	return int(c.Int("perpage"))
+}
+
+// addTime is a message's add_time as the service writes it, to the second.
+func addTime(m *message) string { return m.sentAt.In(shanghai).Format(time.DateTime) }
+
+// shuffleTies puts the runs of rows with the same key (rows in key order)
+// in a random order, as MySQL orders rows that ORDER BY cannot tell apart.
+func shuffleTies[T any](rows []T, key func(T) string) {
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && key(rows[j]) == key(rows[i]) {
+			j++
+		}
+		run := rows[i:j]
+		rand.Shuffle(len(run), func(a, b int) { run[a], run[b] = run[b], run[a] })
+		i = j
+	}
+}
+
+// conversation returns the messages between two members among msgs, by id
+// ascending.
+func conversation(msgs []*message, a, b string) []*message {
+	var out []*message
+	for _, m := range msgs {
 		if m.from == a && m.to == b || m.from == b && m.to == a {
 			out = append(out, m)
 		}
@@ -138,8 +182,8 @@ func (p *Plugin) takeMessageList(c *okayapitest.Call, me string) okayapitest.Ans
 	if other == me {
 		return okayapitest.Fail(1, "不能和自己聊天")
 	}
-	conv := p.conversation(me, other)
-	lastID, per := c.Int("last_id"), int(c.Int("perpage"))
+	conv := conversation(p.visible(c), me, other)
+	lastID, per := c.Int("last_id"), p.perPage(c)
 	var page []*message
 	switch {
 	case c.String("direction") == "down" && lastID > 0: // the first ones after last_id
@@ -159,6 +203,11 @@ func (p *Plugin) takeMessageList(c *okayapitest.Call, me string) okayapitest.Ans
 		page = before[max(0, len(before)-per):]
 	default: // the newest
 		page = conv[max(0, len(conv)-per):]
+	}
+	if p.world.ShuffleTies { // ORDER BY add_time, with no tie-breaker
+		page = slices.Clone(page)
+		slices.SortStableFunc(page, func(a, b *message) int { return strings.Compare(addTime(a), addTime(b)) })
+		shuffleTies(page, addTime)
 	}
 	list := make([]any, 0, len(page))
 	for _, m := range page {
@@ -193,7 +242,7 @@ func item(viewer string, m *message, withID bool) okayapitest.Object {
 		field("chat_message_type", m.typ),
 		field("chat_message_is_read", okayapitest.DBInt(read)),
 		field("chat_message_io", io),
-		field("add_time", m.sentAt.In(shanghai).Format(time.DateTime)),
+		field("add_time", addTime(m)),
 	)
 }
 
@@ -224,8 +273,9 @@ func (p *Plugin) getAllChatList(c *okayapitest.Call, me string) okayapitest.Answ
 	}
 	var chats []chat // one per conversation, newest first
 	seen := map[string]bool{}
-	for i := len(p.messages) - 1; i >= 0; i-- {
-		m := p.messages[i]
+	msgs := p.visible(c)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
 		other := m.to
 		switch me {
 		case m.from:
@@ -239,7 +289,17 @@ func (p *Plugin) getAllChatList(c *okayapitest.Call, me string) okayapitest.Answ
 			chats = append(chats, chat{other, m})
 		}
 	}
-	page, per := int(c.Int("page")), int(c.Int("perpage"))
+	if p.world.ShuffleTies { // ORDER BY add_time DESC, with no tie-breaker
+		key := func(ch chat) string { return addTime(ch.latest) }
+		slices.SortStableFunc(chats, func(a, b chat) int { return strings.Compare(key(b), key(a)) })
+		shuffleTies(chats, key)
+	}
+	if p.world.ShiftPages && len(chats) > 1 { // each read moves the last row to the top
+		p.shifts[me]++
+		k := p.shifts[me] % len(chats)
+		chats = append(chats[len(chats)-k:], chats[:len(chats)-k]...)
+	}
+	page, per := int(c.Int("page")), p.perPage(c)
 	start := min((page-1)*per, len(chats))
 	end := min(start+per, len(chats))
 	list := make([]any, 0, end-start)
@@ -253,9 +313,9 @@ func (p *Plugin) getAllChatList(c *okayapitest.Call, me string) okayapitest.Answ
 	return okayapitest.OK(field("list", list), field("total", okayapitest.DBInt(len(chats))))
 }
 
-func (p *Plugin) getAllUnreadNum(_ *okayapitest.Call, me string) okayapitest.Answer {
+func (p *Plugin) getAllUnreadNum(c *okayapitest.Call, me string) okayapitest.Answer {
 	n := 0
-	for _, m := range p.messages {
+	for _, m := range p.visible(c) {
 		if m.to == me && !m.read {
 			n++
 		}

@@ -334,14 +334,14 @@ func TestQuirksJSON(t *testing.T) {
 	body := string(r.Body)
 	assert.True(t, strings.HasPrefix(body, want(`"1"`, `"0"`, `"1"`)+`,"debug":{`), body)
 	assert.NotContains(t, body, f.srv.Secret())
-	assert.NotContains(t, body, bob.Token)
+	assert.NotContains(t, body, bob.Token())
 
 	// Empty objects as [], sequential keys as a list, PHP floats.
 	f.ok(svcSend, alice, to(bob.UUID, url.Values{"chat_message_type": {"custom"},
 		"chat_message_data": {`{"empty":{},"list":{"0":"a","1":"b"},"map":{"1":"a"},"f":1.50,"i":10.0,"big":1e25,"n":-0,"t":true,"z":null}`}}))
 	f.ok(svcSend, alice, to(bob.UUID, url.Values{"chat_message_type": {"custom"}, "chat_message_data": {`{}`}}))
 	r = f.ok(svcTake, bob, url.Values{"other_uuid": {alice.UUID}, "last_id": {"1"}})
-	assert.Contains(t, string(r.Body), `"chat_message_data":{"empty":[],"list":["a","b"],"map":{"1":"a"},"f":1.5,"i":10.0,"big":1.0e+25,"n":0,"t":true,"z":null}`)
+	assert.Contains(t, string(r.Body), `"chat_message_data":{"empty":[],"list":["a","b"],"map":{"1":"a"},"f":1.5,"i":10,"big":1.0e+25,"n":0,"t":true,"z":null}`)
 	assert.Contains(t, string(r.Body), `"chat_message_data":[],"chat_message_type":"custom"`)
 	assert.Contains(t, string(r.Body), `"unread_num":"3"`)
 	msgs := f.plugin.Messages()
@@ -352,7 +352,7 @@ func TestQuirksJSON(t *testing.T) {
 	plain := f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
 	var login struct{ UUID, Token string }
 	plain.into(t, &login)
-	f.ok(svcSend, okayapi.Member{UUID: login.UUID, Token: login.Token}, to(bob.UUID, text("hi")))
+	f.ok(svcSend, okayapi.NewMember(login.UUID, login.Token), to(bob.UUID, text("hi")))
 	r = f.ok(svcChatList, bob, nil)
 	assert.Contains(t, string(r.Body), `"user":{"username":"plain","ext_info":[]}`)
 	assert.Contains(t, string(r.Body), `"user":{"username":"alice","ext_info":{"yesapi_avatar":"https:\/\/img.example.com\/a.png","nickname":"\u7231\u4e3d\u4e1d","age":"18"}}`)

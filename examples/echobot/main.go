@@ -14,8 +14,9 @@
 //	OKAYAPI_UUID=$BOB_UUID OKAYAPI_TOKEN=$BOB_TOKEN go run ./examples/okchat send --to "$ALICE_UUID" --text hi
 //	OKAYAPI_UUID=$BOB_UUID OKAYAPI_TOKEN=$BOB_TOKEN go run ./examples/okchat history --with "$ALICE_UUID"
 //
-// What it answers: on its first start, only what arrives from then on
-// (chatmsg.WatchOptions.SinceNow); after that, every message received since
+// What it answers: on its first start, what arrives once it has said
+// "answering messages" (chatmsg.WatchOptions.SinceNow, from the next whole
+// second on: it says so when that second has begun); after that, every message received since
 // the cursor saved in --state, also while it was down. Each message is
 // answered once, also when the bot is stopped, or killed between answering
 // and saving its cursor: the watch hands a message over again until the bot
@@ -81,14 +82,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer client.Close()
 	// Exactly-once sending: an answer whose reply was lost is looked for
 	// before it is sent again, so it is never stored twice.
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{}))
+	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Pages: 1})) // ResumeSend reads the newest 100 messages
 
 	opts := chatmsg.WatchOptions{
 		MinInterval: *interval,
 		MaxInterval: max(*maxInterval, *interval),
-		SinceNow:    true, // the first start answers no old message
-		MarkRead:    true, // "read" means "answered"
-		Store:       &fileStore{path: *state},
+		// The first start answers what is stored from the next whole second
+		// on (add_time has whole seconds), nothing older.
+		SinceNow: true,
+		Since:    time.Now().Truncate(time.Second).Add(time.Second),
+		MarkRead: true, // "read" means "answered"
+		Store:    &fileStore{path: *state},
+	}
+	// Say so only once that second has begun: a message sent after the
+	// banner is answered.
+	select {
+	case <-time.After(time.Until(opts.Since)):
+	case <-ctx.Done():
 	}
 	logger.Printf("answering messages to %s (cursor in %s)", me.UUID, *state)
 	var last error
@@ -166,7 +176,7 @@ func fromEnv(getenv func(string) string) (*okayapi.Client, okayapi.Member, error
 	if err != nil {
 		return nil, okayapi.Member{}, err
 	}
-	me := okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}
+	me := okayapi.NewMember(env("OKAYAPI_UUID"), env("OKAYAPI_TOKEN"))
 	if err := okayapi.CheckUUID("OKAYAPI_UUID", me.UUID); err != nil {
 		client.Close()
 		return nil, okayapi.Member{}, err

@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +48,7 @@ func newScene(t *testing.T) *scene {
 		"OKAYAPI_APP_KEY":    srv.AppKey(),
 		"OKAYAPI_APP_SECRET": srv.Secret(),
 		"OKAYAPI_UUID":       s.alice.UUID,
-		"OKAYAPI_TOKEN":      s.alice.Token,
+		"OKAYAPI_TOKEN":      s.alice.Token(),
 	}
 	s.chat = chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	return s
@@ -195,3 +200,30 @@ func TestEchoBotExit(t *testing.T) {
 
 // syncBuffer is the shared test helper: written by the command while the test reads.
 type syncBuffer = wiretest.SyncBuffer
+
+// The first message, sent as soon as the bot says it is answering, is
+// answered: the watch's start is fixed before that, not at its first poll
+// (which a slow service holds up here).
+func TestEchoBotAnswersTheFirstMessageAfterTheBanner(t *testing.T) {
+	t.Parallel()
+	s := newScene(t)
+	s.send(t, s.bob, "sent before the bot ever ran")
+	target, err := url.Parse(s.srv.URL())
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var first sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Do(func() { time.Sleep(300 * time.Millisecond) }) // a slow first answer, not an assertion
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
+	s.env["OKAYAPI_HOST"] = slow.URL
+
+	b := s.start(t)
+	require.Eventually(t, func() bool { return strings.Contains(b.log.String(), "answering messages") },
+		10*time.Second, time.Millisecond)
+	s.send(t, s.carl, "right after the banner")
+	s.waitAnswered(t, b, "right after the banner")
+	require.Equal(t, 0, b.stop(t), "log:\n%s", b.log)
+	assert.Equal(t, map[string]int{"echo: right after the banner": 1}, s.replies(t), "log:\n%s", b.log)
+}

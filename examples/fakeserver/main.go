@@ -38,6 +38,25 @@
 //	504-after            the call is run (a message IS stored), then HTTP 504 with an nginx page
 //	429                  HTTP 429 Too Many Requests, no Retry-After; the call is not run
 //	429-retry-after      HTTP 429 with Retry-After: 1; the call is not run
+//	502-early            HTTP 502 at once, while the backend goes on working: it runs the call (a
+//	                     message IS stored) backend-delay later; a copy sent meanwhile is stored too
+//	503-early            the same with HTTP 503
+//	504-early            the same with HTTP 504, as nginx after proxy_read_timeout
+//
+// Other kinds set the world, for every call from the start, as a production
+// MySQL service may behave (chatmsgtest.World):
+//
+//	lag=DURATION         replica lag: a stored message shows in TakeMessageList, GetAllChatList
+//	                     and GetAllUnreadNum only DURATION later
+//	shuffle-ties         rows with the same add_time come in another order on each read
+//	shift-pages          each GetAllChatList read moves the last conversation to the top, so a
+//	                     row moves between offset pages
+//	perpage=N            perpage ignored: TakeMessageList and GetAllChatList answer N rows
+//	system-sender        each member has a message from "system": a chat-list row whose other
+//	                     member is no uuid
+//	backend-delay=DURATION  when the early faults' backend runs the call (default 1s)
+//
+//	go run ./examples/fakeserver -fault lag=2s -fault shuffle-ties -fault 504-early:App.Market_ChatMessage.Send
 //
 // For example, okchat's exit status 3 with "the message may have been
 // delivered", after which the history shows that it was (okchat is built
@@ -53,9 +72,11 @@
 // The control endpoint, POST /_fake/fault on the same address, injects a
 // fault into the running server; its URL is printed as FAKE_FAULT_URL. It
 // takes kind (required), service (default: any) and n (default 1), answers
-// 204 No Content, and 400 with a plain-text reason for a bad parameter:
+// 204 No Content, and 400 with a plain-text reason for a bad parameter; GET
+// lists the kinds with what each does:
 //
 //	curl -sS -X POST "$FAKE_FAULT_URL?kind=stall&service=App.Market_ChatMessage.Send&n=1"
+//	curl -sS "$FAKE_FAULT_URL"
 //
 // # Replaying a cassette
 //
@@ -82,11 +103,12 @@
 //
 //	-addr 127.0.0.1:8080         listen address (loopback only)
 //	-sign dynamic|static|none    how the fake app checks signatures
-//	-quirks                      PHP habits: numbers as strings, [] for empty objects, debug field
+//	-quirks=false                no PHP habits (on by default, as in production): numbers as strings,
+//	                             [] for empty objects, a debug field
 //	-plugin=false                answer every chat call with err_code 9 (plugin not installed)
 //	-send-id                     Send answers the new message's id
 //	-fault KIND[:SERVICE][:N]    make the next N calls (default 1) to SERVICE (default: any) misbehave;
-//	                             KIND is one of the kinds above; repeatable
+//	                             KIND is one of the kinds above; or a world kind (lag=2s, …); repeatable
 //	-redirect-to URL             the Location of the redirect faults (default http://127.0.0.1:1/,
 //	                             where nothing listens)
 //	-replay DIR                  serve the cassette in DIR instead of the fake app (see above)
@@ -100,6 +122,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -111,6 +134,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
@@ -168,7 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard) // errors are printed once, by cli
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` (loopback only: 127.0.0.1, ::1 or localhost)")
 	mode := fs.String("sign", "dynamic", "signature `mode`: dynamic, static or none")
-	quirks := fs.Bool("quirks", false, "PHP habits: numbers as strings, [] for empty objects, a debug field")
+	quirks := fs.Bool("quirks", true, "PHP habits, as in production: numbers as strings, [] for empty objects, a debug field (false: off)")
 	plugin := fs.Bool("plugin", true, "the private-message plugin is installed (false: every chat call answers err_code 9)")
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)
@@ -178,7 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	replay := fs.String("replay", "", "serve the cassette (recorded answers) in `DIR` instead of the fake app; see okayapitest/cassette")
 	var faults faultFlags
 	fs.Var(&faults, "fault", "make calls misbehave, `KIND[:SERVICE][:N]`: the next N (default 1) calls to SERVICE (default: any) "+
-		"get the fault KIND, one of "+faultKinds+"; repeatable")
+		"get the fault KIND, one of "+faultKinds+"; or set the world for every call, "+worldKindList()+"; repeatable")
 	switch err := fs.Parse(args); {
 	case errors.Is(err, flag.ErrHelp):
 		var b strings.Builder
@@ -212,7 +236,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return serveReplay(ctx, replayConfig{dir: *replay, addr: *addr, sign: signMode, export: *export, verbose: *verbose}, stdout, stderr)
 	}
+	w := faults.world()
 	opts := []okayapitest.Option{
+		w.backendDelay, // nil (the default) is skipped
 		okayapitest.WithAddr(*addr),
 		okayapitest.WithSignMode(signMode),
 		okayapitest.WithQuirks(*quirks),
@@ -230,13 +256,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chat := chatmsgtest.Install(srv)
 	chat.SetInstalled(*plugin)
 	chat.SetSendReturnsID(*sendID)
+	chat.SetWorld(w.chat)
 
 	for _, f := range faults {
-		srv.InjectFaultFor(f.service, f.fault, f.n)
+		if f.fault != 0 {
+			srv.InjectFaultFor(f.service, f.fault, f.n)
+		}
 	}
 	members := make([]okayapi.Member, len(demoMembers))
 	for i, a := range demoMembers {
 		members[i] = srv.AddMember(a)
+		if w.systemSender {
+			chat.Store(chatmsgtest.StoredMessage{From: "system", To: members[i].UUID,
+				Data: json.RawMessage(`{"content":"Welcome to the fake OkayAPI"}`)})
+		}
 	}
 	if err := printEnv(stdout, srv, signMode, *quirks, *export, members, faults); err != nil {
 		return err
@@ -281,31 +314,97 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 		name := strings.ToUpper(a.Username)
 		fmt.Fprintf(&b, "# %s: password %s, nickname %s\n", a.Username, a.Password, a.Nickname)
 		set(name+"_UUID", members[i].UUID)
-		set(name+"_TOKEN", members[i].Token)
+		set(name+"_TOKEN", members[i].Token())
 	}
 	fmt.Fprintf(&b, "# Acting as %s, chatting with %s (use the lines above to act as someone else):\n", demoMembers[0].Username, demoMembers[1].Username)
 	set("OKAYAPI_UUID", members[0].UUID)
-	set("OKAYAPI_TOKEN", members[0].Token)
+	set("OKAYAPI_TOKEN", members[0].Token())
 	set("OKAYAPI_OTHER_UUID", members[1].UUID)
 	for _, f := range faults {
 		service := f.service
 		if service == "" {
 			service = "any service"
 		}
+		if f.fault == 0 {
+			fmt.Fprintf(&b, "# World: %s\n", strings.TrimSuffix(f.kind+"="+f.arg, "="))
+			continue
+		}
 		fmt.Fprintf(&b, "# Fault: the next %d call(s) to %s: %s\n", f.n, service, f.kind)
 	}
 	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
+	b.WriteString("# List the kinds with what each does: curl -sS \"$FAKE_FAULT_URL\"\n")
 	set("FAKE_FAULT_URL", srv.ControlURL())
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// faultKinds lists the fault kinds, as okayapitest.Fault's UnmarshalText
-// reads them.
-const faultKinds = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
-	"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after"
+// faultKinds lists the one-shot fault kinds, as okayapitest.Fault's
+// UnmarshalText reads them: "html502, drop-after, …, 503-early or 504-early".
+var faultKinds = func() string {
+	var names []string
+	for f := okayapitest.Fault(1); ; f++ {
+		name, err := f.MarshalText()
+		if err != nil {
+			break
+		}
+		names = append(names, string(name))
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}()
+
+// world is what the world faults set: they hold for every call, from the
+// start.
+type world struct {
+	chat         chatmsgtest.World
+	backendDelay okayapitest.Option // nil: okayapitest's default
+	systemSender bool
+}
+
+// worldKind is one world fault of -fault: the one place it is declared.
+type worldKind struct {
+	name  string
+	arg   string // what follows "=": "" for nothing, else its name in the help
+	doc   string
+	apply func(w *world, arg string) error
+}
+
+// worldKinds are the world faults, in the order the help lists them.
+var worldKinds = []worldKind{
+	{"lag", "DURATION", "replica lag: a stored message shows in TakeMessageList, GetAllChatList and GetAllUnreadNum DURATION later",
+		func(w *world, arg string) (err error) { w.chat.Lag, err = duration(arg); return err }},
+	{"shuffle-ties", "", "rows with the same add_time come in another order on each read (MySQL without a tie-breaker)",
+		func(w *world, _ string) error { w.chat.ShuffleTies = true; return nil }},
+	{"shift-pages", "", "each GetAllChatList read moves the last conversation to the top: a row moves between offset pages",
+		func(w *world, _ string) error { w.chat.ShiftPages = true; return nil }},
+	{"perpage", "N", "perpage ignored: TakeMessageList and GetAllChatList answer N rows (e.g. 100) whatever is asked",
+		func(w *world, arg string) error {
+			n, err := strconv.Atoi(arg)
+			if err != nil || n < 1 {
+				return fmt.Errorf("perpage=%q: want a whole number, 1 or more", arg)
+			}
+			w.chat.PerPage = n
+			return nil
+		}},
+	{"system-sender", "", `each member has a message from "system", a chat-list row whose other member is no uuid`,
+		func(w *world, _ string) error { w.systemSender = true; return nil }},
+	{"backend-delay", "DURATION", "how long after an early gateway fault's answer the backend runs the call (default 1s)",
+		func(w *world, arg string) error {
+			d, err := duration(arg)
+			w.backendDelay = okayapitest.WithBackendDelay(d)
+			return err
+		}},
+}
+
+// duration reads a world fault's DURATION, 0 or more.
+func duration(arg string) (time.Duration, error) {
+	d, err := time.ParseDuration(arg)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration such as 1500ms or 2s", arg)
+	}
+	return d, nil
+}
 
 // faultSpec is one -fault flag.
 type faultSpec struct {
@@ -313,6 +412,7 @@ type faultSpec struct {
 	fault   okayapitest.Fault
 	service string // "" for any
 	n       int
+	arg     string // a world fault's argument
 }
 
 // faultFlags are the -fault flags, in order.
@@ -325,6 +425,13 @@ func (f *faultFlags) String() string {
 	}
 	parts := make([]string, len(*f))
 	for i, s := range *f {
+		if s.fault == 0 {
+			parts[i] = s.kind + "=" + s.arg
+			if s.arg == "" {
+				parts[i] = s.kind
+			}
+			continue
+		}
 		parts[i] = fmt.Sprintf("%s:%s:%d", s.kind, s.service, s.n)
 	}
 	return strings.Join(parts, " ")
@@ -333,6 +440,20 @@ func (f *faultFlags) String() string {
 // Set reads KIND[:SERVICE][:N]. A second part with a dot is the service,
 // otherwise the count.
 func (f *faultFlags) Set(v string) error {
+	name, arg, hasArg := strings.Cut(v, "=")
+	for _, k := range worldKinds {
+		if !strings.EqualFold(name, k.name) {
+			continue
+		}
+		if hasArg != (k.arg != "") {
+			return fmt.Errorf("%s takes %s", k.name, worldUsage(k))
+		}
+		if err := k.apply(&world{}, arg); err != nil {
+			return err
+		}
+		*f = append(*f, faultSpec{kind: k.name, arg: arg})
+		return nil
+	}
 	parts := strings.Split(v, ":")
 	if len(parts) > 3 {
 		return errors.New("want KIND[:SERVICE][:N]")
@@ -365,6 +486,39 @@ func (f *faultFlags) Set(v string) error {
 	}
 	*f = append(*f, spec)
 	return nil
+}
+
+// worldKindList lists the world faults for the help: "lag=DURATION, shuffle-ties, …".
+func worldKindList() string {
+	names := make([]string, len(worldKinds))
+	for i, k := range worldKinds {
+		names[i] = k.name
+		if k.arg != "" {
+			names[i] += "=" + k.arg
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// worldUsage is how a world fault is written: "lag=DURATION", "shift-pages".
+func worldUsage(k worldKind) string {
+	if k.arg == "" {
+		return "no value: " + k.name
+	}
+	return "a value: " + k.name + "=" + k.arg
+}
+
+// world applies the world faults among f.
+func (f faultFlags) world() world {
+	var w world
+	for _, s := range f {
+		for _, k := range worldKinds {
+			if s.fault == 0 && k.name == s.kind {
+				_ = k.apply(&w, s.arg) // checked by Set
+			}
+		}
+	}
+	return w
 }
 
 // serviceName is Class.Action or Namespace.Class.Action.

@@ -8,16 +8,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/sign"
@@ -93,7 +96,7 @@ func startFake(t *testing.T, args ...string) started {
 }
 
 func (s started) member(name string) okayapi.Member {
-	return okayapi.Member{UUID: s.vars[name+"_UUID"], Token: s.vars[name+"_TOKEN"]}
+	return okayapi.NewMember(s.vars[name+"_UUID"], s.vars[name+"_TOKEN"])
 }
 
 func TestDynamicCredentialsWork(t *testing.T) {
@@ -145,7 +148,7 @@ func TestDynamicCredentialsWork(t *testing.T) {
 	// -v logs calls without secrets.
 	// The server logs a call before it answers it.
 	assert.Contains(t, s.stderr.String(), "service="+chatmsg.ServiceGetAllChatList+" status=200 ret=200 err_code=0")
-	for _, secret := range []string{s.vars["OKAYAPI_APP_SECRET"], alice.Token, carol.Token} {
+	for _, secret := range []string{s.vars["OKAYAPI_APP_SECRET"], alice.Token(), carol.Token()} {
 		assert.NotContains(t, s.stderr.String(), secret)
 	}
 }
@@ -154,7 +157,7 @@ func TestStaticAndNoneModes(t *testing.T) {
 	t.Parallel()
 	t.Run("static", func(t *testing.T) {
 		t.Parallel()
-		s := startFake(t, "-sign", "static", "-quirks", "-export")
+		s := startFake(t, "-sign", "static", "-export")
 		for _, l := range s.lines {
 			if !strings.HasPrefix(l, "#") {
 				assert.True(t, strings.HasPrefix(l, "export "), l)
@@ -167,7 +170,18 @@ func TestStaticAndNoneModes(t *testing.T) {
 		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
 		require.NoError(t, err)
 		assert.Equal(t, 0, u.Count)
-		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on")
+		assert.Contains(t, string(u.Raw), `"unread_num":"0"`, "quirks on by default")
+		assert.Contains(t, s.comments[0], "quirks: true")
+	})
+	t.Run("quirks off", func(t *testing.T) {
+		t.Parallel()
+		s := startFake(t, "-quirks=false")
+		assert.Contains(t, s.comments[0], "quirks: false")
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+		require.NoError(t, err)
+		u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), s.member("BOB"))
+		require.NoError(t, err)
+		assert.Contains(t, string(u.Raw), `"unread_num":0`)
 	})
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()
@@ -263,6 +277,13 @@ func TestControlEndpoint(t *testing.T) {
 	_, err = chat.GetAllUnreadNum(ctx, alice)
 	require.NoError(t, err, "no fault before one is injected")
 
+	resp, err := http.Get(faultURL)
+	require.NoError(t, err)
+	list, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(list), "504-early ", "GET lists the kinds")
+
 	status, body := postControl(t, faultURL, "kind=html502&service=App.Market_ChatMessage.GetAllUnreadNum")
 	require.Equal(t, http.StatusNoContent, status, body)
 	_, err = chat.GetAllUnreadNum(ctx, alice)
@@ -356,6 +377,14 @@ func TestFaultFlag(t *testing.T) {
 		"504-After:Hello.World":             {kind: "504-after", fault: okayapitest.Fault504After, service: "Hello.World", n: 1},
 		"429:3":                             {kind: "429", fault: okayapitest.Fault429, n: 3},
 		"429-retry-after:Hello.World:2":     {kind: "429-retry-after", fault: okayapitest.Fault429RetryAfter, service: "Hello.World", n: 2},
+		"504-early:Hello.World":             {kind: "504-early", fault: okayapitest.Fault504Early, service: "Hello.World", n: 1},
+		"502-early::2":                      {kind: "502-early", fault: okayapitest.Fault502Early, n: 2},
+		"lag=1500ms":                        {kind: "lag", arg: "1500ms"},
+		"Shuffle-Ties":                      {kind: "shuffle-ties"},
+		"shift-pages":                       {kind: "shift-pages"},
+		"perpage=100":                       {kind: "perpage", arg: "100"},
+		"system-sender":                     {kind: "system-sender"},
+		"backend-delay=2s":                  {kind: "backend-delay", arg: "2s"},
 	} {
 		var f faultFlags
 		require.NoError(t, f.Set(in), in)
@@ -365,10 +394,17 @@ func TestFaultFlag(t *testing.T) {
 	require.NoError(t, f.Set("stall"))
 	require.NoError(t, f.Set("html502:Hello.World:2"))
 	assert.Equal(t, "stall::1 html502:Hello.World:2", f.String())
+	require.NoError(t, f.Set("lag=2s"))
+	require.NoError(t, f.Set("shift-pages"))
+	assert.Equal(t, "stall::1 html502:Hello.World:2 lag=2s shift-pages", f.String())
+	w := f.world()
+	assert.Equal(t, world{chat: chatmsgtest.World{Lag: 2 * time.Second, ShiftPages: true}}, w)
+	require.NoError(t, f.Set("backend-delay=0s"))
+	assert.NotNil(t, f.world().backendDelay)
 
 	for _, c := range []struct{ in, want string }{
 		{"bogus", `unknown fault "bogus" (want html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, ` +
-			`redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after)`},
+			`redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early)`},
 		{"", "unknown fault"},
 		{"none", `unknown fault "none"`},
 		{"stall:0", `count "0" must be a whole number, 1 or more`},
@@ -377,6 +413,12 @@ func TestFaultFlag(t *testing.T) {
 		{"stall:Send.", `service "Send." is not a service name`},
 		{"stall:A.B.C.D:1", `service "A.B.C.D"`},
 		{"stall:A.B:1:2", "want KIND[:SERVICE][:N]"},
+		{"lag", "lag takes a value: lag=DURATION"},
+		{"lag=soon", `"soon" is not a duration`},
+		{"lag=-1s", `"-1s" is not a duration`},
+		{"shuffle-ties=1", "shuffle-ties takes no value"},
+		{"perpage=0", `perpage="0": want a whole number`},
+		{"backend-delay=x", `"x" is not a duration`},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-fault", "stall", "-fault", c.in}, &stdout, &stderr)
@@ -384,6 +426,67 @@ func TestFaultFlag(t *testing.T) {
 		assert.Contains(t, err.Error(), "-fault", c.in)
 		assert.Contains(t, err.Error(), c.want, c.in)
 		assert.Empty(t, stdout.String(), "nothing printed on a refusal")
+	}
+}
+
+// The world faults hold for every call: an early gateway 504 whose message
+// the backend stores later, a replica lag, a system sender's row.
+func TestWorldFaults(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	connect := func(s started) *chatmsg.Service {
+		client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]),
+			okayapi.WithRetries(0, 0, 0))
+		require.NoError(t, err)
+		return chatmsg.New(client)
+	}
+
+	s := startFake(t, "-fault", "504-early:App.Market_ChatMessage.Send", "-fault", "backend-delay=10ms")
+	assert.Contains(t, s.comments, "# World: backend-delay=10ms")
+	chat := connect(s)
+	alice, bob := s.member("ALICE"), s.member("BOB")
+	_, err := chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "early"})
+	var te *okayapi.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, http.StatusGatewayTimeout, te.StatusCode)
+	assert.Eventually(t, func() bool {
+		page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+		return err == nil && len(page.Messages) == 1
+	}, 10*time.Second, 5*time.Millisecond, "the backend stores the message after the gateway's answer")
+
+	s = startFake(t, "-fault", "lag=1h")
+	assert.Contains(t, s.comments, "# World: lag=1h")
+	chat = connect(s)
+	alice, bob = s.member("ALICE"), s.member("BOB")
+	_, err = chat.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "lagging"})
+	require.NoError(t, err)
+	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, page.Messages, "an hour's replica lag")
+
+	s = startFake(t, "-fault", "system-sender")
+	assert.Contains(t, s.comments, "# World: system-sender")
+	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]))
+	require.NoError(t, err)
+	resp, err := client.Do(ctx, &okayapi.Request{Service: "App.Market_ChatMessage.GetAllChatList", Member: s.member("ALICE"), Idempotent: true}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, string(resp.Data), `"chat_message_to_uuid":"system"`)
+}
+
+// The package documentation lists every fault kind, one-shot and world,
+// at the start of a line of its tables.
+func TestDocListsEveryKind(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	doc := string(src[:bytes.Index(src, []byte("\npackage main"))])
+	kinds := strings.Split(strings.NewReplacer(" or ", ", ").Replace(faultKinds), ", ")
+	require.Len(t, kinds, 18)
+	for _, k := range worldKinds {
+		kinds = append(kinds, k.name+map[bool]string{true: "=" + k.arg, false: ""}[k.arg != ""])
+	}
+	for _, k := range kinds {
+		assert.Regexp(t, `(?m)^//\t`+regexp.QuoteMeta(k)+` `, doc, "the doc lists %s", k)
 	}
 }
 

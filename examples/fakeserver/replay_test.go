@@ -83,8 +83,8 @@ func TestReplay(t *testing.T) {
 		okayapi.WithRetries(0, 0, 0))
 	require.NoError(t, err)
 	chat := chatmsg.New(client)
-	me := okayapi.Member{UUID: s.vars["OKAYAPI_UUID"], Token: s.vars["OKAYAPI_TOKEN"]}
-	other := okayapi.Member{UUID: s.vars["OKAYAPI_OTHER_UUID"], Token: "whatever bob's token is"}
+	me := okayapi.NewMember(s.vars["OKAYAPI_UUID"], s.vars["OKAYAPI_TOKEN"])
+	other := okayapi.NewMember(s.vars["OKAYAPI_OTHER_UUID"], "whatever bob's token is")
 	assert.Equal(t, recorded, chatSession(t, chat, me, other), "the same answers, any token")
 
 	// A call that was not recorded: ret 404, naming the nearest recording.
@@ -116,7 +116,7 @@ func TestReplayUnsigned(t *testing.T) {
 	}
 	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithRetries(0, 0, 0))
 	require.NoError(t, err)
-	u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), okayapi.Member{UUID: s.vars["OKAYAPI_OTHER_UUID"], Token: "t"})
+	u, err := chatmsg.New(client).GetAllUnreadNum(context.Background(), okayapi.NewMember(s.vars["OKAYAPI_OTHER_UUID"], "t"))
 	require.NoError(t, err)
 	assert.Equal(t, recorded.unread, string(u.Raw))
 }
@@ -129,7 +129,7 @@ func TestReplayProjectFixtures(t *testing.T) {
 	client, err := okayapi.New(s.vars["OKAYAPI_HOST"], s.vars["OKAYAPI_APP_KEY"], okayapi.WithSecret(s.vars["OKAYAPI_APP_SECRET"]),
 		okayapi.WithRetries(0, 0, 0))
 	require.NoError(t, err)
-	list, err := chatmsg.New(client).GetAllChatList(context.Background(), okayapi.Member{UUID: s.vars["OKAYAPI_UUID"], Token: "t"}, chatmsg.ChatListOptions{})
+	list, err := chatmsg.New(client).GetAllChatList(context.Background(), okayapi.NewMember(s.vars["OKAYAPI_UUID"], "t"), chatmsg.ChatListOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, 2, list.Total, "the reference's recorded answer")
 }

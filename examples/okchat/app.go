@@ -32,7 +32,9 @@ type app struct {
 	stderr   io.Writer // for what a long-running command tells as it goes
 	json     bool
 	unsigned bool               // calls go out without a signature
+	static   bool               // calls carry a static sign value
 	recorder *cassette.Recorder // --record, or nil
+	once     bool               // --exactly-once: sends are SendOnce, Broadcast ExactlyOnce
 }
 
 func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g globalFlags) (*app, error) {
@@ -96,10 +98,11 @@ func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g glob
 		stderr:   sys.stderr,
 		json:     g.json,
 		unsigned: secret == "" && static == "",
+		static:   static != "",
 		recorder: rec,
 	}
 	if !cmd.noMember {
-		a.member = okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")}
+		a.member = okayapi.NewMember(env("OKAYAPI_UUID"), env("OKAYAPI_TOKEN"))
 		if err := okayapi.CheckUUID("OKAYAPI_UUID", a.member.UUID); err != nil {
 			client.Close()
 			return nil, err

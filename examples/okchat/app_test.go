@@ -66,14 +66,23 @@ func TestUnsignedHint(t *testing.T) {
 		assert.Contains(t, r.stderr, hint)
 		assert.Contains(t, r.stderr, "OKAYAPI_STATIC_SIGN for an app with a static signature")
 	})
-	t.Run("wrong secret: no hint", func(t *testing.T) {
+	t.Run("wrong secret: the secret's hint", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.env["OKAYAPI_APP_SECRET"] = "not-the-secret-of-this-app"
 		r := f.run(t, "unread")
 		assert.Equal(t, 1, r.code, r.stderr)
 		assert.Contains(t, r.stderr, "签名错误")
-		assert.NotContains(t, r.stderr, "hint")
+		assert.Contains(t, r.stderr, "okchat: hint: the app refused the signature: OKAYAPI_APP_SECRET is not the secret of the app that OKAYAPI_APP_KEY names")
+		assert.NotContains(t, r.stderr, hint)
+	})
+	t.Run("wrong static sign: its hint", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignStatic))
+		f.env["OKAYAPI_STATIC_SIGN"] = "NOT-THE-SIGN-OF-THIS-APP"
+		r := f.run(t, "unread")
+		assert.Equal(t, 1, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "okchat: hint: the app refused the signature: OKAYAPI_STATIC_SIGN is not this app's sign value")
 	})
 	t.Run("unsigned app: no refusal", func(t *testing.T) {
 		t.Parallel()

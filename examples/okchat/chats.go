@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/okayapi-go/sdk/chatmsg"
-	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 var chatsCommand = command{
@@ -83,7 +83,7 @@ func (a *app) printChats(list []chatmsg.Chat, total int) error {
 	return err
 }
 
-func memberName(p okayapi.Profile) string {
+func memberName(p phpjson.Profile) string {
 	switch {
 	case p.Nickname != "" && p.Username != "":
 		return p.Nickname + " (" + p.Username + ")"

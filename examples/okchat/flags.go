@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"regexp"
 	"strings"
@@ -21,6 +22,85 @@ func (g *globalFlags) add(fs *flag.FlagSet) {
 		"give up after `DURATION`, e.g. 5s or 1m: bounds each HTTP attempt and the whole command, retries included")
 	fs.StringVar(&g.record, "record", g.record,
 		"write every exchange with the service into the cassette in `DIR` (created, or added to), secrets replaced by placeholders: attach it to a bug report, or replay it with fakeserver --replay DIR")
+}
+
+// listFlag is a flag that may be given more than once: its values
+// accumulate, in order (--to).
+type listFlag []string
+
+// String joins the values with commas.
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+// Set adds a value.
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// split returns the values, each split at its commas, spaces around each
+// trimmed: --to A,B --to C is A, B and C.
+func (l listFlag) split() []string {
+	var out []string
+	for _, v := range l {
+		for _, u := range strings.Split(v, ",") {
+			out = append(out, strings.TrimSpace(u))
+		}
+	}
+	return out
+}
+
+// repeatedProblem is the error of a flag that takes one value, given twice.
+const repeatedProblem = "given more than once"
+
+// onceValue is a flag's value that may be set once: a second value would
+// otherwise silently replace the first.
+type onceValue struct {
+	flag.Value
+	set bool
+}
+
+func (o *onceValue) Set(v string) error {
+	if o.set {
+		return errors.New(repeatedProblem)
+	}
+	o.set = true
+	return o.Value.Set(v)
+}
+
+// Get returns the value's own Get, for valueProblem.
+func (o *onceValue) Get() any {
+	if g, ok := o.Value.(flag.Getter); ok {
+		return g.Get()
+	}
+	return nil
+}
+
+// singleValued makes each flag of fs that takes one value refuse a second
+// one; given are the flags set already (the global flags before the
+// command). Lists (listFlag) accumulate, and switches (--json, --all) may
+// be repeated: they take no value.
+func singleValued(fs *flag.FlagSet, given map[string]bool) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, list := f.Value.(*listFlag); list {
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value, set: given[f.Name]}
+	})
+}
+
+// setFlags returns the names of the flags set in fs.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {
@@ -65,6 +145,9 @@ func flagError(fs *flag.FlagSet, err error) string {
 		return "--" + m[1] + " needs an argument"
 	}
 	if m := flagBadValue.FindStringSubmatch(msg); m != nil {
+		if m[3] == repeatedProblem {
+			return "--" + m[2] + " is given more than once: it takes one value"
+		}
 		return "invalid value " + m[1] + " for --" + m[2] + ": " + valueProblem(fs.Lookup(m[2]), m[3])
 	}
 	if m := flagBadBool.FindStringSubmatch(msg); m != nil {

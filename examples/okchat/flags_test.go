@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"flag"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // Flag errors name the flag as the help writes it, --name, never with the
@@ -89,4 +96,90 @@ func TestEditDistance(t *testing.T) {
 	}
 	assert.Equal(t, "", closest("anything", nil))
 	assert.Equal(t, "read", closest("red", []string{"send", "read"}), "the nearer one wins")
+}
+
+// Every flag that takes one value, of every command and the global ones
+// before or after the command, given twice: exit status 2, nothing sent,
+// never the last value silently winning. Switches (--json) may repeat, and
+// --to accumulates.
+func TestRepeatedFlags(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	checked := 0
+	try := func(args ...string) {
+		t.Helper()
+		// A bound on the run: should a repeated flag be taken, watch would
+		// otherwise run until interrupted.
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, args, system{getenv: func(k string) string { return f.env[k] }, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
+		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr.String())
+		assert.Regexp(t, `: --[a-z-]+ is given more than once: it takes one value\n`, stderr.String(), "%v", args)
+		checked++
+	}
+	repeated := func(fs *flag.FlagSet, visit func(f *flag.Flag)) {
+		fs.VisitAll(func(f *flag.Flag) {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				return
+			}
+			if _, list := f.Value.(*listFlag); list {
+				return
+			}
+			visit(f)
+		})
+	}
+	for i := range commands {
+		cmd := &commands[i]
+		fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+		cmd.flags(fs)
+		repeated(fs, func(fl *flag.Flag) {
+			v := "--" + fl.Name + "=" + fl.DefValue
+			try(cmd.name, v, v)
+		})
+	}
+	global := flag.NewFlagSet("okchat", flag.ContinueOnError)
+	(&globalFlags{timeout: defaultTimeout}).add(global)
+	repeated(global, func(fl *flag.Flag) {
+		v := "--" + fl.Name + "=" + fl.DefValue
+		if fl.Name == "record" {
+			v = "--record=" + t.TempDir()
+		}
+		try(v, v, "unread")
+		try(v, "unread", v)
+		try("unread", v, v)
+	})
+	assert.Greater(t, checked, 20, "flags checked")
+	assert.Empty(t, f.srv.Requests(), "nothing sent")
+	assert.Empty(t, f.plugin.Messages())
+
+	// Switches may repeat.
+	f.run(t, "--json", "unread", "--json").ok(t)
+}
+
+// --to accumulates: send --to A --to B sends to both, as multisend does;
+// multisend adds up its --to lists.
+func TestToAccumulates(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(t, "send", "--to", f.bob.UUID, "--to", f.carol.UUID, "--text", "to both")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "sent text message to 2 member(s):")
+	require.Len(t, f.plugin.Messages(), 2)
+	got := []string{f.plugin.Messages()[0].To, f.plugin.Messages()[1].To}
+	assert.ElementsMatch(t, []string{f.bob.UUID, f.carol.UUID}, got)
+
+	r = f.run(t, "send", "--to", f.bob.UUID, "--to", f.carol.UUID, "--text", "x", "--resume", strings.Repeat("a", 32))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--resume finishes a send to one member: give one --to")
+
+	dave := f.srv.AddMember(okayapitest.Account{Username: "dave"})
+	r = f.run(t, "multisend", "--to", f.bob.UUID+","+f.carol.UUID, "--to", dave.UUID, "--text", "to three")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "sent text message to 3 member(s):")
+	assert.Len(t, f.plugin.Messages(), 5)
+
+	r = f.run(t, "send", "--to", f.bob.UUID, "--to", f.bob.UUID, "--text", "twice?")
+	assert.Equal(t, exitUsage, r.code, "a repeated recipient: %s", r.stderr)
+	assert.Len(t, f.plugin.Messages(), 5, "nothing sent")
 }

@@ -54,7 +54,9 @@ Exit status:
      may have been delivered (for multisend: to which recipients); with
      --exactly-once, only when the checks failed too: stderr gives the --resume KEY
   4  the call succeeded (for send and multisend: the message WAS delivered;
-     do not send it again) but the output could not be written
+     do not send it again) but the output, or the --record cassette, could not
+     be written (a --record DIR that cannot be written is found before
+     anything is sent: 2)
 
 Run 'okchat help COMMAND' or 'okchat COMMAND --help' for a command's flags.
 `

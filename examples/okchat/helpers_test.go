@@ -43,7 +43,7 @@ func newFixture(t *testing.T, opts ...okayapitest.Option) *fixture {
 		"OKAYAPI_HOST":    srv.URL(),
 		"OKAYAPI_APP_KEY": srv.AppKey(),
 		"OKAYAPI_UUID":    f.alice.UUID,
-		"OKAYAPI_TOKEN":   f.alice.Token,
+		"OKAYAPI_TOKEN":   f.alice.Token(),
 	}
 	if s := srv.Secret(); s != "" {
 		f.env["OKAYAPI_APP_SECRET"] = s

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
-	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // What --json prints: the API's own field names, typed.
@@ -110,7 +110,7 @@ func messageData(msg chatmsg.Message) json.RawMessage {
 
 // extInfo returns user.ext_info with the documented fields typed (age as a
 // number, even if the service wrote "18") and the others as read.
-func extInfo(p okayapi.Profile) map[string]any {
+func extInfo(p phpjson.Profile) map[string]any {
 	ext := make(map[string]any, len(p.Ext))
 	for k, v := range p.Ext {
 		ext[k] = v

@@ -101,13 +101,13 @@ func (a *app) login(username, password string, export bool) error {
 		return a.printJSON(struct {
 			UUID  string `json:"uuid"`
 			Token string `json:"token"`
-		}{m.UUID, m.Token})
+		}{m.UUID, m.Token()})
 	}
 	prefix := ""
 	if export {
 		prefix = "export "
 	}
-	_, err = fmt.Fprintf(a.out, "%sOKAYAPI_UUID=%s\n%sOKAYAPI_TOKEN=%s\n", prefix, shellQuote(m.UUID), prefix, shellQuote(m.Token))
+	_, err = fmt.Fprintf(a.out, "%sOKAYAPI_UUID=%s\n%sOKAYAPI_TOKEN=%s\n", prefix, shellQuote(m.UUID), prefix, shellQuote(m.Token()))
 	return err
 }
 

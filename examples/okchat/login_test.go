@@ -63,9 +63,9 @@ func (f *loginFixture) parseLogin(t *testing.T, out string, export bool) okayapi
 	}
 	assert.Equal(t, prefix, m[1])
 	assert.Equal(t, prefix, m[3])
-	got := okayapi.Member{UUID: m[2], Token: m[4]}
+	got := okayapi.NewMember(m[2], m[4])
 	assert.Equal(t, f.diana.UUID, got.UUID)
-	assert.NotEmpty(t, got.Token)
+	assert.NotEmpty(t, got.Token())
 	return got
 }
 
@@ -108,7 +108,7 @@ func TestLogin(t *testing.T) {
 		f := newLoginFixture(t)
 		a := f.parseLogin(t, f.run(t, "", "login", "--username", "diana", "--password", dianaPassword).ok(t).stdout, false)
 		b := f.parseLogin(t, f.run(t, "", "login", "--username", "diana", "--password", dianaPassword).ok(t).stdout, false)
-		assert.NotEqual(t, a.Token, b.Token)
+		assert.NotEqual(t, a.Token(), b.Token())
 	})
 	t.Run("the member's own variables are not needed, nor read", func(t *testing.T) {
 		t.Parallel()
@@ -339,5 +339,5 @@ func TestLoginSourceable(t *testing.T) {
 	cmd.Env = []string{"LINES=" + out}
 	got, err := cmd.Output()
 	require.NoError(t, err)
-	assert.Equal(t, want.UUID+"\n"+want.Token+"\n", string(got), "a child process sees both variables")
+	assert.Equal(t, want.UUID+"\n"+want.Token()+"\n", string(got), "a child process sees both variables")
 }

@@ -7,8 +7,9 @@
 //
 //	okchat [--json] [--timeout DURATION] [--record DIR] COMMAND [flags]
 //
-//	okchat send      --to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)
-//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once]  (one message flag, as for send)
+//	okchat send      --to UUID [--exactly-once | --resume KEY] [--horizon DURATION] (--text S | --html S | --image URL | --link URL | --custom JSON)
+//	                 (--to again, or --to UUID,UUID: to several members, as multisend)
+//	okchat multisend (--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once [--horizon DURATION]]  (one message flag, as for send)
 //	okchat history   --with UUID [--all] [--last-id N] [--up] [--perpage N]
 //	okchat read      --with UUID [--id N]          (no --id: mark the whole conversation)
 //	okchat chats     [--all | --page N] [--perpage N]
@@ -31,6 +32,9 @@
 // With neither OKAYAPI_APP_SECRET nor OKAYAPI_STATIC_SIGN, calls are unsigned.
 // The token, the password, the secret and the sign are never printed, except
 // the new token that login prints to stdout.
+//
+// A flag that takes one value may be given once (exit status 2 otherwise,
+// nothing sent); --to may be repeated, its members adding up.
 //
 // Output is for people unless --json (before or after the command) asks for
 // one JSON document whose keys are the API's own field names, with numbers
@@ -65,7 +69,8 @@
 //	   send key for --resume
 //	4  the call succeeded (for send and multisend: the message WAS
 //	   delivered; do not send it again) but the output could not be written,
-//	   e.g. to a full disk
+//	   e.g. to a full disk, or --record could not write the recording (a DIR
+//	   that cannot be written at all is found before anything is sent: 2)
 package main
 
 import (
@@ -117,6 +122,7 @@ func run(ctx context.Context, args []string, sys system) int {
 	global.SetOutput(io.Discard)
 	g.add(global)
 	showVersion := global.Bool("version", false, "print okchat's version")
+	singleValued(global, nil)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return printHelp(sys, mainUsage())
@@ -145,6 +151,7 @@ func run(ctx context.Context, args []string, sys system) int {
 	fs.SetOutput(io.Discard)
 	g.add(fs)
 	do := cmd.flags(fs)
+	singleValued(fs, setFlags(global))
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return printHelp(sys, commandUsage(cmd))
@@ -168,7 +175,7 @@ func run(ctx context.Context, args []string, sys system) int {
 	a, err := newApp(ctx, cmd, sys, out, g)
 	if err == nil {
 		defer a.client.Close()
-		how.unsigned = a.unsigned
+		how.unsigned, how.static = a.unsigned, a.static
 		err = do(a)
 		var bf *broadcastFailure // a multisend's failure outranks its output's
 		if out.err != nil && !errors.As(err, &bf) {
@@ -179,7 +186,11 @@ func run(ctx context.Context, args []string, sys system) int {
 		}
 		if a.recorder != nil {
 			if rerr := a.recorder.Err(); rerr != nil {
-				fmt.Fprintf(sys.stderr, "okchat: --record: %v\n", rerr)
+				if err == nil { // the call happened; its recording did not
+					err = &outputError{err: fmt.Errorf("--record: %w", rerr)}
+				} else {
+					fmt.Fprintf(sys.stderr, "okchat: --record: %v\n", rerr)
+				}
 			}
 		}
 	}

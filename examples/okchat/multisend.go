@@ -21,8 +21,9 @@ const maxConcurrency = 16
 var multiSendCommand = command{
 	name:     "multisend",
 	short:    "send one message to any number of members",
-	synopsis: "(--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once] (--text S | --html S | --image URL | --link URL | --custom JSON)",
-	about: `Send one message to each of any number of members, given by --to (comma-separated) or by
+	synopsis: "(--to UUID,UUID,... | --to-file FILE) [--concurrency N] [--exactly-once [--horizon DURATION]] (--text S | --html S | --image URL | --link URL | --custom JSON)",
+	about: `Send one message to each of any number of members, given by --to (comma-separated, and
+--to may be repeated) or by
 --to-file (one uuid a line; blank lines, spaces around a uuid and # comments are ignored;
 "-" reads stdin). Exactly one message flag is required. The list is checked first: a bad or
 repeated uuid, or a bad message, sends nothing (exit status 2).
@@ -48,7 +49,8 @@ or with --exactly-once the checks found it not delivered to some; 3 some outcome
 2 bad input, nothing sent.`,
 	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
-		to := fs.String("to", "", "the recipients: member uuids written `UUID,UUID,...`")
+		var to listFlag
+		fs.Var(&to, "to", "the recipients: member uuids written `UUID,UUID,...` (--to may be repeated)")
 		toFile := fs.String("to-file", "", "read the recipients from `FILE`, one uuid a line (- for stdin)")
 		concurrency := fs.Int("concurrency", 0, "send at most `N` batches of 200 at once, 1–16 (0: 4)")
 		once := exactlyOnceFlag(fs)
@@ -73,12 +75,10 @@ or with --exactly-once the checks found it not delivered to some; 3 some outcome
 					return err
 				}
 			} else {
-				for _, u := range strings.Split(*to, ",") {
-					uuids = append(uuids, strings.TrimSpace(u))
-				}
+				uuids = to.split()
 			}
-			if *once {
-				a.exactlyOnce()
+			if *once.on {
+				a.exactlyOnce(*once.horizon)
 			}
 			return a.multiSend(uuids, m, *concurrency)
 		}
@@ -139,7 +139,7 @@ func (e *broadcastFailure) Error() string { return e.err.Error() }
 func (e *broadcastFailure) Unwrap() error { return e.err }
 
 func (a *app) multiSend(to []string, msg chatmsg.Message, concurrency int) error {
-	res, err := a.chat.Broadcast(a.ctx, a.member, to, msg, chatmsg.BroadcastOptions{Concurrency: concurrency})
+	res, err := a.chat.Broadcast(a.ctx, a.member, to, msg, chatmsg.BroadcastOptions{Concurrency: concurrency, ExactlyOnce: a.once})
 	var be *chatmsg.BroadcastError
 	if err != nil && (!errors.As(err, &be) || res == nil) {
 		return err // nothing was sent: bad input, or no member

@@ -62,7 +62,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.plugin.SetSendReturnsID(true)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi").ok(t)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message #"+itoa(id)+" to "+f.bob.UUID+" (send key "+key+")\n", r.stdout)
 		assert.Zero(t, f.requestsFor(chatmsg.ServiceTakeMessageList), "no read on the happy path")
@@ -71,7 +71,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi").ok(t)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message #"+itoa(id)+" to "+f.bob.UUID+
 			" (send key "+key+"; the answer was lost; the message was found in the conversation)\n", r.stdout)
@@ -82,7 +82,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-		doc := f.run(t, "--json", "send", "--exactly-once", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t).doc(t)
+		doc := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t).doc(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, map[string]any{"chat_message_id": float64(id), "send_key": key}, doc)
 	})
@@ -90,7 +90,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi").ok(t)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		_, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message to "+f.bob.UUID+" (the service returned no message id; send key "+key+")\n", r.stdout)
 		assert.Equal(t, 2, f.requestsFor(chatmsg.ServiceSend), "the check found nothing, so it was sent again")
@@ -100,7 +100,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
 		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi")
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
 		id, key := onlyMessage(t, f, f.bob)
@@ -129,7 +129,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		f.plugin.SetSendReturnsID(true)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultResetBefore, 1)
 		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
-		r := f.run(t, "--json", "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi")
+		r := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
 		assert.Empty(t, f.plugin.Messages())
@@ -147,7 +147,7 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hi")
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
 		assert.Empty(t, f.plugin.Messages())
@@ -160,7 +160,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("refused: exit 1 as without --exactly-once", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		r := f.run(t, "send", "--exactly-once", "--to", f.alice.UUID, "--text", "hi")
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.alice.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Contains(t, r.stderr, "err_code 1")
 		assert.Contains(t, r.stderr, "okchat: the message was not delivered\n")
@@ -179,7 +179,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("a message that holds the key field itself: exit 2, nothing sent", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		r := f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--custom", `{"`+chatmsg.KeyField+`":"x"}`)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"`+chatmsg.KeyField+`":"x"}`)
 		assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
 		assert.Contains(t, r.stderr, "invalid message (chat_message_data."+chatmsg.KeyField+")")
 		assert.Empty(t, f.srv.Requests())
@@ -193,7 +193,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		r := f.run(t, "multisend", "--exactly-once", "--to", strings.Join(to, ","), "--text", "hi all").ok(t)
+		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi all").ok(t)
 		ids := storedOnce(t, f, to)
 		assert.True(t, strings.HasPrefix(r.stdout, "sent text message to 2 member(s):\n"), r.stdout)
 		lines := plainOutcomes(t, r.stdout)
@@ -210,7 +210,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		f := newFixture(t)
 		to := f.addMembers(t, 450)
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-		r := f.run(t, "multisend", "--exactly-once", "--json", "--concurrency", "1", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
+		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--concurrency", "1", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		doc := r.doc(t)
 		assert.Equal(t, float64(450), doc["delivered"])
 		assert.Equal(t, float64(0), doc["maybe_delivered"])
@@ -229,7 +229,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		f.run(t, "multisend", "--exactly-once", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
+		f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		storedOnce(t, f, to)
 		assert.Len(t, f.multiSends(), 2)
 	})
@@ -239,7 +239,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		to := []string{f.bob.UUID, f.carol.UUID}
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
 		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
-		r := f.run(t, "multisend", "--exactly-once", "--to", strings.Join(to, ","), "--text", "hi")
+		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		lines := plainOutcomes(t, r.stdout)
 		require.Len(t, lines, 2, r.stdout)
@@ -269,7 +269,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		to := []string{f.bob.UUID, f.carol.UUID}
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
 		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
-		r := f.run(t, "multisend", "--exactly-once", "--json", "--to", strings.Join(to, ","), "--text", "hi")
+		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		detail := jsonOutcomes(t, r.doc(t))
 		require.Len(t, detail, 2)
@@ -285,7 +285,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
-		r := f.run(t, "multisend", "--exactly-once", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "hi")
+		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, f.plugin.Messages())
 		for _, l := range plainOutcomes(t, r.stdout) {
@@ -304,16 +304,16 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 	f := newFixture(t)
 	f.send(t, f.alice, f.bob, "plain")
 	f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // the lost-answer path
-	send := f.run(t, "--json", "send", "--exactly-once", "--to", f.bob.UUID, "--text", "hello bob").ok(t).doc(t)
+	send := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hello bob").ok(t).doc(t)
 	key, _ := send["send_key"].(string)
 	require.Len(t, key, 32)
-	f.run(t, "send", "--exactly-once", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t)
+	f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t)
 
 	bobEnv := map[string]string{}
 	for k, v := range f.env {
 		bobEnv[k] = v
 	}
-	bobEnv["OKAYAPI_UUID"], bobEnv["OKAYAPI_TOKEN"] = f.bob.UUID, f.bob.Token
+	bobEnv["OKAYAPI_UUID"], bobEnv["OKAYAPI_TOKEN"] = f.bob.UUID, f.bob.Token()
 	for _, who := range []struct {
 		name string
 		env  map[string]string

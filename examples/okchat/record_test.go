@@ -30,7 +30,7 @@ func TestRecord(t *testing.T) {
 			files = append(files, p)
 			b, rerr := os.ReadFile(p)
 			require.NoError(t, rerr)
-			for _, secret := range []string{f.alice.Token, f.env["OKAYAPI_APP_SECRET"], f.env["OKAYAPI_APP_KEY"]} {
+			for _, secret := range []string{f.alice.Token(), f.env["OKAYAPI_APP_SECRET"], f.env["OKAYAPI_APP_KEY"]} {
 				if secret != "" {
 					assert.NotContains(t, strings.ToUpper(string(b)), strings.ToUpper(secret), "%s holds a secret", p)
 				}
@@ -53,4 +53,47 @@ func TestRecord(t *testing.T) {
 	}
 	replayed := runEnv(t, env, "--json", "history", "--with", f.bob.UUID).ok(t)
 	assert.JSONEq(t, history.stdout, replayed.stdout)
+}
+
+// TestRecordCannotWrite: a --record DIR that cannot be written is found
+// before anything is sent (exit 2); a recording that fails after the call
+// succeeded exits 4, never 0: the message was delivered, its recording not.
+func TestRecordCannotWrite(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	send := func(dir string) result {
+		return f.run(t, "--record", dir, "send", "--to", f.bob.UUID, "--text", "hi")
+	}
+
+	dir := filepath.Join(t.TempDir(), "read-only")
+	require.NoError(t, os.Mkdir(dir, 0o555))
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	if probe, err := os.CreateTemp(dir, "probe"); err == nil { // root writes everywhere, but not on /proc
+		probe.Close()
+		require.NoError(t, os.Remove(probe.Name()))
+		dir = "/proc/self/okchat-record-test"
+		if _, err := os.Stat("/proc/self"); err != nil {
+			dir = ""
+		}
+	}
+	if dir != "" {
+		r := send(dir)
+		assert.Equal(t, exitUsage, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "--record: cassette: ")
+		assert.Empty(t, f.plugin.Messages(), "nothing sent")
+	}
+
+	linked := t.TempDir()
+	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(linked, "send")))
+	r := send(linked)
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "is a symbolic link")
+	assert.Empty(t, f.plugin.Messages(), "nothing sent")
+
+	blocked := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(blocked, "send"), []byte("where send/ would go"), 0o644))
+	r = send(blocked)
+	assert.Equal(t, exitOutput, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "okchat send: the message was delivered (do not send it again), but the output could not be written: --record: cassette: ")
+	assert.Len(t, f.plugin.Messages(), 1)
 }

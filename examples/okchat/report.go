@@ -42,6 +42,7 @@ func (e *outputError) Unwrap() error { return e.err }
 // explain a failure.
 type callInfo struct {
 	unsigned bool          // no OKAYAPI_APP_SECRET or OKAYAPI_STATIC_SIGN: the call was sent unsigned
+	static   bool          // OKAYAPI_STATIC_SIGN: the call was signed with a static sign value
 	timedOut time.Duration // the --timeout that ran out before the command ended, or 0
 }
 
@@ -146,6 +147,12 @@ func explain(stderr io.Writer, cmd *command, prefix string, err error, how callI
 		case errors.Is(err, okayapi.ErrBadSignature) && how.unsigned:
 			fmt.Fprintln(stderr, "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls "+
 				"(set OKAYAPI_APP_SECRET, or OKAYAPI_STATIC_SIGN for an app with a static signature)")
+		case errors.Is(err, okayapi.ErrBadSignature) && how.static:
+			fmt.Fprintln(stderr, "okchat: hint: the app refused the signature: OKAYAPI_STATIC_SIGN is not this app's sign value, "+
+				"or the app signs dynamically (then set OKAYAPI_APP_SECRET instead)")
+		case errors.Is(err, okayapi.ErrBadSignature):
+			fmt.Fprintln(stderr, "okchat: hint: the app refused the signature: OKAYAPI_APP_SECRET is not the secret of the app that "+
+				"OKAYAPI_APP_KEY names (check both, and OKAYAPI_HOST), or the app uses a static signature (then set OKAYAPI_STATIC_SIGN instead)")
 		}
 	case errors.As(err, &pe) && errors.Is(err, okayapi.ErrLoginFailed):
 		code = exitRefused

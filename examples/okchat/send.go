@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
 )
@@ -14,8 +15,11 @@ import (
 var sendCommand = command{
 	name:     "send",
 	short:    "send one message to one member",
-	synopsis: "--to UUID [--exactly-once | --resume KEY] (--text S | --html S | --image URL | --link URL | --custom JSON)",
+	synopsis: "--to UUID [--exactly-once | --resume KEY] [--horizon DURATION] (--text S | --html S | --image URL | --link URL | --custom JSON)",
 	about: `Send one message to the member --to. Exactly one message flag is required.
+--to repeated (or --to UUID,UUID,...) sends to each of several members: send then does what
+multisend does, with its output and exit status (and --resume is refused: it finishes a send
+to one member).
 
 ` + exactlyOnceAbout + `
 --resume KEY finishes such a send whose outcome was unknown (exit status 3 gave the KEY): give
@@ -30,7 +34,8 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 2 bad input, nothing sent.`,
 	sends: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
-		to := fs.String("to", "", "the recipient's member `UUID` (32 hex characters)")
+		var to listFlag
+		fs.Var(&to, "to", "the recipient's member `UUID` (32 hex characters); repeated, or UUID,UUID,...: several recipients, as multisend")
 		once := exactlyOnceFlag(fs)
 		resume := fs.String("resume", "", "finish an exactly-once send whose outcome was unknown, under its send `KEY` (implies --exactly-once)")
 		msg := messageFlags(fs)
@@ -42,19 +47,28 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 			if err != nil {
 				return err
 			}
+			if uuids := to.split(); len(uuids) > 1 {
+				if isSet(fs, "resume") {
+					return &usageError{msg: "--resume finishes a send to one member: give one --to"}
+				}
+				if *once.on {
+					a.exactlyOnce(*once.horizon)
+				}
+				return a.multiSend(uuids, m, 0)
+			}
 			if isSet(fs, "resume") {
 				if !sendKey.MatchString(*resume) {
 					return &usageError{msg: "--resume needs the send key okchat printed: 32 hexadecimal digits, not " + strconv.Quote(*resume)}
 				}
-				a.exactlyOnce()
+				a.exactlyOnce(*once.horizon)
 				// The SDK makes keys of lower-case hex and finds them as
 				// written: a key copied in upper case must still match.
-				return a.send(*to, m, strings.ToLower(*resume))
+				return a.send(to.String(), m, strings.ToLower(*resume))
 			}
-			if *once {
-				a.exactlyOnce()
+			if *once.on {
+				a.exactlyOnce(*once.horizon)
 			}
-			return a.send(*to, m, "")
+			return a.send(to.String(), m, "")
 		}
 	},
 }
@@ -63,18 +77,30 @@ only when even the checks failed, and stderr gives the --resume KEY that finishe
 const exactlyOnceAbout = `With --exactly-once, a lost answer is not the end: okchat reads the conversation for the message's
 send key, and sends again only if the message is not there, so that it is never stored twice.`
 
-// exactlyOnceFlag adds --exactly-once to fs.
-func exactlyOnceFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not")
+// onceFlags are --exactly-once and --horizon.
+type onceFlags struct {
+	on      *bool
+	horizon *time.Duration
+}
+
+// exactlyOnceFlag adds --exactly-once and --horizon to fs.
+func exactlyOnceFlag(fs *flag.FlagSet) onceFlags {
+	return onceFlags{
+		on: fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not"),
+		horizon: fs.Duration("horizon", chatmsg.DefaultHorizon, "with --exactly-once: how long after a lost answer a stored message may still appear; "+
+			"the message is sent again only after this `DURATION`, which a lost answer may cost"),
+	}
 }
 
 // sendKey matches a send key as okchat prints it.
 var sendKey = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
 
-// exactlyOnce makes a's sends exactly-once: a lost answer is followed by a
-// check of the conversation for the message's send key.
-func (a *app) exactlyOnce() {
-	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnce(chatmsg.ExactlyOnce{}))
+// exactlyOnce makes a's sends exactly-once: a lost answer is followed by
+// checks of the conversation for the message's send key, the last one
+// horizon after the failure.
+func (a *app) exactlyOnce(horizon time.Duration) {
+	a.once = true
+	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Horizon: horizon}))
 }
 
 // messageFlags adds the five message flags to fs and returns a function that,
@@ -122,6 +148,8 @@ func (a *app) send(to string, msg chatmsg.Message, key string) error {
 	)
 	if key != "" {
 		res, err = a.chat.ResumeSend(a.ctx, a.member, to, msg, key)
+	} else if a.once {
+		res, err = a.chat.SendOnce(a.ctx, a.member, to, msg)
 	} else {
 		res, err = a.chat.Send(a.ctx, a.member, to, msg)
 	}

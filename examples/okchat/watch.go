@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
@@ -85,6 +86,15 @@ stderr and tried again; the watch ends (exit 1) only when it cannot go on: the t
 // stderr as they come.
 func (a *app) watch(opts chatmsg.WatchOptions) error {
 	var last error // the last error yielded: the final one if the watch ends after it
+	if opts.SinceNow {
+		// SinceNow yields what is stored from the next whole second on
+		// (add_time has whole seconds): poll once it has begun.
+		opts.Since = time.Now().Truncate(time.Second).Add(time.Second)
+		select {
+		case <-time.After(time.Until(opts.Since)):
+		case <-a.ctx.Done():
+		}
+	}
 	for ev, err := range a.chat.Watch(a.ctx, []okayapi.Member{a.member}, opts) {
 		if err != nil {
 			last = err

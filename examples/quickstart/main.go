@@ -211,7 +211,7 @@ func runReal(ctx context.Context, getenv func(string) string, p *printer) error 
 		return err
 	}
 	t := newTour(ctx, chatmsg.New(client), p)
-	me := t.add("you", okayapi.Member{UUID: env("OKAYAPI_UUID"), Token: env("OKAYAPI_TOKEN")})
+	me := t.add("you", okayapi.NewMember(env("OKAYAPI_UUID"), env("OKAYAPI_TOKEN")))
 	if err := me.m.Validate(); err != nil {
 		return err
 	}

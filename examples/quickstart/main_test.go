@@ -134,14 +134,14 @@ func TestRunRealAppFromEnv(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	env := realEnv(srv, alice.UUID, bob.UUID, alice.Token)
+	env := realEnv(srv, alice.UUID, bob.UUID, alice.Token())
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), func(k string) string { return env[k] }, &out))
 	transcript := out.String()
 	t.Log("\n" + transcript)
 
 	assert.Contains(t, transcript, srv.URL(), "the tour names the app it ran on")
-	assert.NotContains(t, transcript, alice.Token)
+	assert.NotContains(t, transcript, alice.Token())
 	assert.NotContains(t, transcript, srv.Secret())
 	for _, call := range calls {
 		assert.Contains(t, transcript, call)
@@ -185,7 +185,7 @@ func TestRunRealAppErrors(t *testing.T) {
 		plugin.SetInstalled(false)
 		alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a"})
 		bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "pw-b"})
-		env := realEnv(srv, alice.UUID, bob.UUID, alice.Token)
+		env := realEnv(srv, alice.UUID, bob.UUID, alice.Token())
 		err := run(t.Context(), func(k string) string { return env[k] }, &bytes.Buffer{})
 		require.Error(t, err)
 		assert.True(t, errors.Is(err, chatmsg.ErrNotInstalled), "got %v", err)
@@ -195,7 +195,7 @@ func TestRunRealAppErrors(t *testing.T) {
 		t.Parallel()
 		srv, _ := chatmsgtest.NewServer(t)
 		alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a"})
-		env := realEnv(srv, alice.UUID, "bob", alice.Token)
+		env := realEnv(srv, alice.UUID, "bob", alice.Token())
 		err := run(t.Context(), func(k string) string { return env[k] }, &bytes.Buffer{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "OKAYAPI_OTHER_UUID")

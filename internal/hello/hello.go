@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // ServiceWorld is the service World calls.
@@ -26,7 +27,7 @@ type worldParams struct {
 }
 
 type worldData struct {
-	Content okayapi.String `json:"content"`
+	Content phpjson.String `json:"content"`
 }
 
 // World greets name: it answers the service's content, "Hello " + name.

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/require"
 )
 
 // The public test vector of docs/wire.md: an app key, its secret, and the
@@ -112,8 +111,9 @@ func (m *Mock) Requests() []Request {
 func (m *Mock) Only() Request {
 	m.tb.Helper()
 	reqs := m.Requests()
-	require.Len(m.tb, reqs, 1, "HTTP requests made")
-	require.Equal(m.tb, 1, m.mt.GetTotalCallCount(), "httpmock call count")
+	if len(reqs) != 1 || m.mt.GetTotalCallCount() != 1 {
+		m.tb.Fatalf("wiretest.Mock: want exactly 1 HTTP request, got %d (httpmock counted %d)", len(reqs), m.mt.GetTotalCallCount())
+	}
 	return reqs[0]
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // controlFaultPath is the path of the control endpoint that
@@ -37,9 +38,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "okayapitest: no such control endpoint (the one there is: POST "+controlFaultPath+")", http.StatusNotFound)
 		return
 	}
+	if r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		var b strings.Builder
+		for _, k := range faultKinds[1:] {
+			fmt.Fprintf(&b, "%-20s %s\n", k.name, k.doc)
+		}
+		writeAll(w, b.String())
+		return
+	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "okayapitest: "+controlFaultPath+" takes POST", http.StatusMethodNotAllowed)
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "okayapitest: "+controlFaultPath+" takes POST (GET lists the faults)", http.StatusMethodNotAllowed)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)

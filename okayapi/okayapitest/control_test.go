@@ -38,7 +38,7 @@ func TestFaultText(t *testing.T) {
 		err := got.UnmarshalText([]byte(bad))
 		require.Error(t, err, bad)
 		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, "+
-			"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after", bad)
+			"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early", bad)
 		assert.Equal(t, FaultStall, got, "unchanged on an error")
 	}
 
@@ -66,7 +66,8 @@ func TestFaultStringRoundTrip(t *testing.T) {
 	t.Parallel()
 	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
 		FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect,
-		FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter}
+		FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter,
+		Fault502Early, Fault503Early, Fault504Early}
 	seen := map[string]Fault{}
 	for _, f := range all {
 		name := f.String()
@@ -80,15 +81,17 @@ func TestFaultStringRoundTrip(t *testing.T) {
 		seen[name] = f
 	}
 	// Every name UnmarshalText reads is some fault's String, or none's.
-	assert.Len(t, seen, len(faultNames)-1)
-	for _, name := range faultNames[1:] {
-		assert.Contains(t, seen, name)
+	assert.Len(t, seen, len(faultKinds)-1)
+	for _, k := range faultKinds[1:] {
+		assert.Contains(t, seen, k.name)
+		assert.NotEmpty(t, k.doc, k.name)
+		assert.NotNil(t, k.answer, k.name)
 	}
-	assert.Len(t, all, len(faultNames)-1, "the test lists every fault")
+	assert.Len(t, all, len(faultKinds)-1, "the test lists every fault")
 	for _, f := range all {
 		assert.True(t, f.valid(), "%s", f)
 	}
-	assert.False(t, (Fault429RetryAfter + 1).valid())
+	assert.False(t, (Fault504Early + 1).valid())
 	assert.False(t, Fault(0).valid())
 	assert.Equal(t, "none", Fault(0).String())
 	assert.Equal(t, "Fault(42)", Fault(42).String())
@@ -221,10 +224,11 @@ func TestControlEndpoint(t *testing.T) {
 			{http.MethodPost, "kind=stall&servce=App.User.Login", nil, 400, `unknown parameter "servce"`},
 			{http.MethodPost, "kind=stall&kind=html502", nil, 400, "parameter kind given more than once"},
 			{http.MethodPost, "kind=stall", url.Values{"kind": {"html502"}}, 400, "parameter kind given more than once"},
-			{http.MethodGet, "kind=stall", nil, 405, "takes POST"},
+			{http.MethodPut, "kind=stall", nil, 405, "takes POST"},
+			{http.MethodGet, "", nil, 200, "504-early            HTTP 504 at once; the backend runs the call"},
 		} {
 			var r reply
-			if c.method == http.MethodGet {
+			if c.method != http.MethodPost {
 				r = f.control(c.method, c.query, nil)
 			} else {
 				r = f.control(c.method, c.query, c.body)
@@ -303,5 +307,5 @@ func TestControlEndpointContentType(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain"), resp.Header.Get("Content-Type"))
 	assert.Contains(t, string(body), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, "+
-		"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after")
+		"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early")
 }

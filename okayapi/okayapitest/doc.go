@@ -7,13 +7,22 @@
 // style. It knows the members of the app (App.User.Login,
 // App.User.Register, [Server.AddMember]); a plugin's services join it with
 // [Server.Handle], so that a fake for any OkayAPI plugin can be written
-// outside this package (chatmsg/chatmsgtest is the chat plugin's). With
-// quirks on it also reproduces the service's PHP and MySQL habits: numbers
-// as strings, empty objects as [], a debug field.
+// outside this package (chatmsg/chatmsgtest is the chat plugin's).
+//
+// By default it is the production stack, PHP's habits included
+// ([WithQuirks] turns them off): numbers from MySQL as strings, empty
+// objects as [], a debug field, floats without a zero fraction (1.0 is
+// written 1). It reads parameters as PHP fills $_REQUEST: "x.y" and "a b"
+// arrive as x_y and a_b, "a[b]" as the array a (whose value is "Array"),
+// and a decimal name as an integer key; and it checks the dynamic
+// signature over that, sorted as PHP's ksort sorts, with its own code
+// written from docs/wire.md rather than package sign, so that a signing
+// bug is caught, not mirrored.
 //
 // Faults can be injected into the next calls (a connection lost before or
 // after the call was processed, an nginx 502 page, a 503 or 504 gateway page
-// after the call did its work, a 429 with or without Retry-After, a stalled
+// after the call did its work, a 502, 503 or 504 at once while the backend
+// does the work later (WithBackendDelay), a 429 with or without Retry-After, a stalled
 // answer, a truncated answer, a PHP error page, an uncaught PHP exception
 // after the call did its work as PhalApi answers it with debug mode off or
 // on, a redirect before or after the work), and the server records the

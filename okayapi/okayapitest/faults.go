@@ -18,7 +18,10 @@ import (
 // stores it, unless the call is refused), and then spoil the answer
 // (FaultDropAfter, FaultTruncate, FaultException500, FaultExceptionRet0,
 // FaultExceptionDB, FaultStoreThenRedirect, Fault503After, Fault504After).
-// Processes tells the two apart; for the second kind, Requests (see
+// The early gateway faults (Fault502Early, Fault503Early, Fault504Early)
+// answer at once and run the call later, as a gateway that gives up while
+// the backend goes on working (see WithBackendDelay and Server.Drain).
+// Processes tells those that run the call from those that do not; for the second kind, Requests (see
 // RecordedRequest.Processed and RecordedRequest.WorkDone) and the service's
 // own state show what the call did, whatever the client was told.
 //
@@ -92,42 +95,114 @@ const (
 	// page and a Retry-After header, 1 second unless WithRetryAfter says
 	// otherwise; nothing is done.
 	Fault429RetryAfter
+	// Fault502Early is a gateway that gives up at once: it answers HTTP
+	// 502 with an nginx page at once, while the backend, still working,
+	// runs the call later (WithBackendDelay after the answer; its work IS
+	// done then). A client that checks at once finds nothing, and a
+	// second copy sent then is stored too. Server.Drain waits for the
+	// backend.
+	Fault502Early
+	// Fault503Early is Fault502Early answering HTTP 503.
+	Fault503Early
+	// Fault504Early is Fault502Early answering HTTP 504, as nginx does
+	// when its proxy_read_timeout passes while PHP is still working.
+	Fault504Early
 )
 
 // lastFault is the highest declared Fault.
-const lastFault = Fault429RetryAfter
+const lastFault = Fault504Early
 
-// faultNames are the short names of the faults, by Fault.
-var faultNames = [...]string{
-	0:                      "none",
-	FaultHTML502:           "html502",
-	FaultDropAfter:         "drop-after",
-	FaultStall:             "stall",
-	FaultTruncate:          "truncate",
-	FaultNonJSON:           "non-json",
-	FaultException500:      "exception",
-	FaultExceptionRet0:     "exception-ret0",
-	FaultExceptionDB:       "exception-db",
-	FaultRedirect307:       "redirect307",
-	FaultStoreThenRedirect: "store-then-redirect",
-	FaultResetBefore:       "reset-before",
-	Fault503After:          "503-after",
-	Fault504After:          "504-after",
-	Fault429:               "429",
-	Fault429RetryAfter:     "429-retry-after",
+// lastFaultGoName is lastFault's Go name, for panics.
+const lastFaultGoName = "Fault504Early"
+
+// runWhen is when a fault lets the call run.
+type runWhen int
+
+const (
+	runFirst runWhen = iota // the call runs, then the fault spoils its answer
+	runNever                // the fault answers (or not) instead: nothing is done
+	runLater                // the fault answers at once; the backend runs the call later
+)
+
+// faultKind is everything about one Fault: its entry in faultKinds is the
+// one place a fault is declared, apart from its constant.
+type faultKind struct {
+	name   string  // the short name (String, MarshalText, the control endpoint, fakeserver -fault)
+	doc    string  // one line, for help texts
+	run    runWhen // whether and when the call runs
+	status int     // the HTTP status answered; 0 for none (the connection is dropped)
+	// answer answers the exchange, recording it (x.record) before the
+	// client can see anything.
+	answer func(x *exchange, k faultKind)
 }
 
-const faultNameList = "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
-	"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429 or 429-retry-after"
+// faultKinds are the faults, by Fault; 0 is no fault. It is filled in by
+// init, as the answers refer back to it (through Fault.String).
+var faultKinds [lastFault + 1]faultKind
 
-// String returns the fault's short name: "html502", "drop-after", "stall",
-// "truncate", "non-json", "exception", "exception-ret0", "exception-db",
-// "redirect307", "store-then-redirect", "reset-before", "503-after",
-// "504-after", "429" or "429-retry-after". The zero Fault (no fault) is
-// "none" and any other value "Fault(N)".
+func init() {
+	faultKinds = [...]faultKind{
+		0: {name: "none", status: http.StatusOK, answer: answerEnvelope},
+		FaultHTML502: {name: "html502", doc: "HTTP 502 with an nginx page; the call is not run",
+			run: runNever, status: http.StatusBadGateway, answer: answerNginxPage},
+		FaultDropAfter: {name: "drop-after", doc: "the call is run (a message IS stored), then the connection is closed unanswered",
+			answer: answerDrop},
+		FaultStall: {name: "stall", doc: "no answer until the client gives up (at most 30s); the call is not run",
+			run: runNever, answer: answerStall},
+		FaultTruncate: {name: "truncate", doc: "the call is run, then half of the answer is sent and the connection is closed",
+			status: http.StatusOK, answer: answerTruncated},
+		FaultNonJSON: {name: "non-json", doc: "HTTP 200 with a PHP error text; the call is not run",
+			run: runNever, status: http.StatusOK, answer: answerPHPFatal},
+		FaultException500: {name: "exception", doc: "the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)",
+			status: http.StatusInternalServerError, answer: answerEmpty500},
+		FaultExceptionRet0: {name: "exception-ret0", doc: "the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace",
+			status: http.StatusOK, answer: answerException},
+		FaultExceptionDB: {name: "exception-db", doc: `the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"`,
+			status: http.StatusOK, answer: answerException},
+		FaultRedirect307: {name: "redirect307", doc: "HTTP 307 to the redirect location; the call is not run",
+			run: runNever, status: http.StatusTemporaryRedirect, answer: answerRedirect},
+		FaultStoreThenRedirect: {name: "store-then-redirect", doc: "the call is run (a message IS stored), then HTTP 302 to the redirect location",
+			status: http.StatusFound, answer: answerRedirect},
+		FaultResetBefore: {name: "reset-before", doc: "the connection is closed unanswered before the call is run (what drop-after shows)",
+			run: runNever, answer: answerDrop},
+		Fault503After: {name: "503-after", doc: "the call is run (a message IS stored), then HTTP 503 with an nginx page",
+			status: http.StatusServiceUnavailable, answer: answerNginxPage},
+		Fault504After: {name: "504-after", doc: "the call is run (a message IS stored), then HTTP 504 with an nginx page",
+			status: http.StatusGatewayTimeout, answer: answerNginxPage},
+		Fault429: {name: "429", doc: "HTTP 429 Too Many Requests, no Retry-After; the call is not run",
+			run: runNever, status: http.StatusTooManyRequests, answer: answerNginxPage},
+		Fault429RetryAfter: {name: "429-retry-after", doc: "HTTP 429 with Retry-After; the call is not run",
+			run: runNever, status: http.StatusTooManyRequests, answer: answerRetryAfter},
+		Fault502Early: {name: "502-early", doc: "HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later",
+			run: runLater, status: http.StatusBadGateway, answer: answerEarly},
+		Fault503Early: {name: "503-early", doc: "HTTP 503 at once; the backend runs the call the backend delay later",
+			run: runLater, status: http.StatusServiceUnavailable, answer: answerEarly},
+		Fault504Early: {name: "504-early", doc: "HTTP 504 at once; the backend runs the call the backend delay later",
+			run: runLater, status: http.StatusGatewayTimeout, answer: answerEarly},
+	}
+	var b strings.Builder
+	for f := Fault(1); f <= lastFault; f++ {
+		switch {
+		case f == lastFault:
+			b.WriteString(" or ")
+		case f > 1:
+			b.WriteString(", ")
+		}
+		b.WriteString(faultKinds[f].name)
+	}
+	faultNameList = b.String()
+}
+
+// faultNameList lists the names for error messages: "html502, …,
+// 503-early or 504-early". It is set by init, after faultKinds.
+var faultNameList string
+
+// String returns the fault's short name, as listed in the table of
+// fakeserver's -fault flag: "html502", "drop-after", …, "504-early". The
+// zero Fault (no fault) is "none" and any other value "Fault(N)".
 func (f Fault) String() string {
 	if f.valid() || f == 0 {
-		return faultNames[f]
+		return faultKinds[f].name
 	}
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
@@ -136,7 +211,7 @@ func (f Fault) String() string {
 // Fault. It fails for a value that is no declared fault.
 func (f Fault) MarshalText() ([]byte, error) {
 	if f.valid() || f == 0 {
-		return []byte(faultNames[f]), nil
+		return []byte(faultKinds[f].name), nil
 	}
 	return nil, fmt.Errorf("okayapitest: %s is not a fault", f)
 }
@@ -145,9 +220,12 @@ func (f Fault) MarshalText() ([]byte, error) {
 // case, or "none" for the zero Fault. It fails for anything else, listing
 // the names.
 func (f *Fault) UnmarshalText(text []byte) error {
-	if i := slices.Index(faultNames[:], strings.ToLower(string(text))); i >= 0 {
-		*f = Fault(i)
-		return nil
+	name := strings.ToLower(string(text))
+	for i, k := range faultKinds {
+		if k.name == name {
+			*f = Fault(i)
+			return nil
+		}
 	}
 	return fmt.Errorf("okayapitest: unknown fault %q (want %s)", text, faultNameList)
 }
@@ -156,20 +234,13 @@ func (f *Fault) UnmarshalText(text []byte) error {
 func (f Fault) valid() bool { return f >= FaultHTML502 && f <= lastFault }
 
 // Processes reports whether a call that meets f is processed (its checks
-// and, if they pass, the service's handler run: the work is done) before
-// the fault spoils the answer. It is true for the zero Fault (no fault),
-// FaultDropAfter, FaultTruncate, FaultException500, FaultExceptionRet0,
-// FaultExceptionDB, FaultStoreThenRedirect, Fault503After and Fault504After;
-// false for FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
-// FaultRedirect307, Fault429 and Fault429RetryAfter, which answer (or not)
-// without running the call, and for a value that is no declared fault.
-func (f Fault) Processes() bool {
-	switch f {
-	case FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON, FaultRedirect307, Fault429, Fault429RetryAfter:
-		return false
-	}
-	return f == 0 || f.valid()
-}
+// and, if they pass, the service's handler run: the work is done), before
+// the fault spoils the answer or, for the early gateway faults
+// (Fault502Early …), after it. It is true for the zero Fault (no fault)
+// and the faults whose documentation says the call is run; false for
+// those that answer (or not) without running the call, and for a value
+// that is no declared fault.
+func (f Fault) Processes() bool { return f == 0 || f.valid() && faultKinds[f].run != runNever }
 
 type pendingFault struct {
 	service string // canonical service, or "" for any
@@ -192,7 +263,7 @@ func (s *Server) InjectFaultFor(service string, f Fault, n int) {
 
 func (s *Server) injectFault(method, service string, f Fault, n int) {
 	if !f.valid() {
-		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … Fault429RetryAfter)", method, f))
+		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … %s)", method, f, lastFaultGoName))
 	}
 	if n < 1 {
 		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
@@ -255,40 +326,6 @@ func answerNginx(w http.ResponseWriter, status int) {
 
 const phpFatal = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) " +
 	"in /www/wwwroot/okayapi/vendor/phalapi/kernal/src/Response.php on line 42\n"
-
-// unprocessedStatus is the HTTP status of each fault that answers before
-// the call runs.
-var unprocessedStatus = map[Fault]int{
-	FaultHTML502:       http.StatusBadGateway,
-	FaultNonJSON:       http.StatusOK,
-	FaultRedirect307:   http.StatusTemporaryRedirect,
-	Fault429:           http.StatusTooManyRequests,
-	Fault429RetryAfter: http.StatusTooManyRequests,
-}
-
-// answerUnprocessed answers f, one of the faults in unprocessedStatus.
-func (s *Server) answerUnprocessed(w http.ResponseWriter, f Fault) {
-	switch f {
-	case FaultHTML502, Fault429:
-		answerNginx(w, unprocessedStatus[f])
-	case Fault429RetryAfter:
-		w.Header().Set("Retry-After", strconv.Itoa(s.cfg.retryAfter))
-		answerNginx(w, http.StatusTooManyRequests)
-	case FaultNonJSON:
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusOK)
-		writeAll(w, phpFatal)
-	case FaultRedirect307:
-		s.redirect(w, http.StatusTemporaryRedirect)
-	}
-}
-
-// processedStatus is the HTTP status of each gateway fault that answers
-// after the call ran.
-var processedStatus = map[Fault]int{
-	Fault503After: http.StatusServiceUnavailable,
-	Fault504After: http.StatusGatewayTimeout,
-}
 
 // stall waits until the client gives up, the server closes or stallLimit
 // passes; record is called once the handler counts as stalled.

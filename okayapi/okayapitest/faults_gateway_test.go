@@ -132,6 +132,79 @@ func TestGatewayFaults(t *testing.T) {
 	}
 }
 
+// The early gateway faults answer at once, before the call has run; the
+// backend runs it the backend delay later, so that a copy sent after the
+// answer is stored too.
+func TestEarlyGatewayFaults(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		fault  Fault
+		status int
+		title  string
+	}{
+		{Fault502Early, http.StatusBadGateway, "502 Bad Gateway"},
+		{Fault503Early, http.StatusServiceUnavailable, "503 Service Temporarily Unavailable"},
+		{Fault504Early, http.StatusGatewayTimeout, "504 Gateway Time-out"},
+	} {
+		t.Run(c.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, WithBackendDelay(time.Hour))
+			ms := f.members(2)
+			f.srv.InjectFault(c.fault, 1)
+			resp, body := f.rawAnswer(f.params(svcPut, ms[0], to(ms[1].UUID, text("later"))))
+			assert.Equal(t, c.status, resp.StatusCode)
+			assert.Equal(t, "nginx", resp.Header.Get("Server"))
+			assert.Contains(t, body, "<center><h1>"+c.title+"</h1></center>")
+			assert.Empty(t, f.box.all(), "answered before the backend ran the call")
+			reqs := f.srv.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: reqs[0].Query, Form: reqs[0].Form,
+				Service: svcPut, Status: c.status, Processed: true, Fault: c.fault}, reqs[0])
+			assert.True(t, c.fault.Processes())
+			f.srv.Close() // drops the backend's call, without waiting an hour
+			assert.Empty(t, f.box.all(), "the backend went down with the server")
+		})
+	}
+	t.Run("stores later", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithBackendDelay(20*time.Millisecond))
+		ms := f.members(2)
+		f.srv.InjectFaultFor(svcPut, Fault504Early, 1)
+		resp, _ := f.rawAnswer(f.params(svcPut, ms[0], to(ms[1].UUID, text("once"))))
+		assert.Equal(t, http.StatusGatewayTimeout, resp.StatusCode)
+		// A client that checks at once finds nothing and sends again.
+		assert.Empty(t, f.box.all())
+		f.ok(svcPut, ms[0], to(ms[1].UUID, text("once")))
+		f.srv.Drain()
+		assert.Len(t, f.box.all(), 2, "the first copy was stored after the gateway's answer")
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, Fault504Early, reqs[0].Fault)
+		assert.Equal(t, 200, reqs[0].Ret, "filled in when the backend ran it")
+		assert.True(t, reqs[0].WorkDone())
+	})
+	t.Run("refused later", func(t *testing.T) {
+		t.Parallel()
+		f := newFake(t, WithBackendDelay(0))
+		ms := f.members(2)
+		f.srv.ExpireToken(ms[0].UUID)
+		f.srv.InjectFault(Fault502Early, 1)
+		resp, _ := f.rawAnswer(f.params(svcPut, ms[0], to(ms[1].UUID, text("refused"))))
+		assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+		f.srv.Drain()
+		assert.Empty(t, f.box.all())
+		reqs := f.srv.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, 401, reqs[0].Ret)
+		assert.False(t, reqs[0].WorkDone())
+	})
+	t.Run("negative delay", func(t *testing.T) {
+		t.Parallel()
+		_, err := Start(WithBackendDelay(-time.Second))
+		assert.ErrorContains(t, err, "backend delay")
+	})
+}
+
 // Processes says, for every fault, whether the call's work is done before
 // the fault, and Requests records the same.
 func TestFaultProcesses(t *testing.T) {
@@ -142,7 +215,7 @@ func TestFaultProcesses(t *testing.T) {
 		}
 		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
-			fk := newFake(t)
+			fk := newFake(t, WithBackendDelay(time.Millisecond))
 			ms := fk.members(2)
 			fk.srv.InjectFault(f, 1)
 			resp, err := fk.send(t.Context(), http.MethodPost, "/", fk.params(svcPut, ms[0], to(ms[1].UUID, text("x"))))
@@ -150,6 +223,7 @@ func TestFaultProcesses(t *testing.T) {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
+			fk.srv.Drain() // the early gateway faults' backend
 			done := len(fk.box.all()) == 1
 			assert.Equal(t, f.Processes(), done, "Processes says whether the work is done")
 			reqs := fk.srv.Requests()
@@ -228,6 +302,20 @@ func TestFaultsThroughSDK(t *testing.T) {
 		require.Len(t, reqs, 1)
 		assert.False(t, reqs[0].WorkDone())
 	})
+	for _, f := range []Fault{Fault502Early, Fault503Early, Fault504Early} {
+		t.Run(f.String()+": a Send is not repeated, and is done after the answer", func(t *testing.T) {
+			t.Parallel()
+			s := newSDKFake(t, maxWait, WithBackendDelay(0))
+			s.srv.InjectFault(f, 1)
+			_, err := s.put(t.Context(), "later")
+			te := transportError(t, err)
+			assert.Equal(t, faultKinds[f].status, te.StatusCode)
+			assert.Equal(t, 1, te.Attempts, "it may have arrived: not repeated")
+			assert.True(t, okayapi.MayHaveArrived(err))
+			s.srv.Drain()
+			assert.Len(t, s.box.all(), 1, "the backend stored it once")
+		})
+	}
 	t.Run("reset-before and drop-after look the same", func(t *testing.T) {
 		t.Parallel()
 		s := newSDKFake(t, maxWait)

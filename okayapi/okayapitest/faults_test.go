@@ -231,8 +231,8 @@ func TestFaults(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal(r.Body, &env), string(r.Body))
 		assert.Equal(t, "HY000", env.Ret, "ret is the SQLSTATE, a JSON string")
-		assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":"HY000","data":{},"msg":"SQLSTATE[HY000]: General error`), string(r.Body))
-		assert.Equal(t, "{}", string(env.Data))
+		assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":"HY000","data":[],"msg":"SQLSTATE[HY000]: General error`), string(r.Body))
+		assert.Equal(t, "[]", string(env.Data), "PHP writes the empty data as []")
 		assert.True(t, strings.HasPrefix(env.Msg, "SQLSTATE[HY000]: General error"), env.Msg)
 		assert.NotEmpty(t, env.Debug.Stack)
 		require.NotEmpty(t, env.Debug.Exception)
@@ -362,9 +362,9 @@ func TestInjectFaultPanics(t *testing.T) {
 	}{
 		{"n 0", func() { srv.InjectFault(FaultHTML502, 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
 		{"n -3", func() { srv.InjectFaultFor(svcPut, FaultStall, -3) }, "okayapitest: InjectFaultFor: n must be 1 or more, got -3"},
-		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … Fault429RetryAfter)"},
-		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … Fault429RetryAfter)"},
-		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … Fault429RetryAfter)"},
+		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … Fault504Early)"},
+		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … Fault504Early)"},
+		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … Fault504Early)"},
 	} {
 		assert.PanicsWithValue(t, c.want, c.f, c.name)
 	}

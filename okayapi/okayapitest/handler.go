@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/okayapi-go/sdk/sign"
 )
 
 const (
@@ -29,92 +27,165 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	query := r.URL.Query()
 	// PHP fills $_POST from urlencoded and multipart bodies and ignores
-	// what it cannot parse; so does the fake.
-	_ = r.ParseMultipartForm(maxFormSize)
-	params := mergeParams(query, r.PostForm)
+	// what it cannot parse; so does the fake, rewriting names as PHP does.
+	php := phpRequest(r)
+	params := php.values()
 	service := resolveService(params, r.URL.Path)
 	rec := RecordedRequest{Method: r.Method, Path: r.URL.Path, Query: query, Form: params, Service: service}
 	rec.Fault = s.takeFault(service)
 
-	// Each branch records the request before the client can see anything,
-	// so that a test that got its answer (or error) finds it in Requests.
-	if !rec.Fault.Processes() {
-		// The call is never run: nothing is done.
-		switch rec.Fault {
-		case FaultStall:
-			s.stall(r, func() { s.record(rec) })
-			dropConnection(w) // what is left after stalling
-		case FaultResetBefore:
-			s.record(rec)
-			dropConnection(w) // as FaultDropAfter does: the client cannot tell them apart
-		default:
-			rec.Status = unprocessedStatus[rec.Fault]
-			s.record(rec)
-			s.answerUnprocessed(w, rec.Fault)
-		}
-		return
+	x := &exchange{s: s, w: w, r: r, rec: rec, php: php}
+	k := faultKinds[rec.Fault]
+	if k.run == runFirst {
+		x.a, x.quirks = s.process(service, php)
+		x.rec.Processed = true
+		x.rec.Ret, x.rec.ErrCode = x.a.ret, x.a.errCode()
 	}
-
-	a, quirks := s.process(service, params)
-	body := envelope(a, quirks)
-	rec.Processed = true
-	rec.Ret, rec.ErrCode = a.ret, a.errCode()
-	switch rec.Fault {
-	case FaultException500:
-		// PHP with display_errors off: the response has not been started,
-		// so the status becomes 500 and nothing is written.
-		rec.Status = http.StatusInternalServerError
-		s.record(rec)
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	case FaultExceptionRet0, FaultExceptionDB:
-		body = exceptionEnvelope(rec.Fault, service, quirks)
-	case FaultStoreThenRedirect:
-		rec.Status = http.StatusFound
-		s.record(rec)
-		s.redirect(w, http.StatusFound)
-		return
-	case Fault503After, Fault504After:
-		rec.Status = processedStatus[rec.Fault]
-		s.record(rec)
-		answerNginx(w, rec.Status)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	switch rec.Fault {
-	case FaultDropAfter:
-		s.record(rec)
-		dropConnection(w)
-	case FaultTruncate:
-		rec.Status = http.StatusOK
-		s.record(rec)
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body[:len(body)/2])
-		_ = http.NewResponseController(w).Flush()
-		dropConnection(w)
-	default:
-		rec.Status = http.StatusOK
-		s.record(rec)
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
-	}
+	k.answer(x, k)
 }
 
-// mergeParams builds what PHP's $_REQUEST holds: one value per name (the
-// last one, as PHP keeps for repeated fields), the body's over the query's.
-func mergeParams(query, body url.Values) url.Values {
-	out := make(url.Values, len(query)+len(body))
-	for _, src := range []url.Values{query, body} {
-		for k, vs := range src {
-			if len(vs) > 0 {
-				out[k] = []string{vs[len(vs)-1]}
+// exchange is one call being answered.
+type exchange struct {
+	s      *Server
+	w      http.ResponseWriter
+	r      *http.Request
+	rec    RecordedRequest
+	php    phpParams
+	a      Answer // the call's own answer, if it ran first
+	quirks bool
+}
+
+// record records the request, answered with status (0: none), before the
+// client can see anything, so that a test that got its answer (or error)
+// finds it in Requests; it returns the request's number.
+func (x *exchange) record(status int) uint64 {
+	x.rec.Status = status
+	return x.s.record(x.rec)
+}
+
+// answerEnvelope answers the call's envelope: no fault.
+func answerEnvelope(x *exchange, k faultKind) {
+	x.writeJSON(k.status, envelope(x.a, x.quirks))
+}
+
+// writeJSON records the request and answers body as JSON.
+func (x *exchange) writeJSON(status int, body []byte) {
+	x.record(status)
+	x.w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	x.w.WriteHeader(status)
+	_, _ = x.w.Write(body)
+}
+
+// answerException answers the exception PhalApi reports in debug mode.
+func answerException(x *exchange, k faultKind) {
+	x.writeJSON(k.status, exceptionEnvelope(x.rec.Fault, x.rec.Service, x.quirks))
+}
+
+// answerNginxPage answers the fault's status with nginx's page.
+func answerNginxPage(x *exchange, k faultKind) {
+	x.record(k.status)
+	answerNginx(x.w, k.status)
+}
+
+// answerRetryAfter answers nginx's page with a Retry-After header.
+func answerRetryAfter(x *exchange, k faultKind) {
+	x.w.Header().Set("Retry-After", strconv.Itoa(x.s.cfg.retryAfter))
+	answerNginxPage(x, k)
+}
+
+// answerDrop closes the connection without an answer: after the call
+// (drop-after) or before it (reset-before), which the client cannot tell
+// apart.
+func answerDrop(x *exchange, _ faultKind) {
+	x.record(0)
+	dropConnection(x.w)
+}
+
+// answerStall stalls, then closes the connection without an answer.
+func answerStall(x *exchange, _ faultKind) {
+	x.s.stall(x.r, func() { x.record(0) })
+	dropConnection(x.w) // what is left after stalling
+}
+
+// answerTruncated sends half of the envelope under a Content-Length for
+// all of it, and closes the connection.
+func answerTruncated(x *exchange, k faultKind) {
+	body := envelope(x.a, x.quirks)
+	x.record(k.status)
+	x.w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	x.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	x.w.WriteHeader(k.status)
+	_, _ = x.w.Write(body[:len(body)/2])
+	_ = http.NewResponseController(x.w).Flush()
+	dropConnection(x.w)
+}
+
+// answerPHPFatal answers HTTP 200 with a PHP error text.
+func answerPHPFatal(x *exchange, k faultKind) {
+	x.record(k.status)
+	x.w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	x.w.WriteHeader(k.status)
+	writeAll(x.w, phpFatal)
+}
+
+// answerEmpty500 is PHP with display_errors off after an uncaught
+// exception: the response has not been started, so the status becomes 500
+// and nothing is written.
+func answerEmpty500(x *exchange, k faultKind) {
+	x.record(k.status)
+	x.w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	x.w.Header().Set("Content-Length", "0")
+	x.w.WriteHeader(k.status)
+}
+
+// answerRedirect answers the fault's 3xx with the configured Location.
+func answerRedirect(x *exchange, k faultKind) {
+	x.record(k.status)
+	x.s.redirect(x.w, k.status)
+}
+
+// answerEarly answers an early gateway fault at once and leaves the call
+// to the backend, which runs it the backend delay later (unless the server
+// is closed first). The request is recorded as processed before the
+// answer; its Ret and ErrCode are filled in when the backend has run it.
+func answerEarly(x *exchange, k faultKind) {
+	s := x.s
+	x.rec.Processed = true
+	seq := x.record(k.status)
+	s.mu.Lock()
+	s.backendCalls++
+	s.mu.Unlock()
+	go func(service string, params phpParams) {
+		defer func() {
+			s.mu.Lock()
+			if s.backendCalls--; s.backendCalls == 0 {
+				s.backendIdle.Broadcast()
 			}
+			s.mu.Unlock()
+		}()
+		timer := time.NewTimer(s.cfg.backendDelay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-s.done:
+			return // the backend went down with the server
 		}
+		a, _ := s.process(service, params)
+		s.setResult(seq, a.ret, a.errCode())
+	}(x.rec.Service, x.php)
+	answerNginx(x.w, k.status)
+}
+
+// Drain waits until the backend has run every call that an early gateway
+// fault (Fault502Early, Fault503Early, Fault504Early) answered before
+// running it. A test calls it before counting what was stored.
+func (s *Server) Drain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.backendCalls > 0 {
+		s.backendIdle.Wait()
 	}
-	return out
 }
 
 // resolveService finds the service as PhalApi does: the service parameter,
@@ -148,7 +219,7 @@ func resolveService(p url.Values, path string) string {
 //     ret 406; then the signature for the sign mode, ret 400.
 //  4. userCheck(): the member's uuid and token, ret 401.
 //  5. The service itself (the handler), without the server's lock.
-func (s *Server) process(service string, p url.Values) (Answer, bool) {
+func (s *Server) process(service string, p phpParams) (Answer, bool) {
 	name := service
 	if name == "" {
 		name = defaultService
@@ -173,7 +244,8 @@ func (s *Server) process(service string, p url.Values) (Answer, bool) {
 
 // check runs steps 1 to 4 of process under the lock: it returns the
 // service and the call for its handler, or the refusal.
-func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
+func (s *Server) check(name string, php phpParams) (*Service, *Call, *Answer) {
+	p := php.values()
 	refuse := func(ret int, msg string) (*Service, *Call, *Answer) {
 		a := Refuse(ret, msg)
 		return nil, nil, &a
@@ -191,7 +263,7 @@ func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
 	if p.Get("app_key") != s.cfg.appKey {
 		return refuse(406, "客户端非法请求：非法app_key，请核对你所在的接口域名")
 	}
-	if !s.signed(p) {
+	if !s.signed(php) {
 		return refuse(400, "非法请求：签名错误")
 	}
 	c := &Call{srv: s, service: canonical(name), args: a}
@@ -207,8 +279,8 @@ func (s *Server) check(name string, p url.Values) (*Service, *Call, *Answer) {
 
 // signed checks the signature for the app's mode. The comparison is exact
 // (upper-case hex), as PhalApi's filter compares strings.
-func (s *Server) signed(p url.Values) bool {
-	got := p.Get("sign")
+func (s *Server) signed(p phpParams) bool {
+	got := p.values().Get("sign")
 	var want string
 	switch s.cfg.sign {
 	case SignNone:
@@ -216,7 +288,7 @@ func (s *Server) signed(p url.Values) bool {
 	case SignStatic:
 		want = s.cfg.staticSign
 	default:
-		want = sign.Compute(p, s.cfg.secret) // sign itself is left out
+		want = phpSign(p, s.cfg.secret) // sign itself is left out
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

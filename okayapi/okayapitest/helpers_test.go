@@ -215,7 +215,7 @@ func (f *fake) params(service string, who okayapi.Member, extra url.Values) url.
 	p := url.Values{"s": {service}, "app_key": {f.srv.AppKey()}}
 	if who.UUID != "" {
 		p.Set("uuid", who.UUID)
-		p.Set("token", who.Token)
+		p.Set("token", who.Token())
 	}
 	for k, vs := range extra {
 		p[k] = vs

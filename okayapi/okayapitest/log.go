@@ -16,18 +16,15 @@ type RecordedRequest struct {
 	Method  string     // GET or POST
 	Path    string     // the URL path
 	Query   url.Values // the URL query
-	Form    url.Values // body + query merged as the server read them (one value per name, the body's winning)
+	Form    url.Values // body + query merged as PHP reads them: names rewritten (x.y as x_y, a[b] as a: "Array"), one value per name, the body's winning
 	Service string     // as resolved from service, s or the path ("" if none)
 	Status  int        // HTTP status answered (0 if the connection was dropped or stalled)
 	// Processed says whether the call was processed: its checks ran and,
 	// if they passed, the service's handler, before any fault spoiled the
-	// answer. It is true for a call without a fault and for the faults
-	// that run the call first (see Fault.Processes: FaultDropAfter,
-	// FaultTruncate, FaultException500, FaultExceptionRet0,
-	// FaultExceptionDB, FaultStoreThenRedirect, Fault503After,
-	// Fault504After), false for those that answer without running it
-	// (FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
-	// FaultRedirect307, Fault429, Fault429RetryAfter): nothing was done.
+	// answer (see Fault.Processes). For an early gateway fault
+	// (Fault502Early …) it is true at once: the backend runs the call
+	// after the answer, and Ret and ErrCode stay 0 until it has (see
+	// Server.Drain).
 	Processed bool
 	// Ret and ErrCode are the call's own result: the envelope's ret and
 	// data.err_code, or 0 if the call was not processed. For the faults
@@ -63,11 +60,31 @@ func (s *Server) Requests() []RecordedRequest {
 	return out
 }
 
-// record keeps rec and logs it (see WithLogger).
-func (s *Server) record(rec RecordedRequest) {
+// record keeps rec and logs it (see WithLogger), and returns its number
+// for setResult.
+func (s *Server) record(rec RecordedRequest) uint64 {
 	s.mu.Lock()
-	s.keepRequest(rec)
+	seq := s.keepRequest(rec)
 	s.mu.Unlock()
+	s.log(rec)
+	return seq
+}
+
+// setResult fills in the Ret and ErrCode of the request numbered seq, once
+// the backend has run it, if it is still kept.
+func (s *Server) setResult(seq uint64, ret, errCode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, n := range s.seqs {
+		if n == seq {
+			s.requests[i].Ret, s.requests[i].ErrCode = ret, errCode
+			return
+		}
+	}
+}
+
+// log logs rec (see WithLogger).
+func (s *Server) log(rec RecordedRequest) {
 	if s.cfg.log == nil {
 		return
 	}
@@ -85,14 +102,19 @@ func (s *Server) record(rec RecordedRequest) {
 }
 
 // keepRequest adds rec to the kept requests, pushing out the oldest one if
-// there are as many as the server keeps; s.mu must be held.
-func (s *Server) keepRequest(rec RecordedRequest) {
+// there are as many as the server keeps, and returns its number; s.mu must
+// be held.
+func (s *Server) keepRequest(rec RecordedRequest) uint64 {
+	s.lastSeq++
 	if s.cfg.maxReqs < 1 || len(s.requests) < s.cfg.maxReqs {
 		s.requests = append(s.requests, rec)
-		return
+		s.seqs = append(s.seqs, s.lastSeq)
+		return s.lastSeq
 	}
 	s.requests[s.oldest] = rec
+	s.seqs[s.oldest] = s.lastSeq
 	s.oldest = (s.oldest + 1) % len(s.requests)
+	return s.lastSeq
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -76,7 +76,7 @@ func (s *Server) AddMember(a Account) okayapi.Member {
 	}
 	m := s.newMember(name, md5Hex(a.Password), ext)
 	token := s.issueToken(m)
-	return okayapi.Member{UUID: m.uuid, Token: token}
+	return okayapi.NewMember(m.uuid, token)
 }
 
 // newMember stores a new member; s.mu must be held.

@@ -10,8 +10,10 @@ import (
 type SignMode int
 
 const (
-	// SignDynamic checks the dynamic signature (sign.Compute with the app
-	// secret over every received parameter except sign). It is the default.
+	// SignDynamic checks the dynamic signature of docs/wire.md with the app
+	// secret over every parameter except sign, as PHP reads them (names
+	// rewritten, in ksort's order), with the fake's own code rather than
+	// package sign. It is the default.
 	SignDynamic SignMode = iota
 	// SignStatic checks that sign equals the app's fixed static value.
 	SignStatic
@@ -48,6 +50,8 @@ type config struct {
 	maxReqs    int
 	redirectTo string
 	retryAfter int // seconds
+
+	backendDelay time.Duration
 }
 
 // WithSignMode sets how signatures are checked (default SignDynamic).
@@ -70,8 +74,9 @@ func WithSecret(secret string) Option { return func(c *config) { c.secret = secr
 // 32 random upper-case hex characters).
 func WithStaticSign(value string) Option { return func(c *config) { c.staticSign = value } }
 
-// WithQuirks turns the PHP and MySQL habits on or off (default off): with
-// them on, DBInt values are written as strings ("id":"12"), empty objects
+// WithQuirks turns the PHP and MySQL habits on or off (default on, as the
+// production service has them; a test about something else may turn them
+// off): with them on, DBInt values are written as strings ("id":"12"), empty objects
 // as [] (and an object whose keys are "0", "1", … as a list, as PHP's
 // json_decode/json_encode round trip does), refusals carry "data":[], and
 // answers carry a debug field.
@@ -130,7 +135,18 @@ func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter 
 // be in the query or in an urlencoded body. The endpoint works as
 // InjectFaultFor and answers 204 No Content; it answers 400 with a
 // plain-text reason naming the parameter for a missing, repeated, unknown or
-// bad parameter, 405 for a method other than POST, 404 for another path
+// bad parameter. GET lists the faults, one a line: its name and what it
+// does. It answers 405 for a method other than POST and GET, 404 for another path
 // under /_fake/, and 403 to a client whose address is not a loopback one.
 // Its requests are not recorded and no fault applies to them.
 func WithControlEndpoint(on bool) Option { return func(c *config) { c.control = on } }
+
+// defaultBackendDelay is how long after an early gateway fault's answer
+// the backend runs the call, unless WithBackendDelay says otherwise.
+const defaultBackendDelay = time.Second
+
+// WithBackendDelay sets how long after an early gateway fault
+// (Fault502Early, Fault503Early, Fault504Early) has answered the backend
+// runs the call (default 1 second). Start refuses a negative
+// delay.
+func WithBackendDelay(d time.Duration) Option { return func(c *config) { c.backendDelay = d } }

@@ -216,14 +216,11 @@ func phpNumberText(lit string) string {
 }
 
 // phpFloat approximates PHP 7.1+ json_encode of a float (serialize_precision
-// -1): the shortest round-trip digits, "10.0" for integral values, and
-// "1.0e+25" style exponents for very large or small ones.
+// -1, no JSON_PRESERVE_ZERO_FRACTION): the shortest round-trip digits, no
+// fraction for integral values ("10", not "10.0"), and "1.0e+25" style
+// exponents for very large or small ones.
 func phpFloat(f float64) string {
-	abs := math.Abs(f)
-	if f == math.Trunc(f) && abs < 1e15 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	if abs >= 1e-4 && abs < 1e15 {
+	if abs := math.Abs(f); abs >= 1e-4 && abs < 1e15 || f == 0 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	s := strconv.FormatFloat(f, 'e', -1, 64) // 1e+25, 1.5e-07

@@ -105,13 +105,13 @@ func TestHandle(t *testing.T) {
 	r = f.call("App.Probe.Look", alice, url.Values{"n": {"1"}, "name": {"refuse"}})
 	assert.Equal(t, 403, r.Ret)
 	assert.Equal(t, "禁止访问", r.Msg)
-	assert.Equal(t, "{}", string(r.Data))
+	assert.Equal(t, "[]", string(r.Data), "PHP writes the empty data as []")
 	r = f.call("App.Probe.Look", alice, url.Values{"n": {"1"}, "name": {"fail"}})
 	assert.Equal(t, 200, r.Ret)
 	assert.JSONEq(t, `{"err_code":7,"err_msg":"seven"}`, string(r.Data))
 	r = f.call("App.Probe.Look", alice, url.Values{"n": {"1"}, "name": {"zero"}})
 	assert.Equal(t, 200, r.Ret, "the zero Answer is Data(nil)")
-	assert.Equal(t, "{}", string(r.Data))
+	assert.Equal(t, "[]", string(r.Data))
 	assert.Equal(t, "V2.5.1 YesApi App.Probe.Look", r.Msg)
 
 	reqs := f.srv.Requests()
@@ -153,7 +153,7 @@ func TestHandleWithoutLogin(t *testing.T) {
 	f.srv.Handle(Service{Name: "App.Open.Door", Handler: func(c *Call) Answer { got = c.User(); return OK() }})
 	f.ok("App.Open.Door", alice, nil)
 	assert.Equal(t, User{}, got)
-	f.ok("App.Open.Door", okayapi.Member{UUID: alice.UUID, Token: "wrong"}, nil)
+	f.ok("App.Open.Door", okayapi.NewMember(alice.UUID, "wrong"), nil)
 }
 
 // Handlers run without the server's lock: one may call the server's

@@ -28,16 +28,23 @@ type Server struct {
 	closeOnce sync.Once
 	stalled   atomic.Int64 // handlers waiting in FaultStall
 
-	mu       sync.Mutex
-	quirks   bool
-	services map[string]*Service // by canonical name
-	members  map[string]*member  // by upper-case uuid
-	byName   map[string]*member
-	faults   []pendingFault
+	mu     sync.Mutex
+	quirks bool
+	// backendCalls counts the calls an early gateway fault left to the
+	// backend that it has not run yet; backendIdle (on mu) is broadcast
+	// when it drops to 0.
+	backendCalls int
+	backendIdle  sync.Cond
+	services     map[string]*Service // by canonical name
+	members      map[string]*member  // by upper-case uuid
+	byName       map[string]*member
+	faults       []pendingFault
 	// requests holds the kept requests. Once it holds cfg.maxReqs of
 	// them it is a ring: oldest is the index of the oldest one, which the
 	// next request replaces.
 	requests []RecordedRequest
+	seqs     []uint64 // seqs[i] is requests[i]'s number, for setResult
+	lastSeq  uint64
 	oldest   int
 }
 
@@ -45,7 +52,8 @@ type Server struct {
 // answers App.User.Login and App.User.Register; add other services with
 // Handle. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter}
+	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter, backendDelay: defaultBackendDelay,
+		quirks: true}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
@@ -65,6 +73,9 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	if cfg.retryAfter < 0 {
 		return nil, fmt.Errorf("okayapitest: Retry-After of %d seconds: must be 0 or more", cfg.retryAfter)
+	}
+	if cfg.backendDelay < 0 {
+		return nil, fmt.Errorf("okayapitest: backend delay %v: must be 0 or more", cfg.backendDelay)
 	}
 	if cfg.appKey == "" {
 		cfg.appKey = randomHex(16)
@@ -90,6 +101,7 @@ func Start(opts ...Option) (*Server, error) {
 		members:  map[string]*member{},
 		byName:   map[string]*member{},
 	}
+	s.backendIdle.L = &s.mu
 	s.handleUserServices()
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.ts.Listener.Close() // the default 127.0.0.1:0 one; ours honours WithAddr
@@ -131,12 +143,14 @@ func listenLoopback(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Close stops the server. Stalled calls give up at once. Close may be
-// called more than once.
+// Close stops the server. Stalled calls give up at once, and calls left
+// to the backend by an early gateway fault are dropped (the backend went
+// down before running them). Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
 		s.ts.Close()
+		s.Drain()
 	})
 }
 

@@ -209,6 +209,7 @@ func newCassette(t testing.TB, dir string, getenv func(string) string, opts ...O
 	}
 	e := newEngine(dir, xs)
 	e.appSecret = app.Secret
+	e.m.setKey(app)
 	e.hideApp(app, cfg.secrets)
 	e.fail = func(msg string) { t.Errorf("%s", msg) }
 	e.logf = t.Logf

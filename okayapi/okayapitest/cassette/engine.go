@@ -33,16 +33,23 @@ type engine struct {
 	repeat    bool   // serve the last matching recording again when all were served
 	hint      string // added to a "no recording" message
 	sec       *secrets
+	m         *matcher         // guarded by mu
 	fail      func(msg string) // reports a problem found while serving
 	logf      func(format string, args ...any)
 
 	mu   sync.Mutex
-	xs   []*exchange // in serving order
-	next int         // the next recording's order
+	xs   []*exchange       // in serving order
+	next int               // the next recording's order
+	ids  map[string]string // a secret parameter's value (by placeholder kind) -> its numbered placeholder, this session
 }
 
 func newEngine(dir string, xs []*exchange) *engine {
-	return &engine{dir: dir, xs: xs, next: nextOrder(xs), sec: newSecrets(), fail: func(string) {}, logf: func(string, ...any) {}}
+	m := newMatcher()
+	for _, x := range xs {
+		m.learn(x.side)
+	}
+	return &engine{dir: dir, xs: xs, next: nextOrder(xs), sec: newSecrets(), m: m, ids: map[string]string{},
+		fail: func(string) {}, logf: func(string, ...any) {}}
 }
 
 // hideApp hides an app's key and secret, and extra secrets, in what is
@@ -78,19 +85,20 @@ func (e *engine) checkSign(s sent) string {
 	return ""
 }
 
-// lookup finds the exchange to serve for s, or explains why there is none.
-func (e *engine) lookup(s sent) (*exchange, string) {
+// lookup finds the exchange to serve for s and the body to serve (see
+// matcher.answer), or explains why there is none.
+func (e *engine) lookup(s sent) (*exchange, []byte, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if x := find(e.xs, s, e.repeat); x != nil {
-		return x, ""
+	if x := find(e.xs, s, e.m, e.repeat); x != nil {
+		return x, e.m.answer(x), ""
 	}
-	return nil, noRecording(e.dir, e.xs, s) + e.hint
+	return nil, nil, noRecording(e.dir, e.xs, s, e.m) + e.hint
 }
 
-// response is x's answer to req.
-func (x *exchange) response(req *http.Request) *http.Response {
-	resp := httpmock.NewBytesResponse(x.status(), x.body)
+// response is x's answer to req, with body.
+func (x *exchange) response(req *http.Request, body []byte) *http.Response {
+	resp := httpmock.NewBytesResponse(x.status(), body)
 	resp.Header.Set("Content-Type", x.contentType())
 	if x.side != nil {
 		for k, v := range x.side.Header {
@@ -112,9 +120,9 @@ func (e *engine) replay(req *http.Request, next http.RoundTripper) (*http.Respon
 		e.fail(msg)
 		return nil, errors.New(msg)
 	}
-	x, msg := e.lookup(s)
+	x, answer, msg := e.lookup(s)
 	if x != nil {
-		return x.response(req), nil
+		return x.response(req, answer), nil
 	}
 	if next == nil {
 		e.fail(msg)
@@ -171,18 +179,29 @@ func (e *engine) forward(req *http.Request, s sent, body []byte, next http.Round
 func (e *engine) store(s sent, resp *http.Response, answer []byte) error {
 	extra := map[string]string{}
 	e.sec.add(s.form.Get("app_key"), phAppKey)
+	var token string // the acting member's token's placeholder
 	if t := s.form.Get("token"); t != "" {
-		e.sec.token(t)
+		if token = e.sec.token(t); token == t {
+			token = placeholderFor("token") // too short for a placeholder of its shape
+		}
 	}
 	if v := s.form.Get("sign"); len(v) >= minSecret {
 		extra[v] = phSign
 	}
 	params := make(map[string]string, len(s.own))
+	var keyed map[string]string
 	for k, v := range s.own {
 		if secretName(k) {
 			e.sec.add(v, placeholderFor(k))
 			if v != "" {
-				v = placeholderFor(k)
+				var h string
+				v, h = e.identify(k, v)
+				if h != "" {
+					if keyed == nil {
+						keyed = map[string]string{}
+					}
+					keyed[k] = h
+				}
 			}
 			params[k] = v
 		}
@@ -198,7 +217,9 @@ func (e *engine) store(s sent, resp *http.Response, answer []byte) error {
 		Method:      s.method,
 		URLForm:     s.urlForm,
 		Member:      e.sec.replaceString(s.form.Get("uuid"), extra),
+		Token:       token,
 		Params:      params,
+		Keyed:       keyed,
 		Status:      resp.StatusCode,
 		ContentType: e.sec.replaceString(resp.Header.Get("Content-Type"), extra),
 		Recorded:    time.Now().UTC().Format(time.RFC3339),
@@ -211,7 +232,7 @@ func (e *engine) store(s sent, resp *http.Response, answer []byte) error {
 			side.Header[h] = e.sec.replaceString(v, extra)
 		}
 	}
-	body := e.sec.replace(answer, extra)
+	body := e.sec.replaceAnswer(answer, extra)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -221,8 +242,53 @@ func (e *engine) store(s sent, resp *http.Response, answer []byte) error {
 		return err
 	}
 	e.next = side.Order + 1
+	e.m.learn(side)
 	e.xs = append(e.xs, &exchange{rel: rel, side: side, body: body, served: 1})
 	return nil
+}
+
+// identify returns the placeholder that stands for the secret parameter
+// name's value v in a sidecar, numbered so that each secret has its own
+// (REDACTED-PASSWORD-1, REDACTED-PASSWORD-2, …): the one this session or,
+// by keyed hash, an earlier recording gave the same value, or the next
+// number. keyed is v's keyed hash ("" without a key).
+func (e *engine) identify(name, v string) (placeholder, keyed string) {
+	base := placeholderFor(name)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	keyed = e.m.keyed(base, v)
+	if p, ok := e.ids[base+"\x00"+v]; ok {
+		return p, keyed
+	}
+	n := 0
+	number := func(p string) int {
+		d, ok := strings.CutPrefix(p, base+"-")
+		if !ok {
+			return 0
+		}
+		i, _ := strconv.Atoi(d)
+		return i
+	}
+	for _, x := range e.xs {
+		if x.side == nil {
+			continue
+		}
+		for k, rv := range x.side.Params {
+			if i := number(rv); i > 0 {
+				if keyed != "" && x.side.Keyed[k] == keyed {
+					e.ids[base+"\x00"+v] = rv
+					return rv, keyed
+				}
+				n = max(n, i)
+			}
+		}
+	}
+	for _, p := range e.ids {
+		n = max(n, number(p))
+	}
+	placeholder = base + "-" + strconv.Itoa(n+1)
+	e.ids[base+"\x00"+v] = placeholder
+	return placeholder, keyed
 }
 
 // outcome names an answer for its file name: success, errN (a plugin's

@@ -3,18 +3,16 @@ package cassette
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/okayapi-go/sdk/internal/redact"
 )
 
-// minSecret is the shortest value that is replaced: shorter ones would
-// mangle ordinary text, and no real key, token or signature is that short.
-const minSecret = 8
+// minSecret is the shortest value that is replaced (redact.MinLen).
+const minSecret = redact.MinLen
 
 // The textual placeholders.
 const (
@@ -73,118 +71,48 @@ func (s *secrets) token(v string) string {
 	return p
 }
 
-// replace returns b with every hidden value, in each form an answer may
-// write it, replaced by its placeholder; extra are hidden for this call
-// only.
+// partOfSecret replaces what is left of a secret that is not there whole
+// (a truncated or partly echoed token, say), and tokenLike each run of
+// letters and digits in an answer that is not one JSON document.
+const (
+	partOfSecret = placeholderPrefix + "PART"
+	tokenLike    = placeholderPrefix + "TOKEN-LIKE"
+)
+
+// replace returns b with every hidden value replaced, by the rule of
+// package internal/redact that the SDK's errors share: a whole value, in
+// each form an answer may write it, by its placeholder; any run of 16 or
+// more bytes of one by REDACTED-PART. extra are hidden for this call only.
 func (s *secrets) replace(b []byte, extra map[string]string) []byte {
 	s.mu.Lock()
-	type pair struct{ form, placeholder string }
-	var pairs []pair
+	var secs []redact.Secret
 	for _, m := range []map[string]string{s.byVal, extra} {
 		for v, p := range m {
-			if len(v) < minSecret {
-				continue
-			}
-			for _, f := range forms(v) {
-				pairs = append(pairs, pair{f, p})
-			}
+			secs = append(secs, redact.Secret{Value: v, Placeholder: p})
 		}
 	}
 	s.mu.Unlock()
-	// Longest first, so that a secret inside another is not cut in two.
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if len(a.form) != len(b.form) {
-			return len(b.form) - len(a.form)
-		}
-		return strings.Compare(a.form, b.form)
-	})
-	for _, p := range pairs {
-		b = replaceFold(b, p.form, p.placeholder)
+	// Sorted, so that the same secrets are always replaced the same way.
+	slices.SortFunc(secs, func(a, b redact.Secret) int { return strings.Compare(a.Value, b.Value) })
+	return redact.New(partOfSecret, secs...).Bytes(b)
+}
+
+// replaceAnswer is replace for an answer body. An answer that is not one
+// JSON document (a PHP notice or warning before the JSON, text after it,
+// two envelopes, a truncated body) was not searched for the secrets it
+// hands out, so every run of 16 or more ASCII letters and digits in it is
+// replaced by REDACTED-TOKEN-LIKE as well: it may be a new token.
+func (s *secrets) replaceAnswer(b []byte, extra map[string]string) []byte {
+	b = s.replace(b, extra)
+	if json.Valid(bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))) {
+		return b
 	}
-	return b
+	return []byte(redact.TokenLike(string(b), tokenLike))
 }
 
 // replaceString is replace for a string.
 func (s *secrets) replaceString(v string, extra map[string]string) string {
 	return string(s.replace([]byte(v), extra))
-}
-
-// forms lists the ways v may be written: as is, URL-escaped, and
-// JSON-escaped as PHP and Go write it.
-func forms(v string) []string {
-	fs := []string{v, url.QueryEscape(v), url.PathEscape(v), jsonEscape(v, true, false), jsonEscape(v, false, false), jsonEscape(v, false, true)}
-	slices.Sort(fs)
-	return slices.Compact(fs)
-}
-
-// jsonEscape writes v as inside a JSON string: PHP's json_encode (slashes
-// escaped; non-ASCII as \uXXXX when ascii) or Go's (html: <, > and &
-// escaped).
-func jsonEscape(v string, ascii, html bool) string {
-	var b strings.Builder
-	for _, r := range v {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '/' && !html:
-			b.WriteString(`\/`)
-		case r < 0x20, html && (r == '<' || r == '>' || r == '&'), ascii && r >= 0x80:
-			if r > 0xFFFF {
-				r -= 0x10000
-				fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		case r == utf8.RuneError:
-			b.WriteString(`\ufffd`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// replaceFold replaces every occurrence of old in b, ignoring ASCII case,
-// with repl.
-func replaceFold(b []byte, old, repl string) []byte {
-	if old == "" {
-		return b
-	}
-	lb, lo := asciiLower([]byte(b)), asciiLower([]byte(old))
-	var out []byte
-	last := 0
-	for i := 0; ; {
-		j := bytes.Index(lb[i:], lo)
-		if j < 0 {
-			break
-		}
-		j += i
-		if out == nil {
-			out = make([]byte, 0, len(b))
-		}
-		out = append(out, b[last:j]...)
-		out = append(out, repl...)
-		last = j + len(old)
-		i = last
-	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[last:]...)
-}
-
-// asciiLower returns a copy of b with A–Z lowered and every other byte kept
-// where it is.
-func asciiLower(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return out
 }
 
 // answerSecrets finds the secrets an answer hands out: the string values of
@@ -194,10 +122,6 @@ func (s *secrets) answerSecrets(body []byte) {
 	b := bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return
-	}
 	var walk func(v any)
 	walk = func(v any) {
 		switch t := v.(type) {
@@ -223,9 +147,25 @@ func (s *secrets) answerSecrets(body []byte) {
 			for _, e := range t {
 				walk(e)
 			}
+		case string:
+			// JSON inside a string (data sent as a string): its fields too.
+			if in := strings.TrimSpace(t); strings.HasPrefix(in, "{") || strings.HasPrefix(in, "[") {
+				var nested any
+				d := json.NewDecoder(strings.NewReader(in))
+				d.UseNumber()
+				if d.Decode(&nested) == nil {
+					walk(nested)
+				}
+			}
 		}
 	}
-	walk(v)
+	for {
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		walk(v) // every value of two envelopes back to back
+	}
 }
 
 // placeholderFor is the placeholder of a secret parameter or field.

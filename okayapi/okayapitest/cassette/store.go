@@ -29,7 +29,9 @@ type sidecar struct {
 	Method      string            `json:"method,omitempty"`
 	URLForm     string            `json:"url_form,omitempty"`
 	Member      string            `json:"member,omitempty"`
-	Params      map[string]string `json:"params"` // nil: any parameters
+	Token       string            `json:"token,omitempty"` // the acting member's token's placeholder
+	Params      map[string]string `json:"params"`          // nil: any parameters
+	Keyed       map[string]string `json:"keyed,omitempty"` // a secret parameter's keyed hash, by name
 	Status      int               `json:"status,omitempty"`
 	ContentType string            `json:"content_type,omitempty"`
 	Header      map[string]string `json:"header,omitempty"`
@@ -119,11 +121,17 @@ func stem(rel string) string {
 func load(dir string, only []string) ([]*exchange, error) {
 	var rels []string
 	sidecars := map[string]bool{} // by stem
+	claims := map[string]bool{}   // by stem: being written
 	if len(only) > 0 {
 		for _, rel := range only {
 			rel = path.Clean(filepath.ToSlash(rel))
 			if !isBody(path.Base(rel)) {
 				return nil, fmt.Errorf("cassette: %s is not an answer file (.json or .html)", rel)
+			}
+			for d := rel; d != "." && d != "/"; d = path.Dir(d) {
+				if err := notLink(dir, d); err != nil {
+					return nil, err
+				}
 			}
 			rels = append(rels, rel)
 			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(stem(rel)+sidecarSuffix))); err == nil {
@@ -131,25 +139,34 @@ func load(dir string, only []string) ([]*exchange, error) {
 			}
 		}
 	} else {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		root := dir // the cassette's own directory may be a link; nothing in it may
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			root = r
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				if p == dir && errors.Is(err, fs.ErrNotExist) {
+				if p == root && errors.Is(err, fs.ErrNotExist) {
 					return fs.SkipAll
 				}
 				return err
 			}
 			if d.IsDir() {
-				if p != dir && strings.HasPrefix(d.Name(), ".") {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			rel, err := filepath.Rel(dir, p)
+			rel, err := filepath.Rel(root, p)
 			if err != nil {
 				return err
 			}
 			rel = filepath.ToSlash(rel)
+			if d.Type()&fs.ModeSymlink != 0 && !strings.HasPrefix(d.Name(), ".") {
+				return notLink(dir, rel)
+			}
 			switch {
+			case strings.HasPrefix(d.Name(), ".") && strings.HasSuffix(d.Name(), claimSuffix):
+				claims[path.Join(path.Dir(rel), strings.TrimSuffix(d.Name()[1:], claimSuffix))] = true
 			case strings.HasSuffix(d.Name(), sidecarSuffix):
 				sidecars[stem(rel)] = true
 			case isBody(d.Name()):
@@ -164,6 +181,9 @@ func load(dir string, only []string) ([]*exchange, error) {
 	bodies := map[string]string{} // stem -> body rel
 	var out []*exchange
 	for _, rel := range rels {
+		if claims[stem(rel)] && !sidecars[stem(rel)] {
+			continue // being recorded: its sidecar is on its way
+		}
 		if other, ok := bodies[stem(rel)]; ok {
 			return nil, fmt.Errorf("cassette: %s and %s are answers of the same exchange: keep one", other, rel)
 		}
@@ -193,7 +213,7 @@ func load(dir string, only []string) ([]*exchange, error) {
 		out = append(out, x)
 	}
 	for s := range sidecars {
-		if _, ok := bodies[s]; !ok && len(only) == 0 {
+		if _, ok := bodies[s]; !ok && len(only) == 0 && !claims[s] {
 			return nil, fmt.Errorf("cassette: %s has no answer file (%s or %s)", s+sidecarSuffix, s+bodyJSON, s+bodyHTML)
 		}
 	}
@@ -256,21 +276,35 @@ func actionDir(service string) string {
 // recordedName matches the stem of a recording's file name.
 var recordedName = regexp.MustCompile(`^(\d+)_`)
 
+// claimSuffix ends the hidden file (.<stem>.claim) that reserves a
+// recording's name while it is written: a reader skips a body that has a
+// claim and no sidecar yet.
+const claimSuffix = ".claim"
+
 // write stores one exchange in dir under <action>/<order>_<outcome>, taking
-// the next free order if another writer took this one, and returns the
-// body's path in the cassette.
+// the next free order if another writer (a goroutine or a process) took
+// this one, and returns the body's path in the cassette. Each file is
+// written to a temporary file in the same directory and renamed into
+// place, the body first, then the sidecar, under a claim on the name:
+// a reader never sees a half-written file, nor a body whose sidecar is on
+// its way. The action's directory must not be a symbolic link.
 func write(dir string, side *sidecar, body []byte, outcome string) (string, error) {
 	ext := bodyHTML
 	if isJSONAnswer(side.ContentType, body) {
 		ext = bodyJSON
 	}
-	sub := filepath.Join(dir, actionDir(side.Service))
+	action := actionDir(side.Service)
+	sub := filepath.Join(dir, action)
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		return "", fmt.Errorf("cassette: %w", err)
 	}
+	if err := notLink(dir, action); err != nil {
+		return "", err
+	}
 	for range 1000 {
 		name := fmt.Sprintf("%04d_%s", side.Order, outcome)
-		f, err := os.OpenFile(filepath.Join(sub, name+sidecarSuffix), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		claim := filepath.Join(sub, "."+name+claimSuffix)
+		f, err := os.OpenFile(claim, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			side.Order++
 			continue
@@ -278,21 +312,74 @@ func write(dir string, side *sidecar, body []byte, outcome string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("cassette: %w", err)
 		}
-		// The body first: a sidecar is complete once its answer exists.
-		if err := os.WriteFile(filepath.Join(sub, name+ext), body, 0o644); err != nil {
-			f.Close()
-			return "", fmt.Errorf("cassette: %w", err)
+		f.Close()
+		taken := false
+		for _, suffix := range []string{bodyJSON, bodyHTML, sidecarSuffix} {
+			if _, err := os.Lstat(filepath.Join(sub, name+suffix)); err == nil {
+				taken = true // recorded earlier
+			}
 		}
-		_, err = f.Write(encodeSidecar(side))
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if taken {
+			os.Remove(claim)
+			side.Order++
+			continue
 		}
+		err = writeFileAtomic(sub, name+ext, body)
+		if err == nil {
+			err = writeFileAtomic(sub, name+sidecarSuffix, encodeSidecar(side))
+			if err != nil {
+				os.Remove(filepath.Join(sub, name+ext))
+			}
+		}
+		os.Remove(claim)
 		if err != nil {
-			return "", fmt.Errorf("cassette: %w", err)
+			return "", err
 		}
-		return actionDir(side.Service) + "/" + name + ext, nil
+		return action + "/" + name + ext, nil
 	}
 	return "", fmt.Errorf("cassette: no free file name in %s", sub)
+}
+
+// writeFileAtomic writes data to name in dir through a temporary file in
+// dir, renamed into place.
+func writeFileAtomic(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cassette: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("cassette: writing %s: %w", filepath.Join(dir, name), err)
+	}
+	return nil
+}
+
+// notLink fails if rel, in the cassette in dir, is a symbolic link: the
+// cassette neither reads nor writes through one, so that it never reaches
+// out of its directory.
+func notLink(dir, rel string) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	fi, err := os.Lstat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("cassette: %w", err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("cassette: %s is a symbolic link: a cassette reads and writes only inside its own directory (replace the link by a directory)", p)
+	}
+	return nil
 }
 
 // nextOrder is one more than the highest order in xs.

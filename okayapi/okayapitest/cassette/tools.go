@@ -2,8 +2,12 @@ package cassette
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -23,12 +27,17 @@ type Recorder struct {
 // (http.DefaultTransport if nil) and writes to the cassette in dir, creating
 // it if needed. WithApp's key and secret and WithSecrets's values are
 // hidden in what is written, as are the app key, tokens, passwords and
-// signatures seen on the wire; other options do not apply. It fails if dir
-// holds files that are not a cassette's.
+// signatures seen on the wire; other options do not apply. It fails, so
+// that a command can stop before it calls anything, if dir holds files that
+// are not a cassette's or a symbolic link, or if dir (or a directory of
+// recordings in it) cannot be created or written.
 func NewRecorder(dir string, next http.RoundTripper, opts ...Option) (*Recorder, error) {
 	cfg := apply(opts)
 	xs, err := load(dir, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := writable(dir); err != nil {
 		return nil, err
 	}
 	if next == nil {
@@ -37,11 +46,39 @@ func NewRecorder(dir string, next http.RoundTripper, opts ...Option) (*Recorder,
 	r := &Recorder{next: next, e: newEngine(dir, xs)}
 	if cfg.app != nil {
 		r.e.hideApp(*cfg.app, cfg.secrets)
+		r.e.m.setKey(*cfg.app)
 	} else {
 		r.e.hideApp(App{}, cfg.secrets)
 	}
 	r.e.fail = r.setErr
 	return r, nil
+}
+
+// writable creates dir if needed and checks that it, and each directory of
+// recordings in it, can be written, by writing a file and removing it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cassette: %w", err)
+	}
+	dirs := []string{dir}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("cassette: %w", err)
+	}
+	for _, d := range entries {
+		if d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			dirs = append(dirs, filepath.Join(dir, d.Name()))
+		}
+	}
+	for _, d := range dirs {
+		f, err := os.CreateTemp(d, ".probe-*")
+		if err != nil {
+			return fmt.Errorf("cassette: %s cannot be written: %w", d, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
 }
 
 func (r *Recorder) setErr(msg string) {
@@ -87,6 +124,9 @@ func NewHandler(dir string, app App) (http.Handler, error) {
 	e := newEngine(dir, xs)
 	e.appSecret = app.Secret
 	e.repeat = true
+	e.m.setKey(app)
+	e.m.looseTokens = true
+	e.m.rebindKeys = true
 	return &handler{e: e, appKey: app.AppKey}, nil
 }
 
@@ -111,18 +151,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, 400, "非法请求：签名错误")
 		return
 	}
-	x, msg := h.e.lookup(s)
+	x, body, msg := h.e.lookup(s)
 	if x == nil {
 		refuse(w, 404, "非法请求：服务"+s.service+"没有录制的回答 ("+msg+")")
 		return
 	}
-	resp := x.response(r)
+	resp := x.response(r, body)
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(x.body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(x.status())
-	_, _ = w.Write(x.body)
+	_, _ = w.Write(body)
 }
 
 // refuse answers as PhalApi refuses a call: HTTP 200, ret, empty data, msg.

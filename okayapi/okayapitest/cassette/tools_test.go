@@ -69,7 +69,7 @@ func TestRecorderAddsToACassette(t *testing.T) {
 	for _, r := range fake.Requests() {
 		signs = append(signs, r.Form.Get("sign"))
 	}
-	assertNoSecret(t, dir, append([]string{fake.AppKey(), fake.Secret(), alice.Token, alicePass, md5Hex(alicePass)}, signs...)...)
+	assertNoSecret(t, dir, append([]string{fake.AppKey(), fake.Secret(), alice.Token(), alicePass, md5Hex(alicePass)}, signs...)...)
 
 	// The tests replay it as it is.
 	tb := capture(t)
@@ -82,16 +82,46 @@ func TestRecorderAddsToACassette(t *testing.T) {
 	assert.Empty(t, tb.Errors())
 }
 
-// A failure to write does not fail the call: Err reports it.
+// A cassette that cannot be written is refused before any call; a failure
+// to write later does not fail the call: Err reports it.
 func TestRecorderWriteFailure(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "not-a-dir")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	_, err := cassette.NewRecorder(file, nil)
+	require.Error(t, err, "not a directory")
+	if dir, ok := unwritableDir(t); ok {
+		_, err = cassette.NewRecorder(dir, nil)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "cassette: ")
+	}
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "world"), []byte("in the way of world/"), 0o644))
 	fake := newFakeApp(t)
-	client, rec := recordWith(t, fake, file)
+	client, rec := recordWith(t, fake, dir)
 	assert.Contains(t, hello(context.Background(), client, url.Values{"name": {"dogstar"}}), "Hello dogstar")
 	require.Error(t, rec.Err())
 	assert.Contains(t, rec.Err().Error(), "cassette: ")
+}
+
+// unwritableDir returns a directory that cannot be written, if this
+// system has one: a read-only one for a user, a path on /proc for root.
+func unwritableDir(t *testing.T) (string, bool) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "read-only")
+	require.NoError(t, os.Mkdir(dir, 0o555))
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	f, err := os.CreateTemp(dir, "probe")
+	if err != nil {
+		return dir, true
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if fi, err := os.Stat("/proc/self"); err == nil && fi.IsDir() {
+		return "/proc/self/okayapi-cassette-test", true // root writes everywhere but there
+	}
+	return "", false
 }
 
 // A Recorder passes a failed request back and records nothing.
@@ -129,7 +159,7 @@ func TestHandler(t *testing.T) {
 	assert.Equal(t, recorded, replayed)
 	// Used up: the last recording again.
 	assert.Equal(t, recorded[1], hello(ctx, client, url.Values{"name": {"小白"}, "greeting": {"你好 & <b>"}}))
-	assert.Contains(t, counter(ctx, client, okayapi.Member{UUID: fake.alice.UUID, Token: "any token at all"}), "ret 401")
+	assert.Contains(t, counter(ctx, client, okayapi.NewMember(fake.alice.UUID, "any token at all")), "ret 401")
 
 	// No recording: a 404 that names the nearest.
 	_, err = client.Do(ctx, &okayapi.Request{Service: svcHello, Params: url.Values{"name": {"bob"}}}, nil)
@@ -235,7 +265,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	ctx := context.Background()
 	m, err := client.Login(ctx, "alice", password)
 	require.NoError(t, err)
-	assert.Equal(t, token, m.Token)
+	assert.Equal(t, token, m.Token())
 	_, err = client.Do(ctx, &okayapi.Request{Service: svcHello, Member: m, Params: url.Values{"name": {"dogstar"}, "new_password": {password}}}, nil)
 	require.NoError(t, err)
 
@@ -247,7 +277,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	assert.Contains(t, all["world/0002_success.json"], `"sign":"REDACTED-SIGN"`)
 	assert.Contains(t, all["world/0002_success.json"], `"app_key":"REDACTED-APP-KEY"`)
 	assert.Contains(t, all["world/0002_success.json"], `"lower_token":"0000000000000000000000000000000000000000000000000000000000000001"`, "the same placeholder, any case")
-	assert.Contains(t, all["world/0002_success.req.json"], `"new_password": "REDACTED-PASSWORD"`)
+	assert.Contains(t, all["world/0002_success.req.json"], `"new_password": "REDACTED-PASSWORD-2"`, "md5(password) was sent to login: another value")
 	assert.Contains(t, all["world/0002_success.req.json"], `"member": "`, "the uuid is kept")
 
 	// The cassette replays, the login giving the placeholder token.
@@ -255,7 +285,7 @@ func TestEchoedSecretsAreHidden(t *testing.T) {
 	replay := cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0))
 	m, err = replay.Login(ctx, "alice", "any password")
 	require.NoError(t, err)
-	assert.Equal(t, "0000000000000000000000000000000000000000000000000000000000000001", m.Token)
+	assert.Equal(t, "0000000000000000000000000000000000000000000000000000000000000001", m.Token())
 	_, err = replay.Do(ctx, &okayapi.Request{Service: svcHello, Member: m, Params: url.Values{"name": {"dogstar"}, "new_password": {"other"}}}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, tb.Errors())

@@ -1,4 +1,4 @@
-package okayapi_test
+package phpjson_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // FuzzTolerantTypes: whatever the service writes, the tolerant types either
@@ -18,20 +18,20 @@ func FuzzTolerantTypes(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var n okayapi.Int
+		var n phpjson.Int
 		_ = n.UnmarshalJSON(b)
-		var v okayapi.Bool
+		var v phpjson.Bool
 		_ = v.UnmarshalJSON(b)
-		var s okayapi.String
+		var s phpjson.String
 		if s.UnmarshalJSON(b) == nil && json.Valid(b) {
 			assert.True(t, utf8.ValidString(string(s)) || !utf8.Valid(b), "a string from valid JSON is valid UTF-8")
 		}
-		var o okayapi.Object
+		var o phpjson.Object
 		if o.UnmarshalJSON(b) == nil && json.Valid(b) {
 			_, err := o.Fields()
 			assert.NoError(t, err, "an accepted object splits into fields")
 		}
-		var l okayapi.List[okayapi.Int]
+		var l phpjson.List[phpjson.Int]
 		_ = l.UnmarshalJSON(b)
 	})
 }

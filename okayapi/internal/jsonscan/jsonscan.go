@@ -1,20 +1,20 @@
-package okayapi
+// Package jsonscan reads JSON that encoding/json has already checked (a
+// value handed to UnmarshalJSON) or that is checked as it is read. It lets
+// okayapi and phpjson read a token once, without a second json.Unmarshal.
+package jsonscan
 
 import (
+	"bytes"
 	"errors"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The helpers below read JSON that encoding/json has already checked (a
-// value handed to UnmarshalJSON) or that is checked as it is read. They let
-// the tolerant types read a token once, without a second json.Unmarshal.
+// ErrSyntax: the input is not well-formed JSON.
+var ErrSyntax = errors.New("okayapi: malformed JSON")
 
-var errSyntax = errors.New("okayapi: malformed JSON")
-
-// skipSpace returns the index of the first non-space byte of b at or after i.
-func skipSpace(b []byte, i int) int {
+// SkipSpace returns the index of the first non-space byte of b at or after i.
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
 		case ' ', '\t', '\n', '\r':
@@ -26,13 +26,13 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipValue returns the index just past the JSON value that starts at b[i]
+// SkipValue returns the index just past the JSON value that starts at b[i]
 // (no leading space). It checks the structure (brackets, strings, the shape
 // of literals and numbers) but not every rule of JSON: values it accepts are
 // checked in full when decoded.
-func skipValue(b []byte, i int) (int, error) {
+func SkipValue(b []byte, i int) (int, error) {
 	if i >= len(b) {
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
 	switch c := b[i]; {
 	case c == '"':
@@ -58,14 +58,14 @@ func skipValue(b []byte, i int) (int, error) {
 			}
 			i++
 		}
-		return 0, errSyntax
+		return 0, ErrSyntax
 	case c == 't' || c == 'f' || c == 'n':
 		for _, lit := range [...]string{"true", "false", "null"} {
 			if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
 				return i + len(lit), nil
 			}
 		}
-		return 0, errSyntax
+		return 0, ErrSyntax
 	case c == '-' || '0' <= c && c <= '9':
 		j := i + 1
 		for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || b[j] == '+' || b[j] == '-') {
@@ -73,7 +73,7 @@ func skipValue(b []byte, i int) (int, error) {
 		}
 		return j, nil
 	}
-	return 0, errSyntax
+	return 0, ErrSyntax
 }
 
 // skipString returns the index just past the string that starts at b[i].
@@ -86,104 +86,104 @@ func skipString(b []byte, i int) (int, error) {
 			return j + 1, nil
 		}
 	}
-	return 0, errSyntax
+	return 0, ErrSyntax
 }
 
-// objectFields calls f with each key (still quoted) and value of the JSON
+// ObjectFields calls f with each key (still quoted) and value of the JSON
 // object b, in order, until f returns false.
-func objectFields(b []byte, f func(key, value []byte) bool) error {
-	_, err := objectEnd(b, f)
+func ObjectFields(b []byte, f func(key, value []byte) bool) error {
+	_, err := ObjectEnd(b, f)
 	return err
 }
 
-// objectEnd is objectFields that also returns the index just past the
+// ObjectEnd is ObjectFields that also returns the index just past the
 // object (when f never stopped it).
-func objectEnd(b []byte, f func(key, value []byte) bool) (int, error) {
-	i := skipSpace(b, 0)
+func ObjectEnd(b []byte, f func(key, value []byte) bool) (int, error) {
+	i := SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return 0, errSyntax
+		return 0, ErrSyntax
 	}
-	i = skipSpace(b, i+1)
+	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
 		kend, err := skipString(b, i)
 		if err != nil {
 			return 0, err
 		}
 		key := b[i:kend]
-		i = skipSpace(b, kend)
+		i = SkipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
-		i = skipSpace(b, i+1)
-		vend, err := skipValue(b, i)
+		i = SkipSpace(b, i+1)
+		vend, err := SkipValue(b, i)
 		if err != nil {
 			return 0, err
 		}
 		if !f(key, b[i:vend]) {
 			return vend, nil
 		}
-		i = skipSpace(b, vend)
+		i = SkipSpace(b, vend)
 		if i >= len(b) {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
 		if b[i] == '}' {
 			return i + 1, nil
 		}
 		if b[i] != ',' {
-			return 0, errSyntax
+			return 0, ErrSyntax
 		}
-		i = skipSpace(b, i+1)
+		i = SkipSpace(b, i+1)
 	}
 }
 
-// listItems calls f with each item of the JSON array b, or each value of the
+// ListItems calls f with each item of the JSON array b, or each value of the
 // JSON object b (PHP's array with non-sequential keys), in order, until f
 // returns false.
-func listItems(b []byte, f func(item []byte) bool) error {
-	i := skipSpace(b, 0)
+func ListItems(b []byte, f func(item []byte) bool) error {
+	i := SkipSpace(b, 0)
 	if i < len(b) && b[i] == '{' {
-		return objectFields(b, func(_, v []byte) bool { return f(v) })
+		return ObjectFields(b, func(_, v []byte) bool { return f(v) })
 	}
 	if i >= len(b) || b[i] != '[' {
-		return errSyntax
+		return ErrSyntax
 	}
-	i = skipSpace(b, i+1)
+	i = SkipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return nil
 	}
 	for {
-		end, err := skipValue(b, i)
+		end, err := SkipValue(b, i)
 		if err != nil {
 			return err
 		}
 		if !f(b[i:end]) {
 			return nil
 		}
-		i = skipSpace(b, end)
+		i = SkipSpace(b, end)
 		if i >= len(b) {
-			return errSyntax
+			return ErrSyntax
 		}
 		if b[i] == ']' {
 			return nil
 		}
 		if b[i] != ',' {
-			return errSyntax
+			return ErrSyntax
 		}
-		i = skipSpace(b, i+1)
+		i = SkipSpace(b, i+1)
 	}
 }
 
-// unquote returns the text of the JSON string q (with its quotes). Without
+// Unquote returns the text of the JSON string q (with its quotes). Without
 // escapes it is a slice of q; with them (PHP escapes every non-ASCII
 // character as \uXXXX) it is decoded here, as encoding/json would: invalid
 // UTF-8 and lone surrogates become U+FFFD.
-func unquote(q []byte) (string, bool) {
+func Unquote(q []byte) (string, bool) {
 	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
 		return "", false
 	}
@@ -276,34 +276,20 @@ func hex4(s []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// parseInt reads a decimal integer without allocating; ok is false for
-// anything else (which callers then try as a float).
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
+// TrimSpace returns b without the JSON white space around it.
+func TrimSpace(b []byte) []byte {
+	i := SkipSpace(b, 0)
+	j := len(b)
+	for j > i && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\n' || b[j-1] == '\r') {
+		j--
 	}
-	if len(b) > 18 { // could overflow: let strconv check
-		n, err := strconv.ParseInt(string(b), 10, 64)
-		return n, err == nil
+	return b[i:j]
+}
+
+// IsEmptyArray reports whether b is [] (with any white space inside).
+func IsEmptyArray(b []byte) bool {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return false
 	}
-	neg := false
-	i := 0
-	if b[0] == '-' || b[0] == '+' {
-		neg, i = b[0] == '-', 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	var n int64
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
 }

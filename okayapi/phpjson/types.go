@@ -1,4 +1,4 @@
-package okayapi
+package phpjson
 
 import (
 	"bytes"
@@ -6,25 +6,9 @@ import (
 	"errors"
 	"math"
 	"strconv"
-)
 
-// The types in this file and in lenient.go read the JSON habits of a PHP and
-// MySQL service, for plugin packages' wire structs (they hand callers plain
-// Go types):
-//
-//   - numbers written as strings, and the same field as a number elsewhere:
-//     "12" and 12 (Int);
-//   - flags as 0/1, as numbers or strings (Bool);
-//   - text that may arrive as a number or null (String);
-//   - an empty object written as [] or null, or an object kept as JSON text in
-//     a string, "[]" included (Object);
-//   - lists as arrays, null, or objects keyed 0, 1, … (List).
-//
-// Each strict type fails on a value it cannot read, which fails the whole
-// answer with a *DecodeError. Lenient[T] reads a field that must never fail
-// an answer (a row of a list, an id in the answer to a message that was
-// sent): what T cannot read is T's zero value, and the raw value is kept.
-// They read the token encoding/json hands them without parsing it again.
+	"github.com/okayapi-go/sdk/okayapi/internal/jsonscan"
+)
 
 var (
 	jsonNull     = []byte("null")
@@ -67,7 +51,7 @@ func readInt(b []byte) (int64, bool) {
 			return 0, true
 		}
 	}
-	if v, ok := parseInt(b); ok {
+	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		return v, true
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
@@ -77,13 +61,13 @@ func readInt(b []byte) (int64, bool) {
 	return int64(f), true
 }
 
-// unquoteBytes is unquote for a value that is only inspected: without escapes
+// unquoteBytes is jsonscan.Unquote for a value that is only inspected: without escapes
 // it allocates nothing.
 func unquoteBytes(q []byte) ([]byte, bool) {
 	if len(q) >= 2 && bytes.IndexByte(q[1:len(q)-1], '\\') < 0 && q[len(q)-1] == '"' {
 		return q[1 : len(q)-1], true
 	}
-	s, ok := unquote(q)
+	s, ok := jsonscan.Unquote(q)
 	return []byte(s), ok
 }
 
@@ -111,7 +95,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		*v = true
 		return nil
 	}
-	if n, ok := parseInt(s); ok {
+	if n, err := strconv.ParseInt(string(s), 10, 64); err == nil {
 		*v = n != 0
 		return nil
 	}
@@ -129,7 +113,7 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, jsonNull):
 		*s = ""
 	case b[0] == '"':
-		v, ok := unquote(b)
+		v, ok := jsonscan.Unquote(b)
 		if !ok {
 			return notA("a string", b)
 		}
@@ -164,17 +148,17 @@ func (o *Object) UnmarshalJSON(b []byte) error {
 func readObject(b []byte) ([]byte, bool) {
 	b = bytes.TrimSpace(b)
 	switch {
-	case len(b) == 0 || bytes.Equal(b, jsonNull) || isEmptyArray(b):
+	case len(b) == 0 || bytes.Equal(b, jsonNull) || jsonscan.IsEmptyArray(b):
 		return jsonEmptyObj, true
 	case b[0] == '{':
 		return b, true
 	case b[0] == '"':
-		text, ok := unquote(b)
+		text, ok := jsonscan.Unquote(b)
 		if !ok {
 			return nil, false
 		}
 		inner := bytes.TrimSpace([]byte(text))
-		if isEmptyArray(inner) {
+		if jsonscan.IsEmptyArray(inner) {
 			return jsonEmptyObj, true
 		}
 		if len(inner) == 0 || inner[0] != '{' || !json.Valid(inner) {
@@ -219,7 +203,7 @@ const MaxObjectFields = 256
 
 // ErrTooManyFields: Object.Values met an object of more than MaxObjectFields
 // fields.
-var ErrTooManyFields = errors.New("okayapi: object has more than MaxObjectFields fields")
+var ErrTooManyFields = errors.New("phpjson: object has more than MaxObjectFields fields")
 
 // Values reads the object's fields as plain Go values, in one pass and
 // without building a tree: strings as string, numbers as json.Number (so
@@ -233,19 +217,19 @@ func (o Object) Values() (map[string]any, error) {
 		return m, nil
 	}
 	var bad error
-	err := objectFields(o, func(key, value []byte) bool {
+	err := jsonscan.ObjectFields(o, func(key, value []byte) bool {
 		if len(m) == MaxObjectFields {
 			bad = ErrTooManyFields
 			return false
 		}
-		name, ok := unquote(key)
+		name, ok := jsonscan.Unquote(key)
 		if !ok {
-			bad = errSyntax
+			bad = jsonscan.ErrSyntax
 			return false
 		}
 		v, ok := PlainValue(value)
 		if !ok {
-			bad = errSyntax
+			bad = jsonscan.ErrSyntax
 			return false
 		}
 		m[name] = v
@@ -264,13 +248,13 @@ func (o Object) Values() (map[string]any, error) {
 // string, json.Number, bool, nil, or json.RawMessage (a copy) for an array or
 // an object. ok is false when b is not one JSON value.
 func PlainValue(b []byte) (v any, ok bool) {
-	b = trimSpace(b)
+	b = jsonscan.TrimSpace(b)
 	if len(b) == 0 {
 		return nil, false
 	}
 	switch c := b[0]; {
 	case c == '"':
-		s, ok := unquote(b)
+		s, ok := jsonscan.Unquote(b)
 		return s, ok
 	case c == 't' && string(b) == "true":
 		return true, true
@@ -308,12 +292,5 @@ func notA(what string, raw []byte) error {
 			kind = "a number"
 		}
 	}
-	return errors.New("okayapi: cannot read " + kind + " as " + what)
-}
-
-func isEmptyArray(b []byte) bool {
-	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
-		return false
-	}
-	return len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+	return errors.New("phpjson: cannot read " + kind + " as " + what)
 }

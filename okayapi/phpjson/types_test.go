@@ -1,16 +1,15 @@
-package okayapi_test
+package phpjson_test
 
 import (
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // decodeField decodes {"v": in} into a struct with one field of type T, the
@@ -27,7 +26,7 @@ func TestInt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in      string
-		want    okayapi.Int
+		want    phpjson.Int
 		wantErr bool
 	}{
 		{`12`, 12, false},
@@ -60,7 +59,7 @@ func TestInt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeField[okayapi.Int](tt.in)
+			got, err := decodeField[phpjson.Int](tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				return
@@ -71,9 +70,12 @@ func TestInt(t *testing.T) {
 	}
 }
 
+// testToken stands for a token the service echoed back in a field.
+const testToken = "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"
+
 func TestIntErrorDoesNotEchoTheValue(t *testing.T) {
 	t.Parallel()
-	_, err := decodeField[okayapi.Int](`"` + testToken + `"`)
+	_, err := decodeField[phpjson.Int](`"` + testToken + `"`)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), testToken[:8])
 	assert.Contains(t, err.Error(), "string")
@@ -83,7 +85,7 @@ func TestBool(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in      string
-		want    okayapi.Bool
+		want    phpjson.Bool
 		wantErr bool
 	}{
 		{`true`, true, false},
@@ -111,7 +113,7 @@ func TestBool(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeField[okayapi.Bool](tt.in)
+			got, err := decodeField[phpjson.Bool](tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				return
@@ -126,7 +128,7 @@ func TestString(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in      string
-		want    okayapi.String
+		want    phpjson.String
 		wantErr bool
 	}{
 		{`"hello"`, "hello", false},
@@ -146,7 +148,7 @@ func TestString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeField[okayapi.String](tt.in)
+			got, err := decodeField[phpjson.String](tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				return
@@ -179,7 +181,7 @@ func TestObject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeField[okayapi.Object](tt.in)
+			got, err := decodeField[phpjson.Object](tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				return
@@ -193,33 +195,33 @@ func TestObject(t *testing.T) {
 
 func TestObjectFieldsAndMarshal(t *testing.T) {
 	t.Parallel()
-	o, err := decodeField[okayapi.Object](`{"yesapi_avatar":"http:\/\/a.test\/x.png","age":"18"}`)
+	o, err := decodeField[phpjson.Object](`{"yesapi_avatar":"http:\/\/a.test\/x.png","age":"18"}`)
 	require.NoError(t, err)
 	fields, err := o.Fields()
 	require.NoError(t, err)
 	require.Len(t, fields, 2)
 	assert.JSONEq(t, `"18"`, string(fields["age"]))
 
-	empty, err := decodeField[okayapi.Object](`[]`)
+	empty, err := decodeField[phpjson.Object](`[]`)
 	require.NoError(t, err)
 	fields, err = empty.Fields()
 	require.NoError(t, err)
 	assert.Empty(t, fields)
 
 	b, err := json.Marshal(struct {
-		A okayapi.Object `json:"a"`
-		B okayapi.Object `json:"b"`
+		A phpjson.Object `json:"a"`
+		B phpjson.Object `json:"b"`
 	}{A: nil, B: o})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"a":{},"b":{"yesapi_avatar":"http://a.test/x.png","age":"18"}}`, string(b))
-	assert.True(t, okayapi.Object(nil).IsEmpty())
+	assert.True(t, phpjson.Object(nil).IsEmpty())
 }
 
 func TestObjectDoesNotKeepTheDecoderBuffer(t *testing.T) {
 	t.Parallel()
 	buf := []byte(`{"v":{"a":1}}`)
 	var holder struct {
-		V okayapi.Object `json:"v"`
+		V phpjson.Object `json:"v"`
 	}
 	require.NoError(t, json.Unmarshal(buf, &holder))
 	for i := range buf {
@@ -232,25 +234,25 @@ func TestList(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in         string
-		want       []okayapi.Int
+		want       []phpjson.Int
 		unreadable []int
 		wantErr    bool
 	}{
-		{`[1,"2",3.0]`, []okayapi.Int{1, 2, 3}, nil, false},
+		{`[1,"2",3.0]`, []phpjson.Int{1, 2, 3}, nil, false},
 		{`[]`, nil, nil, false},
 		{`null`, nil, nil, false},
-		{`{"0":1,"1":"2"}`, []okayapi.Int{1, 2}, nil, false},
-		{`{"5":"7","2":8}`, []okayapi.Int{7, 8}, nil, false},
+		{`{"0":1,"1":"2"}`, []phpjson.Int{1, 2}, nil, false},
+		{`{"5":"7","2":8}`, []phpjson.Int{7, 8}, nil, false},
 		{`{}`, nil, nil, false},
 		{`"x"`, nil, nil, true},
 		{`12`, nil, nil, true},
-		{`[1,"x",{"a":1}]`, []okayapi.Int{1, 0, 0}, []int{1, 2}, false},
-		{`{"a":"x"}`, []okayapi.Int{0}, []int{0}, false},
+		{`[1,"x",{"a":1}]`, []phpjson.Int{1, 0, 0}, []int{1, 2}, false},
+		{`{"a":"x"}`, []phpjson.Int{0}, []int{0}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got, err := decodeField[okayapi.List[okayapi.Int]](tt.in)
+			got, err := decodeField[phpjson.List[phpjson.Int]](tt.in)
 			if tt.wantErr {
 				require.Error(t, err)
 				return
@@ -272,32 +274,32 @@ func TestList(t *testing.T) {
 func TestListMax(t *testing.T) {
 	t.Parallel()
 	items := strings.Repeat(`"1",`, 10000) + `"1"`
-	for in, want := range map[string][]okayapi.Int{"[" + items + "]": {1, 1, 1}, `{"a":1,"b":2,"c":3,"d":4}`: {1, 2, 3}} {
-		l := okayapi.List[okayapi.Int]{Max: 3}
+	for in, want := range map[string][]phpjson.Int{"[" + items + "]": {1, 1, 1}, `{"a":1,"b":2,"c":3,"d":4}`: {1, 2, 3}} {
+		l := phpjson.List[phpjson.Int]{Max: 3}
 		require.NoError(t, json.Unmarshal([]byte(in), &l))
 		assert.Equal(t, want, l.Items)
 		assert.True(t, l.Truncated)
 	}
-	var l okayapi.List[okayapi.Int]
+	var l phpjson.List[phpjson.Int]
 	require.NoError(t, json.Unmarshal([]byte("["+items+"]"), &l))
-	assert.Len(t, l.Items, okayapi.DefaultListMax, "a zero Max means DefaultListMax")
+	assert.Len(t, l.Items, phpjson.DefaultListMax, "a zero Max means DefaultListMax")
 }
 
 func TestListOfStructs(t *testing.T) {
 	t.Parallel()
 	type item struct {
-		ID   okayapi.Int    `json:"id"`
-		Read okayapi.Bool   `json:"is_read"`
-		Ext  okayapi.Object `json:"ext"`
+		ID   phpjson.Int    `json:"id"`
+		Read phpjson.Bool   `json:"is_read"`
+		Ext  phpjson.Object `json:"ext"`
 	}
-	l, err := decodeField[okayapi.List[item]](`{"a":{"id":"1","is_read":"1","ext":[]},"b":{"id":2,"is_read":0,"ext":{"k":"v"}}}`)
+	l, err := decodeField[phpjson.List[item]](`{"a":{"id":"1","is_read":"1","ext":[]},"b":{"id":2,"is_read":0,"ext":{"k":"v"}}}`)
 	require.NoError(t, err)
 	got := l.Items
 	require.Len(t, got, 2)
-	assert.Equal(t, okayapi.Int(1), got[0].ID)
+	assert.Equal(t, phpjson.Int(1), got[0].ID)
 	assert.True(t, bool(got[0].Read))
 	assert.True(t, got[0].Ext.IsEmpty())
-	assert.Equal(t, okayapi.Int(2), got[1].ID)
+	assert.Equal(t, phpjson.Int(2), got[1].ID)
 	assert.False(t, bool(got[1].Read))
 	assert.JSONEq(t, `{"k":"v"}`, string(got[1].Ext))
 }
@@ -306,11 +308,11 @@ func TestListOfStructs(t *testing.T) {
 func TestLenient(t *testing.T) {
 	t.Parallel()
 	var row struct {
-		ID   okayapi.Lenient[okayapi.Int]    `json:"id"`
-		Name okayapi.Lenient[okayapi.String] `json:"name"`
-		Obj  okayapi.Lenient[okayapi.Object] `json:"obj"`
-		Flag okayapi.Lenient[okayapi.Bool]   `json:"flag"`
-		Gone okayapi.Lenient[okayapi.Int]    `json:"gone"`
+		ID   phpjson.Lenient[phpjson.Int]    `json:"id"`
+		Name phpjson.Lenient[phpjson.String] `json:"name"`
+		Obj  phpjson.Lenient[phpjson.Object] `json:"obj"`
+		Flag phpjson.Lenient[phpjson.Bool]   `json:"flag"`
+		Gone phpjson.Lenient[phpjson.Int]    `json:"gone"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"x1","name":{"a":1},"obj":"[]","flag":"2"}`), &row))
 	assert.Zero(t, row.ID.Value)
@@ -329,105 +331,22 @@ func TestProfile(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in   string
-		want okayapi.Profile
+		want phpjson.Profile
 	}{
 		{`{"username":"bob","ext_info":{"nickname":"Bob","yesapi_avatar":"https://a/b.png","age":"18","city":"\u5e7f\u5dde"}}`,
-			okayapi.Profile{Username: "bob", Nickname: "Bob", Avatar: "https://a/b.png", Age: 18,
+			phpjson.Profile{Username: "bob", Nickname: "Bob", Avatar: "https://a/b.png", Age: 18,
 				Ext: map[string]any{"nickname": "Bob", "yesapi_avatar": "https://a/b.png", "age": "18", "city": "广州"}}},
-		{`{"username":"bob","ext_info":[]}`, okayapi.Profile{Username: "bob", Ext: map[string]any{}}},
-		{`{"username":"bob","ext_info":"{\"age\":7}"}`, okayapi.Profile{Username: "bob", Age: 7, Ext: map[string]any{"age": json.Number("7")}}},
-		{`{"username":12,"ext_info":"not json"}`, okayapi.Profile{Username: "12"}},
-		{`false`, okayapi.Profile{}},
-		{`[]`, okayapi.Profile{}},
-		{`null`, okayapi.Profile{}},
-		{`"x"`, okayapi.Profile{}},
+		{`{"username":"bob","ext_info":[]}`, phpjson.Profile{Username: "bob", Ext: map[string]any{}}},
+		{`{"username":"bob","ext_info":"{\"age\":7}"}`, phpjson.Profile{Username: "bob", Age: 7, Ext: map[string]any{"age": json.Number("7")}}},
+		{`{"username":12,"ext_info":"not json"}`, phpjson.Profile{Username: "12"}},
+		{`false`, phpjson.Profile{}},
+		{`[]`, phpjson.Profile{}},
+		{`null`, phpjson.Profile{}},
+		{`"x"`, phpjson.Profile{}},
 	}
 	for _, tt := range tests {
-		var got okayapi.Profile
+		var got phpjson.Profile
 		require.NoError(t, json.Unmarshal([]byte(tt.in), &got), tt.in)
 		assert.Equal(t, tt.want, got, tt.in)
 	}
-}
-
-func TestCheckRange(t *testing.T) {
-	t.Parallel()
-	assert.NoError(t, okayapi.CheckRange("perpage", 0, 100))
-	assert.NoError(t, okayapi.CheckRange("perpage", 100, 100))
-	for _, v := range []int{-1, 101} {
-		err := okayapi.CheckRange("perpage", v, 100)
-		var ipe *okayapi.InvalidParamError
-		require.ErrorAs(t, err, &ipe)
-		assert.Equal(t, "perpage", ipe.Field)
-	}
-}
-
-func TestParseTime(t *testing.T) {
-	t.Parallel()
-	utc := func(y int, m time.Month, d, hh, mm, ss int) time.Time {
-		return time.Date(y, m, d, hh, mm, ss, 0, time.UTC)
-	}
-	tests := []struct {
-		name    string
-		in      string
-		loc     *time.Location
-		want    time.Time // compared as instants
-		zero    bool
-		wantErr bool
-	}{
-		{"China time by default", "2019-08-11 17:12:02", nil, utc(2019, 8, 11, 9, 12, 2), false, false},
-		{"in UTC", "2019-08-11 17:12:02", time.UTC, utc(2019, 8, 11, 17, 12, 2), false, false},
-		{"in a fixed zone", "2019-08-11 17:12:02", time.FixedZone("X", -5*3600), utc(2019, 8, 11, 22, 12, 2), false, false},
-		{"white space around", "  2019-08-11 17:12:02\n", time.UTC, utc(2019, 8, 11, 17, 12, 2), false, false},
-		{"date alone", "2019-08-11", time.UTC, utc(2019, 8, 11, 0, 0, 0), false, false},
-		{"T without zone", "2019-08-11T17:12:02", time.UTC, utc(2019, 8, 11, 17, 12, 2), false, false},
-		{"RFC 3339 with offset ignores loc", "2019-08-11T17:12:02+08:00", time.UTC, utc(2019, 8, 11, 9, 12, 2), false, false},
-		{"RFC 3339 in UTC", "2019-08-11T09:12:02Z", nil, utc(2019, 8, 11, 9, 12, 2), false, false},
-		{"Unix seconds", "1565514722", time.UTC, utc(2019, 8, 11, 9, 12, 2), false, false},
-		{"empty", "", time.UTC, time.Time{}, true, false},
-		{"zero MySQL date-time", "0000-00-00 00:00:00", time.UTC, time.Time{}, true, false},
-		{"zero MySQL date", "0000-00-00", nil, time.Time{}, true, false},
-		{"garbage", "yesterday", time.UTC, time.Time{}, false, true},
-		{"a flag is no time", "true", time.UTC, time.Time{}, false, true},
-		{"a float is no time", "12.0", time.UTC, time.Time{}, false, true},
-		{"a negative number is no time", "-5", time.UTC, time.Time{}, false, true},
-		{"bad month", "2019-13-11 17:12:02", time.UTC, time.Time{}, false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := clientIn(t, tt.loc).ParseTime(tt.in)
-			if tt.wantErr {
-				require.Error(t, err)
-				assert.True(t, got.IsZero())
-				return
-			}
-			require.NoError(t, err)
-			if tt.zero {
-				assert.True(t, got.IsZero())
-				return
-			}
-			assert.True(t, tt.want.Equal(got), "got %v, want %v", got, tt.want)
-		})
-	}
-}
-
-func TestParseTimeKeepsTheLocation(t *testing.T) {
-	t.Parallel()
-	loc := time.FixedZone("CST", 8*3600)
-	got, err := clientIn(t, loc).ParseTime("2019-08-11 17:12:02")
-	require.NoError(t, err)
-	assert.Equal(t, loc, got.Location())
-	assert.Equal(t, 17, got.Hour())
-}
-
-// clientIn returns a client reading times in loc (nil: the default).
-func clientIn(t *testing.T, loc *time.Location) *okayapi.Client {
-	t.Helper()
-	var opts []okayapi.Option
-	if loc != nil {
-		opts = append(opts, okayapi.WithLocation(loc))
-	}
-	c, err := okayapi.New(testBase, testAppKey, opts...)
-	require.NoError(t, err)
-	return c
 }

@@ -1,8 +1,10 @@
-package okayapi
+package phpjson
 
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/okayapi-go/sdk/okayapi/internal/jsonscan"
 )
 
 // Lenient reads a value as T does, but never fails: what T cannot read
@@ -70,14 +72,14 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 		limit = DefaultListMax
 	}
 	l.Items, l.Unreadable, l.Truncated = nil, nil, false
-	b = trimSpace(b)
+	b = jsonscan.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" {
 		return nil
 	}
 	if b[0] != '[' && b[0] != '{' {
 		return notA("a list", b)
 	}
-	return listItems(b, func(raw []byte) bool {
+	return jsonscan.ListItems(b, func(raw []byte) bool {
 		if len(l.Items) == limit {
 			l.Truncated = true
 			return false
@@ -100,15 +102,6 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	})
 }
 
-func trimSpace(b []byte) []byte {
-	i := skipSpace(b, 0)
-	j := len(b)
-	for j > i && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\n' || b[j-1] == '\r') {
-		j--
-	}
-	return b[i:j]
-}
-
 // Fields calls f with each field of the JSON object b, in order, until f
 // returns false: the field's name, unescaped, and its value as raw JSON (a
 // slice of b). It fails when b is not an object. It lets a plugin's wire type
@@ -116,10 +109,10 @@ func trimSpace(b []byte) []byte {
 // on the name and hands each value to the field's own UnmarshalJSON.
 func Fields(b []byte, f func(name, value []byte) bool) error {
 	var bad error
-	err := objectFields(b, func(key, value []byte) bool {
+	err := jsonscan.ObjectFields(b, func(key, value []byte) bool {
 		name, ok := unquoteBytes(key)
 		if !ok {
-			bad = errSyntax
+			bad = jsonscan.ErrSyntax
 			return false
 		}
 		return f(name, value)
@@ -204,14 +197,4 @@ func plainString(v any) string {
 		return strconv.FormatBool(v)
 	}
 	return ""
-}
-
-// CheckRange checks an optional parameter that must lie between 1 and max
-// when given (0 means not given, the service's default), and names field in
-// the *InvalidParamError when it does not.
-func CheckRange(field string, v, max int) error {
-	if v < 0 || v > max {
-		return &InvalidParamError{Field: field, Rule: "must be between 1 and " + strconv.Itoa(max) + " (0 for the default)", Value: strconv.Itoa(v)}
-	}
-	return nil
 }

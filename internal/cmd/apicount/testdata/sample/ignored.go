@@ -1,0 +1,6 @@
+//go:build ignore
+
+package sample
+
+// Ignored is not counted: the file is not built.
+func Ignored() {}

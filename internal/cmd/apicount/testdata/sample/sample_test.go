@@ -1,0 +1,4 @@
+package sample
+
+// InTest is not counted: test files are skipped.
+func InTest() {}
