@@ -15,13 +15,13 @@ func TestDefaultRetryWaits(t *testing.T) {
 	t.Parallel()
 	c, err := New("https://api.example.test", "K")
 	require.NoError(t, err)
-	assert.Equal(t, DefaultRetries, c.http.RetryMax)
+	assert.Equal(t, DefaultRetries, c.net().http.RetryMax)
 	for attempt := 0; attempt < 10; attempt++ {
-		d := c.http.Backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, attempt, nil)
+		d := c.net().http.Backoff(c.net().http.RetryWaitMin, c.net().http.RetryWaitMax, attempt, nil)
 		assert.GreaterOrEqual(t, d, 200*time.Millisecond, "attempt %d", attempt)
 		assert.LessOrEqual(t, d, 2*time.Second, "attempt %d", attempt)
 	}
-	assert.GreaterOrEqual(t, c.http.Backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, 20, nil), time.Second, "late waits near the maximum")
+	assert.GreaterOrEqual(t, c.net().http.Backoff(c.net().http.RetryWaitMin, c.net().http.RetryWaitMax, 20, nil), time.Second, "late waits near the maximum")
 }
 
 // A client's own pool keeps idle connections for many members on several

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // cutOffEnvelope holds every kind of JSON value the scanner steps over:
@@ -48,11 +49,11 @@ func TestCutOffJSONIsRefused(t *testing.T) {
 	t.Run("Fields", func(t *testing.T) {
 		t.Parallel()
 		for n := 0; n < len(cutOffEnvelope); n++ {
-			err := okayapi.Fields(exactly(cutOffEnvelope[:n]), func(_, _ []byte) bool { return true })
+			err := phpjson.Fields(exactly(cutOffEnvelope[:n]), func(_, _ []byte) bool { return true })
 			assert.Error(t, err, "cut after %d bytes: %s", n, cutOffEnvelope[:n])
 		}
 		var names []string
-		require.NoError(t, okayapi.Fields(exactly(cutOffEnvelope), func(name, _ []byte) bool {
+		require.NoError(t, phpjson.Fields(exactly(cutOffEnvelope), func(name, _ []byte) bool {
 			names = append(names, string(name))
 			return true
 		}))
@@ -62,10 +63,10 @@ func TestCutOffJSONIsRefused(t *testing.T) {
 		t.Parallel()
 		const list = `[1,-2.5e3,"a\"b\\",true,false,null,{"k":[]},[[]]]`
 		for n := 1; n < len(list); n++ {
-			var l okayapi.List[okayapi.Object]
+			var l phpjson.List[phpjson.Object]
 			assert.Error(t, l.UnmarshalJSON(exactly(list[:n])), "cut after %d bytes: %s", n, list[:n])
 		}
-		var l okayapi.List[okayapi.Object]
+		var l phpjson.List[phpjson.Object]
 		require.NoError(t, l.UnmarshalJSON(exactly(list)))
 		assert.Len(t, l.Items, 8)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Numeric names with every digit in the exponent, 0 and 9 included, are
@@ -49,10 +50,10 @@ func TestServiceNameLength(t *testing.T) {
 func TestStringCutInsideAnEscape(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{`"\"`, `"abc\"`, `"\u12"`, `"\ud83d\u"`, `"\x"`} {
-		var s okayapi.String
+		var s phpjson.String
 		assert.Error(t, s.UnmarshalJSON([]byte(in)), "%s", in)
 	}
-	err := okayapi.Fields([]byte(`{"a\x":1}`), func(_, _ []byte) bool { return true })
+	err := phpjson.Fields([]byte(`{"a\x":1}`), func(_, _ []byte) bool { return true })
 	assert.Error(t, err, "a key with a bad escape")
 }
 

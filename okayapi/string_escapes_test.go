@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Text made only of escapes reads as encoding/json reads it: "\\\\" is two
@@ -17,7 +18,7 @@ import (
 func TestStringOfEscapesOnly(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{`"\\"`: `\`, `"\\\\"`: `\\`, `"\/"`: `/`, `"\n\t"`: "\n\t", `"\u00e9"`: "é"} {
-		var s okayapi.String
+		var s phpjson.String
 		require.NoError(t, s.UnmarshalJSON([]byte(in)), in)
 		assert.Equal(t, want, string(s), in)
 	}
