@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
-	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
 // Numeric names with every digit in the exponent, 0 and 9 included, are
@@ -43,18 +42,6 @@ func TestServiceNameLength(t *testing.T) {
 	require.ErrorAs(t, err, &ipe)
 	assert.Equal(t, "service", ipe.Field)
 	assert.Equal(t, 1, h.calls())
-}
-
-// The tolerant types never panic, whatever bytes they are handed: a string
-// token cut inside an escape is not text.
-func TestStringCutInsideAnEscape(t *testing.T) {
-	t.Parallel()
-	for _, in := range []string{`"\"`, `"abc\"`, `"\u12"`, `"\ud83d\u"`, `"\x"`} {
-		var s phpjson.String
-		assert.Error(t, s.UnmarshalJSON([]byte(in)), "%s", in)
-	}
-	err := phpjson.Fields([]byte(`{"a\x":1}`), func(_, _ []byte) bool { return true })
-	assert.Error(t, err, "a key with a bad escape")
 }
 
 // Every ASCII letter, digit and '_' may appear in a service name.
