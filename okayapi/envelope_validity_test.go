@@ -2,8 +2,10 @@ package okayapi_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -60,4 +62,30 @@ func TestMalformedDataIsNeverAnAnswer(t *testing.T) {
 		require.ErrorAs(t, err, &pe, "the code is reported, not the shape of the rest")
 		assert.Equal(t, 2, pe.Code)
 	})
+}
+
+// Every key and value of the envelope is checked, also those the SDK does
+// not read: a raw control character in an unknown field, or a malformed
+// number, makes the answer unreadable; and malformed data is reported as
+// malformed, even when err_code is unreadable too.
+func TestEveryEnvelopeTokenIsChecked(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"ret":200,"data":{},"msg":"","x":"` + "\t" + `"}`,
+		`{"ret":200,"data":{},"msg":"","x":"` + "\x01\x1f" + `"}`,
+		`{"ret":200,"data":{},"msg":"","` + "\t" + `":1}`,
+		`{"ret":200,"data":{},"msg":"","x":1.2.3}`,
+		`{"ret":200,"data":{},"msg":"","x":12a}`,
+	} {
+		h := newHarness(t)
+		h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, body))
+		_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, nil)
+		require.ErrorIs(t, err, okayapi.ErrTransport, "%q", body)
+		assert.Contains(t, err.Error(), "not valid JSON", "%q", body)
+	}
+	h := newHarness(t)
+	h.on(queryURL, ok(`{"err_code":"abc","list":[1,,2]}`))
+	_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc}, &struct{}{})
+	require.ErrorIs(t, err, okayapi.ErrTransport)
+	assert.Contains(t, err.Error(), "not valid JSON")
 }
