@@ -75,3 +75,13 @@ func TestUnquoteEdges(t *testing.T) {
 		assert.False(t, ok, "%q", in)
 	}
 }
+
+// A number is stepped over whole, whatever its digits (0 and 9 included).
+func TestSkipValueNumbers(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"0", "9", "-1.9e9", "1234567890", "99.09E+9", "-0.0e-0"} {
+		end, err := jsonscan.SkipValue(exactly(n+","), 0)
+		require.NoError(t, err, n)
+		assert.Equal(t, len(n), end, n)
+	}
+}
