@@ -18,6 +18,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/redis/go-redis/v9"
@@ -89,11 +90,11 @@ func outboxChild() int {
 		return 1
 	}
 	defer client.Close()
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond}))
+	chat := chatmsg.New(client)
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv(addrEnv)})
 	defer rdb.Close()
 	ob, err := NewOutbox(rdb, chat, OutboxOptions{
-		Prefix: conf.Prefix, ClaimTTL: conf.TTL,
+		Prefix: conf.Prefix, ClaimTTL: conf.TTL, ExactlyOnce: exactlyonce.Config{Settle: 50 * time.Millisecond},
 		Member: func(_ context.Context, uuid string) (okayapi.Member, error) {
 			if strings.EqualFold(uuid, conf.Sender.UUID) {
 				return okayapi.Member(conf.Sender), nil
@@ -271,7 +272,7 @@ func TestOutboxRecover(t *testing.T) {
 			"member", strings.ToUpper(alice.UUID), "to", strings.ToUpper(bob.UUID), "type", "text", "data", []byte(data)).Err())
 	}
 	// The second was sent before the process died.
-	_, err = chat.ResumeSend(ctx, alice, bob.UUID, chatmsg.Text{Content: "k=" + after}, after)
+	_, err = exactlyonce.Resume(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "k=" + after}, after, exactlyonce.Config{})
 	require.NoError(t, err)
 
 	r, err := ob.Recover(ctx)

@@ -17,6 +17,9 @@ import (
 // keyInText finds the send key okchat printed.
 var keyInText = regexp.MustCompile(`send key ([0-9a-f]{32})`)
 
+// keyField is the field of chat_message_data that carries the send key.
+const keyField = "okayapi_send_key"
+
 // resumeHint finds the --resume KEY okchat gave on stderr.
 var resumeHint = regexp.MustCompile(`--resume ([0-9a-f]{32})`)
 
@@ -42,7 +45,7 @@ func onlyMessage(t *testing.T, f *fixture, to okayapi.Member) (id int64, key str
 	assert.Equal(t, to.UUID, m.To)
 	var data map[string]any
 	require.NoError(t, json.Unmarshal(m.Data, &data))
-	key, _ = data[chatmsg.KeyField].(string)
+	key, _ = data[keyField].(string)
 	require.Len(t, key, 32, "the stored data carries the send key: %s", m.Data)
 	return m.ID, key
 }
@@ -51,7 +54,7 @@ func onlyMessage(t *testing.T, f *fixture, to okayapi.Member) (id int64, key str
 // exactly-once sending, which mean nothing on the command line.
 func noSDKNames(t *testing.T, s string) {
 	t.Helper()
-	for _, name := range []string{"ResumeSend", "SendOnce", "UncertainError", "NotDeliveredError", "chatmsg", "Rounds"} {
+	for _, name := range []string{"Resume", "exactlyonce", "UncertainError", "NotDeliveredError", "chatmsg", "Rounds"} {
 		assert.NotContains(t, s, name)
 	}
 }
@@ -179,9 +182,9 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("a message that holds the key field itself: exit 2, nothing sent", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"`+chatmsg.KeyField+`":"x"}`)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"`+keyField+`":"x"}`)
 		assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
-		assert.Contains(t, r.stderr, "invalid message (chat_message_data."+chatmsg.KeyField+")")
+		assert.Contains(t, r.stderr, "invalid message (chat_message_data."+keyField+")")
 		assert.Empty(t, f.srv.Requests())
 	})
 }
@@ -324,7 +327,7 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 			for _, args := range [][]string{{"history", "--with", who.with}, {"history", "--all", "--with", who.with}, {"chats"}} {
 				r := runEnv(t, who.env, args...).ok(t)
 				assert.NotContains(t, r.stdout, key, "%v", args)
-				assert.NotContains(t, r.stdout, chatmsg.KeyField, "%v", args)
+				assert.NotContains(t, r.stdout, keyField, "%v", args)
 				if args[0] == "history" {
 					assert.Contains(t, r.stdout, "hello bob")
 					assert.Contains(t, r.stdout, `{"order":7}`)

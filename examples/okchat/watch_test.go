@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -173,7 +174,7 @@ func TestWatchJSON(t *testing.T) {
 			f := newFixture(t)
 			w := f.startWatch(t, nil, append(args, fast...)...)
 			f.send(t, f.bob, f.alice, "hello <b>&</b> 你好")
-			once, err := f.chat.SendOnce(t.Context(), f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"})
+			once, err := exactlyonce.Send(t.Context(), f.chat, f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"}, exactlyonce.Config{})
 			require.NoError(t, err)
 			require.Len(t, once.Key, 32)
 			f.send(t, f.alice, f.bob, "from alice")
@@ -195,7 +196,7 @@ func TestWatchJSON(t *testing.T) {
 				_, err := time.Parse(time.RFC3339, m["add_time"].(string))
 				assert.NoError(t, err)
 				data := m["chat_message_data"].(map[string]any)
-				assert.NotContains(t, data, chatmsg.KeyField, "the key is never content")
+				assert.NotContains(t, data, keyField, "the key is never content")
 				byText[data["content"].(string)] = m
 			}
 			require.Len(t, byText, 3, "stdout:\n%s", r.stdout)
@@ -225,14 +226,14 @@ func TestWatchJSON(t *testing.T) {
 	t.Run("the plain line never shows the key", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		once, err := f.chat.SendOnce(t.Context(), f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"})
+		once, err := exactlyonce.Send(t.Context(), f.chat, f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"}, exactlyonce.Config{})
 		require.NoError(t, err)
 		w := f.startWatch(t, nil, append([]string{"watch"}, fast...)...)
 		line := w.lines(t, 1)[0]
 		r := w.stop(t).ok(t)
 		assert.Regexp(t, `  received from `+f.carol.UUID+`  text  unread  exactly once\n$`, line)
 		assert.NotContains(t, r.stdout, once.Key)
-		assert.NotContains(t, r.stdout, chatmsg.KeyField)
+		assert.NotContains(t, r.stdout, keyField)
 	})
 }
 
