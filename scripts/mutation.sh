@@ -34,7 +34,8 @@ OUT_DIR=${OUT_DIR:-.mutation}
 mkdir -p "$OUT_DIR"
 
 if [ $# -eq 0 ]; then
-  set -- sign okayapi okayapi/internal/jsonscan okayapi/phpjson okayapi/okayapitest/cassette chatmsg chatmsg/watch
+  set -- sign okayapi okayapi/internal/jsonscan okayapi/phpjson okayapi/okayapitest/cassette \
+    chatmsg chatmsg/broadcast chatmsg/exactlyonce chatmsg/watch
 fi
 
 # gremlins copies the module for its workers under the temp dir; keep those
