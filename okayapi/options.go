@@ -163,8 +163,10 @@ func WithMaxResponseSize(n int64) Option {
 
 // WithRetries sets how many times a failed attempt may be repeated when the
 // retry table (see [Client.Do]) allows it, waiting between min and max with
-// exponential backoff. The default is 2 retries, waiting from 200 ms to 2 s. An answer whose Retry-After header asks for a longer
+// exponential backoff. An answer whose Retry-After header asks for a longer
 // wait than max is not retried. WithRetries(0, 0, 0) turns retries off.
+// Without it, a client repeats an attempt up to 2 times, waiting between
+// 200 ms and 2 s.
 func WithRetries(n int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
 		if n < 0 {

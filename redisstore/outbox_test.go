@@ -162,8 +162,8 @@ func TestOutboxKilled(t *testing.T) {
 
 	// Faults all along: one in every 6 calls to Send or TakeMessageList on
 	// average, never piling up (one at most is waiting for a call).
-	faults := []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultResetBefore, okayapitest.FaultHTML502,
-		okayapitest.FaultException500, okayapitest.Fault503After, okayapitest.FaultTruncate, okayapitest.FaultStall, okayapitest.Fault504After}
+	faults := []okayapitest.Fault{"drop-after", "reset-before", "html502",
+		"exception", "503-after", "truncate", "stall", "504-after"}
 	fctx, stopFaults := context.WithCancel(context.Background())
 	var injected int
 	var fwg sync.WaitGroup
@@ -186,7 +186,7 @@ func TestOutboxKilled(t *testing.T) {
 			if rand.IntN(10) < 3 {
 				svc = "App.Market_ChatMessage.TakeMessageList"
 			}
-			srv.InjectFaultFor(svc, faults[rand.IntN(len(faults))], 1)
+			srv.InjectFault(svc, faults[rand.IntN(len(faults))], 1)
 			injected++
 			next = calls + 2 + rand.IntN(8)
 		}

@@ -74,7 +74,7 @@ func TestBroadcastPartialFailure(t *testing.T) {
 	chat, srv, plugin, me, to := audience(t, 400)
 	stranger := "0123456789ABCDEF0123456789ABCDEF" // not a member: the plugin refuses its batch (err_code 2)
 	to = append(to, stranger)
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1) // one batch is stored, its answer lost
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1) // one batch is stored, its answer lost
 	res, err := broadcast.Send(context.Background(), chat, me, to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
 	require.Error(t, err)
 	require.Len(t, res.Outcomes, 401)
@@ -188,7 +188,7 @@ func BenchmarkBroadcast10000(b *testing.B) {
 func TestBroadcastOnlyMaybeDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, _, me, to := audience(t, 250)
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 	res, err := broadcast.Send(context.Background(), chat, me, to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
 	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)

@@ -1,11 +1,8 @@
 package broadcast_test
 
 import (
-	"bytes"
-	"net/http"
 	"testing"
 
-	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
@@ -40,19 +37,6 @@ func newMockAPI(tb testing.TB, form okayapi.URLForm) (*chatmsg.Service, *mockAPI
 
 // serviceURL is where a call goes in the query URL form.
 func (m *mockAPI) serviceURL(service string) string { return replayBase + "/?s=" + service }
-
-// reply answers every POST to service's URL with status and body.
-func (m *mockAPI) reply(service string, status int, body []byte) {
-	m.On(m.serviceURL(service), func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewBytesResponse(status, body)
-		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")) {
-			resp.Header.Set("Content-Type", "text/html")
-		} else {
-			resp.Header.Set("Content-Type", "application/json;charset=utf-8")
-		}
-		return resp, nil
-	})
-}
 
 // Calls returns the requests made so far.
 func (m *mockAPI) Calls() []wiretest.Request { return m.Requests() }

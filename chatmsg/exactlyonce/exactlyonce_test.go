@@ -56,12 +56,12 @@ func countCalls(srv *okayapitest.Server, service string) int {
 // right id, and the service holds one copy.
 func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultException500, okayapitest.FaultTruncate, okayapitest.FaultStoreThenRedirect, okayapitest.FaultExceptionRet0} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"drop-after", "exception", "truncate", "store-then-redirect", "exception-ret0"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
 			chat, srv, plugin, alice, bob := onceWorld(t)
 			for i := range 3 {
-				srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
+				srv.InjectFault(chatmsg.ServiceSend, fault, 1)
 				res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"}, fastOnce)
 				require.NoError(t, err)
 				stored := plugin.Messages()
@@ -81,7 +81,7 @@ func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, fastOnce)
 	require.NoError(t, err)
 	require.Len(t, plugin.Messages(), 1)
@@ -96,8 +96,8 @@ func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 func TestSendOnceUncertainThenResume(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2) // both checks
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 2) // both checks
 	msg := chatmsg.Text{Content: "hi"}
 	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, fastOnce)
 	var ue *exactlyonce.UncertainError
@@ -126,7 +126,7 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 func TestSendOnceNotDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 3)
 	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, fastOnce)
 	var nd *exactlyonce.NotDeliveredError
 	require.ErrorAs(t, err, &nd)
@@ -166,7 +166,7 @@ func TestMultiSendOnce(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, fastOnce)
 	require.NoError(t, err)
 	require.Len(t, res.Deliveries, 2)
@@ -176,7 +176,7 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Equal(t, stored[1].ID, res.Deliveries[1].MessageID)
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceMultiSend))
 
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
 	res, err = exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"}, fastOnce)
 	require.NoError(t, err)
 	assert.Len(t, res.Deliveries, 2)
@@ -190,7 +190,7 @@ func TestMultiSendOnce(t *testing.T) {
 func TestEscapedKeyFieldRefused(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 	msg := chatmsg.Custom{Object: json.RawMessage(`{"okayapi\u005fsend_key":"00000000000000000000000000000000","x":1}`)}
 	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, fastOnce)
 	var ipe *okayapi.InvalidParamError
@@ -236,12 +236,12 @@ var lateWorld = exactlyonce.Config{Settle: time.Millisecond, Horizon: time.Secon
 // never sends a second one.
 func TestSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.Fault502Early, okayapitest.Fault503Early, okayapitest.Fault504Early, okayapitest.FaultDropAfter} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"502-early", "503-early", "504-early", "drop-after"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
 			chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(150*time.Millisecond))
 			plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-			srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
+			srv.InjectFault(chatmsg.ServiceSend, fault, 1)
 			res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, lateWorld)
 			require.NoError(t, err)
 			srv.Drain()
@@ -258,7 +258,7 @@ func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(150*time.Millisecond))
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault504Early, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "504-early", 1)
 	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, lateWorld)
 	require.NoError(t, err)
 	srv.Drain()
@@ -272,7 +272,7 @@ func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 func TestSendOnceReadsBackToTheSend(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(50*time.Millisecond))
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.Fault504Early, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "504-early", 1)
 	chatter := make(chan struct{})
 	go func() { // once the late copy is stored, bob writes a lot
 		defer close(chatter)
@@ -303,8 +303,8 @@ func TestSendOnceTooMuchToReadIsUncertain(t *testing.T) {
 	t.Parallel()
 	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2}
 	chat, srv, plugin, alice, bob := onceWorldWith(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1) // nothing stored
-	for i := range 250 {                                                 // but the conversation is busy
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1) // nothing stored
+	for i := range 250 {                               // but the conversation is busy
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
 	}
 	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, cfg)
@@ -375,9 +375,9 @@ func TestMultiSendOnceLowerCaseRecipients(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	to := []string{strings.ToLower(bob.UUID), strings.ToLower(carol.UUID)}
-	for i, fault := range []okayapitest.Fault{0, okayapitest.FaultDropAfter} {
-		if fault != 0 {
-			srv.InjectFaultFor(chatmsg.ServiceMultiSend, fault, 1)
+	for i, fault := range []okayapitest.Fault{"", "drop-after"} {
+		if fault != "" {
+			srv.InjectFault(chatmsg.ServiceMultiSend, fault, 1)
 		}
 		res, err := exactlyonce.MultiSend(context.Background(), chat, alice, to, chatmsg.Text{Content: "hi"}, fastOnce)
 		require.NoError(t, err)
@@ -402,8 +402,8 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
 	to := []string{bob.UUID, carol.UUID, dave.UUID}
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
 	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, to, chatmsg.Text{Content: "hi"}, cfg)
 	var ue *exactlyonce.UncertainError
 	require.ErrorAs(t, err, &ue)
@@ -422,8 +422,8 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	assert.Equal(t, map[string]int{carol.UUID: 1, dave.UUID: 1}, stored)
 
 	// The same through Broadcast: precise outcomes.
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1)
 	br, err := broadcast.Send(context.Background(), chat, alice, to, chatmsg.Text{Content: "again"}, broadcast.Options{ExactlyOnce: &cfg})
 	require.Error(t, err)
 	require.Len(t, br.Outcomes, 3)
@@ -440,7 +440,7 @@ func TestBroadcastOnceMaybeOnlyWhereACopyMayExist(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 3)
 	res, err := broadcast.Send(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, broadcast.Options{ExactlyOnce: &fastOnce})
 	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
@@ -513,7 +513,7 @@ func TestSendOnceIntoALongConversation(t *testing.T) {
 	for i := range 300 {
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`), SentAt: time.Now().Add(-24 * time.Hour)})
 	}
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, cfg)
 	require.NoError(t, err)
 	stored := plugin.Messages()
@@ -531,9 +531,9 @@ func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorldWith(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault429, 1)
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
+	srv.InjectFault(chatmsg.ServiceMultiSend, "429", 1)
 	res, err := broadcast.Send(context.Background(), chat, alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, broadcast.Options{ExactlyOnce: &cfg})
 	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
@@ -564,7 +564,7 @@ func ExampleSend() {
 	chat := chatmsg.New(client)
 	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}
 
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // stored, then the answer is lost
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1) // stored, then the answer is lost
 	msg := chatmsg.Text{Content: "周末踢球吗？"}
 	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, cfg)
 	var unsure *exactlyonce.UncertainError

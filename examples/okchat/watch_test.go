@@ -17,7 +17,6 @@ import (
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/internal/wiretest"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // fast are watch flags for tests: polls every 20 ms after a message, at
@@ -330,7 +329,7 @@ func TestWatchErrors(t *testing.T) {
 		f := newFixture(t)
 		w := f.startWatch(t, nil, append([]string{"watch"}, fast...)...)
 		f.polled(t, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultNonJSON, 1)
+		f.srv.InjectFault(chatmsg.ServiceGetAllChatList, "non-json", 1)
 		require.Eventually(t, func() bool { return w.stderr.String() != "" }, 10*time.Second, 5*time.Millisecond)
 		f.send(t, f.bob, f.alice, "after the failure")
 		w.lines(t, 1)

@@ -180,7 +180,7 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)))
 	plain, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, once)
 	require.NoError(t, err)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultException500, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "exception", 1)
 	lost, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "again"}, once)
 	require.NoError(t, err)
 	require.Nil(t, lost.Response, "found by the check")
