@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
-	"strconv"
 
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
@@ -24,21 +23,9 @@ type SendResult struct {
 	Key string
 }
 
-// String describes the result: "sent, message #12", or "sent (the service
-// returned no message id)".
-func (r *SendResult) String() string {
-	if r == nil {
-		return "<nil>"
-	}
-	if r.MessageID == 0 {
-		return "sent (the service returned no message id)"
-	}
-	return "sent, message #" + strconv.FormatInt(r.MessageID, 10)
-}
-
 type sendParams struct {
 	OtherUUID string `url:"other_uuid"`
-	Type      Type   `url:"chat_message_type"`
+	Type      string `url:"chat_message_type"`
 	Data      string `url:"chat_message_data"`
 }
 
@@ -61,11 +48,9 @@ func (d sendData) messageID() int64 {
 	return 0
 }
 
-// messageParams checks msg and builds what Send and MultiSend send. Whatever
-// msg's type (a caller's type may embed one of this package's kinds and
-// override Data), what goes out as chat_message_data is checked here: one
-// JSON object, of valid UTF-8 text, at most s.maxSize bytes once compacted;
-// it is sent compacted.
+// messageParams checks msg and builds what Send and MultiSend send: the
+// message is checked once, by its kind, and its chat_message_data measured
+// against the size cap.
 func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
 	return s.keyedParams(to, msg, "")
 }
@@ -73,27 +58,15 @@ func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
 // keyedParams is messageParams with a send key (see SendOnce) put into
 // chat_message_data, when key is not empty.
 func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, error) {
-	if s.maxSize <= 0 {
-		return sendParams{}, &okayapi.InvalidParamError{
-			Field: "WithMaxMessageSize",
-			Rule:  "must be a positive number of bytes; this Service was made with a cap that is not",
-			Value: strconv.Itoa(s.maxSize),
-		}
-	}
 	if msg == nil || isNilPointer(msg) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
 	}
-	switch msg.Type() {
-	case TypeText, TypeHTML, TypeImage, TypeLink, TypeCustom:
-	default:
-		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(msg.Type())}
-	}
-	data, err := msg.Data()
+	data, err := msg.data()
 	if err != nil {
 		return sendParams{}, err
 	}
-	if data, err = checkObject(data, s.maxSize); err != nil {
-		return sendParams{}, err
+	if len(data) > s.maxSize {
+		return sendParams{}, sizeError(len(data), s.maxSize)
 	}
 	if hasField(data, KeyField) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: dataField + "." + KeyField, Rule: "is the send key of exactly-once sending; the SDK sets it (use ResumeSend to send again under a key)"}
@@ -103,7 +76,7 @@ func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, e
 			return sendParams{}, err
 		}
 	}
-	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
+	return sendParams{OtherUUID: to, Type: msg.kind(), Data: string(data)}, nil
 }
 
 // isNilPointer reports whether msg is a nil pointer to a message kind (such
@@ -118,7 +91,7 @@ func isNilPointer(msg Message) bool {
 // The message is checked before anything is sent: its kind's own rules (see
 // Text, HTML, Image, Link, Custom), valid UTF-8 text, and, whatever its Go
 // type, chat_message_data must be one JSON object of at most the Service's
-// size cap (DefaultMaxMessageSize unless WithMaxMessageSize says otherwise).
+// size cap (64 KiB unless WithMaxMessageSize says otherwise).
 // A refusal is an *okayapi.InvalidParamError and nothing was sent.
 //
 // Send is not repeated after a failure that may have reached the service, so

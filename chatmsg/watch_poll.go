@@ -369,13 +369,11 @@ func messageHash(at time.Time, dir Direction, m Message, key string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%d\x00%s\x00", at.Unix(), dir, key)
 	if m != nil {
-		fmt.Fprintf(h, "%s\x00", m.Type())
 		if u, ok := m.(Unknown); ok {
+			fmt.Fprintf(h, "%s\x00", u.Kind)
 			h.Write(u.Raw)
-		} else if data, err := m.Data(); err == nil {
-			h.Write(data)
 		} else {
-			fmt.Fprintf(h, "%#v", m)
+			fmt.Fprintf(h, "%#v", m) // the kind and its fields (maps print sorted)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
