@@ -139,7 +139,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	t.Parallel()
 	chat, _, _, alice, bob := onceWorld(t)
 	ctx := context.Background()
-	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}})
+	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": 1}})
 	require.NoError(t, err)
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "order"})
 	require.NoError(t, err)
@@ -149,12 +149,12 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Messages, 2)
 	assert.Equal(t, r1.Key, page.Messages[0].Key)
-	assert.Equal(t, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1")}}, page.Messages[0].Message)
+	assert.Equal(t, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": json.Number("1")}}, page.Messages[0].Message)
 	assert.Equal(t, r2.Key, page.Messages[1].Key)
 	assert.JSONEq(t, `{"kind":"order"}`, string(page.Messages[1].Message.(chatmsg.Custom).Object))
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
-	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{chatmsg.KeyField: "x"}})
+	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{chatmsg.KeyField: "x"}})
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "the key field is the SDK's")
 }
 
@@ -568,9 +568,9 @@ func ExampleService_SendOnce() {
 	if err != nil {
 		log.Fatal(err) // refused, or a *NotDeliveredError: not delivered
 	}
-	fmt.Println(res, "- found by its key:", res.Response == nil)
+	fmt.Println("sent, message", res.MessageID, "- found by its key:", res.Response == nil)
 	fmt.Println("copies stored:", len(plugin.Messages()))
 	// Output:
-	// sent, message #1 - found by its key: true
+	// sent, message 1 - found by its key: true
 	// copies stored: 1
 }

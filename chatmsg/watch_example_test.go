@@ -46,7 +46,7 @@ func ExampleService_Watch() {
 			log.Print(err) // the watch goes on, unless the error is final
 			continue
 		}
-		fmt.Printf("#%d from %s: %s\n", ev.Message.ID, names[ev.Message.With], ev.Message.Message)
+		fmt.Printf("#%d from %s: %s\n", ev.Message.ID, names[ev.Message.With], chatmsg.Preview(ev.Message.Message, 80))
 		if n++; n == 3 {
 			break
 		}
@@ -114,7 +114,7 @@ func ExampleCursorStore() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Println("handled", ev.Message.Message)
+			fmt.Println("handled", chatmsg.Preview(ev.Message.Message, 80))
 			if n--; n == 0 {
 				return
 			}
