@@ -194,7 +194,7 @@ func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) e
 	n := len(res.Outcomes)
 	delivered := res.Count(chatmsg.Delivered)
 	if delivered == n {
-		fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", msg.Type(), n)
+		fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", typeOf(msg), n)
 	} else {
 		counts := []string{strconv.Itoa(delivered) + " delivered"}
 		if c := res.Count(chatmsg.NotDelivered); c > 0 {
@@ -203,7 +203,7 @@ func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) e
 		if c := res.Count(chatmsg.MaybeDelivered); c > 0 {
 			counts = append(counts, strconv.Itoa(c)+" maybe delivered")
 		}
-		fmt.Fprintf(a.out, "%s message to %d member(s): %s:\n", msg.Type(), n, strings.Join(counts, ", "))
+		fmt.Fprintf(a.out, "%s message to %d member(s): %s:\n", typeOf(msg), n, strings.Join(counts, ", "))
 	}
 	var t table
 	noID := 0
