@@ -146,10 +146,10 @@ func integScenario(t *testing.T, w *integWorld) {
 		to   string
 		msg  chatmsg.Message
 	}{
-		{alice, bob.UUID, chatmsg.Text{Content: "你好 Bob 😀 I ❤ ⚽ &+%#= a/b \"q\" \\ <b> é\n"}},                                       // 1
-		{alice, bob.UUID, chatmsg.HTML{Content: `<p class="x">a &amp; b</p><br/>`}},                                                 // 2
+		{alice, bob.UUID, chatmsg.Text{Content: "你好 Bob 😀 I ❤ ⚽ &+%#= a/b \"q\" \\ <b> é\n"}},                                          // 1
+		{alice, bob.UUID, chatmsg.HTML{Content: `<p class="x">a &amp; b</p><br/>`}},                                                    // 2
 		{bob, alice.UUID, chatmsg.Image{URL: "https://img.example.com/a.png?x=1&y=2#frag", Ext: map[string]any{"w": 640, "alt": "猫"}}}, // 3
-		{bob, alice.UUID, chatmsg.Link{URL: "https://example.com/p?q=a+b%20c&r=%23"}},                                               // 4
+		{bob, alice.UUID, chatmsg.Link{URL: "https://example.com/p?q=a+b%20c&r=%23"}},                                                  // 4
 		{alice, bob.UUID, custom},                                   // 5
 		{carol, alice.UUID, chatmsg.Text{Content: "hi from carol"}}, // 6
 	}

@@ -31,4 +31,3 @@ func TestPreview(t *testing.T) {
 	assert.Equal(t, "", chatmsg.Preview(nil, 10))
 	assert.Equal(t, "", chatmsg.Preview((*chatmsg.Text)(nil), 10))
 }
-
