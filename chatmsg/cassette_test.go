@@ -119,8 +119,7 @@ func TestCassetteRoundTrip(t *testing.T) {
 	bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "bob's password", Nickname: "Bob"})
 	carol := srv.AddMember(okayapitest.Account{Username: "carol", Nickname: "小卡"})
 
-	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
-		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}),
+	rec := cassette.New(t, dir, cassette.RecordFrom(srv),
 		cassette.WithSecrets(password))
 	alice, recorded := roundTripScript(t, rec.Client(okayapi.WithRetries(0, 0, 0)), password, bob.UUID, carol.UUID, bob.Token(),
 		func() { srv.ExpireToken(first.UUID) })
