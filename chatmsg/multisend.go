@@ -91,7 +91,7 @@ func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []str
 		return nil, err
 	}
 	out := multiSendData{Detail: phpjson.Lenient[phpjson.List[wireDelivery]]{Value: phpjson.List[wireDelivery]{Max: len(to)}}}
-	resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
+	resp, err := s.do(ctx, member, ServiceMultiSend, p.values(), false, &out)
 	if err != nil {
 		return nil, err
 	}

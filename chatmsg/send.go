@@ -3,6 +3,7 @@ package chatmsg
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"reflect"
 
 	"github.com/okayapi-go/sdk/okayapi"
@@ -27,6 +28,12 @@ type sendParams struct {
 	OtherUUID string `url:"other_uuid"`
 	Type      string `url:"chat_message_type"`
 	Data      string `url:"chat_message_data"`
+}
+
+// values is p as the form sends it: built directly rather than by
+// reflection, as every send pays for it.
+func (p sendParams) values() url.Values {
+	return url.Values{"other_uuid": {p.OtherUUID}, "chat_message_type": {p.Type}, "chat_message_data": {p.Data}}
 }
 
 // sendData holds the id fields Send's answer may have. They are kept raw and
@@ -110,7 +117,7 @@ func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, ms
 		return nil, err
 	}
 	var out sendData
-	resp, err := s.do(ctx, member, ServiceSend, p, false, &out)
+	resp, err := s.do(ctx, member, ServiceSend, p.values(), false, &out)
 	if err != nil {
 		return nil, err
 	}
