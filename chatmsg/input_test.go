@@ -383,3 +383,27 @@ func TestEmptyObjectAsJSONText(t *testing.T) {
 		})
 	}
 }
+
+// TestCheck: Check refuses what Send would refuse, naming the same field,
+// and sends nothing.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	svc, mock := newMockAPIWith(t, chatmsg.WithMaxMessageSize(32))
+	for _, tc := range []struct {
+		msg   chatmsg.Message
+		field string
+	}{
+		{chatmsg.Text{Content: " \u200b"}, "chat_message_data.content"},
+		{chatmsg.Image{URL: "ftp://x.example/a.png"}, "chat_message_data.url"},
+		{chatmsg.Text{Content: strings.Repeat("a", 32)}, "chat_message_data"},
+		{chatmsg.Unknown{Kind: "video"}, "chat_message_type"},
+		{nil, "chat_message_data"},
+	} {
+		err := svc.Check(tc.msg)
+		var ipe *okayapi.InvalidParamError
+		require.ErrorAs(t, err, &ipe, "%#v", tc.msg)
+		assert.Equal(t, tc.field, ipe.Field, "%#v", tc.msg)
+	}
+	assert.NoError(t, svc.Check(chatmsg.Text{Content: "hi"}))
+	assert.Empty(t, mock.Calls())
+}

@@ -86,6 +86,14 @@ func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, e
 	return sendParams{OtherUUID: to, Type: msg.kind(), Data: string(data)}, nil
 }
 
+// Check checks msg as Send and MultiSend check it, without sending it: nil,
+// or the *okayapi.InvalidParamError they would return. A queue of messages
+// to send later (an outbox) checks each one when it is queued.
+func (s *Service) Check(msg Message) error {
+	_, err := s.messageParams("", msg)
+	return err
+}
+
 // isNilPointer reports whether msg is a nil pointer to a message kind (such
 // as a nil *Text), whose methods would panic.
 func isNilPointer(msg Message) bool {

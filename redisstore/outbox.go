@@ -147,6 +147,9 @@ func (o *Outbox) SendKey(ctx context.Context, member okayapi.Member, to string, 
 	if len(key) != 32 || strings.Trim(key, "0123456789abcdef") != "" {
 		return nil, &okayapi.InvalidParamError{Field: "key", Rule: "must be a send key: 32 hexadecimal digits"}
 	}
+	if err := o.chat.Check(msg); err != nil {
+		return nil, err
+	}
 	typ, data, err := encodeMessage(msg)
 	if err != nil {
 		return nil, err
@@ -303,7 +306,7 @@ func (o *Outbox) Pending(ctx context.Context) (int64, error) {
 
 // encodeMessage writes msg down as its kind (chat_message_type) and a JSON
 // object: the kind's own field (content or url) with the extension fields,
-// or Custom's object. Send checks the message when it is sent.
+// or Custom's object, for a message chatmsg's Check has passed.
 func encodeMessage(msg chatmsg.Message) (string, []byte, error) {
 	own := func(typ, key, value string, ext map[string]any) (string, []byte, error) {
 		obj := make(map[string]any, len(ext)+1)
