@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/okayapi-go/sdk/chatmsg/internal/callctx"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
@@ -43,8 +44,8 @@ type Chat struct {
 // Chats holds at most the page size asked for (ChatListOptions.PerPage, or
 // MaxPerPage when it is 0): rows beyond it are not read, so that an answer
 // of any size costs memory for no more rows than were asked for; Truncated
-// then says so, and Raw still holds them. Chats and Watch read such rows
-// rather than skip them.
+// then says so, and Raw still holds them. Chats and package watch read
+// such rows rather than skip them.
 type ChatList struct {
 	Chats     []Chat            // list, newest conversation first; at most the page size
 	Truncated bool              // the list held more rows than the page size: Chats has the first ones
@@ -60,7 +61,15 @@ type chatListData struct {
 
 // GetAllChatList lists member's conversations, newest first.
 func (s *Service) GetAllChatList(ctx context.Context, member okayapi.Member, opts ChatListOptions) (*ChatList, error) {
-	return s.getAllChatList(ctx, member, opts, pageLimit(opts.PerPage))
+	rows := callctx.Rows(ctx) // a watch's: read them all, or fail
+	if rows == 0 {
+		return s.getAllChatList(ctx, member, opts, pageLimit(opts.PerPage))
+	}
+	list, err := s.getAllChatList(ctx, member, opts, rows)
+	if err == nil && list.Truncated {
+		return nil, tooManyRows(list.Response)
+	}
+	return list, err
 }
 
 // getAllChatList is GetAllChatList keeping at most keep rows.

@@ -14,14 +14,15 @@
 // MarkAsReaded, GetAllChatList, GetAllUnreadNum): History and Chats walk
 // every page; Broadcast sends to any number of members; SendOnce,
 // MultiSendOnce (and Broadcast with BroadcastOptions.ExactlyOnce) store a
-// message exactly once although the service has no idempotency keys; Watch delivers each new message once,
-// across restarts.
+// message exactly once although the service has no idempotency keys; package chatmsg/watch
+// delivers each new message once, across restarts.
 package chatmsg
 
 import (
 	"context"
 	"strconv"
 
+	"github.com/okayapi-go/sdk/chatmsg/internal/callctx"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -105,7 +106,7 @@ func begin(ctx context.Context, member okayapi.Member) error {
 // do is the one way the six calls reach the service: Client.Do with the
 // plugin's err_codes. Reads and marks are idempotent; sends are not.
 func (s *Service) do(ctx context.Context, member okayapi.Member, service string, params any, idempotent bool, out any) (*okayapi.Response, error) {
-	if err := waitBudget(ctx); err != nil { // a watch's requests share one budget
+	if err := callctx.Wait(ctx); err != nil { // a watch's requests share one budget
 		return nil, err
 	}
 	return s.c.Do(ctx, &okayapi.Request{Service: service, Member: member, Params: params, Idempotent: idempotent, Codes: codeErr}, out)

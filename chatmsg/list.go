@@ -183,7 +183,7 @@ func pageLimit(perPage int) int {
 	return MaxPerPage
 }
 
-// keepRows is how many rows of one answer History, Chats and Watch read
+// keepRows is how many rows of one answer History, Chats and package watch read
 // when the service sends more than they asked for (a service that ignores
 // perpage): more than that, and they report it rather than skip rows.
 const keepRows = 10 * MaxPerPage

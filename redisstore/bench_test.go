@@ -11,6 +11,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/redis/go-redis/v9"
@@ -54,14 +55,14 @@ func BenchmarkGroupCost(b *testing.B) {
 	client := okayapitest.NewClient(b, fake)
 	chat := chatmsg.New(client)
 	g, err := NewGroup(rdb, chat, members, GroupOptions{Prefix: "bench:", LeaseTTL: 3 * time.Second,
-		Watch: chatmsg.WatchOptions{MinInterval: 250 * time.Millisecond, MaxInterval: time.Second}})
+		Watch: watch.Options{MinInterval: 250 * time.Millisecond, MaxInterval: time.Second}})
 	require.NoError(b, err)
 	var handled atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = g.Run(ctx, func(context.Context, chatmsg.Event) { handled.Add(1) })
+		_ = g.Run(ctx, func(context.Context, watch.Event) { handled.Add(1) })
 	}()
 	for len(g.Owned()) < len(members) {
 		time.Sleep(10 * time.Millisecond)

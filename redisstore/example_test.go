@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -43,12 +44,12 @@ func Example() {
 	// Each member watched by exactly one live instance.
 	g, err := redisstore.NewGroup(rdb, chat, members, redisstore.GroupOptions{
 		Prefix: "myapp:watch:",
-		Watch:  chatmsg.WatchOptions{MarkRead: true},
+		Watch:  watch.Options{MarkRead: true},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = g.Run(ctx, func(ctx context.Context, ev chatmsg.Event) {
+	_ = g.Run(ctx, func(ctx context.Context, ev watch.Event) {
 		me := byUUID[ev.Member]
 		if _, err := ob.Send(ctx, me, ev.Message.With, chatmsg.Text{Content: "got it"}); err != nil {
 			log.Print(err) // a *PendingError: the recovery pass finishes it

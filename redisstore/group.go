@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/redis/go-redis/v9"
 )
@@ -134,7 +134,7 @@ type GroupOptions struct {
 	LeaseTTL time.Duration
 	// Watch is the watch of each owned member; its Store is replaced by a
 	// cursor store in Redis fenced by the member's lease.
-	Watch chatmsg.WatchOptions
+	Watch watch.Options
 	// OnError receives the errors of the watches (Event.Member set) and of
 	// the group's own calls to Redis (member ""); nil drops them.
 	OnError func(member string, err error)
@@ -170,7 +170,7 @@ type GroupOptions struct {
 // TTL) after handle returned for a message, or while handle ran for it, and
 // before the watch saved its cursor; or when a paused owner handles a
 // message after its lease expired and before its next renewal. The next
-// owner then handles it again, as chatmsg's Watch does after a crash. A
+// owner then handles it again, as watch.Run does after a crash. A
 // handler that must act once keeps its own record (or derives a send key
 // from the message, as examples/echobot does).
 //
@@ -280,7 +280,7 @@ func (g *Group) Owned() []string {
 // When ctx ends, Run stops the watches, gives up its leases and leaves the
 // group, so that the others take its members over at once, and returns
 // ctx's error. Call it once per Group (start another Group to join again).
-func (g *Group) Run(ctx context.Context, handle func(ctx context.Context, ev chatmsg.Event)) error {
+func (g *Group) Run(ctx context.Context, handle func(ctx context.Context, ev watch.Event)) error {
 	tick := g.ttl / 3
 	released := make(chan handover)
 	var wg sync.WaitGroup
@@ -398,7 +398,7 @@ func (g *Group) acquire(ctx context.Context, members []string) ([]int64, error) 
 }
 
 // start watches m under the lease of token.
-func (g *Group) start(ctx context.Context, wg *sync.WaitGroup, m string, token int64, handle func(context.Context, chatmsg.Event)) {
+func (g *Group) start(ctx context.Context, wg *sync.WaitGroup, m string, token int64, handle func(context.Context, watch.Event)) {
 	mctx, cancel := context.WithCancel(ctx)
 	o := &ownedMember{token: token, cancel: cancel, done: make(chan struct{})}
 	g.mu.Lock()
@@ -413,7 +413,7 @@ func (g *Group) start(ctx context.Context, wg *sync.WaitGroup, m string, token i
 	go func() {
 		defer wg.Done()
 		defer close(o.done)
-		for ev, err := range g.chat.Watch(mctx, []okayapi.Member{g.members[m]}, opts) {
+		for ev, err := range watch.Run(mctx, g.chat, []okayapi.Member{g.members[m]}, opts) {
 			if err != nil {
 				if mctx.Err() == nil {
 					g.report(m, err)
@@ -585,20 +585,16 @@ type fencedStore struct {
 	token  int64
 }
 
-func (s *fencedStore) Load(ctx context.Context, member string) (chatmsg.Cursor, bool, error) {
+func (s *fencedStore) Load(ctx context.Context, member string) ([]byte, bool, error) {
 	return loadCursor(ctx, s.rdb, s.k, member)
 }
 
-func (s *fencedStore) Save(ctx context.Context, member string, c chatmsg.Cursor) error {
+func (s *fencedStore) Save(ctx context.Context, member string, c []byte) error {
 	member = strings.ToUpper(member)
 	if member != s.member {
 		return fmt.Errorf("redisstore: a watch of %s saved the cursor of %s", s.member, member)
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	err = saveScript.Run(ctx, s.rdb, []string{s.k.lease(member), s.k.cursor(member), s.k.fence(member)}, s.owner, s.token, b).Err()
+	err := saveScript.Run(ctx, s.rdb, []string{s.k.lease(member), s.k.cursor(member), s.k.fence(member)}, s.owner, s.token, c).Err()
 	switch {
 	case err == nil:
 		return nil

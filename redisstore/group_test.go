@@ -21,6 +21,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/redis/go-redis/v9"
@@ -80,9 +81,7 @@ func TestFencedSave(t *testing.T) {
 	store := func(id string, tok int64) *fencedStore {
 		return &fencedStore{rdb: rdb, k: g.k, member: m, owner: id + " " + strconv.FormatInt(tok, 10), token: tok}
 	}
-	cur := func(id int64) chatmsg.Cursor {
-		return chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{"X": {LastID: id}}}
-	}
+	cur := func(id int64) []byte { return fmt.Appendf(nil, `{"chats":{"X":{"last_id":%d}}}`, id) }
 
 	g.id = "old"
 	tok, err := g.acquire(ctx, []string{m})
@@ -105,18 +104,18 @@ func TestFencedSave(t *testing.T) {
 	c, found, err := nw.Load(ctx, m)
 	require.NoError(t, err)
 	require.True(t, found)
-	assert.Equal(t, int64(5), c.Chats["X"].LastID)
+	assert.Equal(t, cur(5), c)
 }
 
 // watchConf is what the watcher children of TestGroupManyProcesses are
 // told: the fake's address, its app key and secret, and the members.
 type watchConf struct {
-	URL     string           `json:"url"`
-	AppKey  string           `json:"app_key"`
-	Secret  string           `json:"secret"`
-	Prefix  string           `json:"prefix"`
-	TTL     time.Duration    `json:"ttl"`
-	Members []okayapi.Member `json:"members"`
+	URL     string        `json:"url"`
+	AppKey  string        `json:"app_key"`
+	Secret  string        `json:"secret"`
+	Prefix  string        `json:"prefix"`
+	TTL     time.Duration `json:"ttl"`
+	Members []memberJSON  `json:"members"`
 }
 
 // watcherChild runs a Group over the members of $WATCH_CONF and prints a
@@ -147,9 +146,9 @@ func watcherChild() int {
 		defer out.Unlock()
 		_, _ = fmt.Fprintf(os.Stdout, format+"\n", args...)
 	}
-	g, err := NewGroup(rdb, chatmsg.New(client), conf.Members, GroupOptions{
+	g, err := NewGroup(rdb, chatmsg.New(client), fromJSON(conf.Members), GroupOptions{
 		Prefix: conf.Prefix, Instance: os.Getenv("WATCH_INSTANCE"), LeaseTTL: conf.TTL,
-		Watch: chatmsg.WatchOptions{MinInterval: 250 * time.Millisecond, MaxInterval: 2 * time.Second},
+		Watch: watch.Options{MinInterval: 250 * time.Millisecond, MaxInterval: 2 * time.Second},
 		OnError: func(m string, err error) {
 			if errors.Is(err, ErrLeaseLost) {
 				line("L %s", m) // a lease found lost, or a save refused
@@ -165,7 +164,7 @@ func watcherChild() int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	_ = g.Run(ctx, func(_ context.Context, ev chatmsg.Event) {
+	_ = g.Run(ctx, func(_ context.Context, ev watch.Event) {
 		line("H %s %s %d", strings.ToUpper(ev.Member), strings.ToUpper(ev.Message.With), ev.Message.ID)
 	})
 	return 0
@@ -256,7 +255,7 @@ func TestGroupManyProcesses(t *testing.T) {
 	for i := range 5 {
 		senders = append(senders, srv.AddMember(okayapitest.Account{Username: fmt.Sprintf("sender%d", i)}))
 	}
-	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: members}
+	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: toJSON(members)}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	path := t.TempDir() + "/conf.json"
@@ -452,7 +451,7 @@ func TestGroupPausedOwner(t *testing.T) {
 		run.member[strings.ToUpper(m.UUID)] = int64(i)
 	}
 	sender := srv.AddMember(okayapitest.Account{Username: "sender"})
-	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: members}
+	conf := watchConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t), TTL: ttl, Members: toJSON(members)}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	path := t.TempDir() + "/conf.json"
@@ -613,7 +612,7 @@ func TestGroupRedisOutage(t *testing.T) {
 	handled := map[int64]int{}
 	var unavailable int
 	g, err := NewGroup(rdb, chat, members, GroupOptions{Prefix: testPrefix(t), LeaseTTL: ttl,
-		Watch: chatmsg.WatchOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond},
+		Watch: watch.Options{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond},
 		OnError: func(_ string, err error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -626,7 +625,7 @@ func TestGroupRedisOutage(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = g.Run(ctx, func(_ context.Context, ev chatmsg.Event) {
+		_ = g.Run(ctx, func(_ context.Context, ev watch.Event) {
 			mu.Lock()
 			defer mu.Unlock()
 			handled[ev.Message.ID]++

@@ -51,14 +51,14 @@ func TestDecodeMessage(t *testing.T) {
 
 // outboxConf is what the sender children of TestOutboxKilled are told.
 type outboxConf struct {
-	URL    string           `json:"url"`
-	AppKey string           `json:"app_key"`
-	Secret string           `json:"secret"`
-	Prefix string           `json:"prefix"`
-	Sender okayapi.Member   `json:"sender"`
-	To     []okayapi.Member `json:"to"`
-	N      int              `json:"n"`
-	TTL    time.Duration    `json:"ttl"`
+	URL    string        `json:"url"`
+	AppKey string        `json:"app_key"`
+	Secret string        `json:"secret"`
+	Prefix string        `json:"prefix"`
+	Sender memberJSON    `json:"sender"`
+	To     []memberJSON  `json:"to"`
+	N      int           `json:"n"`
+	TTL    time.Duration `json:"ttl"`
 }
 
 // outboxKey is the send key of the app's message i: derived from the app's
@@ -96,7 +96,7 @@ func outboxChild() int {
 		Prefix: conf.Prefix, ClaimTTL: conf.TTL,
 		Member: func(_ context.Context, uuid string) (okayapi.Member, error) {
 			if strings.EqualFold(uuid, conf.Sender.UUID) {
-				return conf.Sender, nil
+				return okayapi.Member(conf.Sender), nil
 			}
 			return okayapi.Member{}, fmt.Errorf("unknown member %s", uuid)
 		},
@@ -114,7 +114,7 @@ func outboxChild() int {
 	for ; i < conf.N; i++ {
 		msg := chatmsg.Text{Content: fmt.Sprint("n=", i)}
 		for {
-			_, err := ob.SendKey(ctx, conf.Sender, conf.To[i%len(conf.To)].UUID, msg, outboxKey(conf.Prefix, i))
+			_, err := ob.SendKey(ctx, okayapi.Member(conf.Sender), conf.To[i%len(conf.To)].UUID, msg, outboxKey(conf.Prefix, i))
 			if err == nil || errors.Is(err, ErrClaimed) || okayapi.MayHaveArrived(err) {
 				break // sent, or pending: the recovery pass finishes it
 			}
@@ -153,7 +153,7 @@ func TestOutboxKilled(t *testing.T) {
 		to = append(to, srv.AddMember(okayapitest.Account{Username: fmt.Sprint("to", i)}))
 	}
 	conf := outboxConf{URL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret(), Prefix: testPrefix(t),
-		Sender: sender, To: to, N: n, TTL: 2 * time.Second}
+		Sender: memberJSON(sender), To: toJSON(to), N: n, TTL: 2 * time.Second}
 	b, err := json.Marshal(conf)
 	require.NoError(t, err)
 	path := t.TempDir() + "/conf.json"

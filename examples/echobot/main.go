@@ -1,6 +1,6 @@
 // Echobot is a small bot on OkayAPI's private-message plugin: it answers
 // every message its member receives with "echo: " and the message, using
-// chatmsg's Watch to receive and exactly-once sending to answer.
+// package chatmsg/watch to receive and exactly-once sending to answer.
 //
 // It acts as the member OKAYAPI_UUID with OKAYAPI_TOKEN, on the app that
 // OKAYAPI_HOST, OKAYAPI_APP_KEY and OKAYAPI_APP_SECRET (or
@@ -15,7 +15,7 @@
 //	OKAYAPI_UUID=$BOB_UUID OKAYAPI_TOKEN=$BOB_TOKEN go run ./examples/okchat history --with "$ALICE_UUID"
 //
 // What it answers: on its first start, what arrives once it has said
-// "answering messages" (chatmsg.WatchOptions.SinceNow, from the next whole
+// "answering messages" (watch.Options.SinceNow, from the next whole
 // second on: it says so when that second has begun); after that, every message received since
 // the cursor saved in --state, also while it was down. Each message is
 // answered once, also when the bot is stopped, or killed between answering
@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/sign"
 )
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	// before it is sent again, so it is never stored twice.
 	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Pages: 1})) // ResumeSend reads the newest 100 messages
 
-	opts := chatmsg.WatchOptions{
+	opts := watch.Options{
 		MinInterval: *interval,
 		MaxInterval: max(*maxInterval, *interval),
 		// The first start answers what is stored from the next whole second
@@ -102,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	logger.Printf("answering messages to %s (cursor in %s)", me.UUID, *state)
 	var last error
-	for ev, err := range chat.Watch(ctx, []okayapi.Member{me}, opts) {
+	for ev, err := range watch.Run(ctx, chat, []okayapi.Member{me}, opts) {
 		if err != nil { // the watch goes on after most errors; the last one may be final
 			last = err
 			if ctx.Err() == nil {

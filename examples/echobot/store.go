@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 )
 
-// fileStore is a chatmsg.CursorStore in one JSON file: each member's
+// fileStore is a watch.Store in one JSON file: each member's
 // cursor by uuid. Save writes a new file and renames it over the old one,
 // so the file always holds a whole cursor.
 type fileStore struct {
@@ -21,8 +21,10 @@ type fileStore struct {
 	mu   sync.Mutex
 }
 
-func (s *fileStore) read() (map[string]chatmsg.Cursor, error) {
-	all := map[string]chatmsg.Cursor{}
+var _ watch.Store = (*fileStore)(nil)
+
+func (s *fileStore) read() (map[string]json.RawMessage, error) {
+	all := map[string]json.RawMessage{}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return all, nil
@@ -36,7 +38,7 @@ func (s *fileStore) read() (map[string]chatmsg.Cursor, error) {
 	return all, nil
 }
 
-func (s *fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool, error) {
+func (s *fileStore) Load(_ context.Context, member string) ([]byte, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all, err := s.read()
@@ -44,7 +46,7 @@ func (s *fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool
 	return c, found, err
 }
 
-func (s *fileStore) Save(_ context.Context, member string, c chatmsg.Cursor) error {
+func (s *fileStore) Save(_ context.Context, member string, c []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all, err := s.read()

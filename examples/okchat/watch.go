@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
 // defaultMaxInterval is the longest wait between polls of watch unless
-// --max-interval says otherwise (or --interval is longer).
-const defaultMaxInterval = chatmsg.DefaultWatchMaxInterval
+// --max-interval says otherwise (or --interval is longer): the watch's own
+// default.
+const defaultMaxInterval = 30 * time.Second
 
 // watchPreview is how many characters of a message a watch line shows:
 // unlike history's table, a line is read on its own, so most messages show
@@ -49,7 +51,7 @@ stderr and tried again; the watch ends (exit 1) only when it cannot go on: the t
 (log in again), the plugin is not installed, a bad app key or signature.`,
 	untilInterrupted: true,
 	flags: func(fs *flag.FlagSet) func(*app) error {
-		interval := fs.Duration("interval", chatmsg.DefaultWatchMinInterval,
+		interval := fs.Duration("interval", time.Second,
 			"poll at most every `DURATION`, e.g. 300ms or 2s: the interval right after a new message")
 		maxInterval := fs.Duration("max-interval", defaultMaxInterval,
 			"wait at most `DURATION` between polls while nothing happens (at least --interval)")
@@ -69,7 +71,7 @@ stderr and tried again; the watch ends (exit 1) only when it cannot go on: the t
 				}
 				*maxInterval = *interval
 			}
-			return a.watch(chatmsg.WatchOptions{
+			return a.watch(watch.Options{
 				MinInterval: *interval,
 				MaxInterval: *maxInterval,
 				IncludeSent: *sent,
@@ -84,7 +86,7 @@ stderr and tried again; the watch ends (exit 1) only when it cannot go on: the t
 // (nil: an interruption is the normal end) or the watch ends with a final
 // error (returned, for report). Errors it goes on after are told on
 // stderr as they come.
-func (a *app) watch(opts chatmsg.WatchOptions) error {
+func (a *app) watch(opts watch.Options) error {
 	var last error // the last error yielded: the final one if the watch ends after it
 	if opts.SinceNow {
 		// SinceNow yields what is stored from the next whole second on
@@ -95,7 +97,7 @@ func (a *app) watch(opts chatmsg.WatchOptions) error {
 		case <-a.ctx.Done():
 		}
 	}
-	for ev, err := range a.chat.Watch(a.ctx, []okayapi.Member{a.member}, opts) {
+	for ev, err := range watch.Run(a.ctx, a.chat, []okayapi.Member{a.member}, opts) {
 		if err != nil {
 			last = err
 			if a.ctx.Err() == nil && !watchFinal(err) {
@@ -114,7 +116,7 @@ func (a *app) watch(opts chatmsg.WatchOptions) error {
 	return last
 }
 
-// watchFinal reports whether the watch ends after err (see chatmsg.Watch):
+// watchFinal reports whether the watch ends after err (see watch.Run):
 // such an error is not told as it comes, but by report, once, with the exit
 // status. An error watchFinal misses is told both ways; none is lost.
 func watchFinal(err error) bool {

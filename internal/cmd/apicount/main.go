@@ -22,6 +22,7 @@ import (
 // defaultDirs are the packages a user of the SDK imports.
 var defaultDirs = []string{
 	"./chatmsg",
+	"./chatmsg/watch",
 	"./okayapi",
 	"./okayapi/okayapitest",
 	"./okayapi/okayapitest/cassette",

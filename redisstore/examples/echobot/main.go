@@ -28,8 +28,9 @@
 // answer finds the first one and is not sent (within the limits of
 // chatmsg.Service.ResumeSend: the newest 100 messages of the conversation
 // are searched). On its first start a member's watch answers only what
-// arrives from then on (chatmsg.WatchOptions.SinceNow); answered messages
-// are marked read.
+// arrives once the instance has said "sharing … member(s)"
+// (watch.Options.SinceNow, from the next whole second on: it says so when
+// that second has begun); answered messages are marked read.
 //
 // Flags: --redis URL (required: redis://[user:password@]host:port/db),
 // --prefix (the keys in Redis, default "echobot:"), --instance (this
@@ -57,6 +58,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/redisstore"
 	"github.com/okayapi-go/sdk/sign"
@@ -121,14 +123,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	for _, m := range members {
 		byUUID[strings.ToUpper(m.UUID)] = m
 	}
+	// A member's first watch answers what is stored from the next whole
+	// second on (add_time has whole seconds), nothing older: fixed now, not
+	// when the member's watch starts (after its lease is taken), so that a
+	// message sent after the banner is answered.
+	since := time.Now().Truncate(time.Second).Add(time.Second)
 	g, err := redisstore.NewGroup(rdb, chat, members, redisstore.GroupOptions{
 		Prefix:   *prefix,
 		Instance: *instance,
 		LeaseTTL: *lease,
-		Watch: chatmsg.WatchOptions{
+		Watch: watch.Options{
 			MinInterval: *interval,
 			MaxInterval: max(*maxInterval, *interval),
 			SinceNow:    true, // a member's first watch answers no old message
+			Since:       since,
 			MarkRead:    true, // "read" means "answered"
 		},
 		OnError: func(member string, err error) {
@@ -155,8 +163,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		logger.Printf("Redis at %s: %v", ropts.Addr, err)
 		return 1
 	}
+	// Say so only once that second has begun: a message sent after the
+	// banner is answered.
+	select {
+	case <-time.After(time.Until(since)):
+	case <-ctx.Done():
+	}
 	logger.Printf("sharing %d member(s) with the other instances (Redis %s, keys %s*)", len(members), ropts.Addr, *prefix)
-	_ = g.Run(ctx, func(_ context.Context, ev chatmsg.Event) {
+	_ = g.Run(ctx, func(_ context.Context, ev watch.Event) {
 		answer(ctx, chat, byUUID[strings.ToUpper(ev.Member)], ev.Message, logger)
 	})
 	logger.Print("stopped")

@@ -138,3 +138,47 @@ func TestTwoInstances(t *testing.T) {
 	assert.Contains(t, logs[1-owner].String(), "now answering")
 	assert.Contains(t, logs[owner].String(), "handed")
 }
+
+// TestAnswersTheFirstMessageAfterTheBanner: a message sent as soon as the
+// instance says it is sharing its members is answered: the start of a
+// member's first watch is fixed before that, not when the member's watch
+// starts.
+func TestAnswersTheFirstMessageAfterTheBanner(t *testing.T) {
+	t.Parallel()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	chat := chatmsg.New(okayapitest.NewClient(t, srv))
+	_, err := chat.Send(context.Background(), bob, alice.UUID, chatmsg.Text{Content: "before the bot ever ran"})
+	require.NoError(t, err)
+	prefix := fmt.Sprintf("echobot-test:%d:", time.Now().UnixNano())
+	env := map[string]string{"OKAYAPI_HOST": srv.URL(), "OKAYAPI_APP_KEY": srv.AppKey(), "OKAYAPI_APP_SECRET": srv.Secret(),
+		"OKAYAPI_UUID": alice.UUID, "OKAYAPI_TOKEN": alice.Token()}
+	args := []string{"--redis", "redis://" + redisAddr + "/0", "--prefix", prefix, "--lease", "1s", "--interval", "100ms", "--max-interval", "300ms"}
+	var log wiretest.SyncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, &log) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+
+	require.Eventually(t, func() bool { return strings.Contains(log.String(), "sharing") }, 10*time.Second, time.Millisecond)
+	_, err = chat.Send(context.Background(), bob, alice.UUID, chatmsg.Text{Content: "right after the banner"})
+	require.NoError(t, err)
+	answers := func() []string {
+		var out []string
+		for _, m := range plugin.Messages() {
+			if strings.EqualFold(m.From, alice.UUID) {
+				out = append(out, string(m.Data))
+			}
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return len(answers()) > 0 }, 10*time.Second, 10*time.Millisecond, "log:\n%s", log.String())
+	time.Sleep(500 * time.Millisecond) // polls that would answer the old message, were it new; not a timing assertion
+	got := answers()
+	require.Len(t, got, 1, "log:\n%s", log.String())
+	assert.Contains(t, got[0], `"content":"echo: right after the banner"`)
+}

@@ -1,4 +1,4 @@
-package chatmsg
+package watch
 
 import (
 	"container/heap"
@@ -12,7 +12,7 @@ import (
 // A watcher waits in a queue ordered by when its next poll is due: the
 // first polls are spread evenly over MinInterval, and each next one comes
 // its interval (±10%) after the last, so that members never poll in step.
-func schedule(ctx context.Context, watchers []*watcher, opts *WatchOptions) {
+func schedule(ctx context.Context, watchers []*watcher, opts *Options) {
 	work := make(chan *watcher)
 	done := make(chan *watcher, opts.Concurrency)
 	var wg sync.WaitGroup

@@ -1,9 +1,8 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
@@ -12,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -61,7 +60,7 @@ func TestWatchSinceNowStartsWhenWatchIsCalled(t *testing.T) {
 	w.sendN(t, w.bob, w.alice, 3, "old")
 	gate := newGate()
 	chat := chatmsg.New(okayapitest.NewClient(t, w.srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(&http.Client{Transport: gate})))
-	r := startWatch(t, chat, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{SinceNow: true}), nil)
+	r := startWatch(t, chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{SinceNow: true}), nil)
 	<-gate.arrived // Watch has been called; its first poll waits
 	untilNextSecond()
 	w.sendN(t, w.carol, w.alice, 1, "new")
@@ -103,9 +102,9 @@ func TestWatchSinceNowInAHostileWorld(t *testing.T) {
 	for _, s := range []okayapi.Member{senders[0], senders[70], senders[129], w.bob} {
 		w.sendN(t, s, w.alice, 1, "old, shown late")
 	}
-	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true})
-	chatmsg.SetWatchSettle(&opts, 2*lag)
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	opts := fastWatch(watch.Options{SinceNow: true})
+	watch.SetSettle(&opts, 2*lag)
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	old := len(w.plugin.Messages())
 	untilNextSecond()
 	for i, s := range append(slices.Clone(senders[:120:120]), w.bob, w.carol) {
@@ -129,7 +128,7 @@ func TestWatchPassesOverAnUnusableRow(t *testing.T) {
 	w := newWatchWorld(t)
 	w.sendN(t, w.bob, w.alice, 1, "before")
 	w.plugin.Store(chatmsgtest.StoredMessage{From: "system", To: w.alice.UUID, Data: json.RawMessage(`{"content":"welcome"}`)})
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{}), nil)
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
 	r.waitEvents(t, 1)
 	w.sendN(t, w.carol, w.alice, 2, "after")
 	r.waitEvents(t, 3)
@@ -148,21 +147,21 @@ func TestWatchPassesOverAnUnusableRow(t *testing.T) {
 	assert.ErrorIs(t, errs[1], context.Canceled)
 }
 
-// sharingStore hands out its own cursor, maps and all, as a careless store
-// would: a watch must not change it behind the store's back.
+// sharingStore hands out its own bytes, as a careless store would: a
+// watch must not change them behind the store's back.
 type sharingStore struct {
 	mu    sync.Mutex
-	c     chatmsg.Cursor
+	c     []byte
 	saved int
 }
 
-func (s *sharingStore) Load(context.Context, string) (chatmsg.Cursor, bool, error) {
+func (s *sharingStore) Load(context.Context, string) ([]byte, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.c, true, nil
 }
 
-func (s *sharingStore) Save(context.Context, string, chatmsg.Cursor) error {
+func (s *sharingStore) Save(_ context.Context, _ string, c []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saved++ // and keeps nothing
@@ -177,35 +176,32 @@ func TestWatchLeavesALoadedCursorAlone(t *testing.T) {
 	w.sendN(t, w.bob, w.alice, 3, "hi")
 	w.sendN(t, w.carol, w.alice, 1, "hi")
 	bob := strings.ToUpper(w.bob.UUID)
-	store := &sharingStore{c: chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}}}
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{Store: store}), nil)
+	orig := watch.EncodeCursor(watch.Cursor{Chats: map[string]watch.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}})
+	store := &sharingStore{c: slices.Clone(orig)}
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Store: store}), nil)
 	r.waitEvents(t, 3)
 	require.Eventually(t, func() bool { store.mu.Lock(); defer store.mu.Unlock(); return store.saved >= 3 }, 10*time.Second, time.Millisecond)
 	r.stop(t)
-	assert.Equal(t, chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{bob: {LastID: 1, Recent: []int64{1}}}}, store.c)
+	assert.Equal(t, orig, store.c)
 }
 
-// TestCursorCloneSharesNothing: changing a clone, or what a MemoryStore
-// loaded, changes nothing else.
-func TestCursorCloneSharesNothing(t *testing.T) {
+// TestMemoryStoreKeepsWhatItWasGiven: a memory store loads back what it
+// saved, for its member only.
+func TestMemoryStoreKeepsWhatItWasGiven(t *testing.T) {
 	t.Parallel()
-	orig := chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{"A": {LastID: 3, Recent: []int64{1, 2, 3}}}}
-	c := orig.Clone()
-	c.Chats["A"].Recent[0] = 99
-	c.Chats["B"] = chatmsg.ChatCursor{LastID: 1}
-	assert.Equal(t, chatmsg.Cursor{Chats: map[string]chatmsg.ChatCursor{"A": {LastID: 3, Recent: []int64{1, 2, 3}}}}, orig)
-
-	store := chatmsg.NewMemoryStore()
+	store := watch.NewMemoryStore()
 	ctx := context.Background()
-	require.NoError(t, store.Save(ctx, "M", orig))
-	orig.Chats["A"].Recent[1] = 98 // after Save
-	loaded, found, err := store.Load(ctx, "M")
+	_, found, err := store.Load(ctx, "M")
+	require.NoError(t, err)
+	assert.False(t, found)
+	require.NoError(t, store.Save(ctx, "M", []byte(`{"chats":{}}`)))
+	b, found, err := store.Load(ctx, "M")
 	require.NoError(t, err)
 	require.True(t, found)
-	loaded.Chats["A"].Recent[2] = 97 // after Load
-	again, _, err := store.Load(ctx, "M")
+	assert.JSONEq(t, `{"chats":{}}`, string(b))
+	_, found, err = store.Load(ctx, "N")
 	require.NoError(t, err)
-	assert.Equal(t, []int64{1, 2, 3}, again.Chats["A"].Recent)
+	assert.False(t, found)
 }
 
 // TestWatchManyMembersFewGoroutines: 300 members polled by a pool of 4: the
@@ -219,7 +215,7 @@ func TestWatchManyMembersFewGoroutines(t *testing.T) {
 	}
 	w.sendN(t, w.bob, members[299], 1, "hi")
 	before := runtime.NumGoroutine()
-	r := startWatch(t, w.watch, members, fastWatch(chatmsg.WatchOptions{Concurrency: 4}), nil)
+	r := startWatch(t, w.chat, members, fastWatch(watch.Options{Concurrency: 4}), nil)
 	r.waitEvents(t, 1)
 	peak := 0
 	for range 20 {
@@ -233,77 +229,41 @@ func TestWatchManyMembersFewGoroutines(t *testing.T) {
 	assert.Less(t, peak, 4+3+4*3+40, "goroutines for 300 members")
 }
 
-// TestHistoryUsesRowsBeyondPerPage: a service that ignores perpage answers
-// 100 rows to a request for 20: History yields them all, once, and
-// skips nothing; so does Chats.
-func TestHistoryUsesRowsBeyondPerPage(t *testing.T) {
+// TestWatchReadsChatListRowsBeyondPerPage: a service that answers 150
+// conversations to a request for 100 has them all read: every new message
+// is yielded, none skipped for lying past the page size.
+func TestWatchReadsChatListRowsBeyondPerPage(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	w.sendN(t, w.bob, w.alice, 250, "m")
-	w.plugin.SetWorld(chatmsgtest.World{PerPage: chatmsg.MaxPerPage})
-	ids, err := collect(t, w.send.History(context.Background(), w.alice, w.bob.UUID, chatmsg.HistoryOptions{PerPage: 20}))
-	require.NoError(t, err)
-	assert.Equal(t, idsRange(250, 1), ids)
-	ids, err = collect(t, w.send.History(context.Background(), w.alice, w.bob.UUID, chatmsg.HistoryOptions{Order: chatmsg.Newer, From: 7, PerPage: 20}))
-	require.NoError(t, err)
-	assert.Equal(t, idsRange(8, 250), ids)
-
-	for range 150 {
-		w.sendN(t, w.srv.AddMember(okayapitest.Account{}), w.carol, 1, "hi")
+	w.plugin.SetWorld(chatmsgtest.World{PerPage: 150})
+	for range 130 {
+		w.sendN(t, w.srv.AddMember(okayapitest.Account{}), w.alice, 1, "hi")
 	}
-	n := 0
-	for _, err := range w.send.Chats(context.Background(), w.carol, chatmsg.ChatsOptions{PerPage: 20}) {
-		require.NoError(t, err)
-		n++
-	}
-	assert.Equal(t, 150, n)
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
+	want := w.inbox(w.alice, false)
+	require.Len(t, want, 130)
+	r.waitEvents(t, len(want))
+	r.stop(t)
+	events, errs := r.snapshot()
+	require.Len(t, errs, 1, "the context's only: %v", errs)
+	assertOnceInOrder(t, events, want)
 }
 
-// TestHistoryFromIsExclusive: against a service whose pages include
-// last_id itself, History still starts after From (Newer) or before it
-// (Older).
-func TestHistoryFromIsExclusive(t *testing.T) {
-	t.Parallel()
-	svc, mock := newMockAPI(t, okayapi.QueryForm)
-	mock.On(mock.serviceURL(chatmsg.ServiceTakeMessageList), func(req *http.Request) (*http.Response, error) {
-		_ = req.ParseForm()
-		var last int64
-		_, _ = fmt.Sscan(req.Form.Get("last_id"), &last)
-		var rows []string
-		lo, hi := last, min(last+2, 10) // down, last_id included
-		if req.Form.Get("direction") == "up" {
-			lo, hi = max(last-2, 1), last // up, last_id included
-		}
-		for id := lo; id <= hi; id++ {
-			rows = append(rows, fmt.Sprintf(`{"id":"%d","chat_message_to_uuid":"%s","chat_message_type":"text","chat_message_data":{"content":"x"},"chat_message_io":"out","chat_message_is_read":"0","add_time":"2019-08-11 17:12:02"}`, id, uuidAB))
-		}
-		return httpmock.NewStringResponse(200, `{"ret":200,"data":{"err_code":0,"list":[`+strings.Join(rows, ",")+`],"unread_num":0},"msg":""}`), nil
-	})
-	ids, err := collect(t, svc.History(context.Background(), replayMember(), uuidAB, chatmsg.HistoryOptions{Order: chatmsg.Newer, From: 4, PerPage: 3}))
-	require.NoError(t, err)
-	assert.Equal(t, idsRange(5, 10), ids)
-	ids, err = collect(t, svc.History(context.Background(), replayMember(), uuidAB, chatmsg.HistoryOptions{Order: chatmsg.Older, From: 6, PerPage: 3}))
-	require.NoError(t, err)
-	assert.Equal(t, idsRange(5, 1), ids)
-}
-
-// TestChatsWhilePagesShift: a conversation that moves between two page
-// reads is still yielded, once.
-func TestChatsWhilePagesShift(t *testing.T) {
+// TestWatchReportsABadCursor: bytes in the store that are not a cursor are
+// a non-final error for the member, tried again at the next poll; nothing
+// is yielded from a guess.
+func TestWatchReportsABadCursor(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	for range 150 {
-		w.sendN(t, w.srv.AddMember(okayapitest.Account{}), w.carol, 1, "hi")
-	}
-	w.plugin.Store(chatmsgtest.StoredMessage{From: "", To: w.carol.UUID}) // a row with no other member
-	w.plugin.SetWorld(chatmsgtest.World{ShiftPages: true})
-	got := map[string]int{}
-	for c, err := range w.send.Chats(context.Background(), w.carol, chatmsg.ChatsOptions{}) {
-		require.NoError(t, err)
-		got[c.With]++
-	}
-	assert.Len(t, got, 151)
-	for with, n := range got {
-		assert.Equal(t, 1, n, with)
+	w.sendN(t, w.bob, w.alice, 1, "hi")
+	store := &sharingStore{c: []byte("not a cursor")}
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Store: store}), nil)
+	require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) >= 2 }, 10*time.Second, time.Millisecond)
+	r.stop(t)
+	events, errs := r.snapshot()
+	assert.Empty(t, events)
+	for _, err := range errs[:2] {
+		assert.ErrorContains(t, err, "is not a cursor")
+		assert.False(t, watchErr(t, err).Final())
 	}
 }

@@ -1,10 +1,11 @@
-package chatmsg
+package watch
 
 import (
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -12,21 +13,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
 // watcher is one member's part of a watch; a poller of the pool runs its
 // polls, one at a time.
 type watcher struct {
-	s      *Service
+	s      *chatmsg.Service
 	member okayapi.Member
 	key    string // the member's uuid in upper case: the store's key
-	opts   *WatchOptions
+	opts   *Options
 	ctx    context.Context // the caller's: committing outlives the watch's end
 	wctx   context.Context // ends when the watch ends
 	out    chan<- delivery
 
-	cur    Cursor
+	cur    cursor
 	loaded bool              // cur holds what Store had (or a new cursor)
 	fresh  bool              // cur is new: saved at the end of the first poll, Since with it
 	bad    map[string]string // rows reported unusable: key → row hash
@@ -57,16 +59,22 @@ func (w *watcher) pollOnce() pollResult {
 		return stopped
 	}
 	if !w.loaded {
-		c, found, err := w.opts.Store.Load(w.wctx, w.key)
+		b, found, err := w.opts.Store.Load(w.wctx, w.key)
 		if err != nil {
-			return w.fail(fmt.Errorf("chatmsg: watch: loading %s's cursor: %w", w.key, err))
+			return w.fail(fmt.Errorf("watch: loading %s's cursor: %w", w.key, err))
 		}
-		w.cur, w.loaded, w.fresh = c.Clone(), true, !found
+		var c cursor
+		if found {
+			if err := json.Unmarshal(b, &c); err != nil {
+				return w.fail(fmt.Errorf("watch: %s's cursor in the store is not a cursor: %w", w.key, err))
+			}
+		}
+		w.cur, w.loaded, w.fresh = c, true, !found
 		if !found && w.opts.SinceNow {
 			w.cur.Since = w.opts.Since
 		}
 		if w.cur.Chats == nil {
-			w.cur.Chats = map[string]ChatCursor{}
+			w.cur.Chats = map[string]chatCursor{}
 		}
 	}
 	return w.poll()
@@ -78,7 +86,7 @@ func (w *watcher) fail(err error) pollResult {
 	if w.wctx.Err() != nil {
 		return stopped // the watch is over: the error is its consequence
 	}
-	we := &WatchError{Member: w.member.UUID, Err: err, WatchEnded: finalForWatch(err)}
+	we := &Error{Member: w.member.UUID, Err: err, WatchEnded: finalForWatch(err)}
 	we.MemberEnded = we.WatchEnded || finalForMember(err)
 	if !w.report(we) || we.Final() {
 		return stopped
@@ -87,7 +95,7 @@ func (w *watcher) fail(err error) pollResult {
 }
 
 // report hands the loop an error; it reports whether the watch goes on.
-func (w *watcher) report(we *WatchError) bool {
+func (w *watcher) report(we *Error) bool {
 	select {
 	case w.out <- delivery{ev: Event{Member: w.member.UUID}, err: we}:
 		return true
@@ -102,8 +110,12 @@ func (w *watcher) report(we *WatchError) bool {
 func (w *watcher) save() bool {
 	ctx, cancel := w.commitContext()
 	defer cancel()
-	if err := w.opts.Store.Save(ctx, w.key, w.cur.Clone()); err != nil {
-		return w.fail(fmt.Errorf("chatmsg: watch: saving %s's cursor: %w", w.key, err)) != stopped
+	b, err := json.Marshal(w.cur)
+	if err == nil {
+		err = w.opts.Store.Save(ctx, w.key, b)
+	}
+	if err != nil {
+		return w.fail(fmt.Errorf("watch: saving %s's cursor: %w", w.key, err)) != stopped
 	}
 	return w.wctx.Err() == nil
 }
@@ -154,11 +166,8 @@ func (w *watcher) poll() pollResult {
 func (w *watcher) changes() ([]change, time.Time, error) {
 	var out []change
 	onList := map[string]bool{}
-	for page := 1; page <= MaxPage; page++ {
-		list, err := w.s.getAllChatList(w.wctx, w.member, ChatListOptions{Page: page, PerPage: MaxPerPage}, keepRows)
-		if err == nil && list.Truncated {
-			err = tooManyRows(list.Response)
-		}
+	for page := 1; page <= chatmsg.MaxPage; page++ {
+		list, err := w.s.GetAllChatList(w.wctx, w.member, chatmsg.ChatListOptions{Page: page, PerPage: chatmsg.MaxPerPage}) // up to rows rows, or an error
 		if err != nil {
 			return nil, time.Time{}, err
 		}
@@ -190,7 +199,7 @@ func (w *watcher) changes() ([]change, time.Time, error) {
 		// Conversations with a new message come first; the next page can
 		// hold one only if this one ends with one (or with a row of the
 		// same second as one, in a tie).
-		if len(list.Chats) < MaxPerPage {
+		if len(list.Chats) < chatmsg.MaxPerPage {
 			break
 		}
 		if last := list.Chats[len(list.Chats)-1]; !lastChanged && (oldestChanged.IsZero() || last.SentAt.Before(oldestChanged)) {
@@ -218,7 +227,7 @@ func (w *watcher) unusable(key, row string, err error) bool {
 		w.bad = map[string]string{}
 	}
 	w.bad[key] = row
-	return w.report(&WatchError{Member: w.member.UUID, Err: fmt.Errorf("chatmsg: watch: passing over a conversation whose other member is not a uuid: %w", err)})
+	return w.report(&Error{Member: w.member.UUID, Err: fmt.Errorf("watch: passing over a conversation whose other member is not a uuid: %w", err)})
 }
 
 // read delivers ch's messages after the cursor, in id order, and then
@@ -227,21 +236,21 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 	started := time.Now()
 	e := w.cur.Chats[ch.key]
 	since := w.cur.Since
-	var msgs iter.Seq2[ChatMessage, error]
+	var msgs iter.Seq2[chatmsg.ChatMessage, error]
 	switch {
 	case e.LastID > 0:
 		from := e.LastID
 		if !e.Settled && len(e.Recent) > 0 {
 			from = e.Recent[0] // the window where a message shown late may be
 		}
-		msgs = w.s.History(w.wctx, w.member, ch.with, HistoryOptions{Order: Newer, From: from})
+		msgs = w.s.History(w.wctx, w.member, ch.with, chatmsg.HistoryOptions{Order: chatmsg.Newer, From: from})
 	case !since.IsZero() && !ch.at.IsZero() && ch.at.Before(since.Add(-w.opts.Settle)):
-		msgs = func(func(ChatMessage, error) bool) {} // its latest message is from before the start
+		msgs = func(func(chatmsg.ChatMessage, error) bool) {} // its latest message is from before the start
 	default:
 		// No place yet: the whole conversation (with Since, back to a
 		// Settle before it), newest first, then in order.
-		var all []ChatMessage
-		for m, err := range w.s.History(w.wctx, w.member, ch.with, HistoryOptions{}) {
+		var all []chatmsg.ChatMessage
+		for m, err := range w.s.History(w.wctx, w.member, ch.with, chatmsg.HistoryOptions{}) {
 			if err != nil {
 				return 0, err
 			}
@@ -251,7 +260,7 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 			all = append(all, m)
 		}
 		slices.Reverse(all)
-		msgs = func(yield func(ChatMessage, error) bool) {
+		msgs = func(yield func(chatmsg.ChatMessage, error) bool) {
 			for _, m := range all {
 				if !yield(m, nil) {
 					return
@@ -275,7 +284,7 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 		if m.With == "" {
 			m.With = ch.with
 		}
-		if m.Direction == Sent && !w.opts.IncludeSent {
+		if m.Direction == chatmsg.Sent && !w.opts.IncludeSent {
 			w.advance(ch.key, m.ID) // saved with the next commit or the poll
 			continue
 		}
@@ -304,13 +313,13 @@ func (w *watcher) advance(key string, id int64) {
 	w.cur.Chats[key] = e
 }
 
-// recentIDs is how many handled ids a ChatCursor keeps: the window in which
+// recentIDs is how many handled ids a chatCursor keeps: the window in which
 // a message shown late, after a higher id, is still caught.
 const recentIDs = 32
 
 // handled reports whether the message with id has been handled in the
 // conversation whose cursor is e.
-func handled(e ChatCursor, id int64) bool {
+func handled(e chatCursor, id int64) bool {
 	if id > e.LastID {
 		return false
 	}
@@ -323,7 +332,7 @@ func handled(e ChatCursor, id int64) bool {
 
 // deliver hands m to the loop and, once the body has taken it, commits it:
 // marks it read (MarkRead) and saves the cursor. It reports whether to go on.
-func (w *watcher) deliver(key string, m ChatMessage) bool {
+func (w *watcher) deliver(key string, m chatmsg.ChatMessage) bool {
 	d := delivery{ev: Event{Member: w.member.UUID, Message: m}, ack: make(chan bool, 1)}
 	select {
 	case w.out <- d:
@@ -337,7 +346,7 @@ func (w *watcher) deliver(key string, m ChatMessage) bool {
 	ctx, cancel := w.commitContext()
 	defer cancel()
 	goOn := true
-	if w.opts.MarkRead && m.Direction != Sent {
+	if w.opts.MarkRead && m.Direction != chatmsg.Sent {
 		if _, err := w.s.MarkAsReaded(ctx, w.member, m.With, m.ID); err != nil {
 			goOn = w.fail(err) != stopped
 		}
@@ -358,18 +367,18 @@ func (w *watcher) commitContext() (context.Context, context.CancelFunc) {
 
 // rowHash is a chat-list row's hash: it changes when a message arrives, is
 // sent or is read, except for a message the same as the latest one in the
-// same second (see ChatCursor.Settled).
-func rowHash(c Chat) string {
+// same second (see chatCursor.Settled).
+func rowHash(c chatmsg.Chat) string {
 	return messageHash(c.SentAt, c.Direction, c.Last, c.Key) + fmt.Sprintf("%t", c.Read)[:1]
 }
 
 // messageHash hashes what identifies a message without its id: its time,
 // direction, kind, data and key. It keeps no text in the cursor.
-func messageHash(at time.Time, dir Direction, m Message, key string) string {
+func messageHash(at time.Time, dir chatmsg.Direction, m chatmsg.Message, key string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%d\x00%s\x00", at.Unix(), dir, key)
 	if m != nil {
-		if u, ok := m.(Unknown); ok {
+		if u, ok := m.(chatmsg.Unknown); ok {
 			fmt.Fprintf(h, "%s\x00", u.Kind)
 			h.Write(u.Raw)
 		} else {
@@ -379,6 +388,6 @@ func messageHash(at time.Time, dir Direction, m Message, key string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// wallNow is the time as a Cursor keeps it: UTC, no monotonic reading, so
+// wallNow is the time as a cursor keeps it: UTC, no monotonic reading, so
 // that it reads back from JSON equal.
 func wallNow() time.Time { return time.Now().UTC().Round(0) }

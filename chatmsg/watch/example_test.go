@@ -1,8 +1,7 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -12,11 +11,12 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-func ExampleService_Watch() {
+func ExampleRun() {
 	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
@@ -40,8 +40,8 @@ func ExampleService_Watch() {
 
 	names := map[string]string{bob.UUID: "bob"}
 	n := 0
-	opts := chatmsg.WatchOptions{MinInterval: 10 * time.Millisecond, MarkRead: true}
-	for ev, err := range chat.Watch(ctx, []okayapi.Member{alice}, opts) {
+	opts := watch.Options{MinInterval: 10 * time.Millisecond, MarkRead: true}
+	for ev, err := range watch.Run(ctx, chat, []okayapi.Member{alice}, opts) {
 		if err != nil {
 			log.Print(err) // the watch goes on, unless the error is final
 			continue
@@ -58,34 +58,26 @@ func ExampleService_Watch() {
 }
 
 // fileStore keeps each member's cursor in a JSON file of its own: the shape
-// of any CursorStore (a database table keyed by member works the same way).
+// of any Store (a database table keyed by member works the same way).
 type fileStore struct{ dir string }
 
-func (s fileStore) Load(_ context.Context, member string) (chatmsg.Cursor, bool, error) {
-	var c chatmsg.Cursor
+func (s fileStore) Load(_ context.Context, member string) ([]byte, bool, error) {
 	b, err := os.ReadFile(filepath.Join(s.dir, member+".json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return c, false, nil
+		return nil, false, nil
 	}
-	if err != nil {
-		return c, false, err
-	}
-	return c, true, json.Unmarshal(b, &c)
+	return b, err == nil, err
 }
 
-func (s fileStore) Save(_ context.Context, member string, c chatmsg.Cursor) error {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
+func (s fileStore) Save(_ context.Context, member string, cursor []byte) error {
 	tmp := filepath.Join(s.dir, member+".json.tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	if err := os.WriteFile(tmp, cursor, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(s.dir, member+".json")) // all or nothing
 }
 
-func ExampleCursorStore() {
+func ExampleStore() {
 	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
@@ -106,11 +98,11 @@ func ExampleCursorStore() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	opts := chatmsg.WatchOptions{MinInterval: 10 * time.Millisecond, Store: fileStore{dir}}
+	opts := watch.Options{MinInterval: 10 * time.Millisecond, Store: fileStore{dir}}
 
-	// watch handles n new messages of alice's, and stops.
-	watch := func(n int) {
-		for ev, err := range chat.Watch(ctx, []okayapi.Member{alice}, opts) {
+	// handle handles n new messages of alice's, and stops.
+	handle := func(n int) {
+		for ev, err := range watch.Run(ctx, chat, []okayapi.Member{alice}, opts) {
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -128,9 +120,9 @@ func ExampleCursorStore() {
 
 	send("one")
 	send("two")
-	watch(2)
+	handle(2)
 	send("three") // while no watch runs
-	watch(1)      // a new process would do the same, with the same directory
+	handle(1)     // a new process would do the same, with the same directory
 	// Output:
 	// handled one
 	// handled two

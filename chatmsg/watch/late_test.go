@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -79,7 +80,7 @@ func TestWatchCatchesAMessageShownOutOfOrder(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for ev, err := range watching.Watch(ctx, []okayapi.Member{alice}, chatmsg.WatchOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 100 * time.Millisecond}) {
+		for ev, err := range watch.Run(ctx, watching, []okayapi.Member{alice}, watch.Options{MinInterval: 50 * time.Millisecond, MaxInterval: 100 * time.Millisecond}) {
 			if err == nil {
 				ids <- ev.Message.ID
 			}

@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 // The watch soak: messages keep arriving, before and after a SinceNow
 // watch's start, in a world with replica lag, ties in another order at each
@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -81,20 +82,20 @@ func TestWatchSoak(t *testing.T) {
 		}
 	}()
 	since := time.Now().Truncate(time.Second).Add(time.Second)
-	store := chatmsg.NewMemoryStore()
-	opts := chatmsg.WatchOptions{SinceNow: true, Since: since, Store: store, Settle: time.Second,
+	store := watch.NewMemoryStore()
+	opts := watch.Options{SinceNow: true, Since: since, Store: store, Settle: time.Second,
 		MinInterval: 20 * time.Millisecond, MaxInterval: 200 * time.Millisecond, Rate: 2000, Concurrency: 3}
 
 	var mu sync.Mutex
 	got := map[int64]int{}
-	var events []chatmsg.Event
+	var events []watch.Event
 	restarts, faults, errs := 0, 0, 0
 	run := func(d time.Duration) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
-		for ev, err := range chat.Watch(ctx, watched, opts) {
+		for ev, err := range watch.Run(ctx, chat, watched, opts) {
 			if err != nil {
-				var we *chatmsg.WatchError
+				var we *watch.Error
 				require.ErrorAs(t, err, &we)
 				if !we.WatchEnded {
 					require.False(t, we.Final(), "only passing faults here: %v", err)
@@ -142,7 +143,7 @@ func TestWatchSoak(t *testing.T) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		for ev, err := range chat.Watch(ctx, watched, opts) {
+		for ev, err := range watch.Run(ctx, chat, watched, opts) {
 			if err == nil {
 				mu.Lock()
 				got[ev.Message.ID]++

@@ -1,4 +1,8 @@
-package chatmsg
+// Package watch receives chat messages: OkayAPI has no push, so Run polls
+// each member's conversations through a chatmsg.Service and yields every new
+// message once, in id order within its conversation, across restarts when
+// given a Store. docs/watch.md tells the whole story.
+package watch
 
 import (
 	"context"
@@ -11,44 +15,40 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/internal/callctx"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-// Defaults of WatchOptions.
+// The defaults of Options, stated in its fields' docs.
 const (
-	DefaultWatchMinInterval = time.Second
-	DefaultWatchMaxInterval = 30 * time.Second
-	DefaultWatchConcurrency = 4
-	// DefaultWatchRate is WatchOptions.Rate's default, in requests per
-	// second for the whole watch: an idle member costs 2 a minute, so 1,500
-	// idle members fill it at the default MaxInterval.
-	DefaultWatchRate = 50
+	defaultMinInterval = time.Second
+	defaultMaxInterval = 30 * time.Second
+	defaultConcurrency = 4
+	defaultRate        = 50
+	defaultSettle      = 2 * time.Second
+	// minSettle is the shortest Settle a watch accepts: add_time has whole
+	// seconds, so a message the same as the one before it, in the same
+	// second, leaves the chat-list row as it was, and only a read begun a
+	// second after the row changed is sure to see it.
+	minSettle = time.Second
+	// rows is how many rows of one chat-list answer a poll reads when the
+	// service sends more than it asked for; more than that is an error.
+	rows = 10 * chatmsg.MaxPerPage
 )
 
-// DefaultWatchSettle is WatchOptions.Settle's default: how long a stored
-// message may take to show in the service's lists. It must be at least
-// MinWatchSettle.
-const DefaultWatchSettle = 2 * time.Second
-
-// MinWatchSettle is the shortest Settle a watch accepts: add_time has whole
-// seconds, so a message the same as the one before it, in the same second,
-// leaves the chat-list row as it was, and only a read begun a second after
-// the row changed is sure to see it.
-const MinWatchSettle = time.Second
-
-// WatchOptions tunes Watch. The zero value polls between
-// DefaultWatchMinInterval and DefaultWatchMaxInterval, yields received
-// messages only, everything not yet handled (the whole history, the first
-// time), keeps the cursor in memory for this watch only, polls
-// DefaultWatchConcurrency members at once and makes at most
-// DefaultWatchRate requests a second.
-type WatchOptions struct {
+// Options tunes Run. The zero value polls each member between every second
+// and every 30 s, yields received messages only, everything not yet handled
+// (the whole history, the first time), keeps the cursor in memory for this
+// watch only, polls 4 members at once and makes at most 50 requests a
+// second.
+type Options struct {
 	// MinInterval is the time between polls right after a new message;
-	// 0 means DefaultWatchMinInterval.
+	// 0 means 1 s.
 	MinInterval time.Duration
 	// MaxInterval is the longest time between polls: each poll that finds
-	// nothing new doubles the interval up to it. 0 means
-	// DefaultWatchMaxInterval, or MinInterval if that is longer.
+	// nothing new doubles the interval up to it. 0 means 30 s, or
+	// MinInterval if that is longer.
 	MaxInterval time.Duration
 	// IncludeSent also yields the messages the member sent (from its other
 	// devices, or through this SDK), Direction Sent.
@@ -59,26 +59,29 @@ type WatchOptions struct {
 	SinceNow bool
 	// Since is SinceNow's starting point, rounded up to a whole second: a
 	// message whose add_time is before it is never yielded. The zero value
-	// means the first whole second at or after Watch is called. It is kept
-	// in the member's Cursor, so a restarted watch keeps it.
+	// means the first whole second at or after Run is called. It is kept
+	// in the member's cursor, so a restarted watch keeps it.
 	Since time.Time
 	// MarkRead marks each received message as read (MarkAsReaded) once the
 	// consumer has taken it, so that "read" means "handled".
 	MarkRead bool
-	// Store keeps each member's Cursor across watches; nil means a new
-	// MemoryStore, so that the watch starts from nothing.
-	Store CursorStore
+	// Store keeps each member's cursor across watches; nil means a new
+	// NewMemoryStore, so that the watch starts from nothing.
+	Store Store
 	// Concurrency is how many members are polled at once (the watch's
-	// goroutines: Concurrency and two); 0 means DefaultWatchConcurrency.
+	// goroutines: Concurrency and two); 0 means 4.
 	Concurrency int
 	// Rate is the most requests a second the whole watch makes, all
-	// members together; 0 means DefaultWatchRate. When the members' polls
-	// need more, they come further apart than MaxInterval.
+	// members together; 0 means 50 (an idle member costs 2 a minute, so
+	// 1,500 idle members fill it at the default MaxInterval). When the
+	// members' polls need more, they come further apart than MaxInterval.
 	Rate float64
 	// Settle is how long a stored message may take to show in
 	// TakeMessageList and GetAllChatList (a replica's lag, transactions
-	// committing out of order); 0 means DefaultWatchSettle, and less than
-	// MinWatchSettle is refused.
+	// committing out of order); 0 means 2 s, and less than 1 s is refused:
+	// add_time has whole seconds, so only a read begun a second after a
+	// chat-list row changed is sure to see a message that left it as it
+	// was.
 	Settle time.Duration
 
 	settle time.Duration // tests only: Settle without its floor
@@ -90,13 +93,13 @@ type Event struct {
 	// sent) the message.
 	Member string
 	// Message is the message; Message.With is the other member.
-	Message ChatMessage
+	Message chatmsg.ChatMessage
 }
 
-// WatchError is every error a watch yields: what went wrong, for which
-// member, and whether it ended that member's watch or the whole watch.
-// errors.Is and errors.As see through it to Err.
-type WatchError struct {
+// Error is every error a watch yields: what went wrong, for which member,
+// and whether it ended that member's watch or the whole watch. errors.Is
+// and errors.As see through it to Err.
+type Error struct {
 	// Member is the uuid, as given, of the member the error is about; ""
 	// when it is about the whole watch.
 	Member string
@@ -109,22 +112,23 @@ type WatchError struct {
 }
 
 // Error returns Err's message.
-func (e *WatchError) Error() string { return e.Err.Error() }
+func (e *Error) Error() string { return e.Err.Error() }
 
 // Unwrap returns Err.
-func (e *WatchError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // Final reports whether the error ended anything: the member's watch or
 // the whole watch. The watch goes on after any other error.
-func (e *WatchError) Final() bool { return e.MemberEnded || e.WatchEnded }
+func (e *Error) Final() bool { return e.MemberEnded || e.WatchEnded }
 
-// Watch yields each new message of the members' conversations as it
-// appears, by polling: received messages, and sent ones with IncludeSent.
-// Every error is a *WatchError that says whether it was final.
+// Run watches the members' conversations through chat, by polling: looping
+// over it yields each new message as it appears, received ones, and sent
+// ones with IncludeSent. Every error is an *Error that says whether it was
+// final.
 //
-//	for ev, err := range chat.Watch(ctx, []okayapi.Member{alice}, chatmsg.WatchOptions{Store: store}) {
+//	for ev, err := range watch.Run(ctx, chat, []okayapi.Member{alice}, watch.Options{Store: store}) {
 //		if err != nil {
-//			log.Print(err) // the watch goes on, unless err.(*chatmsg.WatchError).Final()
+//			log.Print(err) // the watch goes on, unless err.(*watch.Error).Final()
 //			continue
 //		}
 //		handle(ev.Member, ev.Message)
@@ -137,32 +141,32 @@ func (e *WatchError) Final() bool { return e.MemberEnded || e.WatchEnded }
 //     when the loop's body returns for it; one whose body did not return is
 //     yielded again by the next watch with the same Store.
 //   - With SinceNow, nothing stored before Since (by default: the first
-//     whole second at or after Watch is called) is ever yielded.
+//     whole second at or after Run is called) is ever yielded.
 //   - It assumes the service shows a stored message within Settle (2 s by
 //     default) and that the service's clock (add_time) agrees with this
 //     machine's.
 //   - One member, one watch at a time. Members are polled by a pool of
 //     Concurrency goroutines, spread over time, within Rate requests a
 //     second for all.
-//   - Only okayapi.ErrNotLoggedIn ends a member's watch; ErrNotInstalled,
-//     okayapi.ErrBadAppKey, okayapi.ErrBadSignature,
-//     okayapi.ErrNoSuchService, okayapi.ErrClosed and the end of ctx end
-//     the whole watch. Breaking out of the loop stops every request and
-//     goroutine before the loop is over.
-func (s *Service) Watch(ctx context.Context, members []okayapi.Member, opts WatchOptions) iter.Seq2[Event, error] {
+//   - Only okayapi.ErrNotLoggedIn ends a member's watch;
+//     chatmsg.ErrNotInstalled, okayapi.ErrBadAppKey,
+//     okayapi.ErrBadSignature, okayapi.ErrNoSuchService, okayapi.ErrClosed
+//     and the end of ctx end the whole watch. Breaking out of the loop
+//     stops every request and goroutine before the loop is over.
+func Run(ctx context.Context, chat *chatmsg.Service, members []okayapi.Member, opts Options) iter.Seq2[Event, error] {
 	called := time.Now() // SinceNow's starting point is fixed now, not at the first poll
 	return func(yield func(Event, error) bool) {
-		opts := opts // each loop over the watch has its own defaults (and MemoryStore)
-		if err := checkWatch(ctx, members, &opts, called); err != nil {
-			yield(Event{}, &WatchError{Err: err, WatchEnded: true})
+		opts := opts // each loop over the watch has its own defaults (and memory store)
+		if err := check(ctx, chat, members, &opts, called); err != nil {
+			yield(Event{}, &Error{Err: err, WatchEnded: true})
 			return
 		}
 		wctx, cancel := context.WithCancel(ctx)
-		wctx = withLimiter(wctx, rate.NewLimiter(rate.Limit(opts.Rate), max(1, int(opts.Rate/10))))
+		wctx = callctx.With(wctx, rate.NewLimiter(rate.Limit(opts.Rate), max(1, int(opts.Rate/10))), rows)
 		out := make(chan delivery)
 		watchers := make([]*watcher, len(members))
 		for i, m := range members {
-			watchers[i] = &watcher{s: s, member: m, key: strings.ToUpper(m.UUID), opts: &opts, ctx: ctx, wctx: wctx, out: out}
+			watchers[i] = &watcher{s: chat, member: m, key: strings.ToUpper(m.UUID), opts: &opts, ctx: ctx, wctx: wctx, out: out}
 		}
 		var wg sync.WaitGroup
 		wg.Add(1)
@@ -203,7 +207,7 @@ func (s *Service) Watch(ctx context.Context, members []okayapi.Member, opts Watc
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			yield(Event{}, &WatchError{Err: err, WatchEnded: true})
+			yield(Event{}, &Error{Err: err, WatchEnded: true})
 		}
 	}
 }
@@ -212,51 +216,28 @@ func (s *Service) Watch(ctx context.Context, members []okayapi.Member, opts Watc
 // the loop answers with whether the body took it) or an error.
 type delivery struct {
 	ev  Event
-	err *WatchError
+	err *Error
 	ack chan bool
 }
 
-// limiterKey is the context key of a watch's request budget.
-type limiterKey struct{}
-
-func withLimiter(ctx context.Context, l *rate.Limiter) context.Context {
-	return context.WithValue(ctx, limiterKey{}, l)
-}
-
-// waitBudget waits for ctx's request budget, if it has one (a watch's).
-func waitBudget(ctx context.Context) error {
-	l, ok := ctx.Value(limiterKey{}).(*rate.Limiter)
-	if !ok {
-		return nil
-	}
-	r := l.Reserve() // not Wait, which fails at once when ctx would end first
-	d := r.Delay()
-	if d == 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		r.Cancel()
-		return ctx.Err()
-	}
-}
-
-// checkWatch checks Watch's arguments and fills in the defaults; called is
-// when Watch was called.
-func checkWatch(ctx context.Context, members []okayapi.Member, opts *WatchOptions, called time.Time) error {
+// check checks Run's arguments and fills in the defaults; called is when
+// Run was called.
+func check(ctx context.Context, chat *chatmsg.Service, members []okayapi.Member, opts *Options, called time.Time) error {
 	if ctx == nil {
-		return begin(ctx, okayapi.Member{})
+		return &okayapi.InvalidParamError{Field: "ctx", Rule: "must not be nil (use context.Background() or context.TODO())"}
+	}
+	if chat == nil {
+		return &okayapi.InvalidParamError{Field: "chat", Rule: "must not be nil (use chatmsg.New)"}
 	}
 	if len(members) == 0 {
 		return &okayapi.InvalidParamError{Field: "members", Rule: "must hold at least one member"}
 	}
 	seen := map[string]bool{}
 	for _, m := range members {
-		if err := begin(ctx, m); err != nil {
+		if m.IsZero() {
+			return &okayapi.InvalidParamError{Field: "member", Rule: "is required: every chat call acts for a logged-in member (uuid and token)"}
+		}
+		if err := m.Validate(); err != nil {
 			return err
 		}
 		key := strings.ToUpper(m.UUID)
@@ -274,25 +255,25 @@ func checkWatch(ctx context.Context, members []okayapi.Member, opts *WatchOption
 		return &okayapi.InvalidParamError{Field: "Concurrency", Rule: "must be 0 (the default) or more", Value: fmt.Sprint(opts.Concurrency)}
 	case opts.Rate < 0 || opts.Rate != opts.Rate:
 		return &okayapi.InvalidParamError{Field: "Rate", Rule: "must be 0 (the default) or more", Value: fmt.Sprint(opts.Rate)}
-	case opts.Settle < 0 || opts.Settle > 0 && opts.Settle < MinWatchSettle:
-		return &okayapi.InvalidParamError{Field: "Settle", Rule: "must be 0 (the default) or at least " + MinWatchSettle.String() + " (add_time has whole seconds)", Value: opts.Settle.String()}
+	case opts.Settle < 0 || opts.Settle > 0 && opts.Settle < minSettle:
+		return &okayapi.InvalidParamError{Field: "Settle", Rule: "must be 0 (the default) or at least " + minSettle.String() + " (add_time has whole seconds)", Value: opts.Settle.String()}
 	case !opts.Since.IsZero() && !opts.SinceNow:
 		return &okayapi.InvalidParamError{Field: "Since", Rule: "is SinceNow's starting point: set SinceNow too"}
 	}
 	if opts.MinInterval == 0 {
-		opts.MinInterval = DefaultWatchMinInterval
+		opts.MinInterval = defaultMinInterval
 	}
 	if opts.MaxInterval == 0 {
-		opts.MaxInterval = max(DefaultWatchMaxInterval, opts.MinInterval)
+		opts.MaxInterval = max(defaultMaxInterval, opts.MinInterval)
 	}
 	if opts.MinInterval > opts.MaxInterval {
 		return &okayapi.InvalidParamError{Field: "MinInterval", Rule: "must not be longer than MaxInterval (" + opts.MaxInterval.String() + ")", Value: opts.MinInterval.String()}
 	}
 	if opts.Concurrency == 0 {
-		opts.Concurrency = DefaultWatchConcurrency
+		opts.Concurrency = defaultConcurrency
 	}
 	if opts.Rate == 0 {
-		opts.Rate = DefaultWatchRate
+		opts.Rate = defaultRate
 	}
 	if opts.Store == nil {
 		opts.Store = NewMemoryStore()
@@ -301,7 +282,7 @@ func checkWatch(ctx context.Context, members []okayapi.Member, opts *WatchOption
 	case opts.settle > 0:
 		opts.Settle = opts.settle
 	case opts.Settle == 0:
-		opts.Settle = DefaultWatchSettle
+		opts.Settle = defaultSettle
 	}
 	if opts.SinceNow {
 		if opts.Since.IsZero() {
@@ -312,7 +293,7 @@ func checkWatch(ctx context.Context, members []okayapi.Member, opts *WatchOption
 	return nil
 }
 
-// wholeSecondUp is t rounded up to a whole second, as a Cursor keeps it.
+// wholeSecondUp is t rounded up to a whole second, as a cursor keeps it.
 func wholeSecondUp(t time.Time) time.Time {
 	t = t.UTC().Round(0)
 	if s := t.Truncate(time.Second); !s.Equal(t) {
@@ -324,7 +305,7 @@ func wholeSecondUp(t time.Time) time.Time {
 // finalForWatch reports whether err ends the whole watch: no member's poll
 // can succeed after it.
 func finalForWatch(err error) bool {
-	return errors.Is(err, ErrNotInstalled) || errors.Is(err, okayapi.ErrBadAppKey) || errors.Is(err, okayapi.ErrBadSignature) ||
+	return errors.Is(err, chatmsg.ErrNotInstalled) || errors.Is(err, okayapi.ErrBadAppKey) || errors.Is(err, okayapi.ErrBadSignature) ||
 		errors.Is(err, okayapi.ErrNoSuchService) || errors.Is(err, okayapi.ErrClosed)
 }
 

@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -24,10 +25,10 @@ func TestWatchLeavesNoGoroutine(t *testing.T) { //nolint:paralleltest // see abo
 	for _, m := range members {
 		w.sendN(t, w.bob, m, 30, "hi")
 	}
-	opts := fastWatch(chatmsg.WatchOptions{Concurrency: 2, MarkRead: true})
+	opts := fastWatch(watch.Options{Concurrency: 2, MarkRead: true})
 
 	n := 0
-	for _, err := range w.watch.Watch(context.Background(), members, opts) {
+	for _, err := range watch.Run(context.Background(), w.chat, members, opts) {
 		require.NoError(t, err)
 		if n++; n == 10 {
 			break
@@ -36,21 +37,21 @@ func TestWatchLeavesNoGoroutine(t *testing.T) { //nolint:paralleltest // see abo
 
 	func() {
 		defer func() { require.Equal(t, "boom", recover()) }()
-		for range w.watch.Watch(context.Background(), members, opts) {
+		for range watch.Run(context.Background(), w.chat, members, opts) {
 			panic("boom")
 		}
 	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	for _, err := range w.watch.Watch(ctx, members, opts) {
+	for _, err := range watch.Run(ctx, w.chat, members, opts) {
 		if err != nil {
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 		}
 	}
 
 	w.plugin.SetInstalled(false)
-	for _, err := range w.watch.Watch(context.Background(), members, opts) {
+	for _, err := range watch.Run(context.Background(), w.chat, members, opts) {
 		require.ErrorIs(t, err, chatmsg.ErrNotInstalled)
 	}
 }

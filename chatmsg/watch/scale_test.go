@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -56,7 +57,7 @@ func BenchmarkWatchManyMembers(b *testing.B) {
 	sender := srv.AddMember(okayapitest.Account{})
 	counter := &countingRT{}
 	transport := &http.Client{Transport: counter}
-	watch := chatmsg.New(okayapitest.NewClient(b, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(transport)))
+	chat := chatmsg.New(okayapitest.NewClient(b, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(transport)))
 	send := chatmsg.New(okayapitest.NewClient(b, srv))
 
 	runtime.GC()
@@ -69,10 +70,10 @@ func BenchmarkWatchManyMembers(b *testing.B) {
 	var delays []time.Duration
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	opts := chatmsg.WatchOptions{MinInterval: interval, MaxInterval: interval, Concurrency: 8, Rate: 1200}
+	opts := watch.Options{MinInterval: interval, MaxInterval: interval, Concurrency: 8, Rate: 1200}
 	go func() {
 		defer close(done)
-		for ev, err := range watch.Watch(ctx, ms, opts) {
+		for ev, err := range watch.Run(ctx, chat, ms, opts) {
 			if err != nil {
 				continue
 			}

@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -26,7 +27,7 @@ import (
 type watchWorld struct {
 	srv                           *okayapitest.Server
 	plugin                        *chatmsgtest.Plugin
-	watch, send                   *chatmsg.Service
+	chat, send                    *chatmsg.Service
 	alice, bob, carol, dave, erin okayapi.Member
 }
 
@@ -39,7 +40,7 @@ func newWatchWorld(t testing.TB, opts ...okayapitest.Option) *watchWorld {
 	w.carol = srv.AddMember(okayapitest.Account{Username: "carol"})
 	w.dave = srv.AddMember(okayapitest.Account{Username: "dave"})
 	w.erin = srv.AddMember(okayapitest.Account{Username: "erin"})
-	w.watch = chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
+	w.chat = chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	w.send = chatmsg.New(okayapitest.NewClient(t, srv))
 	return w
 }
@@ -65,11 +66,19 @@ func (w *watchWorld) inbox(m okayapi.Member, sent bool) []int64 {
 	return ids
 }
 
-func (w *watchWorld) calls(service string) int { return countCalls(w.srv, service) }
+func (w *watchWorld) calls(service string) int {
+	n := 0
+	for _, r := range w.srv.Requests() {
+		if r.Service == service {
+			n++
+		}
+	}
+	return n
+}
 
 // fastWatch is opts with intervals of a few milliseconds and a short settle
 // time, so that a test runs in a fraction of a second.
-func fastWatch(opts chatmsg.WatchOptions) chatmsg.WatchOptions {
+func fastWatch(opts watch.Options) watch.Options {
 	if opts.MinInterval == 0 {
 		opts.MinInterval = 2 * time.Millisecond
 	}
@@ -79,7 +88,7 @@ func fastWatch(opts chatmsg.WatchOptions) chatmsg.WatchOptions {
 	if opts.Rate == 0 {
 		opts.Rate = 1e6 // no budget to speak of
 	}
-	chatmsg.SetWatchSettle(&opts, 30*time.Millisecond)
+	watch.SetSettle(&opts, 30*time.Millisecond)
 	return opts
 }
 
@@ -87,23 +96,23 @@ func fastWatch(opts chatmsg.WatchOptions) chatmsg.WatchOptions {
 // it, recording what it yields.
 type watchRun struct {
 	mu       sync.Mutex
-	events   []chatmsg.Event
+	events   []watch.Event
 	errs     []error
 	panicked any
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
 
-// startWatch runs chat.Watch; body, if not nil, sees each event after it is
+// startWatch runs watch.Run over chat; body, if not nil, sees each event after it is
 // recorded: false breaks out of the loop, and a panic leaves it.
-func startWatch(t testing.TB, chat *chatmsg.Service, members []okayapi.Member, opts chatmsg.WatchOptions, body func(chatmsg.Event) bool) *watchRun {
+func startWatch(t testing.TB, chat *chatmsg.Service, members []okayapi.Member, opts watch.Options, body func(watch.Event) bool) *watchRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &watchRun{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		defer func() { r.panicked = recover() }()
-		for ev, err := range chat.Watch(ctx, members, opts) {
+		for ev, err := range watch.Run(ctx, chat, members, opts) {
 			r.mu.Lock()
 			if err != nil {
 				r.errs = append(r.errs, err)
@@ -137,7 +146,7 @@ func (r *watchRun) wait(t testing.TB) {
 	}
 }
 
-func (r *watchRun) snapshot() ([]chatmsg.Event, []error) {
+func (r *watchRun) snapshot() ([]watch.Event, []error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.events), slices.Clone(r.errs)
@@ -161,10 +170,15 @@ func (r *watchRun) waitEvents(t testing.TB, n int) {
 
 // waitSettled waits until the store holds n conversations of member's, all
 // settled: from then on, a poll that finds nothing new is one call.
-func waitSettled(t *testing.T, store *chatmsg.MemoryStore, member okayapi.Member, n int) {
+func waitSettled(t *testing.T, store watch.Store, member okayapi.Member, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		c, _, err := store.Load(context.Background(), strings.ToUpper(member.UUID))
+		b, found, err := store.Load(context.Background(), strings.ToUpper(member.UUID))
+		require.NoError(t, err)
+		if !found {
+			return false
+		}
+		c, err := watch.DecodeCursor(b)
 		require.NoError(t, err)
 		settled := 0
 		for _, e := range c.Chats {
@@ -178,7 +192,7 @@ func waitSettled(t *testing.T, store *chatmsg.MemoryStore, member okayapi.Member
 
 // assertOnceInOrder checks that events hold each of want exactly once, and
 // each conversation's messages in id order.
-func assertOnceInOrder(t *testing.T, events []chatmsg.Event, want []int64) {
+func assertOnceInOrder(t *testing.T, events []watch.Event, want []int64) {
 	t.Helper()
 	got := map[int64]int{}
 	last := map[string]int64{} // by member and conversation
@@ -205,7 +219,7 @@ func TestWatchEveryMessageOnceInOrder(t *testing.T) {
 	var hold atomic.Bool
 	release := make(chan struct{})
 	held := make(chan struct{}, 1)
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{}), func(chatmsg.Event) bool {
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), func(watch.Event) bool {
 		if hold.CompareAndSwap(true, false) {
 			held <- struct{}{}
 			<-release // the watch waits for the body: nothing is polled meanwhile
@@ -270,13 +284,13 @@ func TestWatchEveryMessageOnceInOrder(t *testing.T) {
 func TestWatchResumesFromTheStore(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{Store: store})
+	store := watch.NewMemoryStore()
+	opts := fastWatch(watch.Options{Store: store})
 	members := []okayapi.Member{w.alice}
 
 	w.sendN(t, w.bob, w.alice, 10, "one")
 	w.sendN(t, w.carol, w.alice, 5, "two")
-	r1 := startWatch(t, w.watch, members, opts, nil)
+	r1 := startWatch(t, w.chat, members, opts, nil)
 	r1.waitEvents(t, 15)
 	r1.stop(t)
 	first, _ := r1.snapshot()
@@ -290,7 +304,7 @@ func TestWatchResumesFromTheStore(t *testing.T) {
 	require.NoError(t, err)
 	w.sendN(t, w.alice, w.dave, 1, "sent elsewhere")
 
-	r2 := startWatch(t, w.watch, members, opts, nil)
+	r2 := startWatch(t, w.chat, members, opts, nil)
 	r2.waitEvents(t, 125)
 	time.Sleep(30 * time.Millisecond)
 	r2.stop(t)
@@ -299,21 +313,20 @@ func TestWatchResumesFromTheStore(t *testing.T) {
 	assertOnceInOrder(t, append(first, second...), w.inbox(w.alice, false))
 
 	// Through JSON, into another store: nothing again, then the next one.
-	c, found, err := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
+	b, found, err := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
 	require.NoError(t, err)
 	require.True(t, found)
-	assert.Len(t, c.Chats, 4, "bob, carol, erin and dave")
-	b, err := json.Marshal(c)
+	c, err := watch.DecodeCursor(b)
 	require.NoError(t, err)
+	assert.Len(t, c.Chats, 4, "bob, carol, erin and dave")
 	assert.NotContains(t, string(b), "while down", "no message text in the cursor")
-	var back chatmsg.Cursor
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, c, back)
-	other := chatmsg.NewMemoryStore()
+	var back json.RawMessage
+	require.NoError(t, json.Unmarshal(b, &back), "JSON")
+	other := watch.NewMemoryStore()
 	require.NoError(t, other.Save(context.Background(), strings.ToUpper(w.alice.UUID), back))
 
 	before := w.calls(chatmsg.ServiceGetAllChatList)
-	r3 := startWatch(t, w.watch, members, fastWatch(chatmsg.WatchOptions{Store: other}), nil)
+	r3 := startWatch(t, w.chat, members, fastWatch(watch.Options{Store: other}), nil)
 	require.Eventually(t, func() bool { return w.calls(chatmsg.ServiceGetAllChatList) >= before+5 }, 10*time.Second, time.Millisecond)
 	assert.Empty(t, r3.ids(), "nothing handled is yielded again")
 	w.sendN(t, w.bob, w.alice, 1, "next")
@@ -328,13 +341,13 @@ func TestWatchResumesFromTheStore(t *testing.T) {
 func TestWatchAtLeastOnce(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{Store: store, MarkRead: true})
+	store := watch.NewMemoryStore()
+	opts := fastWatch(watch.Options{Store: store, MarkRead: true})
 	members := []okayapi.Member{w.alice}
 	w.sendN(t, w.bob, w.alice, 5, "m")
 	ids := w.inbox(w.alice, false)
 
-	r1 := startWatch(t, w.watch, members, opts, func(ev chatmsg.Event) bool {
+	r1 := startWatch(t, w.chat, members, opts, func(ev watch.Event) bool {
 		if ev.Message.ID == ids[2] {
 			panic("the handler crashed")
 		}
@@ -352,7 +365,7 @@ func TestWatchAtLeastOnce(t *testing.T) {
 	}
 	assert.Equal(t, []bool{true, true, false, false, false}, read(), "read means handled")
 
-	r2 := startWatch(t, w.watch, members, opts, nil)
+	r2 := startWatch(t, w.chat, members, opts, nil)
 	r2.waitEvents(t, 3)
 	r2.stop(t)
 	assert.Equal(t, ids[2:], r2.ids(), "the crashed one again, then the rest")
@@ -360,12 +373,12 @@ func TestWatchAtLeastOnce(t *testing.T) {
 
 	w.sendN(t, w.bob, w.alice, 3, "n")
 	ids = w.inbox(w.alice, false)
-	r3 := startWatch(t, w.watch, members, opts, func(ev chatmsg.Event) bool { return ev.Message.ID != ids[6] })
+	r3 := startWatch(t, w.chat, members, opts, func(ev watch.Event) bool { return ev.Message.ID != ids[6] })
 	r3.wait(t)
 	assert.Equal(t, ids[5:7], r3.ids())
 	assert.Equal(t, []bool{true, true, true, true, true, true, true, false}, read(), "the one it broke on was handled")
 
-	r4 := startWatch(t, w.watch, members, opts, nil)
+	r4 := startWatch(t, w.chat, members, opts, nil)
 	r4.waitEvents(t, 1)
 	time.Sleep(30 * time.Millisecond)
 	r4.stop(t)
@@ -384,7 +397,7 @@ func TestWatchIncludeSent(t *testing.T) {
 
 	for _, sent := range []bool{false, true} {
 		want := w.inbox(w.alice, sent)
-		r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{IncludeSent: sent}), nil)
+		r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{IncludeSent: sent}), nil)
 		r.waitEvents(t, len(want))
 		time.Sleep(30 * time.Millisecond)
 		r.stop(t)
@@ -416,12 +429,12 @@ func TestWatchSinceNow(t *testing.T) {
 	old(w.bob, w.alice, 30, time.Minute)
 	old(w.alice, w.carol, 1, time.Minute)
 	old(w.carol, w.alice, 10, time.Second) // within Settle of Since: read
-	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: since, Store: store})
-	chatmsg.SetWatchSettle(&opts, 1500*time.Millisecond)
+	store := watch.NewMemoryStore()
+	opts := fastWatch(watch.Options{SinceNow: true, Since: since, Store: store})
+	watch.SetSettle(&opts, 1500*time.Millisecond)
 
 	start := len(w.srv.Requests())
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	require.Eventually(t, func() bool { return len(w.srv.Requests())-start >= 3 }, 10*time.Second, time.Millisecond)
 	var first []string
 	for _, req := range w.srv.Requests()[start : start+3] {
@@ -440,7 +453,7 @@ func TestWatchSinceNow(t *testing.T) {
 
 	w.sendN(t, w.bob, w.alice, 2, "while down")
 	opts.Since = time.Now().Add(time.Hour) // the stored cursor's Since wins
-	r2 := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r2 := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	r2.waitEvents(t, 2)
 	r2.stop(t)
 	assert.Equal(t, []int64{int64(n) + 4, int64(n) + 5}, r2.ids(), "the stored cursor, not now")
@@ -454,7 +467,7 @@ func TestWatchMarkRead(t *testing.T) {
 		w := newWatchWorld(t)
 		w.sendN(t, w.bob, w.alice, 3, "m")
 		w.sendN(t, w.alice, w.bob, 1, "mine")
-		r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{MarkRead: mark, IncludeSent: true}), nil)
+		r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{MarkRead: mark, IncludeSent: true}), nil)
 		r.waitEvents(t, 4)
 		r.stop(t)
 		for _, m := range w.plugin.Messages() {
@@ -492,12 +505,12 @@ func TestWatchFinalErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			w := &world{watchWorld: newWatchWorld(t)}
-			w.chat = w.watch
+			w.chat = w.watchWorld.chat
 			tt.setup(t, w)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			var errs []error
-			for _, err := range w.chat.Watch(ctx, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{})) {
+			for _, err := range watch.Run(ctx, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{})) {
 				require.Error(t, err)
 				errs = append(errs, err)
 			}
@@ -511,7 +524,7 @@ func TestWatchFinalErrors(t *testing.T) {
 		t.Parallel()
 		w := newWatchWorld(t)
 		w.srv.ExpireToken(w.alice.UUID)
-		r := startWatch(t, w.watch, []okayapi.Member{w.alice, w.carol}, fastWatch(chatmsg.WatchOptions{}), nil)
+		r := startWatch(t, w.chat, []okayapi.Member{w.alice, w.carol}, fastWatch(watch.Options{}), nil)
 		w.sendN(t, w.bob, w.carol, 2, "hi")
 		r.waitEvents(t, 2)
 		require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) > 0 }, 20*time.Second, time.Millisecond)
@@ -536,29 +549,29 @@ func TestWatchBadOptions(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		members []okayapi.Member
-		opts    chatmsg.WatchOptions
+		opts    watch.Options
 		field   string
 	}{
-		{"no member", nil, chatmsg.WatchOptions{}, "members"},
-		{"anonymous member", []okayapi.Member{{}}, chatmsg.WatchOptions{}, "member"},
-		{"member twice", []okayapi.Member{w.alice, w.bob, lower}, chatmsg.WatchOptions{}, "members"},
-		{"bad uuid", []okayapi.Member{okayapi.NewMember("nope", w.alice.Token())}, chatmsg.WatchOptions{}, ""},
-		{"negative min", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: -time.Second}, "MinInterval"},
-		{"negative max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MaxInterval: -time.Second}, "MaxInterval"},
-		{"min above max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: 2 * time.Second, MaxInterval: time.Second}, "MinInterval"},
-		{"min above the default max", []okayapi.Member{w.alice}, chatmsg.WatchOptions{MinInterval: time.Minute, MaxInterval: 30 * time.Second}, "MinInterval"},
-		{"negative concurrency", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Concurrency: -1}, "Concurrency"},
-		{"negative settle", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: -time.Second}, "Settle"},
-		{"settle below a second", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: time.Second - time.Millisecond}, "Settle"},
-		{"negative rate", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Rate: -1}, "Rate"},
-		{"since without SinceNow", []okayapi.Member{w.alice}, chatmsg.WatchOptions{Since: time.Now()}, "Since"},
+		{"no member", nil, watch.Options{}, "members"},
+		{"anonymous member", []okayapi.Member{{}}, watch.Options{}, "member"},
+		{"member twice", []okayapi.Member{w.alice, w.bob, lower}, watch.Options{}, "members"},
+		{"bad uuid", []okayapi.Member{okayapi.NewMember("nope", w.alice.Token())}, watch.Options{}, ""},
+		{"negative min", []okayapi.Member{w.alice}, watch.Options{MinInterval: -time.Second}, "MinInterval"},
+		{"negative max", []okayapi.Member{w.alice}, watch.Options{MaxInterval: -time.Second}, "MaxInterval"},
+		{"min above max", []okayapi.Member{w.alice}, watch.Options{MinInterval: 2 * time.Second, MaxInterval: time.Second}, "MinInterval"},
+		{"min above the default max", []okayapi.Member{w.alice}, watch.Options{MinInterval: time.Minute, MaxInterval: 30 * time.Second}, "MinInterval"},
+		{"negative concurrency", []okayapi.Member{w.alice}, watch.Options{Concurrency: -1}, "Concurrency"},
+		{"negative settle", []okayapi.Member{w.alice}, watch.Options{Settle: -time.Second}, "Settle"},
+		{"settle below a second", []okayapi.Member{w.alice}, watch.Options{Settle: time.Second - time.Millisecond}, "Settle"},
+		{"negative rate", []okayapi.Member{w.alice}, watch.Options{Rate: -1}, "Rate"},
+		{"since without SinceNow", []okayapi.Member{w.alice}, watch.Options{Since: time.Now()}, "Since"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(w.srv.Requests())
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // a watch that starts ends here
 			defer cancel()
 			var errs []error
-			for ev, err := range w.watch.Watch(ctx, tt.members, tt.opts) {
+			for ev, err := range watch.Run(ctx, w.chat, tt.members, tt.opts) {
 				assert.Zero(t, ev)
 				errs = append(errs, err)
 			}
@@ -583,7 +596,7 @@ func TestWatchManyMembers(t *testing.T) {
 	for i, m := range members {
 		w.sendN(t, w.bob, m, 3+i, "hi")
 	}
-	r := startWatch(t, w.watch, members, fastWatch(chatmsg.WatchOptions{Concurrency: 2}), nil)
+	r := startWatch(t, w.chat, members, fastWatch(watch.Options{Concurrency: 2}), nil)
 	w.sendN(t, w.alice, w.carol, 2, "hi carol")
 	w.sendN(t, w.dave, w.erin, 120, "hi erin")
 	var want []int64
@@ -619,8 +632,8 @@ func TestWatchManyConversations(t *testing.T) {
 	var hold atomic.Bool
 	release := make(chan struct{})
 	held := make(chan struct{}, 1)
-	store := chatmsg.NewMemoryStore()
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{Store: store}), func(chatmsg.Event) bool {
+	store := watch.NewMemoryStore()
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Store: store}), func(watch.Event) bool {
 		if hold.CompareAndSwap(true, false) {
 			held <- struct{}{}
 			<-release
@@ -661,8 +674,8 @@ func TestWatchSameMessageSameSecond(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	w := newWatchWorld(t, okayapitest.WithClock(func() time.Time { return now }))
-	opts := chatmsg.WatchOptions{MinInterval: 2 * time.Millisecond, MaxInterval: 20 * time.Millisecond} // the real settle time
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	opts := watch.Options{MinInterval: 2 * time.Millisecond, MaxInterval: 20 * time.Millisecond} // the real settle time
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	send := func() {
 		_, err := w.send.Send(context.Background(), w.bob, w.alice.UUID, chatmsg.Text{Content: "ok"})
 		require.NoError(t, err)
@@ -687,15 +700,15 @@ func TestWatchIdleCostsOneCallPerPoll(t *testing.T) {
 	w.sendN(t, w.bob, w.alice, 3, "hi")
 	w.sendN(t, w.carol, w.alice, 2, "hi")
 	w.sendN(t, w.alice, w.dave, 2, "hi")
-	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{Store: store, MaxInterval: 5 * time.Millisecond})
-	r1 := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	store := watch.NewMemoryStore()
+	opts := fastWatch(watch.Options{Store: store, MaxInterval: 5 * time.Millisecond})
+	r1 := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	r1.waitEvents(t, 5)
 	waitSettled(t, store, w.alice, 3)
 	r1.stop(t)
 
 	start := len(w.srv.Requests())
-	r2 := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r2 := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	const polls = 20
 	require.Eventually(t, func() bool { return len(w.srv.Requests())-start >= polls }, 10*time.Second, time.Millisecond)
 	r2.stop(t)
@@ -722,7 +735,7 @@ func TestWatchBreakStopsEverything(t *testing.T) {
 		w.sendN(t, w.bob, m, 20, "hi")
 	}
 	n := 0
-	for _, err := range w.watch.Watch(context.Background(), members, fastWatch(chatmsg.WatchOptions{Concurrency: 3})) {
+	for _, err := range watch.Run(context.Background(), w.chat, members, fastWatch(watch.Options{Concurrency: 3})) {
 		require.NoError(t, err)
 		if n++; n == 7 {
 			break
@@ -757,8 +770,8 @@ func measureDelay(tb testing.TB, minInterval, maxInterval time.Duration, n int) 
 	tb.Helper()
 	w := newWatchWorld(tb)
 	got := make(chan time.Time, 1)
-	opts := chatmsg.WatchOptions{MinInterval: minInterval, MaxInterval: maxInterval}
-	startWatch(tb, w.watch, []okayapi.Member{w.alice}, opts, func(chatmsg.Event) bool {
+	opts := watch.Options{MinInterval: minInterval, MaxInterval: maxInterval}
+	startWatch(tb, w.chat, []okayapi.Member{w.alice}, opts, func(watch.Event) bool {
 		select {
 		case got <- time.Now():
 		default: // the test has given up
@@ -801,10 +814,10 @@ func BenchmarkWatchDelay(b *testing.B) {
 func BenchmarkWatchIdle(b *testing.B) {
 	w := newWatchWorld(b)
 	w.sendN(b, w.bob, w.alice, 3, "hi")
-	store := chatmsg.NewMemoryStore()
-	opts := chatmsg.WatchOptions{Store: store, MinInterval: time.Millisecond, MaxInterval: time.Millisecond}
-	chatmsg.SetWatchSettle(&opts, time.Millisecond)
-	r := startWatch(b, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	store := watch.NewMemoryStore()
+	opts := watch.Options{Store: store, MinInterval: time.Millisecond, MaxInterval: time.Millisecond}
+	watch.SetSettle(&opts, time.Millisecond)
+	r := startWatch(b, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	r.waitEvents(b, 3)
 	time.Sleep(20 * time.Millisecond) // settled
 	start, lists := len(w.srv.Requests()), w.calls(chatmsg.ServiceGetAllChatList)
@@ -818,6 +831,6 @@ func BenchmarkWatchIdle(b *testing.B) {
 	polls := w.calls(chatmsg.ServiceGetAllChatList) - lists
 	perPoll := float64(calls) / float64(max(polls, 1))
 	b.ReportMetric(perPoll, "calls/idle-poll")
-	b.ReportMetric(perPoll*float64(time.Minute/chatmsg.DefaultWatchMaxInterval), "calls/idle-min")
+	b.ReportMetric(perPoll*float64(time.Minute/30*time.Second), "calls/idle-min")
 	b.ReportMetric(0, "ns/op")
 }

@@ -1,4 +1,4 @@
-package chatmsg_test
+package watch_test
 
 import (
 	"context"
@@ -15,15 +15,17 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/watch"
+	"github.com/okayapi-go/sdk/internal/wiretest"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-// watchErr is err as a *chatmsg.WatchError, which every error a watch
+// watchErr is err as a *watch.Error, which every error a watch
 // yields is.
-func watchErr(t *testing.T, err error) *chatmsg.WatchError {
+func watchErr(t *testing.T, err error) *watch.Error {
 	t.Helper()
-	var we *chatmsg.WatchError
+	var we *watch.Error
 	require.ErrorAs(t, err, &we)
 	return we
 }
@@ -41,7 +43,7 @@ func TestWatchErrorsSayWhetherFinal(t *testing.T) {
 		w.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultException500, 1)
 		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
 		w.sendN(t, w.bob, w.alice, 2, "hi")
-		r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{}), nil)
+		r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
 		r.waitEvents(t, 2)
 		require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) >= 3 }, 10*time.Second, time.Millisecond)
 		r.stop(t)
@@ -63,7 +65,7 @@ func TestWatchErrorsSayWhetherFinal(t *testing.T) {
 		t.Parallel()
 		w := newWatchWorld(t)
 		w.srv.ExpireToken(w.alice.UUID)
-		r := startWatch(t, w.watch, []okayapi.Member{w.alice, w.carol, w.dave}, fastWatch(chatmsg.WatchOptions{}), nil)
+		r := startWatch(t, w.chat, []okayapi.Member{w.alice, w.carol, w.dave}, fastWatch(watch.Options{}), nil)
 		require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) > 0 }, 10*time.Second, time.Millisecond)
 		w.sendN(t, w.bob, w.carol, 1, "hi")
 		w.sendN(t, w.bob, w.dave, 1, "hi")
@@ -86,7 +88,7 @@ func TestWatchErrorsSayWhetherFinal(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		var errs []error
-		for _, err := range w.watch.Watch(ctx, []okayapi.Member{w.alice, w.carol, w.dave}, fastWatch(chatmsg.WatchOptions{Concurrency: 3})) {
+		for _, err := range watch.Run(ctx, w.chat, []okayapi.Member{w.alice, w.carol, w.dave}, fastWatch(watch.Options{Concurrency: 3})) {
 			require.Error(t, err)
 			errs = append(errs, err)
 		}
@@ -101,7 +103,7 @@ func TestWatchErrorsSayWhetherFinal(t *testing.T) {
 	t.Run("bad options end the watch", func(t *testing.T) {
 		t.Parallel()
 		w := newWatchWorld(t)
-		for _, err := range w.watch.Watch(context.Background(), []okayapi.Member{w.alice}, chatmsg.WatchOptions{Settle: time.Millisecond}) {
+		for _, err := range watch.Run(context.Background(), w.chat, []okayapi.Member{w.alice}, watch.Options{Settle: time.Millisecond}) {
 			we := watchErr(t, err)
 			assert.True(t, we.WatchEnded)
 			assert.Empty(t, we.Member)
@@ -128,7 +130,7 @@ func TestWatchFinalTable(t *testing.T) {
 			t.Parallel()
 			w := newWatchWorld(t)
 			tt.setup(w)
-			r := startWatch(t, w.watch, []okayapi.Member{w.alice}, fastWatch(chatmsg.WatchOptions{}), nil)
+			r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
 			require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(errs) > 0 }, 10*time.Second, time.Millisecond)
 			r.stop(t)
 			_, errs := r.snapshot()
@@ -143,15 +145,20 @@ func TestWatchFinalTable(t *testing.T) {
 // service is not final: the member's watch goes on.
 func TestWatchGoesOnAfterTheServiceRefusesAParameter(t *testing.T) {
 	t.Parallel()
-	svc, mock := newMockAPI(t, okayapi.QueryForm)
+	mock := wiretest.NewMock(t)
+	const base = "https://hn216.api.yesapi.test"
+	c, err := okayapi.New(base, wiretest.VectorAppKey, okayapi.WithSecret(wiretest.VectorSecret),
+		okayapi.WithHTTPClient(mock.HTTPClient()), okayapi.WithURLForm(okayapi.QueryForm), okayapi.WithRetries(0, 0, 0))
+	require.NoError(t, err)
+	svc := chatmsg.New(c)
 	var calls atomic.Int32
-	mock.On(mock.serviceURL(chatmsg.ServiceGetAllChatList), func(*http.Request) (*http.Response, error) {
+	mock.On(base+"/?s="+chatmsg.ServiceGetAllChatList, func(*http.Request) (*http.Response, error) {
 		if calls.Add(1) == 1 {
 			return httpmock.NewStringResponse(200, `{"ret":400,"data":{},"msg":"非法请求：参数错误"}`), nil
 		}
 		return httpmock.NewStringResponse(200, `{"ret":200,"data":{"err_code":0,"list":[],"total":0},"msg":""}`), nil
 	})
-	r := startWatch(t, svc, []okayapi.Member{replayMember()}, fastWatch(chatmsg.WatchOptions{}), nil)
+	r := startWatch(t, svc, []okayapi.Member{okayapi.NewMember("3F2504E04F8941D39A0C0305E82C3301", "9C1185A5C5E9FC54612808977EE8F548B2258D31A1B2C3D4E5F60718293A4B5C")}, fastWatch(watch.Options{}), nil)
 	require.Eventually(t, func() bool { return calls.Load() >= 3 }, 10*time.Second, time.Millisecond, "polls after the refusal")
 	r.stop(t)
 	_, errs := r.snapshot()
@@ -169,10 +176,10 @@ func TestWatchKeepsToItsRate(t *testing.T) {
 	for i := range members {
 		members[i] = w.srv.AddMember(okayapitest.Account{})
 	}
-	opts := fastWatch(chatmsg.WatchOptions{MinInterval: time.Millisecond, MaxInterval: time.Millisecond, Rate: 20, Concurrency: 8})
+	opts := fastWatch(watch.Options{MinInterval: time.Millisecond, MaxInterval: time.Millisecond, Rate: 20, Concurrency: 8})
 	before := len(w.srv.Requests())
 	start := time.Now()
-	r := startWatch(t, w.watch, members, opts, nil)
+	r := startWatch(t, w.chat, members, opts, nil)
 	time.Sleep(500 * time.Millisecond)
 	r.stop(t)
 	elapsed := time.Since(start)
@@ -208,9 +215,9 @@ func TestTruncatedIsReported(t *testing.T) {
 func TestWatchSinceNowKeepsItsStart(t *testing.T) {
 	t.Parallel()
 	w := newWatchWorld(t)
-	store := chatmsg.NewMemoryStore()
-	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: time.Now().Add(-time.Minute), Store: store})
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	store := watch.NewMemoryStore()
+	opts := fastWatch(watch.Options{SinceNow: true, Since: time.Now().Add(-time.Minute), Store: store})
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	require.Eventually(t, func() bool {
 		_, found, _ := store.Load(context.Background(), strings.ToUpper(w.alice.UUID))
 		return found
@@ -219,7 +226,7 @@ func TestWatchSinceNowKeepsItsStart(t *testing.T) {
 	r.stop(t)
 	w.sendN(t, w.bob, w.alice, 2, "while down")
 	opts.Since = time.Now().Add(time.Hour)
-	r = startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	r = startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	r.waitEvents(t, 2)
 	r.stop(t)
 	assert.Equal(t, w.inbox(w.alice, false), r.ids())
@@ -239,9 +246,9 @@ func TestWatchSinceNowReadsBackASettle(t *testing.T) {
 	store(since.Add(-time.Hour), "old")
 	store(since, "new, id 2")
 	store(since.Add(-time.Second), "old, id 3")
-	opts := fastWatch(chatmsg.WatchOptions{SinceNow: true, Since: since})
-	chatmsg.SetWatchSettle(&opts, 1500*time.Millisecond)
-	r := startWatch(t, w.watch, []okayapi.Member{w.alice}, opts, nil)
+	opts := fastWatch(watch.Options{SinceNow: true, Since: since})
+	watch.SetSettle(&opts, 1500*time.Millisecond)
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, opts, nil)
 	r.waitEvents(t, 1)
 	time.Sleep(50 * time.Millisecond) // more polls: nothing else
 	r.stop(t)
