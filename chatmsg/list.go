@@ -17,12 +17,11 @@ import (
 // The zero value is a chat_message_io value this SDK does not know.
 type Direction int
 
-const (
-	// Sent: the acting member sent the message (the service's "in").
-	Sent Direction = 1
-	// Received: the acting member received the message (the service's "out").
-	Received Direction = 2
-)
+// Sent: the acting member sent the message (the service's "in").
+const Sent Direction = 1
+
+// Received: the acting member received the message (the service's "out").
+const Received Direction = 2
 
 // String returns "sent", "received" or "unknown".
 func (d Direction) String() string {
@@ -50,14 +49,13 @@ func parseDirection(io string) Direction {
 // are the API's direction.
 type Order string
 
-const (
-	// Older reads back in time: the messages before the id (the service's
-	// "up"). The zero value "" means Older.
-	Older Order = "up"
-	// Newer reads forward in time: the messages after the id (the service's
-	// "down").
-	Newer Order = "down"
-)
+// Older reads back in time: the messages before the id (the service's
+// "up"). The zero value "" means Older.
+const Older Order = "up"
+
+// Newer reads forward in time: the messages after the id (the service's
+// "down").
+const Newer Order = "down"
 
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
 // with the service's default size (20); with a LastID, the zero value reads
