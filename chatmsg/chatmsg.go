@@ -12,10 +12,10 @@
 //
 // Beyond the reference's six calls (Send, MultiSend, TakeMessageList,
 // MarkAsReaded, GetAllChatList, GetAllUnreadNum): History and Chats walk
-// every page; Broadcast sends to any number of members; SendOnce,
-// MultiSendOnce (and Broadcast with BroadcastOptions.ExactlyOnce) store a
-// message exactly once although the service has no idempotency keys; package chatmsg/watch
-// delivers each new message once, across restarts.
+// every page. Package chatmsg/watch delivers each new message once, across
+// restarts; package chatmsg/broadcast sends to any number of members; and
+// package chatmsg/exactlyonce stores a message exactly once although the
+// service has no idempotency keys.
 package chatmsg
 
 import (
@@ -47,8 +47,7 @@ const (
 // It is safe for concurrent use.
 type Service struct {
 	c       *okayapi.Client
-	maxSize int          // WithMaxMessageSize; checked by Send and MultiSend
-	once    *ExactlyOnce // WithExactlyOnceConfig; nil: the defaults
+	maxSize int // WithMaxMessageSize; checked by Send and MultiSend
 }
 
 // defaultMaxMessageSize is the cap on a message's encoded size without

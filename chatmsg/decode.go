@@ -11,7 +11,7 @@ import (
 // plain Go values (see Text.Ext). A kind this SDK does not know, or data that does
 // not fit its kind, becomes Unknown, keeping the data as it arrived.
 //
-// It also returns the message's send key (see SendOnce), which it takes out
+// It also returns the message's send key (package exactlyonce), which it takes out
 // of the data, so that no member is shown it.
 func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, string) {
 	t := kind

@@ -113,12 +113,12 @@ func integAssertSame(t *testing.T, want, got chatmsg.Message, where string) {
 
 func TestIntegrationSixCalls(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []okayapitest.SignMode{okayapitest.SignDynamic, okayapitest.SignStatic, okayapitest.SignNone} {
+	for mode, sign := range signModes() {
 		for _, form := range []okayapi.URLForm{okayapi.QueryForm, okayapi.PathForm} {
 			for _, quirks := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/quirks=%v", mode, form, quirks), func(t *testing.T) {
 					t.Parallel()
-					w := newIntegWorld(t, []okayapitest.Option{okayapitest.WithSignMode(mode), okayapitest.WithQuirks(quirks)}, okayapi.WithURLForm(form))
+					w := newIntegWorld(t, []okayapitest.Option{sign, okayapitest.WithQuirks(quirks)}, okayapi.WithURLForm(form))
 					integScenario(t, w)
 					for _, r := range w.srv.Requests() {
 						if form == okayapi.PathForm {
@@ -380,7 +380,7 @@ func TestIntegrationErrors(t *testing.T) {
 	})
 	t.Run("wrong static sign", func(t *testing.T) {
 		t.Parallel()
-		w := newIntegWorld(t, []okayapitest.Option{okayapitest.WithSignMode(okayapitest.SignStatic)}, okayapi.WithSecret("dynamic-instead"))
+		w := newIntegWorld(t, []okayapitest.Option{okayapitest.WithStaticSign("")}, okayapi.WithSecret("dynamic-instead"))
 		_, err := w.chat.GetAllUnreadNum(ctx, w.alice)
 		assert.ErrorIs(t, err, okayapi.ErrBadSignature)
 	})
@@ -405,20 +405,20 @@ func TestIntegrationFaults(t *testing.T) {
 		w := newIntegWorld(t, nil)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.NoError(t, err)
-		w.srv.InjectFault(okayapitest.FaultHTML502, 1)
+		w.srv.InjectFault("", "html502", 1)
 		page, err := w.chat.TakeMessageList(ctx, w.bob, w.alice.UUID, chatmsg.ListOptions{})
 		require.NoError(t, err)
 		assert.Len(t, page.Messages, 1)
 		reqs := integRequests(w.srv, chatmsg.ServiceTakeMessageList)
 		require.Len(t, reqs, 2)
-		assert.Equal(t, okayapitest.FaultHTML502, reqs[0].Fault)
+		assert.Equal(t, okayapitest.Fault("html502"), reqs[0].Fault)
 		assert.Equal(t, 502, reqs[0].Status)
 		assert.Equal(t, 200, reqs[1].Status)
 	})
 	t.Run("HTML502 on Send is not repeated", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultHTML502, 1)
+		w.srv.InjectFault("", "html502", 1)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
 		var te *okayapi.TransportError
@@ -437,7 +437,7 @@ func TestIntegrationFaults(t *testing.T) {
 		// which is where a transport could be tempted to repeat a request.
 		_, err := w.chat.GetAllUnreadNum(ctx, w.bob)
 		require.NoError(t, err)
-		w.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		w.srv.InjectFault("", "drop-after", 1)
 		_, err = w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
@@ -450,7 +450,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("DropAfter on MultiSend", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		w.srv.InjectFault("", "drop-after", 1)
 		_, err := w.chat.MultiSend(ctx, w.alice, []string{w.bob.UUID, w.carol.UUID}, hello)
 		require.Error(t, err)
 		assert.True(t, okayapi.MayHaveArrived(err))
@@ -460,7 +460,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("DropAfter on a read is retried", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		w.srv.InjectFault("", "drop-after", 1)
 		u, err := w.chat.GetAllUnreadNum(ctx, w.alice)
 		require.NoError(t, err)
 		assert.Equal(t, 0, u.Count)
@@ -469,7 +469,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("Stall on Send until the deadline", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultStall, 1)
+		w.srv.InjectFault("", "stall", 1)
 		cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		_, err := w.chat.Send(cctx, w.alice, w.bob.UUID, hello)
@@ -485,7 +485,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("Stall on a read until the deadline", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultStall, 1)
+		w.srv.InjectFault("", "stall", 1)
 		cctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		_, err := w.chat.GetAllChatList(cctx, w.alice, chatmsg.ChatListOptions{})
@@ -494,7 +494,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("Truncate on Send", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultTruncate, 1)
+		w.srv.InjectFault("", "truncate", 1)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
@@ -507,7 +507,7 @@ func TestIntegrationFaults(t *testing.T) {
 		w := newIntegWorld(t, nil)
 		// A read is idempotent: an answer cut off is read again (okayapi.Do's
 		// retry table), here on every one of the 3 attempts.
-		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 3)
+		w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "truncate", 3)
 		_, err := w.chat.TakeMessageList(ctx, w.alice, w.bob.UUID, chatmsg.ListOptions{})
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceTakeMessageList), 3)
@@ -515,7 +515,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("Truncate once on a read is retried", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultTruncate, 1)
+		w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "truncate", 1)
 		_, err := w.chat.TakeMessageList(ctx, w.alice, w.bob.UUID, chatmsg.ListOptions{})
 		require.NoError(t, err)
 		assert.Len(t, integRequests(w.srv, chatmsg.ServiceTakeMessageList), 2)
@@ -523,7 +523,7 @@ func TestIntegrationFaults(t *testing.T) {
 	t.Run("NonJSON", func(t *testing.T) {
 		t.Parallel()
 		w := newIntegWorld(t, nil)
-		w.srv.InjectFault(okayapitest.FaultNonJSON, 2)
+		w.srv.InjectFault("", "non-json", 2)
 		_, err := w.chat.Send(ctx, w.alice, w.bob.UUID, hello)
 		assert.ErrorIs(t, err, okayapi.ErrTransport)
 		var te *okayapi.TransportError
@@ -595,4 +595,9 @@ func TestIntegrationConcurrency(t *testing.T) {
 			assert.Equal(t, chatmsg.Received, m.Direction)
 		}
 	}
+}
+
+// signModes are the fake app's three ways of checking signatures, by name.
+func signModes() map[string]okayapitest.Option {
+	return map[string]okayapitest.Option{"dynamic": okayapitest.WithSecret(""), "static": okayapitest.WithStaticSign(""), "none": okayapitest.WithoutSign()}
 }

@@ -104,8 +104,8 @@ type ChatMessage struct {
 	Read      bool      // list[].chat_message_is_read
 	Direction Direction // list[].chat_message_io, from the acting member's side
 	SentAt    time.Time // list[].add_time, in the client's time zone; zero if unreadable
-	// Key is the message's send key when it was sent exactly once (see
-	// SendOnce), taken out of the data so that no member is shown it; the
+	// Key is the message's send key when it was sent exactly once (package
+	// chatmsg/exactlyonce), taken out of the data so that no member is shown it; the
 	// receiving side can deduplicate on it.
 	Key string
 }

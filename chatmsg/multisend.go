@@ -28,7 +28,7 @@ type MultiSendResult struct {
 	Deliveries []Delivery
 	Raw        json.RawMessage   // the answer's data as received
 	Response   *okayapi.Response // what the HTTP exchange said (status, attempts, ret, msg)
-	Key        string            // the send key of an exactly-once send (see MultiSendOnce)
+	Key        string            // the send key of an exactly-once send (package exactlyonce)
 }
 
 // multiSendData is read leniently: the messages were sent, so an odd value in
@@ -75,18 +75,24 @@ func (d multiSendData) deliveries() []Delivery {
 
 // MultiSend sends msg from member to each of 1 to 200 members (uuids, no
 // blanks, no duplicates). Like Send, it is never repeated after a failure
-// that may have reached the service (MultiSendOnce finds out, and sends
-// again only to those without a copy).
+// that may have reached the service (package chatmsg/exactlyonce finds out,
+// and sends again only to those without a copy).
 //
 // The message is checked as Send checks it, before anything is sent.
 func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []string, msg Message) (*MultiSendResult, error) {
+	return s.multiSend(ctx, member, to, msg, "")
+}
+
+// multiSend is MultiSend with the send key key put into the message (when
+// not "").
+func (s *Service) multiSend(ctx context.Context, member okayapi.Member, to []string, msg Message, key string) (*MultiSendResult, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
 	if err := checkRecipients(to); err != nil {
 		return nil, err
 	}
-	p, err := s.messageParams(strings.Join(to, ","), msg)
+	p, err := s.keyedParams(strings.Join(to, ","), msg, key)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +101,7 @@ func (s *Service) MultiSend(ctx context.Context, member okayapi.Member, to []str
 	if err != nil {
 		return nil, err
 	}
-	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data, Response: resp}
+	res := &MultiSendResult{Deliveries: out.deliveries(), Raw: resp.Data, Response: resp, Key: key}
 	return res, nil
 }
 

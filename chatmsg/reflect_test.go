@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/internal/redact/redacttest"
 )
 
@@ -37,16 +39,16 @@ func TestResultsHoldNoSecretThroughReflection(t *testing.T) {
 	unread, err := w.chat.GetAllUnreadNum(ctx, bob)
 	require.NoError(t, err)
 	values["UnreadCount"] = unread
-	bc, err := w.chat.Broadcast(ctx, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "news"}, chatmsg.BroadcastOptions{})
+	bc, err := broadcast.Send(ctx, w.chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "news"}, broadcast.Options{})
 	require.NoError(t, err)
-	values["BroadcastResult"] = bc
+	values["broadcast.Result"] = bc
 
 	_, selfErr := w.chat.Send(ctx, alice, alice.UUID, chatmsg.Text{Content: "me"})
 	require.ErrorIs(t, selfErr, chatmsg.ErrSelf)
 	values["PluginError"] = selfErr
-	values["BroadcastError"] = &chatmsg.BroadcastError{NotDelivered: 1, Errs: []error{selfErr}}
-	values["UncertainError"] = &chatmsg.UncertainError{Key: "k", To: []string{bob.UUID}, Err: selfErr, Check: selfErr}
-	values["NotDeliveredError"] = &chatmsg.NotDeliveredError{Key: "k", Rounds: 1, Err: selfErr}
+	values["broadcast.Error"] = &broadcast.Error{NotDelivered: 1, Errs: []error{selfErr}}
+	values["exactlyonce.UncertainError"] = &exactlyonce.UncertainError{Key: "k", To: []string{bob.UUID}, Err: selfErr, Check: selfErr}
+	values["exactlyonce.NotDeliveredError"] = &exactlyonce.NotDeliveredError{Key: "k", Rounds: 1, Err: selfErr}
 	for m, err := range w.chat.History(ctx, alice, bob.UUID, chatmsg.HistoryOptions{}) {
 		require.NoError(t, err)
 		values["ChatMessage"] = m

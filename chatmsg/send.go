@@ -20,7 +20,8 @@ type SendResult struct {
 	// Response is what the HTTP exchange said (status, attempts, ret, msg);
 	// nil when an exactly-once send found its message by reading.
 	Response *okayapi.Response
-	// Key is the send key of an exactly-once send (see SendOnce); "" otherwise.
+	// Key is the send key of an exactly-once send (package
+	// chatmsg/exactlyonce); "" otherwise.
 	Key string
 }
 
@@ -55,15 +56,10 @@ func (d sendData) messageID() int64 {
 	return 0
 }
 
-// messageParams checks msg and builds what Send and MultiSend send: the
-// message is checked once, by its kind, and its chat_message_data measured
-// against the size cap.
-func (s *Service) messageParams(to string, msg Message) (sendParams, error) {
-	return s.keyedParams(to, msg, "")
-}
-
-// keyedParams is messageParams with a send key (see SendOnce) put into
-// chat_message_data, when key is not empty.
+// keyedParams checks msg and builds what Send and MultiSend send, with the
+// send key key (package exactlyonce) put into chat_message_data when not "":
+// the message is checked once, by its kind, and its chat_message_data
+// measured against the size cap (with the key).
 func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, error) {
 	if msg == nil || isNilPointer(msg) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
@@ -75,8 +71,8 @@ func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, e
 	if len(data) > s.maxSize {
 		return sendParams{}, sizeError(len(data), s.maxSize)
 	}
-	if hasField(data, KeyField) {
-		return sendParams{}, &okayapi.InvalidParamError{Field: dataField + "." + KeyField, Rule: "is the send key of exactly-once sending; the SDK sets it (use ResumeSend to send again under a key)"}
+	if hasField(data, keyField) {
+		return sendParams{}, &okayapi.InvalidParamError{Field: dataField + "." + keyField, Rule: "is the send key of exactly-once sending; the SDK sets it (use exactlyonce.Resume to send again under a key)"}
 	}
 	if key != "" {
 		if data, err = checkObject(withKey(data, key), s.maxSize); err != nil {
@@ -90,7 +86,7 @@ func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, e
 // or the *okayapi.InvalidParamError they would return. A queue of messages
 // to send later (an outbox) checks each one when it is queued.
 func (s *Service) Check(msg Message) error {
-	_, err := s.messageParams("", msg)
+	_, err := s.keyedParams("", msg, "")
 	return err
 }
 
@@ -112,15 +108,20 @@ func isNilPointer(msg Message) bool {
 // Send is not repeated after a failure that may have reached the service, so
 // a message is never sent twice by the SDK; on such a failure
 // okayapi.MayHaveArrived(err) is true and the message may have been delivered.
-// SendOnce finds out, and sends again only if it was not.
+// Package chatmsg/exactlyonce finds out, and sends again only if it was not.
 func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, msg Message) (*SendResult, error) {
+	return s.send(ctx, member, to, msg, "")
+}
+
+// send is Send with the send key key put into the message (when not "").
+func (s *Service) send(ctx context.Context, member okayapi.Member, to string, msg Message, key string) (*SendResult, error) {
 	if err := begin(ctx, member); err != nil {
 		return nil, err
 	}
 	if err := okayapi.CheckUUID("other_uuid", to); err != nil {
 		return nil, err
 	}
-	p, err := s.messageParams(to, msg)
+	p, err := s.keyedParams(to, msg, key)
 	if err != nil {
 		return nil, err
 	}
@@ -129,5 +130,5 @@ func (s *Service) Send(ctx context.Context, member okayapi.Member, to string, ms
 	if err != nil {
 		return nil, err
 	}
-	return &SendResult{MessageID: out.messageID(), Raw: resp.Data, Response: resp}, nil
+	return &SendResult{MessageID: out.messageID(), Raw: resp.Data, Response: resp, Key: key}, nil
 }

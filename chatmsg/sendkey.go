@@ -2,35 +2,17 @@ package chatmsg
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"strings"
 
-	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
 )
 
-// KeyField is the extension field of chat_message_data that carries a
-// message's send key in exactly-once sending. The reference allows extra
-// fields on every message kind; messages read back have it taken out of
-// their data and put in ChatMessage.Key.
-const KeyField = "okayapi_send_key"
-
-// newKey returns a random 128-bit send key as 32 hex digits.
-func newKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
-	return hex.EncodeToString(b[:])
-}
-
-// checkKey checks a send key given back to ResumeSend.
-func checkKey(key string) error {
-	if len(key) != 32 || strings.Trim(strings.ToLower(key), "0123456789abcdef") != "" {
-		return &okayapi.InvalidParamError{Field: "key", Rule: "must be a send key: 32 hexadecimal digits"}
-	}
-	return nil
-}
+// keyField is the extension field of chat_message_data that carries a
+// message's send key in exactly-once sending (package exactlyonce). The
+// reference allows extra fields on every message kind; messages read back
+// have it taken out of their data and put in ChatMessage.Key. The cassette
+// package and the examples' tests spell it out too.
+const keyField = "okayapi_send_key"
 
 // hasField reports whether the JSON object data has a field name.
 func hasField(data []byte, name string) bool {
@@ -46,27 +28,27 @@ func hasField(data []byte, name string) bool {
 	return found
 }
 
-// withKey returns the compact JSON object data with KeyField set to key, as
+// withKey returns the compact JSON object data with keyField set to key, as
 // its first field.
 func withKey(data []byte, key string) []byte {
-	out := make([]byte, 0, len(data)+len(KeyField)+len(key)+6)
-	out = append(out, `{"`+KeyField+`":"`+key+`"`...)
+	out := make([]byte, 0, len(data)+len(keyField)+len(key)+6)
+	out = append(out, `{"`+keyField+`":"`+key+`"`...)
 	if rest := bytes.TrimSpace(data[1:]); len(rest) > 0 && rest[0] != '}' {
 		out = append(out, ',')
 	}
 	return append(out, data[1:]...)
 }
 
-// takeKey returns obj without its KeyField, and the key it held ("" when
+// takeKey returns obj without its keyField, and the key it held ("" when
 // it has none, or one that is not text).
 func takeKey(obj phpjson.Object) (phpjson.Object, string) {
-	if !hasField(obj, KeyField) {
+	if !hasField(obj, keyField) {
 		return obj, ""
 	}
 	var key string
 	out := []byte{'{'}
 	err := phpjson.Fields(obj, func(name, v []byte) bool {
-		if string(name) == KeyField {
+		if string(name) == keyField {
 			var s phpjson.String
 			if s.UnmarshalJSON(v) == nil {
 				key = string(s)

@@ -371,8 +371,8 @@ func (e *InvalidParamError) Is(target error) bool { return target == ErrInvalidP
 // could not be read, for redirects, and for other transport failures.
 //
 // An error that answers the question itself, with a method
-// MayHaveArrived() bool (a summary of many calls, such as chatmsg's
-// *BroadcastError), is taken at its word.
+// MayHaveArrived() bool (a summary of many calls, such as chatmsg/broadcast's
+// *broadcast.Error), is taken at its word.
 func MayHaveArrived(err error) bool {
 	if err == nil {
 		return false

@@ -165,6 +165,8 @@ func WithMaxResponseSize(n int64) Option {
 // retry table (see [Client.Do]) allows it, waiting between min and max with
 // exponential backoff. An answer whose Retry-After header asks for a longer
 // wait than max is not retried. WithRetries(0, 0, 0) turns retries off.
+// Without it, a client repeats an attempt up to DefaultRetries times,
+// waiting between 200 ms and 2 s.
 func WithRetries(n int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
 		if n < 0 {

@@ -16,7 +16,7 @@
 //   - Outbox: exactly-once sending across crashes. The send key and the
 //     message are written to Redis before the send and cleared once its
 //     outcome is known; a recovery pass, run by any instance, finishes the
-//     sends left pending by a crash with chatmsg's ResumeSend.
+//     sends left pending by a crash with chatmsg/exactlyonce's Resume.
 //
 // Every key it writes starts with a prefix of the caller's choosing, so that
 // several apps (or tests) can share one Redis. Cursors and pending sends are

@@ -27,7 +27,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{}))
+	chat := chatmsg.New(client)
 	members := []okayapi.Member{ /* the members whose messages the app handles, with their tokens */ }
 	byUUID := map[string]okayapi.Member{}
 

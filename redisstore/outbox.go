@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/redis/go-redis/v9"
 )
@@ -78,25 +79,28 @@ type OutboxOptions struct {
 	Member func(ctx context.Context, uuid string) (okayapi.Member, error)
 	// OnError receives the errors of RunRecovery's passes; nil drops them.
 	OnError func(error)
+	// ExactlyOnce is how each send looks for its key and waits (see
+	// exactlyonce.Config); the zero value is its defaults.
+	ExactlyOnce exactlyonce.Config
 }
 
-// Outbox makes exactly-once sending (chatmsg's SendOnce and ResumeSend)
+// Outbox makes exactly-once sending (package chatmsg/exactlyonce)
 // survive a crash. Before a send, the send key and the message go to Redis;
 // once the outcome is known (sent, found sent, or surely not sent), they are
 // cleared. A send whose process died in between stays pending, and a
 // recovery pass (Recover, from any instance, at start and periodically:
-// RunRecovery) finishes it with ResumeSend, which looks for the key in the
+// RunRecovery) finishes it with exactlyonce.Resume, which looks for the key in the
 // conversation first: sent before the crash, it is found and not sent
 // again; not sent, it is sent once.
 //
 // Each send is claimed in Redis while a process works on it, so that two
-// processes never send one key at once. Limits: those of ResumeSend (the key
-// is looked for in the newest ExactlyOnce.Pages × 100 messages of the
+// processes never send one key at once. Limits: those of exactlyonce.Resume
+// (the key is looked for in the newest ExactlyOnce.Pages × 100 messages of the
 // conversation, so recovery must come before that many more arrive), and
 // the claim's (a process paused longer than ClaimTTL/2 in the middle of a
 // request may see its request land after another process checked).
 //
-// Cost: every send is a ResumeSend (one read of the conversation before
+// Cost: every send is an exactlyonce.Resume (one read of the conversation before
 // the send) and two script calls to Redis.
 type Outbox struct {
 	rdb  redis.Cmdable
@@ -138,7 +142,7 @@ func (o *Outbox) Send(ctx context.Context, member okayapi.Member, to string, msg
 // app's own id of the message, after a crash) finds the message and does not
 // send it twice. It answers ErrClaimed when another process holds the key.
 //
-// On success the result is ResumeSend's: Response is nil when the message
+// On success the result is exactlyonce.Resume's: Response is nil when the message
 // was found already sent. On an error that leaves the outcome unknown (see
 // okayapi.MayHaveArrived) the send stays pending and the recovery pass
 // finishes it; on one that says it was not sent, it is cleared.
@@ -167,11 +171,11 @@ func (o *Outbox) SendKey(ctx context.Context, member okayapi.Member, to string, 
 	return o.finish(ctx, member, to, msg, key)
 }
 
-// finish sends a claimed entry with ResumeSend and clears it once the
+// finish sends a claimed entry with exactlyonce.Resume and clears it once the
 // outcome is known.
 func (o *Outbox) finish(ctx context.Context, member okayapi.Member, to string, msg chatmsg.Message, key string) (*chatmsg.SendResult, error) {
 	sctx, cancel := context.WithTimeout(ctx, o.sendTimeout())
-	res, err := o.chat.ResumeSend(sctx, member, to, msg, key)
+	res, err := exactlyonce.Resume(sctx, o.chat, member, to, msg, key, o.opts.ExactlyOnce)
 	cancel()
 	if err != nil && (okayapi.MayHaveArrived(err) || sctx.Err() != nil) {
 		// Unknown: the claim expires after ClaimTTL, and then a recovery
@@ -192,7 +196,7 @@ func (o *Outbox) finish(ctx context.Context, member okayapi.Member, to string, m
 // outbox, and a recovery pass finishes it once the claim has expired.
 type PendingError struct {
 	Key string // the send key
-	Err error  // ResumeSend's error
+	Err error  // exactlyonce.Resume's error
 }
 
 // Error says the send is pending.
@@ -200,7 +204,7 @@ func (e *PendingError) Error() string {
 	return "redisstore: outbox: the outcome of send key " + e.Key + " is unknown; it stays pending and the recovery pass finishes it: " + e.Err.Error()
 }
 
-// Unwrap returns ResumeSend's error.
+// Unwrap returns exactlyonce.Resume's error.
 func (e *PendingError) Unwrap() error { return e.Err }
 
 // MayHaveArrived is true: nobody knows yet.

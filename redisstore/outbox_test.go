@@ -18,6 +18,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/redis/go-redis/v9"
@@ -89,11 +90,11 @@ func outboxChild() int {
 		return 1
 	}
 	defer client.Close()
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond}))
+	chat := chatmsg.New(client)
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv(addrEnv)})
 	defer rdb.Close()
 	ob, err := NewOutbox(rdb, chat, OutboxOptions{
-		Prefix: conf.Prefix, ClaimTTL: conf.TTL,
+		Prefix: conf.Prefix, ClaimTTL: conf.TTL, ExactlyOnce: exactlyonce.Config{Settle: 50 * time.Millisecond},
 		Member: func(_ context.Context, uuid string) (okayapi.Member, error) {
 			if strings.EqualFold(uuid, conf.Sender.UUID) {
 				return okayapi.Member(conf.Sender), nil
@@ -161,8 +162,8 @@ func TestOutboxKilled(t *testing.T) {
 
 	// Faults all along: one in every 6 calls to Send or TakeMessageList on
 	// average, never piling up (one at most is waiting for a call).
-	faults := []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultResetBefore, okayapitest.FaultHTML502,
-		okayapitest.FaultException500, okayapitest.Fault503After, okayapitest.FaultTruncate, okayapitest.FaultStall, okayapitest.Fault504After}
+	faults := []okayapitest.Fault{"drop-after", "reset-before", "html502",
+		"exception", "503-after", "truncate", "stall", "504-after"}
 	fctx, stopFaults := context.WithCancel(context.Background())
 	var injected int
 	var fwg sync.WaitGroup
@@ -185,7 +186,7 @@ func TestOutboxKilled(t *testing.T) {
 			if rand.IntN(10) < 3 {
 				svc = "App.Market_ChatMessage.TakeMessageList"
 			}
-			srv.InjectFaultFor(svc, faults[rand.IntN(len(faults))], 1)
+			srv.InjectFault(svc, faults[rand.IntN(len(faults))], 1)
 			injected++
 			next = calls + 2 + rand.IntN(8)
 		}
@@ -271,7 +272,7 @@ func TestOutboxRecover(t *testing.T) {
 			"member", strings.ToUpper(alice.UUID), "to", strings.ToUpper(bob.UUID), "type", "text", "data", []byte(data)).Err())
 	}
 	// The second was sent before the process died.
-	_, err = chat.ResumeSend(ctx, alice, bob.UUID, chatmsg.Text{Content: "k=" + after}, after)
+	_, err = exactlyonce.Resume(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "k=" + after}, after, exactlyonce.Config{})
 	require.NoError(t, err)
 
 	r, err := ob.Recover(ctx)

@@ -54,7 +54,7 @@ func newFake(t *testing.T, opts ...okayapitest.Option) *fake {
 	t.Helper()
 	// PHP's habits are on by default; these tests read the answers with
 	// plain encoding/json types, so they turn them off (a test may turn
-	// them on again: TestQuirksJSON is about them).
+	// them on again with WithQuirks: TestQuirksJSON is about them).
 	opts = append([]okayapitest.Option{okayapitest.WithClock(func() time.Time { return fixedTime }), okayapitest.WithQuirks(false)}, opts...)
 	srv, plugin := chatmsgtest.NewServer(t, opts...)
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

@@ -112,7 +112,7 @@ func TestFaults(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	ms := f.members(2)
-	f.srv.InjectFaultFor(svcSend, okayapitest.FaultDropAfter, 1)
+	f.srv.InjectFault(svcSend, "drop-after", 1)
 	resp, err := f.send(t.Context(), f.params(svcSend, ms[0], to(ms[1].UUID, text("stored"))))
 	if resp != nil {
 		resp.Body.Close()
@@ -122,7 +122,7 @@ func TestFaults(t *testing.T) {
 	require.Len(t, msgs, 1, "the call was processed")
 	assert.Equal(t, `{"content":"stored"}`, string(msgs[0].Data))
 
-	f.srv.InjectFaultFor(svcSend, okayapitest.FaultExceptionRet0, 1)
+	f.srv.InjectFault(svcSend, "exception-ret0", 1)
 	r := f.call(svcSend, ms[0], to(ms[1].UUID, text("stored too")))
 	assert.Equal(t, 0, r.Ret)
 	var env struct {
@@ -135,7 +135,7 @@ func TestFaults(t *testing.T) {
 	assert.Equal(t, "/www/wwwroot/okayapi/src/app/Domain/Market/ChatMessage.php", env.Debug.Exception[0]["file"])
 	assert.Len(t, f.plugin.Messages(), 2)
 
-	f.srv.InjectFaultFor(svcSend, okayapitest.FaultHTML502, 1)
+	f.srv.InjectFault(svcSend, "html502", 1)
 	resp, err = f.send(t.Context(), f.params(svcSend, ms[0], to(ms[1].UUID, text("lost"))))
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -143,7 +143,7 @@ func TestFaults(t *testing.T) {
 	assert.Len(t, f.plugin.Messages(), 2, "nothing was done")
 	reqs := f.srv.Requests()
 	require.Len(t, reqs, 3)
-	assert.Equal(t, []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultExceptionRet0, okayapitest.FaultHTML502},
+	assert.Equal(t, []okayapitest.Fault{"drop-after", "exception-ret0", "html502"},
 		[]okayapitest.Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
 }
 
@@ -178,7 +178,6 @@ func TestConcurrentUse(t *testing.T) {
 				f.ok(svcTake, b, url.Values{"other_uuid": {a.UUID}})
 				f.ok(svcMark, b, url.Values{"other_uuid": {a.UUID}})
 			}
-			f.srv.SetQuirks(p%2 == 0)
 			f.plugin.SetInstalled(true)
 			_ = f.plugin.Messages()
 		}()
@@ -196,8 +195,8 @@ func TestConcurrentUse(t *testing.T) {
 // The SDK's own client works against the plugin in every sign mode.
 func TestWithClient(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []okayapitest.SignMode{okayapitest.SignDynamic, okayapitest.SignStatic, okayapitest.SignNone} {
-		srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithSignMode(mode))
+	for mode, sign := range signModes() {
+		srv, plugin := chatmsgtest.NewServer(t, sign)
 		alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 		bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 		client := okayapitest.NewClient(t, srv)
@@ -207,4 +206,9 @@ func TestWithClient(t *testing.T) {
 		require.Len(t, plugin.Messages(), 1, mode)
 		assert.Equal(t, "text", plugin.Messages()[0].Type, "the default type")
 	}
+}
+
+// signModes are the fake app's three ways of checking signatures, by name.
+func signModes() map[string]okayapitest.Option {
+	return map[string]okayapitest.Option{"dynamic": okayapitest.WithSecret(""), "static": okayapitest.WithStaticSign(""), "none": okayapitest.WithoutSign()}
 }

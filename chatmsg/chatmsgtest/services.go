@@ -23,27 +23,28 @@ const (
 // needing a logged-in member.
 func (p *Plugin) services() []okayapitest.Service {
 	var (
-		otherUUID   = okayapitest.StringParam("other_uuid").Required().Min(32).Max(32)
-		messageType = okayapitest.EnumParam("chat_message_type", "text", "html", "image", "link", "custom").Required().Default("text")
-		messageData = okayapitest.ObjectParam("chat_message_data").Required()
-		perPage     = okayapitest.IntParam("perpage").Default("20").Min(1).Max(100)
+		otherUUID   = okayapitest.Param{Name: "other_uuid", Required: true, Min: "32", Max: "32"}
+		messageType = okayapitest.Param{Name: "chat_message_type", Type: "enum", Enum: []string{"text", "html", "image", "link", "custom"},
+			Required: true, Default: "text"}
+		messageData = okayapitest.Param{Name: "chat_message_data", Type: "object", Required: true}
+		perPage     = okayapitest.Param{Name: "perpage", Type: "int", Default: "20", Min: "1", Max: "100"}
 	)
 	services := []okayapitest.Service{
 		{Name: serviceSend, Params: []okayapitest.Param{otherUUID, messageType, messageData}, Handler: p.guard(p.send)},
 		{Name: serviceMultiSend, Params: []okayapitest.Param{
-			okayapitest.ListParam("other_uuid").Required().Min(1).Max(200), messageType, messageData,
+			{Name: "other_uuid", Type: "list", Required: true, Min: "1", Max: "200"}, messageType, messageData,
 		}, Handler: p.guard(p.multiSend)},
 		{Name: serviceTakeMessageList, Params: []okayapitest.Param{
 			otherUUID,
-			okayapitest.IntParam("last_id").Default("0").Min(0),
-			okayapitest.EnumParam("direction", "up", "down").Default("down"),
+			{Name: "last_id", Type: "int", Default: "0", Min: "0"},
+			{Name: "direction", Type: "enum", Enum: []string{"up", "down"}, Default: "down"},
 			perPage,
 		}, Handler: p.guard(p.takeMessageList)},
 		{Name: serviceMarkAsReaded, Params: []okayapitest.Param{
-			otherUUID, okayapitest.IntParam("chat_message_id").Default("0").Min(0),
+			otherUUID, {Name: "chat_message_id", Type: "int", Default: "0", Min: "0"},
 		}, Handler: p.guard(p.markAsReaded)},
 		{Name: serviceGetAllChatList, Params: []okayapitest.Param{
-			okayapitest.IntParam("page").Default("1").Min(1).Max(100), perPage,
+			{Name: "page", Type: "int", Default: "1", Min: "1", Max: "100"}, perPage,
 		}, Handler: p.guard(p.getAllChatList)},
 		{Name: serviceGetAllUnreadNum, Handler: p.guard(p.getAllUnreadNum)},
 	}
@@ -62,7 +63,7 @@ func (p *Plugin) guard(run func(c *okayapitest.Call, me string) okayapitest.Answ
 		if !p.installed {
 			return okayapitest.Fail(9, "插件未安装")
 		}
-		return run(c, c.User().UUID)
+		return run(c, c.User.UUID)
 	}
 }
 
@@ -102,7 +103,7 @@ func (p *Plugin) send(c *okayapitest.Call, me string) okayapitest.Answer {
 }
 
 func (p *Plugin) multiSend(c *okayapitest.Call, me string) okayapitest.Answer {
-	given := c.List("other_uuid")
+	given := strings.Split(c.String("other_uuid"), ",")
 	to := make([]string, len(given))
 	for i, u := range given {
 		to[i] = strings.ToUpper(u)

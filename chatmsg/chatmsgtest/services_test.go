@@ -309,37 +309,59 @@ func TestGetAllChatList(t *testing.T) {
 
 func TestQuirksJSON(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	alice := f.srv.AddMember(okayapitest.Account{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/a.png", Age: 18})
-	bob := f.srv.AddMember(okayapitest.Account{Username: "bob/b"})
-	dave := f.members(1)[0]
-	f.ok("App.User.Register", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
 	content := `中文 😀 a/b "q" \ <tag> & é` + "\n"
-	f.ok(svcSend, alice, to(bob.UUID, text(content)))
+	type scene struct {
+		f                *fake
+		alice, bob, dave okayapi.Member
+	}
+	// first stores the same first message on a fake with quirks on or
+	// off; second the rest.
+	first := func(quirks bool) scene {
+		f := newFake(t, okayapitest.WithQuirks(quirks))
+		s := scene{f: f,
+			alice: f.srv.AddMember(okayapitest.Account{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/a.png", Age: 18}),
+			bob:   f.srv.AddMember(okayapitest.Account{Username: "bob/b"}),
+		}
+		s.dave = f.members(1)[0]
+		f.ok("App.User.Register", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
+		f.ok(svcSend, s.alice, to(s.bob.UUID, text(content)))
+		return s
+	}
+	second := func(s scene) {
+		f := s.f
+		// Empty objects as [], sequential keys as a list, PHP floats.
+		f.ok(svcSend, s.alice, to(s.bob.UUID, url.Values{"chat_message_type": {"custom"},
+			"chat_message_data": {`{"empty":{},"list":{"0":"a","1":"b"},"map":{"1":"a"},"f":1.50,"i":10.0,"big":1e25,"n":-0,"t":true,"z":null}`}}))
+		f.ok(svcSend, s.alice, to(s.bob.UUID, url.Values{"chat_message_type": {"custom"}, "chat_message_data": {`{}`}}))
+		f.ok(svcSend, s.dave, to(s.alice.UUID, text("hi")))
+		plain := f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
+		var login struct{ UUID, Token string }
+		plain.into(t, &login)
+		f.ok(svcSend, okayapi.NewMember(login.UUID, login.Token), to(s.bob.UUID, text("hi")))
+	}
 
 	const wantContent = `"\u4e2d\u6587 \ud83d\ude00 a\/b \"q\" \\ <tag> & \u00e9\n"`
-	want := func(id, read, unread string) string {
-		return `{"ret":200,"data":{"err_code":0,"err_msg":"","list":[{"id":` + id + `,"chat_message_to_uuid":"` + alice.UUID +
+	want := func(s scene, id, read, unread string) string {
+		return `{"ret":200,"data":{"err_code":0,"err_msg":"","list":[{"id":` + id + `,"chat_message_to_uuid":"` + s.alice.UUID +
 			`","chat_message_data":{"content":` + wantContent + `},"chat_message_type":"text","chat_message_is_read":` + read +
 			`,"chat_message_io":"out","add_time":"2019-08-11 17:12:02"}],"unread_num":` + unread +
 			`},"msg":"V2.5.1 YesApi App.Market_ChatMessage.TakeMessageList"`
 	}
-	take := url.Values{"other_uuid": {alice.UUID}}
 
-	r := f.ok(svcTake, bob, take)
-	assert.Equal(t, want("1", "0", "1")+"}", string(r.Body), "quirks off")
+	off := first(false)
+	r := off.f.ok(svcTake, off.bob, url.Values{"other_uuid": {off.alice.UUID}})
+	assert.Equal(t, want(off, "1", "0", "1")+"}", string(r.Body), "quirks off")
 
-	f.srv.SetQuirks(true)
-	r = f.ok(svcTake, bob, take)
+	on := first(true)
+	f, alice, bob, dave := on.f, on.alice, on.bob, on.dave
+	r = f.ok(svcTake, bob, url.Values{"other_uuid": {alice.UUID}})
 	body := string(r.Body)
-	assert.True(t, strings.HasPrefix(body, want(`"1"`, `"0"`, `"1"`)+`,"debug":{`), body)
+	assert.True(t, strings.HasPrefix(body, want(on, `"1"`, `"0"`, `"1"`)+`,"debug":{`), body)
 	assert.NotContains(t, body, f.srv.Secret())
 	assert.NotContains(t, body, bob.Token())
 
-	// Empty objects as [], sequential keys as a list, PHP floats.
-	f.ok(svcSend, alice, to(bob.UUID, url.Values{"chat_message_type": {"custom"},
-		"chat_message_data": {`{"empty":{},"list":{"0":"a","1":"b"},"map":{"1":"a"},"f":1.50,"i":10.0,"big":1e25,"n":-0,"t":true,"z":null}`}}))
-	f.ok(svcSend, alice, to(bob.UUID, url.Values{"chat_message_type": {"custom"}, "chat_message_data": {`{}`}}))
+	second(off)
+	second(on)
 	r = f.ok(svcTake, bob, url.Values{"other_uuid": {alice.UUID}, "last_id": {"1"}})
 	assert.Contains(t, string(r.Body), `"chat_message_data":{"empty":[],"list":["a","b"],"map":{"1":"a"},"f":1.5,"i":10,"big":1.0e+25,"n":0,"t":true,"z":null}`)
 	assert.Contains(t, string(r.Body), `"chat_message_data":[],"chat_message_type":"custom"`)
@@ -348,11 +370,6 @@ func TestQuirksJSON(t *testing.T) {
 	assert.Equal(t, `{}`, string(msgs[2].Data), "stored as received")
 
 	// Profiles: age as a string, empty ext_info as [].
-	f.ok(svcSend, dave, to(alice.UUID, text("hi")))
-	plain := f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
-	var login struct{ UUID, Token string }
-	plain.into(t, &login)
-	f.ok(svcSend, okayapi.NewMember(login.UUID, login.Token), to(bob.UUID, text("hi")))
 	r = f.ok(svcChatList, bob, nil)
 	assert.Contains(t, string(r.Body), `"user":{"username":"plain","ext_info":[]}`)
 	assert.Contains(t, string(r.Body), `"user":{"username":"alice","ext_info":{"yesapi_avatar":"https:\/\/img.example.com\/a.png","nickname":"\u7231\u4e3d\u4e1d","age":"18"}}`)
@@ -366,12 +383,11 @@ func TestQuirksJSON(t *testing.T) {
 	r = f.call(svcUnread, okayapi.Member{}, nil)
 	assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":401,"data":[],"msg":"\u7528\u6237\u672a\u767b\u5f55\uff0c\u6216\u767b\u5f55\u51ed\u8bc1\u5df2\u8fc7\u671f","debug":`), string(r.Body))
 
-	f.srv.SetQuirks(false)
-	r = f.ok(svcChatList, bob, nil)
+	r = off.f.ok(svcChatList, off.bob, nil)
 	assert.Contains(t, string(r.Body), `"user":{"username":"plain","ext_info":{}}`)
 	assert.Contains(t, string(r.Body), `"age":18`)
 	assert.Contains(t, string(r.Body), `"total":2}`)
 	assert.NotContains(t, string(r.Body), `"debug"`)
-	r = f.call(svcUnread, okayapi.Member{}, nil)
+	r = off.f.call(svcUnread, okayapi.Member{}, nil)
 	assert.Equal(t, `{"ret":401,"data":{},"msg":"\u7528\u6237\u672a\u767b\u5f55\uff0c\u6216\u767b\u5f55\u51ed\u8bc1\u5df2\u8fc7\u671f"}`, string(r.Body))
 }

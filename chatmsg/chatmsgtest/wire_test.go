@@ -93,7 +93,7 @@ var wireClaims = []wireClaim{
 	}},
 	{claim: "Nothing in PhalApi answers with a redirect", check: func(t *testing.T) {
 		f := newFake(t)
-		f.srv.InjectFault(okayapitest.FaultRedirect307, 1)
+		f.srv.InjectFault("", "redirect307", 1)
 		c := okayapitest.NewClient(t, f.srv)
 		_, err := c.Do(t.Context(), &okayapi.Request{Service: svcUnread, Member: f.members(1)[0], Idempotent: true}, nil)
 		assert.ErrorIs(t, err, okayapi.ErrRedirect, "a redirect is a fault, and the SDK does not follow it")
@@ -161,9 +161,9 @@ var wireClaims = []wireClaim{
 	{claim: "Public vector: `s=Hello.World`, `name=dogstar`", check: func(t *testing.T) {
 		srv, _ := chatmsgtest.NewServer(t, okayapitest.WithAppKey("16BD4337FB1D355902E0502AFCBFD4DF"),
 			okayapitest.WithSecret("4c1402596e4cd017eeaO670df6f8B6783475b4ac8A32B4900f20abP2159711ad"))
-		srv.Handle(okayapitest.Service{Name: "App.Hello.World", Params: []okayapitest.Param{okayapitest.StringParam("name")},
+		srv.Handle(okayapitest.Service{Name: "App.Hello.World", Params: []okayapitest.Param{{Name: "name"}},
 			Handler: func(c *okayapitest.Call) okayapitest.Answer {
-				return okayapitest.Data(okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name")}})
+				return okayapitest.Answer{Data: okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name")}}}
 			}})
 		f := &fake{t: t, srv: srv, hc: http.DefaultClient}
 		r := f.post(url.Values{"s": {"Hello.World"}, "name": {"dogstar"}, "app_key": {"16BD4337FB1D355902E0502AFCBFD4DF"},
@@ -191,7 +191,7 @@ var wireClaims = []wireClaim{
 		f := newFake(t)
 		status, _ := f.rawPost("/", url.Values{"s": {svcUnread}})
 		assert.Equal(t, http.StatusOK, status, "a refusal")
-		f.srv.InjectFault(okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault("", "html502", 1)
 		c := okayapitest.NewClient(t, f.srv, okayapi.WithRetries(0, 0, 0))
 		_, err := c.Do(t.Context(), &okayapi.Request{Service: svcUnread, Member: f.members(1)[0], Idempotent: true}, nil)
 		var te *okayapi.TransportError
@@ -223,8 +223,7 @@ var wireClaims = []wireClaim{
 		assert.Equal(t, 401, r.Ret)
 		assert.Equal(t, "[]", string(r.Data), "PHP's empty array")
 		assert.NotEmpty(t, r.Msg)
-		f.srv.SetQuirks(false)
-		assert.Equal(t, "{}", string(f.call(svcUnread, okayapi.Member{}, nil).Data))
+		assert.Equal(t, "{}", string(newFake(t).call(svcUnread, okayapi.Member{}, nil).Data), "{} with quirks off")
 	}},
 	{claim: "**Check order**: service routing (404) before anything else", check: func(t *testing.T) {
 		f := newFake(t)
@@ -248,11 +247,11 @@ var wireClaims = []wireClaim{
 	{claim: "An **uncaught exception**", check: func(t *testing.T) {
 		f := habits(t)
 		ms := f.members(2)
-		f.srv.InjectFault(okayapitest.FaultException500, 1)
+		f.srv.InjectFault("", "exception", 1)
 		status, body := f.rawPost("/", f.params(svcSend, ms[0], to(ms[1].UUID, text("a"))))
 		assert.Equal(t, http.StatusInternalServerError, status)
 		assert.Empty(t, body)
-		f.srv.InjectFault(okayapitest.FaultExceptionDB, 1)
+		f.srv.InjectFault("", "exception-db", 1)
 		status, body = f.rawPost("/", f.params(svcSend, ms[0], to(ms[1].UUID, text("b"))))
 		assert.Equal(t, http.StatusOK, status)
 		assert.True(t, strings.HasPrefix(body, `{"ret":"HY000"`), body)
@@ -309,7 +308,7 @@ var wireClaims = []wireClaim{
 		for _, delay := range []time.Duration{time.Hour, 0} {
 			f := newFake(t, okayapitest.WithBackendDelay(delay))
 			ms := f.members(2)
-			f.srv.InjectFault(okayapitest.Fault504Early, 1)
+			f.srv.InjectFault("", "504-early", 1)
 			status, _ := f.rawPost("/", f.params(svcSend, ms[0], to(ms[1].UUID, text("later"))))
 			assert.Equal(t, http.StatusGatewayTimeout, status)
 			if delay > 0 {
@@ -389,7 +388,7 @@ var wireClaims = []wireClaim{
 	}},
 	{claim: "rate limits: none documented", check: func(t *testing.T) {
 		f := newFake(t)
-		f.srv.InjectFault(okayapitest.Fault429, 1)
+		f.srv.InjectFault("", "429", 1)
 		status, _ := f.rawPost("/", f.params(svcUnread, f.members(1)[0], nil))
 		assert.Equal(t, http.StatusTooManyRequests, status, "only as a fault")
 	}},

@@ -40,8 +40,8 @@ func TestWatchErrorsSayWhetherFinal(t *testing.T) {
 		t.Parallel()
 		w := newWatchWorld(t)
 		w.plugin.Store(chatmsgtest.StoredMessage{From: "system", To: w.alice.UUID, Data: json.RawMessage(`{"content":"welcome"}`)})
-		w.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultException500, 1)
-		w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+		w.srv.InjectFault(chatmsg.ServiceGetAllChatList, "exception", 1)
+		w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1)
 		w.sendN(t, w.bob, w.alice, 2, "hi")
 		r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
 		r.waitEvents(t, 2)
@@ -123,8 +123,8 @@ func TestWatchFinalTable(t *testing.T) {
 	}{
 		{"not logged in", func(w *watchWorld) { w.srv.ExpireToken(w.alice.UUID) }, true, false},
 		{"not installed", func(w *watchWorld) { w.plugin.SetInstalled(false) }, true, true},
-		{"server error", func(w *watchWorld) { w.srv.InjectFault(okayapitest.FaultException500, 1) }, false, false},
-		{"a gateway error", func(w *watchWorld) { w.srv.InjectFault(okayapitest.FaultHTML502, 1) }, false, false},
+		{"server error", func(w *watchWorld) { w.srv.InjectFault("", "exception", 1) }, false, false},
+		{"a gateway error", func(w *watchWorld) { w.srv.InjectFault("", "html502", 1) }, false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

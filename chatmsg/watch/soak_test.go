@@ -30,8 +30,8 @@ import (
 
 // watchSoakFaults are the faults injected into the watch's reads.
 var watchSoakFaults = []okayapitest.Fault{
-	okayapitest.FaultHTML502, okayapitest.FaultException500, okayapitest.FaultResetBefore, okayapitest.FaultTruncate,
-	okayapitest.FaultNonJSON, okayapitest.Fault429, okayapitest.FaultExceptionDB, okayapitest.FaultDropAfter,
+	"html502", "exception", "reset-before", "truncate",
+	"non-json", "429", "exception-db", "drop-after",
 }
 
 func TestWatchSoak(t *testing.T) {
@@ -115,7 +115,7 @@ func TestWatchSoak(t *testing.T) {
 	deadline := time.Now().Add(sending)
 	for time.Now().Before(deadline) {
 		for range 1 + rnd.IntN(3) {
-			w.srv.InjectFaultFor([]string{chatmsg.ServiceGetAllChatList, chatmsg.ServiceTakeMessageList}[rnd.IntN(2)],
+			w.srv.InjectFault([]string{chatmsg.ServiceGetAllChatList, chatmsg.ServiceTakeMessageList}[rnd.IntN(2)],
 				watchSoakFaults[rnd.IntN(len(watchSoakFaults))], 1)
 			faults++
 		}

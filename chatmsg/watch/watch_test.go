@@ -230,8 +230,8 @@ func TestWatchEveryMessageOnceInOrder(t *testing.T) {
 	w.sendN(t, w.bob, w.alice, 5, "hi")
 	r.waitEvents(t, 5)
 
-	w.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultDropAfter, 2)
-	w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
+	w.srv.InjectFault(chatmsg.ServiceGetAllChatList, "drop-after", 2)
+	w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1)
 	w.sendN(t, w.bob, w.alice, 3, "again")
 	w.sendN(t, w.carol, w.alice, 2, "hello")
 	r.waitEvents(t, 10)
@@ -248,9 +248,9 @@ func TestWatchEveryMessageOnceInOrder(t *testing.T) {
 	w.sendN(t, w.alice, w.bob, 2, "from alice's phone")
 	_, err := w.send.MarkAllAsReaded(context.Background(), w.alice, w.carol.UUID)
 	require.NoError(t, err)
-	w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2)
-	w.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultDropAfter, 1)
-	w.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultHTML502, 1)
+	w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 2)
+	w.srv.InjectFault(chatmsg.ServiceTakeMessageList, "drop-after", 1)
+	w.srv.InjectFault(chatmsg.ServiceGetAllChatList, "html502", 1)
 	close(release)
 
 	want := w.inbox(w.alice, false)

@@ -22,7 +22,7 @@
 // and saving its cursor: the watch hands a message over again until the bot
 // has handled it, and the answer's send key is derived from the message, so
 // a second answer finds the first one and is not sent (within the limits of
-// chatmsg.Service.SendOnce: the newest 100 messages of the conversation are
+// exactlyonce.Resume: the newest 100 messages of the conversation are
 // searched). Answered messages are marked read.
 //
 // Flags: --state FILE (the cursor, default echobot.json), --interval and
@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/sign"
@@ -83,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer client.Close()
 	// Exactly-once sending: an answer whose reply was lost is looked for
 	// before it is sent again, so it is never stored twice.
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Pages: 1})) // ResumeSend reads the newest 100 messages
+	chat := chatmsg.New(client)
 
 	opts := watch.Options{
 		MinInterval: *interval,
@@ -125,7 +126,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 }
 
 // answer replies to m once. The reply's send key comes from m's id, and
-// ResumeSend sends only if no message with that key is in the conversation:
+// exactlyonce.Resume sends only if no message with that key is in the
+// conversation (it reads the newest 100 messages, Pages 1):
 // a message handed over again after a crash (answered, but the cursor not
 // yet saved) is not answered twice. That costs one read per answer.
 func answer(parent context.Context, chat *chatmsg.Service, me okayapi.Member, m chatmsg.ChatMessage, logger *log.Logger) {
@@ -137,7 +139,7 @@ func answer(parent context.Context, chat *chatmsg.Service, me okayapi.Member, m 
 	sum := sha256.Sum256(fmt.Appendf(nil, "echobot %s %s %d", strings.ToUpper(me.UUID), strings.ToUpper(m.With), m.ID))
 	key := hex.EncodeToString(sum[:16])
 	for try := 1; ; try++ {
-		res, err := chat.ResumeSend(ctx, me, m.With, reply, key)
+		res, err := exactlyonce.Resume(ctx, chat, me, m.With, reply, key, exactlyonce.Config{Pages: 1})
 		switch {
 		case err == nil && res.Response == nil: // found by reading
 			logger.Printf("#%d from %s: already answered", m.ID, m.With)

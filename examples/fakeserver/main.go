@@ -131,6 +131,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -197,7 +198,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sendID := fs.Bool("send-id", false, "Send answers the new message's id")
 	export := fs.Bool("export", false, `prefix the variable lines with "export "`)
 	verbose := fs.Bool("v", false, "log every call to stderr (never parameters or secrets)")
-	redirectTo := fs.String("redirect-to", okayapitest.DefaultRedirectLocation,
+	redirectTo := fs.String("redirect-to", "http://127.0.0.1:1/",
 		"the Location `URL` of the redirect faults (redirect307, store-then-redirect)")
 	replay := fs.String("replay", "", "serve the cassette (recorded answers) in `DIR` instead of the fake app; see okayapitest/cassette")
 	var faults faultFlags
@@ -216,7 +217,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case fs.NArg() > 0:
 		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
-	signMode, err := parseSignMode(*mode)
+	signMode, sign, err := parseSignMode(*mode)
 	if err != nil {
 		return usageError{err}
 	}
@@ -231,7 +232,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(conflicts) > 0 {
 			return usageError{fmt.Errorf("%s cannot be used with -replay: a cassette answers as it was recorded", strings.Join(conflicts, ", "))}
 		}
-		if signMode == okayapitest.SignStatic {
+		if signMode == "static" {
 			return usageError{errors.New("-sign static cannot be used with -replay (use dynamic or none)")}
 		}
 		return serveReplay(ctx, replayConfig{dir: *replay, addr: *addr, sign: signMode, export: *export, verbose: *verbose}, stdout, stderr)
@@ -240,7 +241,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := []okayapitest.Option{
 		w.backendDelay, // nil (the default) is skipped
 		okayapitest.WithAddr(*addr),
-		okayapitest.WithSignMode(signMode),
+		sign,
 		okayapitest.WithQuirks(*quirks),
 		okayapitest.WithControlEndpoint(true),
 		okayapitest.WithRedirectLocation(*redirectTo),
@@ -259,8 +260,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chat.SetWorld(w.chat)
 
 	for _, f := range faults {
-		if f.fault != 0 {
-			srv.InjectFaultFor(f.service, f.fault, f.n)
+		if f.fault != "" {
+			srv.InjectFault(f.service, f.fault, f.n)
 		}
 	}
 	members := make([]okayapi.Member, len(demoMembers))
@@ -279,21 +280,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func parseSignMode(s string) (okayapitest.SignMode, error) {
-	switch strings.ToLower(s) {
+// parseSignMode reads -sign: the mode's name, and the option for it.
+func parseSignMode(s string) (string, okayapitest.Option, error) {
+	mode := strings.ToLower(s)
+	switch mode {
 	case "dynamic":
-		return okayapitest.SignDynamic, nil
+		return mode, okayapitest.WithSecret(""), nil
 	case "static":
-		return okayapitest.SignStatic, nil
+		return mode, okayapitest.WithStaticSign(""), nil
 	case "none":
-		return okayapitest.SignNone, nil
+		return mode, okayapitest.WithoutSign(), nil
 	}
-	return 0, fmt.Errorf("-sign %q: must be dynamic, static or none", s)
+	return "", nil, fmt.Errorf("-sign %q: must be dynamic, static or none", s)
 }
 
 // printEnv writes the shell lines: the app's variables, each member's, and
 // alice as the acting member with bob as the one to chat with.
-func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, quirks, export bool, members []okayapi.Member, faults faultFlags) error {
+func printEnv(w io.Writer, srv *okayapitest.Server, mode string, quirks, export bool, members []okayapi.Member, faults faultFlags) error {
 	var b strings.Builder
 	prefix := ""
 	if export {
@@ -304,11 +307,11 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	fmt.Fprintf(&b, "# Fake OkayAPI on %s (sign: %s, quirks: %v). Load into a shell with: set -a; . ./this-file; set +a\n", srv.URL(), mode, quirks)
 	set("OKAYAPI_HOST", srv.URL())
 	set("OKAYAPI_APP_KEY", srv.AppKey())
-	switch mode {
-	case okayapitest.SignDynamic:
-		set("OKAYAPI_APP_SECRET", srv.Secret())
-	case okayapitest.SignStatic:
-		set("OKAYAPI_STATIC_SIGN", srv.StaticSign())
+	if s := srv.Secret(); s != "" {
+		set("OKAYAPI_APP_SECRET", s)
+	}
+	if s := srv.StaticSign(); s != "" {
+		set("OKAYAPI_STATIC_SIGN", s)
 	}
 	for i, a := range demoMembers {
 		name := strings.ToUpper(a.Username)
@@ -325,7 +328,7 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 		if service == "" {
 			service = "any service"
 		}
-		if f.fault == 0 {
+		if f.fault == "" {
 			fmt.Fprintf(&b, "# World: %s\n", strings.TrimSuffix(f.kind+"="+f.arg, "="))
 			continue
 		}
@@ -334,22 +337,18 @@ func printEnv(w io.Writer, srv *okayapitest.Server, mode okayapitest.SignMode, q
 	b.WriteString("# Inject a fault while it runs (kind: " + faultKinds + "; service and n are optional):\n")
 	b.WriteString("#   curl -sS -X POST \"$FAKE_FAULT_URL?kind=drop-after&service=App.Market_ChatMessage.Send&n=1\"\n")
 	b.WriteString("# List the kinds with what each does: curl -sS \"$FAKE_FAULT_URL\"\n")
-	set("FAKE_FAULT_URL", srv.ControlURL())
+	set("FAKE_FAULT_URL", srv.URL()+"/_fake/fault")
 	b.WriteString("# Serving until interrupted (Ctrl-C).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// faultKinds lists the one-shot fault kinds, as okayapitest.Fault's
-// UnmarshalText reads them: "html502, drop-after, …, 503-early or 504-early".
+// faultKinds lists the one-shot fault kinds, okayapitest's faults:
+// "html502, drop-after, …, 503-early or 504-early".
 var faultKinds = func() string {
 	var names []string
-	for f := okayapitest.Fault(1); ; f++ {
-		name, err := f.MarshalText()
-		if err != nil {
-			break
-		}
-		names = append(names, string(name))
+	for _, f := range okayapitest.Faults() {
+		names = append(names, string(f))
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }()
@@ -425,7 +424,7 @@ func (f *faultFlags) String() string {
 	}
 	parts := make([]string, len(*f))
 	for i, s := range *f {
-		if s.fault == 0 {
+		if s.fault == "" {
 			parts[i] = s.kind + "=" + s.arg
 			if s.arg == "" {
 				parts[i] = s.kind
@@ -458,14 +457,11 @@ func (f *faultFlags) Set(v string) error {
 	if len(parts) > 3 {
 		return errors.New("want KIND[:SERVICE][:N]")
 	}
-	var fault okayapitest.Fault
-	if err := fault.UnmarshalText([]byte(parts[0])); err != nil {
-		return err
-	}
-	if fault == 0 {
+	fault := okayapitest.Fault(strings.ToLower(parts[0]))
+	if !slices.Contains(okayapitest.Faults(), fault) {
 		return fmt.Errorf("unknown fault %q (want %s)", parts[0], faultKinds)
 	}
-	spec := faultSpec{kind: fault.String(), fault: fault, n: 1}
+	spec := faultSpec{kind: string(fault), fault: fault, n: 1}
 	count, hasCount := "", false
 	switch {
 	case len(parts) == 3: // an empty SERVICE is any service
@@ -513,7 +509,7 @@ func (f faultFlags) world() world {
 	var w world
 	for _, s := range f {
 		for _, k := range worldKinds {
-			if s.fault == 0 && k.name == s.kind {
+			if s.fault == "" && k.name == s.kind {
 				_ = k.apply(&w, s.arg) // checked by Set
 			}
 		}

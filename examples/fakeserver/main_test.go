@@ -22,7 +22,6 @@ import (
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/okayapi"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/sign"
 )
 
@@ -361,24 +360,24 @@ func TestKernelFaults(t *testing.T) {
 func TestFaultFlag(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]faultSpec{
-		"stall":                             {kind: "stall", fault: okayapitest.FaultStall, n: 1},
-		"STALL:3":                           {kind: "stall", fault: okayapitest.FaultStall, n: 3},
-		"truncate:Hello.World":              {kind: "truncate", fault: okayapitest.FaultTruncate, service: "Hello.World", n: 1},
-		"non-json::2":                       {kind: "non-json", fault: okayapitest.FaultNonJSON, n: 2},
-		"html502:App.User.Login:4":          {kind: "html502", fault: okayapitest.FaultHTML502, service: "App.User.Login", n: 4},
-		"drop-after:Market_ChatMessage.X":   {kind: "drop-after", fault: okayapitest.FaultDropAfter, service: "Market_ChatMessage.X", n: 1},
-		"exception":                         {kind: "exception", fault: okayapitest.FaultException500, n: 1},
-		"Exception-Ret0:2":                  {kind: "exception-ret0", fault: okayapitest.FaultExceptionRet0, n: 2},
-		"exception-db:App.User.Login":       {kind: "exception-db", fault: okayapitest.FaultExceptionDB, service: "App.User.Login", n: 1},
-		"redirect307::3":                    {kind: "redirect307", fault: okayapitest.FaultRedirect307, n: 3},
-		"store-then-redirect:Hello.World:1": {kind: "store-then-redirect", fault: okayapitest.FaultStoreThenRedirect, service: "Hello.World", n: 1},
-		"reset-before:App.User.Login":       {kind: "reset-before", fault: okayapitest.FaultResetBefore, service: "App.User.Login", n: 1},
-		"503-after::2":                      {kind: "503-after", fault: okayapitest.Fault503After, n: 2},
-		"504-After:Hello.World":             {kind: "504-after", fault: okayapitest.Fault504After, service: "Hello.World", n: 1},
-		"429:3":                             {kind: "429", fault: okayapitest.Fault429, n: 3},
-		"429-retry-after:Hello.World:2":     {kind: "429-retry-after", fault: okayapitest.Fault429RetryAfter, service: "Hello.World", n: 2},
-		"504-early:Hello.World":             {kind: "504-early", fault: okayapitest.Fault504Early, service: "Hello.World", n: 1},
-		"502-early::2":                      {kind: "502-early", fault: okayapitest.Fault502Early, n: 2},
+		"stall":                             {kind: "stall", fault: "stall", n: 1},
+		"STALL:3":                           {kind: "stall", fault: "stall", n: 3},
+		"truncate:Hello.World":              {kind: "truncate", fault: "truncate", service: "Hello.World", n: 1},
+		"non-json::2":                       {kind: "non-json", fault: "non-json", n: 2},
+		"html502:App.User.Login:4":          {kind: "html502", fault: "html502", service: "App.User.Login", n: 4},
+		"drop-after:Market_ChatMessage.X":   {kind: "drop-after", fault: "drop-after", service: "Market_ChatMessage.X", n: 1},
+		"exception":                         {kind: "exception", fault: "exception", n: 1},
+		"Exception-Ret0:2":                  {kind: "exception-ret0", fault: "exception-ret0", n: 2},
+		"exception-db:App.User.Login":       {kind: "exception-db", fault: "exception-db", service: "App.User.Login", n: 1},
+		"redirect307::3":                    {kind: "redirect307", fault: "redirect307", n: 3},
+		"store-then-redirect:Hello.World:1": {kind: "store-then-redirect", fault: "store-then-redirect", service: "Hello.World", n: 1},
+		"reset-before:App.User.Login":       {kind: "reset-before", fault: "reset-before", service: "App.User.Login", n: 1},
+		"503-after::2":                      {kind: "503-after", fault: "503-after", n: 2},
+		"504-After:Hello.World":             {kind: "504-after", fault: "504-after", service: "Hello.World", n: 1},
+		"429:3":                             {kind: "429", fault: "429", n: 3},
+		"429-retry-after:Hello.World:2":     {kind: "429-retry-after", fault: "429-retry-after", service: "Hello.World", n: 2},
+		"504-early:Hello.World":             {kind: "504-early", fault: "504-early", service: "Hello.World", n: 1},
+		"502-early::2":                      {kind: "502-early", fault: "502-early", n: 2},
 		"lag=1500ms":                        {kind: "lag", arg: "1500ms"},
 		"Shuffle-Ties":                      {kind: "shuffle-ties"},
 		"shift-pages":                       {kind: "shift-pages"},
@@ -513,7 +512,7 @@ func TestErrorPrintedOnce(t *testing.T) {
 		want string
 	}{
 		{[]string{"-nope"}, "fakeserver: flag provided but not defined: -nope (see --help)\n"},
-		{[]string{"-fault", "bogus"}, `fakeserver: invalid value "bogus" for flag -fault: okayapitest: unknown fault "bogus"`},
+		{[]string{"-fault", "bogus"}, `fakeserver: invalid value "bogus" for flag -fault: unknown fault "bogus"`},
 		{[]string{"-addr", "0.0.0.0:0"}, "fakeserver: okayapitest: listen address \"0.0.0.0:0\" is not a loopback address"},
 		{[]string{"-addr", "127.0.0.1:0", "now"}, `fakeserver: unexpected arguments ["now"] (see --help)`},
 		{[]string{"-sign", "md5"}, `fakeserver: -sign "md5": must be dynamic, static or none (see --help)`},

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
 )
 
@@ -26,7 +25,7 @@ import (
 type replayConfig struct {
 	dir     string
 	addr    string
-	sign    okayapitest.SignMode // SignDynamic or SignNone
+	sign    string // "dynamic" or "none"
 	export  bool
 	verbose bool
 }
@@ -43,7 +42,7 @@ func serveReplay(ctx context.Context, cfg replayConfig, stdout, stderr io.Writer
 		return fmt.Errorf("-replay %s: not a directory", cfg.dir)
 	}
 	app := cassette.App{AppKey: randomText("0123456789ABCDEF", 32)}
-	if cfg.sign == okayapitest.SignDynamic {
+	if cfg.sign == "dynamic" {
 		app.Secret = randomText("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", 64)
 	}
 	h, err := cassette.NewHandler(cfg.dir, app)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
 	"github.com/okayapi-go/sdk/sign"
@@ -31,10 +32,10 @@ type app struct {
 	out      io.Writer
 	stderr   io.Writer // for what a long-running command tells as it goes
 	json     bool
-	unsigned bool               // calls go out without a signature
-	static   bool               // calls carry a static sign value
-	recorder *cassette.Recorder // --record, or nil
-	once     bool               // --exactly-once: sends are SendOnce, Broadcast ExactlyOnce
+	unsigned bool                // calls go out without a signature
+	static   bool                // calls carry a static sign value
+	recorder *cassette.Recorder  // --record, or nil
+	once     *exactlyonce.Config // --exactly-once: sends are exactly-once, with this configuration; nil: plain
 }
 
 func newApp(ctx context.Context, cmd *command, sys system, out io.Writer, g globalFlags) (*app, error) {

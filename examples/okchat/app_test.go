@@ -15,16 +15,16 @@ func TestSignModes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		mode okayapitest.SignMode
+		mode okayapitest.Option
 		env  string // the variable that must be set, or ""
 	}{
-		{"dynamic", okayapitest.SignDynamic, "OKAYAPI_APP_SECRET"},
-		{"static", okayapitest.SignStatic, "OKAYAPI_STATIC_SIGN"},
-		{"none", okayapitest.SignNone, ""},
+		{"dynamic", okayapitest.WithSecret(""), "OKAYAPI_APP_SECRET"},
+		{"static", okayapitest.WithStaticSign(""), "OKAYAPI_STATIC_SIGN"},
+		{"none", okayapitest.WithoutSign(), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, okayapitest.WithSignMode(tc.mode))
+			f := newFixture(t, tc.mode)
 			if tc.env != "" {
 				require.NotEmpty(t, f.env[tc.env])
 			} else {
@@ -43,7 +43,7 @@ func TestUnsignedHint(t *testing.T) {
 	const hint = "okchat: hint: OKAYAPI_APP_SECRET is not set, so the call was sent unsigned; the app expects signed calls"
 	t.Run("dynamic app, no secret", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignDynamic))
+		f := newFixture(t, okayapitest.WithSecret(""))
 		delete(f.env, "OKAYAPI_APP_SECRET")
 		for _, args := range [][]string{{"unread"}, {"--json", "send", "--to", f.bob.UUID, "--text", "x"}} {
 			r := f.run(t, args...)
@@ -59,7 +59,7 @@ func TestUnsignedHint(t *testing.T) {
 	})
 	t.Run("static app, no sign", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignStatic))
+		f := newFixture(t, okayapitest.WithStaticSign(""))
 		delete(f.env, "OKAYAPI_STATIC_SIGN")
 		r := f.run(t, "unread")
 		assert.Equal(t, 1, r.code, r.stderr)
@@ -78,7 +78,7 @@ func TestUnsignedHint(t *testing.T) {
 	})
 	t.Run("wrong static sign: its hint", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignStatic))
+		f := newFixture(t, okayapitest.WithStaticSign(""))
 		f.env["OKAYAPI_STATIC_SIGN"] = "NOT-THE-SIGN-OF-THIS-APP"
 		r := f.run(t, "unread")
 		assert.Equal(t, 1, r.code, r.stderr)
@@ -86,7 +86,7 @@ func TestUnsignedHint(t *testing.T) {
 	})
 	t.Run("unsigned app: no refusal", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, okayapitest.WithSignMode(okayapitest.SignNone))
+		f := newFixture(t, okayapitest.WithoutSign())
 		f.run(t, "unread").ok(t)
 	})
 }
@@ -108,7 +108,7 @@ func TestTimeout(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			f.srv.InjectFault(okayapitest.FaultStall, 10) // every attempt stalls
+			f.srv.InjectFault("", "stall", 10) // every attempt stalls
 			start := time.Now()
 			r := f.run(t, tc.args(f)...)
 			elapsed := time.Since(start)

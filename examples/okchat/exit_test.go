@@ -251,7 +251,7 @@ func TestExitOutput(t *testing.T) {
 	t.Run("a call that failed stays a call error", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault("", "drop-after", 1)
 		r := runWith(t, f.env, &failingWriter{}, nil, "send", "--to", f.bob.UUID, "--text", "x")
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Contains(t, r.stderr, "may have been delivered")
@@ -264,7 +264,7 @@ func TestExitTransport(t *testing.T) {
 	t.Run("send, HTML 502: may have been delivered", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFault(okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault("", "html502", 1)
 		r := f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -272,12 +272,12 @@ func TestExitTransport(t *testing.T) {
 		assert.Contains(t, r.stderr, "the message may have been delivered; check the history before sending again")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1, "a send that may have arrived must not be repeated")
-		assert.Equal(t, okayapitest.FaultHTML502, reqs[0].Fault)
+		assert.Equal(t, okayapitest.Fault("html502"), reqs[0].Fault)
 	})
 	t.Run("send, connection dropped after storing: may have been delivered", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFault(okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault("", "drop-after", 1)
 		r := f.run(t, "--json", "send", "--to", f.bob.UUID, "--text", "x")
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -288,7 +288,7 @@ func TestExitTransport(t *testing.T) {
 	t.Run("multisend, connection dropped: may have been delivered", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 		r := f.run(t, "multisend", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "x")
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Contains(t, r.stderr, "the message may have been delivered")
@@ -306,7 +306,7 @@ func TestExitTransport(t *testing.T) {
 	t.Run("unread, not JSON", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFault(okayapitest.FaultNonJSON, 1)
+		f.srv.InjectFault("", "non-json", 1)
 		r := f.run(t, "unread", "--json")
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -326,13 +326,13 @@ func TestKernelFaults(t *testing.T) {
 		want   string // in stderr
 		stored int
 	}{
-		{okayapitest.FaultException500, 3, "HTTP 500", 1},
-		{okayapitest.FaultExceptionRet0, 1, "the service failed on App.Market_ChatMessage.Send: ret 0: read error on connection", 1},
-		{okayapitest.FaultExceptionDB, 1, `the service failed on App.Market_ChatMessage.Send: ret "HY000": SQLSTATE[HY000]: General error`, 1},
-		{okayapitest.FaultRedirect307, 3, "the host answered with a redirect, which okchat never follows", 0},
-		{okayapitest.FaultStoreThenRedirect, 3, "the host answered with a redirect, which okchat never follows", 1},
+		{"exception", 3, "HTTP 500", 1},
+		{"exception-ret0", 1, "the service failed on App.Market_ChatMessage.Send: ret 0: read error on connection", 1},
+		{"exception-db", 1, `the service failed on App.Market_ChatMessage.Send: ret "HY000": SQLSTATE[HY000]: General error`, 1},
+		{"redirect307", 3, "the host answered with a redirect, which okchat never follows", 0},
+		{"store-then-redirect", 3, "the host answered with a redirect, which okchat never follows", 1},
 	} {
-		t.Run(tc.fault.String(), func(t *testing.T) {
+		t.Run(string(tc.fault), func(t *testing.T) {
 			t.Parallel()
 			var hits atomic.Int64
 			elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -342,7 +342,7 @@ func TestKernelFaults(t *testing.T) {
 			}))
 			t.Cleanup(elsewhere.Close)
 			f := newFixture(t, okayapitest.WithRedirectLocation(elsewhere.URL+"/"))
-			f.srv.InjectFault(tc.fault, 1)
+			f.srv.InjectFault("", tc.fault, 1)
 			r := f.run(t, "send", "--to", f.bob.UUID, "--text", "x")
 			assert.Equal(t, tc.code, r.code, "stderr: %s", r.stderr)
 			assert.Empty(t, r.stdout)

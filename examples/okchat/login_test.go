@@ -71,10 +71,10 @@ func (f *loginFixture) parseLogin(t *testing.T, out string, export bool) okayapi
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []okayapitest.SignMode{okayapitest.SignDynamic, okayapitest.SignStatic, okayapitest.SignNone} {
-		t.Run("plain/"+mode.String(), func(t *testing.T) {
+	for mode, sign := range signModes() {
+		t.Run("plain/"+mode, func(t *testing.T) {
 			t.Parallel()
-			f := newLoginFixture(t, okayapitest.WithSignMode(mode))
+			f := newLoginFixture(t, sign)
 			r := f.run(t, "", "login", "--username", "diana", "--password", dianaPassword).ok(t)
 			f.parseLogin(t, r.stdout, false) // TestLoginThenAct acts with the token
 			reqs := f.srv.Requests()
@@ -253,7 +253,7 @@ func TestLoginTransport(t *testing.T) {
 	t.Run("not JSON, every time", func(t *testing.T) {
 		t.Parallel()
 		f := newLoginFixture(t)
-		f.srv.InjectFault(okayapitest.FaultNonJSON, 10)
+		f.srv.InjectFault("", "non-json", 10)
 		r := f.run(t, "", "login", "--username", "diana", "--password", dianaPassword)
 		assert.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -340,4 +340,9 @@ func TestLoginSourceable(t *testing.T) {
 	got, err := cmd.Output()
 	require.NoError(t, err)
 	assert.Equal(t, want.UUID+"\n"+want.Token()+"\n", string(got), "a child process sees both variables")
+}
+
+// signModes are the fake app's three ways of checking signatures, by name.
+func signModes() map[string]okayapitest.Option {
+	return map[string]okayapitest.Option{"dynamic": okayapitest.WithSecret(""), "static": okayapitest.WithStaticSign(""), "none": okayapitest.WithoutSign()}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -129,8 +131,8 @@ func recipientsFile(name string, stdin io.Reader) ([]string, error) {
 // broadcastFailure is a multisend in which some recipients did not get the
 // message for sure; its outcomes have been printed. report explains it.
 type broadcastFailure struct {
-	err      *chatmsg.BroadcastError
-	res      *chatmsg.BroadcastResult
+	err      *broadcast.Error
+	res      *broadcast.Result
 	writeErr error // the outcomes could not be written to stdout
 }
 
@@ -139,8 +141,8 @@ func (e *broadcastFailure) Error() string { return e.err.Error() }
 func (e *broadcastFailure) Unwrap() error { return e.err }
 
 func (a *app) multiSend(to []string, msg chatmsg.Message, concurrency int) error {
-	res, err := a.chat.Broadcast(a.ctx, a.member, to, msg, chatmsg.BroadcastOptions{Concurrency: concurrency, ExactlyOnce: a.once})
-	var be *chatmsg.BroadcastError
+	res, err := broadcast.Send(a.ctx, a.chat, a.member, to, msg, broadcast.Options{Concurrency: concurrency, ExactlyOnce: a.once})
+	var be *broadcast.Error
 	if err != nil && (!errors.As(err, &be) || res == nil) {
 		return err // nothing was sent: bad input, or no member
 	}
@@ -157,13 +159,13 @@ func (a *app) multiSend(to []string, msg chatmsg.Message, concurrency int) error
 }
 
 // outcomeWords are the outcomes as --json writes them.
-var outcomeWords = map[chatmsg.State]string{
-	chatmsg.Delivered:      "delivered",
-	chatmsg.NotDelivered:   "not_delivered",
-	chatmsg.MaybeDelivered: "maybe_delivered",
+var outcomeWords = map[broadcast.State]string{
+	broadcast.Delivered:      "delivered",
+	broadcast.NotDelivered:   "not_delivered",
+	broadcast.MaybeDelivered: "maybe_delivered",
 }
 
-func (a *app) printOutcomesJSON(res *chatmsg.BroadcastResult) error {
+func (a *app) printOutcomesJSON(res *broadcast.Result) error {
 	detail := make([]jsonDelivery, len(res.Outcomes))
 	for i, o := range res.Outcomes {
 		d := jsonDelivery{OtherUUID: o.To, Outcome: outcomeWords[o.State]}
@@ -171,7 +173,7 @@ func (a *app) printOutcomesJSON(res *chatmsg.BroadcastResult) error {
 			id := o.MessageID
 			d.ChatMessageID = &id
 		}
-		if o.State != chatmsg.Delivered && o.Err != nil {
+		if o.State != broadcast.Delivered && o.Err != nil {
 			d.SendKey = keyOf(o.Err)
 			d.Error = errorText(o.Err)
 			var pe *okayapi.PluginError
@@ -187,20 +189,20 @@ func (a *app) printOutcomesJSON(res *chatmsg.BroadcastResult) error {
 		Delivered      int            `json:"delivered"`
 		NotDelivered   int            `json:"not_delivered"`
 		MaybeDelivered int            `json:"maybe_delivered"`
-	}{detail, res.Count(chatmsg.Delivered), res.Count(chatmsg.NotDelivered), res.Count(chatmsg.MaybeDelivered)})
+	}{detail, res.Count(broadcast.Delivered), res.Count(broadcast.NotDelivered), res.Count(broadcast.MaybeDelivered)})
 }
 
-func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) error {
+func (a *app) printOutcomes(res *broadcast.Result, msg chatmsg.Message) error {
 	n := len(res.Outcomes)
-	delivered := res.Count(chatmsg.Delivered)
+	delivered := res.Count(broadcast.Delivered)
 	if delivered == n {
 		fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", typeOf(msg), n)
 	} else {
 		counts := []string{strconv.Itoa(delivered) + " delivered"}
-		if c := res.Count(chatmsg.NotDelivered); c > 0 {
+		if c := res.Count(broadcast.NotDelivered); c > 0 {
 			counts = append(counts, strconv.Itoa(c)+" not delivered")
 		}
-		if c := res.Count(chatmsg.MaybeDelivered); c > 0 {
+		if c := res.Count(broadcast.MaybeDelivered); c > 0 {
 			counts = append(counts, strconv.Itoa(c)+" maybe delivered")
 		}
 		fmt.Fprintf(a.out, "%s message to %d member(s): %s:\n", typeOf(msg), n, strings.Join(counts, ", "))
@@ -209,9 +211,9 @@ func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) e
 	noID := 0
 	for _, o := range res.Outcomes {
 		switch {
-		case o.State == chatmsg.Delivered && o.MessageID != 0:
+		case o.State == broadcast.Delivered && o.MessageID != 0:
 			t.row("  "+o.To, o.State.String(), "#"+strconv.FormatInt(o.MessageID, 10))
-		case o.State == chatmsg.Delivered:
+		case o.State == broadcast.Delivered:
 			noID++
 			t.row("  "+o.To, o.State.String(), "-")
 		default:
@@ -231,8 +233,8 @@ func (a *app) printOutcomes(res *chatmsg.BroadcastResult, msg chatmsg.Message) e
 // keyOf returns the send key an exactly-once send's error carries, or "".
 func keyOf(err error) string {
 	var (
-		ue *chatmsg.UncertainError
-		nd *chatmsg.NotDeliveredError
+		ue *exactlyonce.UncertainError
+		nd *exactlyonce.NotDeliveredError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -247,8 +249,8 @@ func keyOf(err error) string {
 // send's error is said in okchat's words, without the SDK's names.
 func errorText(err error) string {
 	var (
-		ue *chatmsg.UncertainError
-		nd *chatmsg.NotDeliveredError
+		ue *exactlyonce.UncertainError
+		nd *exactlyonce.NotDeliveredError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -263,12 +265,12 @@ func errorText(err error) string {
 
 // reason says in a few words why the message did not surely reach a
 // recipient, for its line.
-func reason(o chatmsg.Outcome) string {
+func reason(o broadcast.Outcome) string {
 	var (
 		pe *okayapi.PluginError
 		ae *okayapi.APIError
-		ue *chatmsg.UncertainError
-		nd *chatmsg.NotDeliveredError
+		ue *exactlyonce.UncertainError
+		nd *exactlyonce.NotDeliveredError
 	)
 	switch {
 	case o.Err == nil:
@@ -284,7 +286,7 @@ func reason(o chatmsg.Outcome) string {
 			return "ret " + strconv.Quote(ae.RetText) + ": " + ae.Msg
 		}
 		return "ret " + strconv.Itoa(ae.Ret) + ": " + ae.Msg
-	case o.State == chatmsg.MaybeDelivered:
+	case o.State == broadcast.MaybeDelivered:
 		return "no usable answer: " + o.Err.Error()
 	}
 	return "not sent: " + o.Err.Error()

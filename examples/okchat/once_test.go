@@ -11,11 +11,13 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/okayapi"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // keyInText finds the send key okchat printed.
 var keyInText = regexp.MustCompile(`send key ([0-9a-f]{32})`)
+
+// keyField is the field of chat_message_data that carries the send key.
+const keyField = "okayapi_send_key"
 
 // resumeHint finds the --resume KEY okchat gave on stderr.
 var resumeHint = regexp.MustCompile(`--resume ([0-9a-f]{32})`)
@@ -42,7 +44,7 @@ func onlyMessage(t *testing.T, f *fixture, to okayapi.Member) (id int64, key str
 	assert.Equal(t, to.UUID, m.To)
 	var data map[string]any
 	require.NoError(t, json.Unmarshal(m.Data, &data))
-	key, _ = data[chatmsg.KeyField].(string)
+	key, _ = data[keyField].(string)
 	require.Len(t, key, 32, "the stored data carries the send key: %s", m.Data)
 	return m.ID, key
 }
@@ -51,7 +53,7 @@ func onlyMessage(t *testing.T, f *fixture, to okayapi.Member) (id int64, key str
 // exactly-once sending, which mean nothing on the command line.
 func noSDKNames(t *testing.T, s string) {
 	t.Helper()
-	for _, name := range []string{"ResumeSend", "SendOnce", "UncertainError", "NotDeliveredError", "chatmsg", "Rounds"} {
+	for _, name := range []string{"Resume", "exactlyonce", "UncertainError", "NotDeliveredError", "chatmsg", "Rounds"} {
 		assert.NotContains(t, s, name)
 	}
 }
@@ -70,7 +72,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost after the message was stored: found, exit 0", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message #"+itoa(id)+" to "+f.bob.UUID+
@@ -81,7 +83,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost after the message was stored: --json", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 		doc := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"order":7}`).ok(t).doc(t)
 		id, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, map[string]any{"chat_message_id": float64(id), "send_key": key}, doc)
@@ -89,7 +91,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("HTML 502 first: sent again, one copy", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi").ok(t)
 		_, key := onlyMessage(t, f, f.bob)
 		assert.Equal(t, "sent text message to "+f.bob.UUID+" (the service returned no message id; send key "+key+")\n", r.stdout)
@@ -98,8 +100,8 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("the check fails too: exit 3 with the key, then --resume: exit 0, one copy", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 1)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -127,8 +129,8 @@ func TestSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		f.plugin.SetSendReturnsID(true)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultResetBefore, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 1)
+		f.srv.InjectFault(chatmsg.ServiceSend, "reset-before", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 1)
 		r := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -146,7 +148,7 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("every check finds nothing: not delivered, exit 1", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
+		f.srv.InjectFault(chatmsg.ServiceSend, "html502", 3)
 		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stdout)
@@ -179,9 +181,9 @@ func TestSendExactlyOnce(t *testing.T) {
 	t.Run("a message that holds the key field itself: exit 2, nothing sent", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"`+chatmsg.KeyField+`":"x"}`)
+		r := f.run(t, "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--custom", `{"`+keyField+`":"x"}`)
 		assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
-		assert.Contains(t, r.stderr, "invalid message (chat_message_data."+chatmsg.KeyField+")")
+		assert.Contains(t, r.stderr, "invalid message (chat_message_data."+keyField+")")
 		assert.Empty(t, f.srv.Requests())
 	})
 }
@@ -191,7 +193,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("answer lost: each recipient once, exit 0", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi all").ok(t)
 		ids := storedOnce(t, f, to)
@@ -209,7 +211,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := f.addMembers(t, 450)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--concurrency", "1", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		doc := r.doc(t)
 		assert.Equal(t, float64(450), doc["delivered"])
@@ -227,7 +229,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("HTML 502 first: sent again, each once", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
 		to := []string{f.bob.UUID, f.carol.UUID}
 		f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi").ok(t)
 		storedOnce(t, f, to)
@@ -237,8 +239,8 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 2)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		lines := plainOutcomes(t, r.stdout)
@@ -267,8 +269,8 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		to := []string{f.bob.UUID, f.carol.UUID}
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultException500, 2)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+		f.srv.InjectFault(chatmsg.ServiceTakeMessageList, "exception", 2)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--json", "--to", strings.Join(to, ","), "--text", "hi")
 		require.Equal(t, 3, r.code, "stderr: %s", r.stderr)
 		detail := jsonOutcomes(t, r.doc(t))
@@ -284,7 +286,7 @@ func TestMultiSendExactlyOnce(t *testing.T) {
 	t.Run("every check finds nothing: not delivered, exit 1", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		f.srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
+		f.srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 3)
 		r := f.run(t, "multisend", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID+","+f.carol.UUID, "--text", "hi")
 		require.Equal(t, 1, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, f.plugin.Messages())
@@ -303,7 +305,7 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.send(t, f.alice, f.bob, "plain")
-	f.srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // the lost-answer path
+	f.srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1) // the lost-answer path
 	send := f.run(t, "--json", "send", "--exactly-once", "--horizon", "20ms", "--to", f.bob.UUID, "--text", "hello bob").ok(t).doc(t)
 	key, _ := send["send_key"].(string)
 	require.Len(t, key, 32)
@@ -324,7 +326,7 @@ func TestExactlyOnceReadsBackClean(t *testing.T) {
 			for _, args := range [][]string{{"history", "--with", who.with}, {"history", "--all", "--with", who.with}, {"chats"}} {
 				r := runEnv(t, who.env, args...).ok(t)
 				assert.NotContains(t, r.stdout, key, "%v", args)
-				assert.NotContains(t, r.stdout, chatmsg.KeyField, "%v", args)
+				assert.NotContains(t, r.stdout, keyField, "%v", args)
 				if args[0] == "history" {
 					assert.Contains(t, r.stdout, "hello bob")
 					assert.Contains(t, r.stdout, `{"order":7}`)

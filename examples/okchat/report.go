@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -83,7 +85,7 @@ func report(stderr io.Writer, cmd *command, err error, how callInfo) int {
 		return reportBroadcast(stderr, cmd, bf, how)
 	}
 	code := explain(stderr, cmd, "okchat "+cmd.name+": ", err, how)
-	var uncertain *chatmsg.UncertainError
+	var uncertain *exactlyonce.UncertainError
 	if cmd.sends && code != exitUsage {
 		switch {
 		case errors.As(err, &uncertain):
@@ -105,8 +107,8 @@ func explain(stderr io.Writer, cmd *command, prefix string, err error, how callI
 		ip *okayapi.InvalidParamError
 		ae *okayapi.APIError
 		pe *okayapi.PluginError
-		ue *chatmsg.UncertainError
-		nd *chatmsg.NotDeliveredError
+		ue *exactlyonce.UncertainError
+		nd *exactlyonce.NotDeliveredError
 	)
 	code := exitTransport
 	switch {
@@ -198,7 +200,7 @@ func reportBroadcast(stderr io.Writer, cmd *command, bf *broadcastFailure, how c
 	var failures []*failure
 	byText := map[string]*failure{}
 	for _, o := range bf.res.Outcomes {
-		if o.State == chatmsg.Delivered || o.Err == nil {
+		if o.State == broadcast.Delivered || o.Err == nil {
 			continue
 		}
 		f := byText[o.Err.Error()]
@@ -218,7 +220,7 @@ func reportBroadcast(stderr io.Writer, cmd *command, bf *broadcastFailure, how c
 		code = exitTransport
 		resumable := 0 // exactly-once recipients, which a send --resume finishes
 		for _, o := range bf.res.Outcomes {
-			if o.State == chatmsg.MaybeDelivered && keyOf(o.Err) != "" {
+			if o.State == broadcast.MaybeDelivered && keyOf(o.Err) != "" {
 				resumable++
 			}
 		}
@@ -229,7 +231,7 @@ func reportBroadcast(stderr io.Writer, cmd *command, bf *broadcastFailure, how c
 				"to finish, run for each 'okchat send --to UUID --resume KEY' with the same message flag: it sends only if the message is not there:\n", e.MaybeDelivered)
 		}
 		for _, o := range bf.res.Outcomes {
-			if o.State != chatmsg.MaybeDelivered {
+			if o.State != broadcast.MaybeDelivered {
 				continue
 			}
 			if k := keyOf(o.Err); k != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
@@ -84,21 +85,21 @@ func TestReportBroadcast(t *testing.T) {
 	refused := &okayapi.PluginError{Service: chatmsg.ServiceMultiSend, Code: 2, Msg: "发送失败"}
 	lost := &okayapi.APIError{Service: chatmsg.ServiceMultiSend, Ret: 502, Msg: "Bad Gateway"}
 	unsent := &okayapi.TransportError{Service: chatmsg.ServiceMultiSend, Err: errors.New("connection refused")}
-	failure := func(outcomes ...chatmsg.Outcome) *broadcastFailure {
-		e := &chatmsg.BroadcastError{}
+	failure := func(outcomes ...broadcast.Outcome) *broadcastFailure {
+		e := &broadcast.Error{}
 		for _, o := range outcomes {
 			switch o.State {
-			case chatmsg.Delivered:
+			case broadcast.Delivered:
 				e.Delivered++
-			case chatmsg.NotDelivered:
+			case broadcast.NotDelivered:
 				e.NotDelivered++
 				e.Errs = append(e.Errs, o.Err)
-			case chatmsg.MaybeDelivered:
+			case broadcast.MaybeDelivered:
 				e.MaybeDelivered++
 				e.Errs = append(e.Errs, o.Err)
 			}
 		}
-		return &broadcastFailure{err: e, res: &chatmsg.BroadcastResult{Outcomes: outcomes}}
+		return &broadcastFailure{err: e, res: &broadcast.Result{Outcomes: outcomes}}
 	}
 	cases := []struct {
 		name string
@@ -108,15 +109,15 @@ func TestReportBroadcast(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"refused", failure(chatmsg.Outcome{To: bob, State: chatmsg.Delivered, MessageID: 1}, chatmsg.Outcome{To: carol, State: chatmsg.NotDelivered, Err: refused}),
+		{"refused", failure(broadcast.Outcome{To: bob, State: broadcast.Delivered, MessageID: 1}, broadcast.Outcome{To: carol, State: broadcast.NotDelivered, Err: refused}),
 			callInfo{}, 1, []string{"1 of 2 recipient(s) got the message", "1 recipient(s): the chat plugin refused", "not delivered to 1 recipient(s)", "1 recipient(s) got the message: do not send"},
 			[]string{"may have been delivered to", carol}},
-		{"ret 502: unknown", failure(chatmsg.Outcome{To: bob, State: chatmsg.MaybeDelivered, Err: lost}, chatmsg.Outcome{To: carol, State: chatmsg.NotDelivered, Err: refused}),
+		{"ret 502: unknown", failure(broadcast.Outcome{To: bob, State: broadcast.MaybeDelivered, Err: lost}, broadcast.Outcome{To: carol, State: broadcast.NotDelivered, Err: refused}),
 			callInfo{}, 3, []string{"the service failed on App.Market_ChatMessage.MultiSend: ret 502", "may have been delivered to these 1 recipient(s)", "\n  " + bob + "\n", "err_code 2"},
 			[]string{"do not send it to them again"}},
-		{"never sent", failure(chatmsg.Outcome{To: bob, State: chatmsg.NotDelivered, Err: unsent}),
+		{"never sent", failure(broadcast.Outcome{To: bob, State: broadcast.NotDelivered, Err: unsent}),
 			callInfo{}, 3, []string{"1 recipient(s): no usable answer", "connection refused", "not delivered to 1 recipient(s)"}, []string{"may have been delivered to"}},
-		{"timed out", failure(chatmsg.Outcome{To: bob, State: chatmsg.NotDelivered, Err: context.DeadlineExceeded}),
+		{"timed out", failure(broadcast.Outcome{To: bob, State: broadcast.NotDelivered, Err: context.DeadlineExceeded}),
 			callInfo{timedOut: time.Second}, 3, []string{"gave up after 1s (--timeout)"}, nil},
 	}
 	for _, tc := range cases {

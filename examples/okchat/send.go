@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 )
 
 var sendCommand = command{
@@ -87,7 +88,7 @@ type onceFlags struct {
 func exactlyOnceFlag(fs *flag.FlagSet) onceFlags {
 	return onceFlags{
 		on: fs.Bool("exactly-once", false, "when an answer is lost, find out whether the message arrived, and send it again only if not"),
-		horizon: fs.Duration("horizon", chatmsg.DefaultHorizon, "with --exactly-once: how long after a lost answer a stored message may still appear; "+
+		horizon: fs.Duration("horizon", 30*time.Second, "with --exactly-once: how long after a lost answer a stored message may still appear; "+
 			"the message is sent again only after this `DURATION`, which a lost answer may cost"),
 	}
 }
@@ -99,8 +100,7 @@ var sendKey = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
 // checks of the conversation for the message's send key, the last one
 // horizon after the failure.
 func (a *app) exactlyOnce(horizon time.Duration) {
-	a.once = true
-	a.chat = chatmsg.New(a.client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Horizon: horizon}))
+	a.once = &exactlyonce.Config{Horizon: horizon}
 }
 
 // messageFlags adds the five message flags to fs and returns a function that,
@@ -147,9 +147,9 @@ func (a *app) send(to string, msg chatmsg.Message, key string) error {
 		err error
 	)
 	if key != "" {
-		res, err = a.chat.ResumeSend(a.ctx, a.member, to, msg, key)
-	} else if a.once {
-		res, err = a.chat.SendOnce(a.ctx, a.member, to, msg)
+		res, err = exactlyonce.Resume(a.ctx, a.chat, a.member, to, msg, key, *a.once)
+	} else if a.once != nil {
+		res, err = exactlyonce.Send(a.ctx, a.chat, a.member, to, msg, *a.once)
 	} else {
 		res, err = a.chat.Send(a.ctx, a.member, to, msg)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/internal/wiretest"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // fast are watch flags for tests: polls every 20 ms after a message, at
@@ -173,7 +173,7 @@ func TestWatchJSON(t *testing.T) {
 			f := newFixture(t)
 			w := f.startWatch(t, nil, append(args, fast...)...)
 			f.send(t, f.bob, f.alice, "hello <b>&</b> 你好")
-			once, err := f.chat.SendOnce(t.Context(), f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"})
+			once, err := exactlyonce.Send(t.Context(), f.chat, f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"}, exactlyonce.Config{})
 			require.NoError(t, err)
 			require.Len(t, once.Key, 32)
 			f.send(t, f.alice, f.bob, "from alice")
@@ -195,7 +195,7 @@ func TestWatchJSON(t *testing.T) {
 				_, err := time.Parse(time.RFC3339, m["add_time"].(string))
 				assert.NoError(t, err)
 				data := m["chat_message_data"].(map[string]any)
-				assert.NotContains(t, data, chatmsg.KeyField, "the key is never content")
+				assert.NotContains(t, data, keyField, "the key is never content")
 				byText[data["content"].(string)] = m
 			}
 			require.Len(t, byText, 3, "stdout:\n%s", r.stdout)
@@ -225,14 +225,14 @@ func TestWatchJSON(t *testing.T) {
 	t.Run("the plain line never shows the key", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		once, err := f.chat.SendOnce(t.Context(), f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"})
+		once, err := exactlyonce.Send(t.Context(), f.chat, f.carol, f.alice.UUID, chatmsg.Text{Content: "exactly once"}, exactlyonce.Config{})
 		require.NoError(t, err)
 		w := f.startWatch(t, nil, append([]string{"watch"}, fast...)...)
 		line := w.lines(t, 1)[0]
 		r := w.stop(t).ok(t)
 		assert.Regexp(t, `  received from `+f.carol.UUID+`  text  unread  exactly once\n$`, line)
 		assert.NotContains(t, r.stdout, once.Key)
-		assert.NotContains(t, r.stdout, chatmsg.KeyField)
+		assert.NotContains(t, r.stdout, keyField)
 	})
 }
 
@@ -329,7 +329,7 @@ func TestWatchErrors(t *testing.T) {
 		f := newFixture(t)
 		w := f.startWatch(t, nil, append([]string{"watch"}, fast...)...)
 		f.polled(t, 1)
-		f.srv.InjectFaultFor(chatmsg.ServiceGetAllChatList, okayapitest.FaultNonJSON, 1)
+		f.srv.InjectFault(chatmsg.ServiceGetAllChatList, "non-json", 1)
 		require.Eventually(t, func() bool { return w.stderr.String() != "" }, 10*time.Second, 5*time.Millisecond)
 		f.send(t, f.bob, f.alice, "after the failure")
 		w.lines(t, 1)

@@ -149,7 +149,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 // runFake takes the tour with alice, bob and carol on an embedded fake OkayAPI.
 func runFake(ctx context.Context, p *printer) error {
-	srv, err := okayapitest.Start(okayapitest.WithSignMode(okayapitest.SignDynamic))
+	srv, err := okayapitest.Start(okayapitest.WithSecret(""))
 	if err != nil {
 		return fmt.Errorf("starting the embedded fake OkayAPI: %w", err)
 	}

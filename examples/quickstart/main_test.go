@@ -122,7 +122,7 @@ func realEnv(srv *okayapitest.Server, alice, bob string, aliceToken string) map[
 
 func TestRunRealAppFromEnv(t *testing.T) {
 	t.Parallel()
-	srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithSignMode(okayapitest.SignDynamic), okayapitest.WithQuirks(true))
+	srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithSecret(""), okayapitest.WithQuirks(true))
 	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw-a", Nickname: "Alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "pw-b", Nickname: "Bob", Age: 31})
 	// Bob wrote first, so that alice has unread messages to mark.

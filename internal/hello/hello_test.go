@@ -64,8 +64,8 @@ func TestWireVector(t *testing.T) {
 
 func TestSignModes(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []okayapitest.SignMode{okayapitest.SignDynamic, okayapitest.SignStatic, okayapitest.SignNone} {
-		_, h := newHello(t, okayapitest.WithSignMode(mode))
+	for mode, sign := range signModes() {
+		_, h := newHello(t, sign)
 		got, err := h.World(t.Context(), "x")
 		require.NoError(t, err, mode)
 		assert.Equal(t, "Hello x", got, mode)
@@ -82,7 +82,7 @@ func TestErrors(t *testing.T) {
 	assert.ErrorIs(t, err, okayapi.ErrBadSignature)
 
 	h := hello.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
-	srv.InjectFaultFor(hello.ServiceWorld, okayapitest.FaultNonJSON, 1)
+	srv.InjectFault(hello.ServiceWorld, "non-json", 1)
 	_, err = h.World(t.Context(), "x")
 	assert.ErrorIs(t, err, okayapi.ErrTransport)
 	got, err := h.World(t.Context(), "x")
@@ -94,4 +94,9 @@ func TestErrors(t *testing.T) {
 	assert.ErrorIs(t, err, okayapi.ErrNoSuchService)
 
 	assert.Panics(t, func() { hellotest.Install(srv) }, "installed twice")
+}
+
+// signModes are the fake app's three ways of checking signatures, by name.
+func signModes() map[string]okayapitest.Option {
+	return map[string]okayapitest.Option{"dynamic": okayapitest.WithSecret(""), "static": okayapitest.WithStaticSign(""), "none": okayapitest.WithoutSign()}
 }

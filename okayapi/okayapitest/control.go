@@ -18,16 +18,6 @@ const controlFaultPath = "/_fake/fault"
 // controlPrefix is the part of the URL space the control endpoint owns.
 const controlPrefix = "/_fake/"
 
-// ControlURL returns the URL of the control endpoint (see
-// WithControlEndpoint), e.g. http://127.0.0.1:41234/_fake/fault, or "" if
-// it is off.
-func (s *Server) ControlURL() string {
-	if !s.cfg.control {
-		return ""
-	}
-	return s.URL() + controlFaultPath
-}
-
 // serveControl answers a request under controlPrefix.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err != nil || !isLoopback(host) {
@@ -41,7 +31,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		var b strings.Builder
-		for _, k := range faultKinds[1:] {
+		for _, k := range faultKinds {
 			fmt.Fprintf(&b, "%-20s %s\n", k.name, k.doc)
 		}
 		writeAll(w, b.String())
@@ -62,10 +52,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "okayapitest: "+msg, http.StatusBadRequest)
 		return
 	}
-	s.InjectFaultFor(service, f, n)
+	s.InjectFault(service, f, n)
 	if s.cfg.log != nil {
 		s.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "okayapitest fault injected",
-			slog.String("fault", f.String()), slog.String("service", service), slog.Int("n", n))
+			slog.String("fault", string(f)), slog.String("service", service), slog.Int("n", n))
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -76,9 +66,9 @@ func controlParams(form map[string][]string) (f Fault, service string, n int, ms
 	for name, vs := range form {
 		switch {
 		case name != "kind" && name != "service" && name != "n":
-			return 0, "", 0, fmt.Sprintf("unknown parameter %q (want kind, service, n)", name)
+			return "", "", 0, fmt.Sprintf("unknown parameter %q (want kind, service, n)", name)
 		case len(vs) > 1:
-			return 0, "", 0, "parameter " + name + " given more than once"
+			return "", "", 0, "parameter " + name + " given more than once"
 		}
 	}
 	get := func(name string) string {
@@ -89,20 +79,22 @@ func controlParams(form map[string][]string) (f Fault, service string, n int, ms
 	}
 	kind := get("kind")
 	if kind == "" {
-		return 0, "", 0, "parameter kind is required: " + faultNameList
+		return "", "", 0, "parameter kind is required: " + faultNames()
 	}
-	if err := f.UnmarshalText([]byte(kind)); err != nil || f == 0 {
-		return 0, "", 0, fmt.Sprintf("parameter kind: unknown fault %q (want %s)", kind, faultNameList)
+	k, ok := Fault(kind).kind()
+	if !ok {
+		return "", "", 0, fmt.Sprintf("parameter kind: unknown fault %q (want %s)", kind, faultNames())
 	}
+	f = k.name
 	service = get("service")
 	if service != "" && !validServiceName(service) {
-		return 0, "", 0, fmt.Sprintf("parameter service: %q is not a service name like App.Hello.World", service)
+		return "", "", 0, fmt.Sprintf("parameter service: %q is not a service name like App.Hello.World", service)
 	}
 	n = 1
 	if v := get("n"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			return 0, "", 0, fmt.Sprintf("parameter n: %q is not a count of 1 or more", v)
+			return "", "", 0, fmt.Sprintf("parameter n: %q is not a count of 1 or more", v)
 		}
 	}
 	return f, service, n, ""

@@ -3,7 +3,10 @@ package okayapitest
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,88 +22,55 @@ import (
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-func TestFaultText(t *testing.T) {
+// InjectFault takes every fault by its name, in any case, and refuses any
+// other name loudly, listing the names.
+func TestFaultNames(t *testing.T) {
 	t.Parallel()
-	for name, want := range map[string]Fault{
-		"html502": FaultHTML502, "drop-after": FaultDropAfter, "stall": FaultStall,
-		"truncate": FaultTruncate, "non-json": FaultNonJSON, "Drop-After": FaultDropAfter, "HTML502": FaultHTML502,
-		"exception": FaultException500, "exception-ret0": FaultExceptionRet0, "Exception-DB": FaultExceptionDB,
-		"redirect307": FaultRedirect307, "store-then-redirect": FaultStoreThenRedirect, "none": 0, "NONE": 0,
-		"reset-before": FaultResetBefore, "Reset-Before": FaultResetBefore, "503-after": Fault503After,
-		"504-after": Fault504After, "429": Fault429, "429-retry-after": Fault429RetryAfter, "429-Retry-After": Fault429RetryAfter,
-	} {
-		got := FaultStall
-		require.NoError(t, got.UnmarshalText([]byte(name)), name)
-		assert.Equal(t, want, got, name)
-	}
-	for _, bad := range []string{"", "FaultStall", "drop_after", "dropafter", "502", "503", "504", "429-retry", "Fault(42)"} {
-		got := FaultStall
-		err := got.UnmarshalText([]byte(bad))
-		require.Error(t, err, bad)
-		assert.Contains(t, err.Error(), "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, "+
-			"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early", bad)
-		assert.Equal(t, FaultStall, got, "unchanged on an error")
-	}
-
-	// flag.TextVar and encoding/json read and write the names.
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var f Fault
-	fs.TextVar(&f, "fault", Fault(0), "the fault")
-	require.NoError(t, fs.Parse([]string{"-fault", "Drop-After"}))
-	assert.Equal(t, FaultDropAfter, f)
-	require.Error(t, fs.Parse([]string{"-fault", "explode"}))
-	b, err := json.Marshal(map[string]Fault{"a": FaultExceptionDB, "b": 0})
-	require.NoError(t, err)
-	assert.Equal(t, `{"a":"exception-db","b":"none"}`, string(b))
-	var back map[string]Fault
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, map[string]Fault{"a": FaultExceptionDB, "b": 0}, back)
-	_, err = json.Marshal(Fault(42))
-	assert.ErrorContains(t, err, "Fault(42) is not a fault")
-}
-
-// Every fault's String is the name UnmarshalText reads back, and no two
-// faults share a name.
-func TestFaultStringRoundTrip(t *testing.T) {
-	t.Parallel()
-	all := []Fault{FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
-		FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect,
-		FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter,
-		Fault502Early, Fault503Early, Fault504Early}
-	seen := map[string]Fault{}
-	for _, f := range all {
-		name := f.String()
-		var got Fault
-		require.NoError(t, got.UnmarshalText([]byte(name)), "UnmarshalText(%q), the name of fault %d", name, int(f))
-		assert.Equal(t, f, got, name)
-		text, err := f.MarshalText()
-		require.NoError(t, err)
-		assert.Equal(t, name, string(text))
-		assert.NotContains(t, seen, name, "two faults are called %q", name)
-		seen[name] = f
-	}
-	// Every name UnmarshalText reads is some fault's String, or none's.
-	assert.Len(t, seen, len(faultKinds)-1)
-	for _, k := range faultKinds[1:] {
-		assert.Contains(t, seen, k.name)
+	srv := NewServer(t)
+	all := Faults()
+	require.Len(t, all, len(faultKinds))
+	seen := map[Fault]bool{}
+	for _, k := range faultKinds {
+		assert.False(t, seen[k.name], "two faults are called %q", k.name)
+		seen[k.name] = true
+		assert.Equal(t, strings.ToLower(string(k.name)), string(k.name))
 		assert.NotEmpty(t, k.doc, k.name)
 		assert.NotNil(t, k.answer, k.name)
 	}
-	assert.Len(t, all, len(faultKinds)-1, "the test lists every fault")
-	for _, f := range all {
-		assert.True(t, f.valid(), "%s", f)
+	for _, f := range append(all, "Drop-After", "HTML502", "Exception-DB", "429-Retry-After") {
+		assert.NotPanics(t, func() { srv.InjectFault("", f, 1) }, f)
 	}
-	assert.False(t, (Fault504Early + 1).valid())
-	assert.False(t, Fault(0).valid())
-	assert.Equal(t, "none", Fault(0).String())
-	assert.Equal(t, "Fault(42)", Fault(42).String())
-	for _, f := range []Fault{42, -1} {
-		var got Fault
-		assert.Error(t, got.UnmarshalText([]byte(f.String())), "%q is not a fault UnmarshalText reads", f.String())
-		_, err := f.MarshalText()
-		assert.Error(t, err)
+	list := "html502, drop-after, stall, truncate, non-json, exception, exception-ret0, exception-db, " +
+		"redirect307, store-then-redirect, reset-before, 503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early"
+	for _, bad := range []Fault{"", "none", "FaultStall", "drop_after", "dropafter", "502", "503", "504", "429-retry"} {
+		assert.PanicsWithValue(t, fmt.Sprintf("okayapitest: InjectFault: unknown fault %q (want %s)", bad, list),
+			func() { srv.InjectFault("", bad, 1) }, bad)
 	}
+	assert.PanicsWithValue(t, fmt.Sprintf("okayapitest: InjectFault: unknown fault %q (want %s)", "App.User.Login", list),
+		func() { srv.InjectFault("drop-after", "App.User.Login", 1) }, "arguments swapped")
+	assert.PanicsWithValue(t, `okayapitest: InjectFault: "drop after" is not a service name like App.Hello.World`,
+		func() { srv.InjectFault("drop after", "stall", 1) })
+	assert.PanicsWithValue(t, "okayapitest: InjectFault: n must be 1 or more, got 0", func() { srv.InjectFault("", "stall", 0) })
+}
+
+// Fault's documentation lists every fault of the table, with its line, in
+// the table's order: the table is the one place a fault is declared.
+func TestFaultDoc(t *testing.T) {
+	t.Parallel()
+	f, err := parser.ParseFile(token.NewFileSet(), "faults.go", nil, parser.ParseComments)
+	require.NoError(t, err)
+	var doc string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if g, ok := n.(*ast.GenDecl); ok && g.Tok == token.TYPE && g.Specs[0].(*ast.TypeSpec).Name.Name == "Fault" {
+			doc = g.Doc.Text()
+		}
+		return doc == ""
+	})
+	var want strings.Builder
+	for _, k := range faultKinds {
+		fmt.Fprintf(&want, "\t%-20s %s\n", k.name, k.doc)
+	}
+	assert.Contains(t, doc, want.String())
 }
 
 // control POSTs form to the control path (query in the URL, body urlencoded).
@@ -119,7 +89,6 @@ func TestControlEndpoint(t *testing.T) {
 	t.Run("injects a fault for one service", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t, WithControlEndpoint(true))
-		assert.Equal(t, f.srv.URL()+"/_fake/fault", f.srv.ControlURL())
 		ms := f.members(2)
 		r := f.control(http.MethodPost, "kind=drop-after&service=App.Test_Box.Put&n=1", nil)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
@@ -136,7 +105,7 @@ func TestControlEndpoint(t *testing.T) {
 		assert.Len(t, f.box.all(), 2, "the dropped call was processed")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 3)
-		assert.Equal(t, []Fault{0, FaultDropAfter, 0}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
+		assert.Equal(t, []Fault{"", "drop-after", ""}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
 	})
 	t.Run("body parameters, any service, n", func(t *testing.T) {
 		t.Parallel()
@@ -163,7 +132,7 @@ func TestControlEndpoint(t *testing.T) {
 		assert.Len(t, f.box.all(), 6, "each call stored its message")
 		for i, r := range f.srv.Requests() {
 			assert.Equal(t, 200, r.Ret, "request %d (%s) recorded as processed", i, r.Fault)
-			assert.True(t, r.WorkDone(), "request %d (%s) recorded as done", i, r.Fault)
+			assert.True(t, r.WorkDone, "request %d (%s) recorded as done", i, r.Fault)
 		}
 		r := f.control(http.MethodPost, "kind=REDIRECT307", nil)
 		require.Equal(t, http.StatusNoContent, r.Status, string(r.Body))
@@ -191,9 +160,9 @@ func TestControlEndpoint(t *testing.T) {
 		require.Len(t, reqs, 3)
 		for i, r := range reqs {
 			assert.False(t, r.Processed, "request %d (%s)", i, r.Fault)
-			assert.False(t, r.WorkDone(), "request %d (%s)", i, r.Fault)
+			assert.False(t, r.WorkDone, "request %d (%s)", i, r.Fault)
 		}
-		assert.Equal(t, []Fault{Fault429, Fault429RetryAfter, FaultResetBefore}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
+		assert.Equal(t, []Fault{"429", "429-retry-after", "reset-before"}, []Fault{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
 	})
 	t.Run("short service name", func(t *testing.T) {
 		t.Parallel()
@@ -262,8 +231,8 @@ func TestControlEndpoint(t *testing.T) {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
 		assert.Equal(t, []pendingFault{
-			{service: "App.User.Login", fault: FaultHTML502, left: 1},
-			{service: "App.User.Login", fault: FaultHTML502, left: 1},
+			{service: "App.User.Login", fault: "html502", left: 1},
+			{service: "App.User.Login", fault: "html502", left: 1},
 		}, srv.faults, "only the loopback requests injected")
 	})
 	t.Run("off by default", func(t *testing.T) {

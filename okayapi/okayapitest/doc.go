@@ -19,22 +19,24 @@
 // written from docs/wire.md rather than package sign, so that a signing
 // bug is caught, not mirrored.
 //
-// Faults can be injected into the next calls (a connection lost before or
-// after the call was processed, an nginx 502 page, a 503 or 504 gateway page
-// after the call did its work, a 502, 503 or 504 at once while the backend
-// does the work later (WithBackendDelay), a 429 with or without Retry-After, a stalled
-// answer, a truncated answer, a PHP error page, an uncaught PHP exception
-// after the call did its work as PhalApi answers it with debug mode off or
-// on, a redirect before or after the work), and the server records the
-// requests it saw (the last DefaultMaxRequests of them), with whether each
-// call's work was done (RecordedRequest.WorkDone), so that a test can check
-// what really happened. With WithControlEndpoint, faults can also be
-// injected over HTTP, into a fake that runs as its own process.
+// Faults, named in [Fault]'s table, can be injected into the next calls (a
+// connection lost before or after the call was processed, an nginx 502
+// page, a 503 or 504 gateway page after the call did its work, a 502, 503
+// or 504 at once while the backend does the work later (WithBackendDelay),
+// a 429 with or without Retry-After, a stalled answer, a truncated answer,
+// a PHP error page, an uncaught PHP exception after the call did its work
+// as PhalApi answers it with debug mode off or on, a redirect before or
+// after the work), and the server records the requests it saw (the last
+// 10000 of them), with whether each call's work was done
+// (RecordedRequest.WorkDone), so that a test can check what really
+// happened. With WithControlEndpoint, faults can also be injected over
+// HTTP, into a fake that runs as its own process.
 //
 //	srv := okayapitest.NewServer(t)
 //	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: "pw"})
 //	srv.Handle(okayapitest.Service{Name: "App.Hello.World", Params: …, Handler: …})
 //	client := okayapitest.NewClient(t, srv)
+//	srv.InjectFault("", "drop-after", 1) // the next call is run, its answer lost
 //
 // # What it checks and answers
 //
@@ -51,7 +53,7 @@
 //	  in their declared order          非法请求：other_uuid的长度不能小于32
 //	  (see Param)
 //	app_key not this app's           ret 406 客户端非法请求：非法app_key，请核对你所在的接口域名
-//	signature (per SignMode)         ret 400 非法请求：签名错误 (also when sign is missing)
+//	signature (WithSecret, …)        ret 400 非法请求：签名错误 (also when sign is missing)
 //	login, for a Service with Login  ret 401 用户未登录，或登录凭证已过期
 //	  (uuid + valid token)
 //	the service's Handler            its Answer: ret 200 with data, or a refusal

@@ -47,12 +47,12 @@ func ExampleServer_Handle() {
 	srv.Handle(okayapitest.Service{
 		Name:   "App.Greeting.Say",
 		Login:  true,
-		Params: []okayapitest.Param{okayapitest.StringParam("word").Required().Max(10)},
+		Params: []okayapitest.Param{{Name: "word", Required: true, Max: "10"}},
 		Handler: func(c *okayapitest.Call) okayapitest.Answer {
 			if c.String("word") == "bye" {
 				return okayapitest.Fail(1, "not yet")
 			}
-			return okayapitest.OK(okayapitest.Field{Key: "said", Value: c.User().Username + ": " + c.String("word")})
+			return okayapitest.OK(okayapitest.Field{Key: "said", Value: c.User.Username + ": " + c.String("word")})
 		},
 	})
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
@@ -102,7 +102,7 @@ func ExampleServer_InjectFault() {
 	total := 0
 	srv.Handle(okayapitest.Service{
 		Name:   "App.Counter.Add",
-		Params: []okayapitest.Param{okayapitest.IntParam("n").Required()},
+		Params: []okayapitest.Param{{Name: "n", Type: "int", Required: true}},
 		Handler: func(c *okayapitest.Call) okayapitest.Answer {
 			mu.Lock()
 			defer mu.Unlock()
@@ -118,7 +118,7 @@ func ExampleServer_InjectFault() {
 	// The next call is processed, then its connection drops: the counter
 	// grows, but the client gets no answer (and, as the call is not
 	// idempotent, does not send it again).
-	srv.InjectFault(okayapitest.FaultDropAfter, 1)
+	srv.InjectFault("", "drop-after", 1)
 	_, err = client.Do(context.Background(), &okayapi.Request{Service: "App.Counter.Add", Params: url.Values{"n": {"5"}}}, nil)
 	fmt.Println("error:", err != nil, "may have arrived:", okayapi.MayHaveArrived(err))
 	mu.Lock()

@@ -9,111 +9,41 @@ import (
 	"time"
 )
 
-// Fault is a way for a call to misbehave; see InjectFault.
+// Fault names a way for a call to misbehave; see [Server.InjectFault]. The
+// faults are these, by name (GET on the control endpoint lists them too):
 //
-// Some faults answer before the call runs, and the call is never run:
-// nothing is done (FaultResetBefore, FaultHTML502, FaultStall, FaultNonJSON,
-// FaultRedirect307, Fault429, Fault429RetryAfter). The others run the call
-// first, exactly as without the fault (a service that stores something
-// stores it, unless the call is refused), and then spoil the answer
-// (FaultDropAfter, FaultTruncate, FaultException500, FaultExceptionRet0,
-// FaultExceptionDB, FaultStoreThenRedirect, Fault503After, Fault504After).
-// The early gateway faults (Fault502Early, Fault503Early, Fault504Early)
-// answer at once and run the call later, as a gateway that gives up while
-// the backend goes on working (see WithBackendDelay and Server.Drain).
-// Processes tells those that run the call from those that do not; for the second kind, Requests (see
-// RecordedRequest.Processed and RecordedRequest.WorkDone) and the service's
-// own state show what the call did, whatever the client was told.
+//	html502              HTTP 502 with an nginx page; the call is not run
+//	drop-after           the call is run (a message IS stored), then the connection is closed unanswered
+//	stall                no answer until the client gives up (at most 30s); the call is not run
+//	truncate             the call is run, then half of the answer is sent and the connection is closed
+//	non-json             HTTP 200 with a PHP error text; the call is not run
+//	exception            the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)
+//	exception-ret0       the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace
+//	exception-db         the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"
+//	redirect307          HTTP 307 to the redirect location; the call is not run
+//	store-then-redirect  the call is run (a message IS stored), then HTTP 302 to the redirect location
+//	reset-before         the connection is closed unanswered before the call is run (what drop-after shows)
+//	503-after            the call is run (a message IS stored), then HTTP 503 with an nginx page
+//	504-after            the call is run (a message IS stored), then HTTP 504 with an nginx page
+//	429                  HTTP 429 Too Many Requests, no Retry-After; the call is not run
+//	429-retry-after      HTTP 429 with Retry-After: 1; the call is not run
+//	502-early            HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later
+//	503-early            HTTP 503 at once; the backend runs the call the backend delay later
+//	504-early            HTTP 504 at once; the backend runs the call the backend delay later
 //
-// A Fault is written and read by its short name (see String), so it works
-// with flag.TextVar and encoding/json.
-type Fault int
-
-const (
-	// FaultHTML502 answers HTTP 502 with an nginx HTML page; nothing is done.
-	FaultHTML502 Fault = iota + 1
-	// FaultDropAfter processes the call (its work IS done), then closes
-	// the connection without answering.
-	FaultDropAfter
-	// FaultStall stalls before the call runs, and the call is never run:
-	// nothing is done. It waits until the client gives up (the request's
-	// context is done), the server closes, or 30 seconds pass, then closes
-	// the connection without answering.
-	FaultStall
-	// FaultTruncate processes the call (its work IS done), then sends half
-	// of the JSON answer under a Content-Length for all of it, and closes
-	// the connection.
-	FaultTruncate
-	// FaultNonJSON answers HTTP 200 with a plain-text PHP error; nothing is done.
-	FaultNonJSON
-	// FaultException500 is an uncaught PHP exception after the work is done,
-	// with PhalApi's debug mode off (as in production): the call is
-	// processed, then the answer is HTTP 500 with an empty body.
-	FaultException500
-	// FaultExceptionRet0 is an uncaught PHP exception after the work is
-	// done, with PhalApi's debug mode on: the call is processed, then
-	// PhalApi catches the exception and answers HTTP 200 with an envelope
-	// whose ret is the exception's code, 0 here (a Redis error), msg its
-	// message, data empty, and a debug object holding the exception's trace
-	// and the stack. So ret 0 does not mean "nothing done".
-	FaultExceptionRet0
-	// FaultExceptionDB is FaultExceptionRet0 for a database error (a
-	// PDOException after the work is done): ret is the SQLSTATE as a JSON
-	// string, "HY000", and msg PDO's text, "SQLSTATE[HY000]: General error:
-	// 1205 Lock wait timeout exceeded; …".
-	FaultExceptionDB
-	// FaultRedirect307 answers HTTP 307 Temporary Redirect with an nginx
-	// page and a Location header (see WithRedirectLocation); nothing is
-	// done. A client that follows it sends the member's token and the
-	// signature to another host.
-	FaultRedirect307
-	// FaultStoreThenRedirect processes the call (its work IS done), then
-	// answers HTTP 302 Found with a Location header (see
-	// WithRedirectLocation) instead of the envelope.
-	FaultStoreThenRedirect
-	// FaultResetBefore is the connection lost before the request reached
-	// the service: the call is never run, nothing is done, and the
-	// connection is closed without an answer. (The fake reads the request,
-	// to record it and to know which service it is for, but runs nothing.)
-	// The client sees exactly what FaultDropAfter shows it, a connection
-	// closed with no answer, so it cannot tell whether the work was done:
-	// only Requests, or asking the service, can.
-	FaultResetBefore
-	// Fault503After processes the call (its work IS done), then answers
-	// HTTP 503 with an nginx page ("503 Service Temporarily Unavailable")
-	// instead of the envelope, as a gateway does when it gives up on the
-	// backend that went on working.
-	Fault503After
-	// Fault504After processes the call (its work IS done), then answers
-	// HTTP 504 with an nginx page ("504 Gateway Time-out") instead of the
-	// envelope, as nginx does when the backend answers after its timeout.
-	Fault504After
-	// Fault429 answers HTTP 429 Too Many Requests with an nginx page and
-	// no Retry-After header, as nginx's limit_req does; nothing is done.
-	Fault429
-	// Fault429RetryAfter answers HTTP 429 Too Many Requests with an nginx
-	// page and a Retry-After header, 1 second unless WithRetryAfter says
-	// otherwise; nothing is done.
-	Fault429RetryAfter
-	// Fault502Early is a gateway that gives up at once: it answers HTTP
-	// 502 with an nginx page at once, while the backend, still working,
-	// runs the call later (WithBackendDelay after the answer; its work IS
-	// done then). A client that checks at once finds nothing, and a
-	// second copy sent then is stored too. Server.Drain waits for the
-	// backend.
-	Fault502Early
-	// Fault503Early is Fault502Early answering HTTP 503.
-	Fault503Early
-	// Fault504Early is Fault502Early answering HTTP 504, as nginx does
-	// when its proxy_read_timeout passes while PHP is still working.
-	Fault504Early
-)
-
-// lastFault is the highest declared Fault.
-const lastFault = Fault504Early
-
-// lastFaultGoName is lastFault's Go name, for panics.
-const lastFaultGoName = "Fault504Early"
+// A fault that runs the call runs it exactly as without the fault (a
+// service that stores something stores it, unless the call is refused)
+// and then spoils the answer. The early gateway faults answer at once and
+// run the call later, as a gateway that gives up while the backend goes on
+// working (see WithBackendDelay and Server.Drain). Whatever the client was
+// told, Requests (RecordedRequest.Processed and WorkDone) and the
+// service's own state show what the call did. The redirect location is
+// WithRedirectLocation's; the exceptions are those PhalApi answers for a
+// Redis error (ret 0) and a PDOException ("HY000").
+//
+// Names are matched in any case; any other is refused: InjectFault
+// panics, listing these.
+type Fault string
 
 // runWhen is when a fault lets the call run.
 type runWhen int
@@ -125,9 +55,10 @@ const (
 )
 
 // faultKind is everything about one Fault: its entry in faultKinds is the
-// one place a fault is declared, apart from its constant.
+// one place a fault is declared (the list in Fault's doc is checked
+// against it by a test).
 type faultKind struct {
-	name   string  // the short name (String, MarshalText, the control endpoint, fakeserver -fault)
+	name   Fault   // the name (InjectFault, the control endpoint, fakeserver -fault)
 	doc    string  // one line, for help texts
 	run    runWhen // whether and when the call runs
 	status int     // the HTTP status answered; 0 for none (the connection is dropped)
@@ -136,111 +67,87 @@ type faultKind struct {
 	answer func(x *exchange, k faultKind)
 }
 
-// faultKinds are the faults, by Fault; 0 is no fault. It is filled in by
-// init, as the answers refer back to it (through Fault.String).
-var faultKinds [lastFault + 1]faultKind
+// noFault answers the envelope: a call without a fault.
+var noFault = faultKind{status: http.StatusOK, answer: answerEnvelope}
 
-func init() {
-	faultKinds = [...]faultKind{
-		0: {name: "none", status: http.StatusOK, answer: answerEnvelope},
-		FaultHTML502: {name: "html502", doc: "HTTP 502 with an nginx page; the call is not run",
-			run: runNever, status: http.StatusBadGateway, answer: answerNginxPage},
-		FaultDropAfter: {name: "drop-after", doc: "the call is run (a message IS stored), then the connection is closed unanswered",
-			answer: answerDrop},
-		FaultStall: {name: "stall", doc: "no answer until the client gives up (at most 30s); the call is not run",
-			run: runNever, answer: answerStall},
-		FaultTruncate: {name: "truncate", doc: "the call is run, then half of the answer is sent and the connection is closed",
-			status: http.StatusOK, answer: answerTruncated},
-		FaultNonJSON: {name: "non-json", doc: "HTTP 200 with a PHP error text; the call is not run",
-			run: runNever, status: http.StatusOK, answer: answerPHPFatal},
-		FaultException500: {name: "exception", doc: "the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)",
-			status: http.StatusInternalServerError, answer: answerEmpty500},
-		FaultExceptionRet0: {name: "exception-ret0", doc: "the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace",
-			status: http.StatusOK, answer: answerException},
-		FaultExceptionDB: {name: "exception-db", doc: `the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"`,
-			status: http.StatusOK, answer: answerException},
-		FaultRedirect307: {name: "redirect307", doc: "HTTP 307 to the redirect location; the call is not run",
-			run: runNever, status: http.StatusTemporaryRedirect, answer: answerRedirect},
-		FaultStoreThenRedirect: {name: "store-then-redirect", doc: "the call is run (a message IS stored), then HTTP 302 to the redirect location",
-			status: http.StatusFound, answer: answerRedirect},
-		FaultResetBefore: {name: "reset-before", doc: "the connection is closed unanswered before the call is run (what drop-after shows)",
-			run: runNever, answer: answerDrop},
-		Fault503After: {name: "503-after", doc: "the call is run (a message IS stored), then HTTP 503 with an nginx page",
-			status: http.StatusServiceUnavailable, answer: answerNginxPage},
-		Fault504After: {name: "504-after", doc: "the call is run (a message IS stored), then HTTP 504 with an nginx page",
-			status: http.StatusGatewayTimeout, answer: answerNginxPage},
-		Fault429: {name: "429", doc: "HTTP 429 Too Many Requests, no Retry-After; the call is not run",
-			run: runNever, status: http.StatusTooManyRequests, answer: answerNginxPage},
-		Fault429RetryAfter: {name: "429-retry-after", doc: "HTTP 429 with Retry-After; the call is not run",
-			run: runNever, status: http.StatusTooManyRequests, answer: answerRetryAfter},
-		Fault502Early: {name: "502-early", doc: "HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later",
-			run: runLater, status: http.StatusBadGateway, answer: answerEarly},
-		Fault503Early: {name: "503-early", doc: "HTTP 503 at once; the backend runs the call the backend delay later",
-			run: runLater, status: http.StatusServiceUnavailable, answer: answerEarly},
-		Fault504Early: {name: "504-early", doc: "HTTP 504 at once; the backend runs the call the backend delay later",
-			run: runLater, status: http.StatusGatewayTimeout, answer: answerEarly},
+// faultKinds are the faults, in the order Faults lists them.
+var faultKinds = []faultKind{
+	{name: "html502", doc: "HTTP 502 with an nginx page; the call is not run",
+		run: runNever, status: http.StatusBadGateway, answer: answerNginxPage},
+	{name: "drop-after", doc: "the call is run (a message IS stored), then the connection is closed unanswered",
+		answer: answerDrop},
+	{name: "stall", doc: "no answer until the client gives up (at most 30s); the call is not run",
+		run: runNever, answer: answerStall},
+	{name: "truncate", doc: "the call is run, then half of the answer is sent and the connection is closed",
+		status: http.StatusOK, answer: answerTruncated},
+	{name: "non-json", doc: "HTTP 200 with a PHP error text; the call is not run",
+		run: runNever, status: http.StatusOK, answer: answerPHPFatal},
+	{name: "exception", doc: "the call is run, then an uncaught PHP exception: HTTP 500, empty body (debug off)",
+		status: http.StatusInternalServerError, answer: answerEmpty500},
+	{name: "exception-ret0", doc: "the call is run, then an uncaught exception with debug on: HTTP 200, ret 0, a trace",
+		status: http.StatusOK, answer: answerException},
+	{name: "exception-db", doc: `the same for a database error: ret "HY000" (a JSON string), msg "SQLSTATE[HY000]: …"`,
+		status: http.StatusOK, answer: answerException},
+	{name: "redirect307", doc: "HTTP 307 to the redirect location; the call is not run",
+		run: runNever, status: http.StatusTemporaryRedirect, answer: answerRedirect},
+	{name: "store-then-redirect", doc: "the call is run (a message IS stored), then HTTP 302 to the redirect location",
+		status: http.StatusFound, answer: answerRedirect},
+	{name: "reset-before", doc: "the connection is closed unanswered before the call is run (what drop-after shows)",
+		run: runNever, answer: answerDrop},
+	{name: "503-after", doc: "the call is run (a message IS stored), then HTTP 503 with an nginx page",
+		status: http.StatusServiceUnavailable, answer: answerNginxPage},
+	{name: "504-after", doc: "the call is run (a message IS stored), then HTTP 504 with an nginx page",
+		status: http.StatusGatewayTimeout, answer: answerNginxPage},
+	{name: "429", doc: "HTTP 429 Too Many Requests, no Retry-After; the call is not run",
+		run: runNever, status: http.StatusTooManyRequests, answer: answerNginxPage},
+	{name: "429-retry-after", doc: "HTTP 429 with Retry-After: 1; the call is not run",
+		run: runNever, status: http.StatusTooManyRequests, answer: answerRetryAfter},
+	{name: "502-early", doc: "HTTP 502 at once; the backend runs the call (a message IS stored) the backend delay later",
+		run: runLater, status: http.StatusBadGateway, answer: answerEarly},
+	{name: "503-early", doc: "HTTP 503 at once; the backend runs the call the backend delay later",
+		run: runLater, status: http.StatusServiceUnavailable, answer: answerEarly},
+	{name: "504-early", doc: "HTTP 504 at once; the backend runs the call the backend delay later",
+		run: runLater, status: http.StatusGatewayTimeout, answer: answerEarly},
+}
+
+// Faults returns the name of every fault, in the order of Fault's list.
+func Faults() []Fault {
+	out := make([]Fault, len(faultKinds))
+	for i, k := range faultKinds {
+		out[i] = k.name
 	}
+	return out
+}
+
+// kind returns f's entry in faultKinds: noFault for "", and false for a
+// name that is no fault. The name is matched in any case.
+func (f Fault) kind() (faultKind, bool) {
+	if f == "" {
+		return noFault, true
+	}
+	for _, k := range faultKinds {
+		if strings.EqualFold(string(k.name), string(f)) {
+			return k, true
+		}
+	}
+	return faultKind{}, false
+}
+
+// faultNames lists the names for error messages: "html502, …, 503-early
+// or 504-early".
+func faultNames() string {
 	var b strings.Builder
-	for f := Fault(1); f <= lastFault; f++ {
+	for i, k := range faultKinds {
 		switch {
-		case f == lastFault:
+		case i == len(faultKinds)-1:
 			b.WriteString(" or ")
-		case f > 1:
+		case i > 0:
 			b.WriteString(", ")
 		}
-		b.WriteString(faultKinds[f].name)
+		b.WriteString(string(k.name))
 	}
-	faultNameList = b.String()
+	return b.String()
 }
-
-// faultNameList lists the names for error messages: "html502, …,
-// 503-early or 504-early". It is set by init, after faultKinds.
-var faultNameList string
-
-// String returns the fault's short name, as listed in the table of
-// fakeserver's -fault flag: "html502", "drop-after", …, "504-early". The
-// zero Fault (no fault) is "none" and any other value "Fault(N)".
-func (f Fault) String() string {
-	if f.valid() || f == 0 {
-		return faultKinds[f].name
-	}
-	return fmt.Sprintf("Fault(%d)", int(f))
-}
-
-// MarshalText returns f's short name (see String), "none" for the zero
-// Fault. It fails for a value that is no declared fault.
-func (f Fault) MarshalText() ([]byte, error) {
-	if f.valid() || f == 0 {
-		return []byte(faultKinds[f].name), nil
-	}
-	return nil, fmt.Errorf("okayapitest: %s is not a fault", f)
-}
-
-// UnmarshalText reads a fault's short name as String writes it, in any
-// case, or "none" for the zero Fault. It fails for anything else, listing
-// the names.
-func (f *Fault) UnmarshalText(text []byte) error {
-	name := strings.ToLower(string(text))
-	for i, k := range faultKinds {
-		if k.name == name {
-			*f = Fault(i)
-			return nil
-		}
-	}
-	return fmt.Errorf("okayapitest: unknown fault %q (want %s)", text, faultNameList)
-}
-
-// valid reports whether f is one of the declared faults.
-func (f Fault) valid() bool { return f >= FaultHTML502 && f <= lastFault }
-
-// Processes reports whether a call that meets f is processed (its checks
-// and, if they pass, the service's handler run: the work is done), before
-// the fault spoils the answer or, for the early gateway faults
-// (Fault502Early …), after it. It is true for the zero Fault (no fault)
-// and the faults whose documentation says the call is run; false for
-// those that answer (or not) without running the call, and for a value
-// that is no declared fault.
-func (f Fault) Processes() bool { return f == 0 || f.valid() && faultKinds[f].run != runNever }
 
 type pendingFault struct {
 	service string // canonical service, or "" for any
@@ -248,32 +155,29 @@ type pendingFault struct {
 	left    int
 }
 
-// InjectFault makes the next n calls, to any service, misbehave with f.
-// Faults injected earlier are used up first. It panics if n is less than 1
-// or f is not one of the declared faults: either is a mistake in the test.
-func (s *Server) InjectFault(f Fault, n int) { s.injectFault("InjectFault", "", f, n) }
-
-// InjectFaultFor makes the next n calls to service (e.g.
-// "App.Market_ChatMessage.Send"; "" for any) misbehave with f. Calls to
-// other services are not affected and do not count. Like InjectFault, it
-// panics if n is less than 1 or f is not one of the declared faults.
-func (s *Server) InjectFaultFor(service string, f Fault, n int) {
-	s.injectFault("InjectFaultFor", service, f, n)
-}
-
-func (s *Server) injectFault(method, service string, f Fault, n int) {
-	if !f.valid() {
-		panic(fmt.Sprintf("okayapitest: %s: unknown fault %s (want one of FaultHTML502 … %s)", method, f, lastFaultGoName))
+// InjectFault makes the next n calls to service (e.g.
+// "App.Market_ChatMessage.Send"; "" for any service) misbehave with f, e.g.
+// srv.InjectFault("", "drop-after", 1). Calls to other services are not
+// affected and do not count; faults injected earlier are used up first.
+// It panics if f is no fault (the message lists the faults), service is
+// not a service name or n is less than 1: each is a mistake in the test.
+func (s *Server) InjectFault(service string, f Fault, n int) {
+	k, ok := f.kind()
+	if !ok || f == "" {
+		panic(fmt.Sprintf("okayapitest: InjectFault: unknown fault %q (want %s)", f, faultNames()))
+	}
+	if service != "" && !validServiceName(service) {
+		panic(fmt.Sprintf("okayapitest: InjectFault: %q is not a service name like App.Hello.World", service))
 	}
 	if n < 1 {
-		panic(fmt.Sprintf("okayapitest: %s: n must be 1 or more, got %d", method, n))
+		panic(fmt.Sprintf("okayapitest: InjectFault: n must be 1 or more, got %d", n))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if service != "" {
 		service = canonical(service)
 	}
-	s.faults = append(s.faults, pendingFault{service: service, fault: f, left: n})
+	s.faults = append(s.faults, pendingFault{service: service, fault: k.name, left: n})
 }
 
 // takeFault uses up one pending fault that applies to service, if any.
@@ -293,7 +197,7 @@ func (s *Server) takeFault(service string) Fault {
 		}
 		return f
 	}
-	return 0
+	return ""
 }
 
 // nginxPage is the HTML page nginx answers for an error or a redirect,
@@ -379,7 +283,7 @@ func exceptionEnvelope(f Fault, service string, quirks bool) []byte {
 		{Key: "class", Value: "Redis"},
 		{Key: "type", Value: "->"},
 	}
-	if f == FaultExceptionDB {
+	if f == "exception-db" {
 		ret, msg = pdoSQLState, pdoErrorMsg // PDOException::getCode() is the SQLSTATE, a string
 		frame = Object{
 			{Key: "file", Value: "/www/wwwroot/okayapi/vendor/phalapi/notorm/src/NotORM/Result.php"},

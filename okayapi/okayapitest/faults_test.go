@@ -27,7 +27,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultHTML502, 1)
+		f.srv.InjectFault("", "html502", 1)
 		r := f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
 		assert.Equal(t, http.StatusBadGateway, r.Status)
 		assert.Contains(t, string(r.Body), "<center><h1>502 Bad Gateway</h1></center>")
@@ -37,14 +37,14 @@ func TestFaults(t *testing.T) {
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 2)
 		assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: url.Values{}, Form: reqs[0].Form,
-			Service: svcPut, Status: 502, Fault: FaultHTML502}, reqs[0])
-		assert.Equal(t, Fault(0), reqs[1].Fault)
+			Service: svcPut, Status: 502, Fault: "html502"}, reqs[0])
+		assert.Equal(t, Fault(""), reqs[1].Fault)
 	})
 	t.Run("NonJSON", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultNonJSON, 1)
+		f.srv.InjectFault("", "non-json", 1)
 		r := f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
 		assert.Equal(t, http.StatusOK, r.Status)
 		assert.False(t, json.Valid(r.Body))
@@ -55,7 +55,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultDropAfter, 1)
+		f.srv.InjectFault("", "drop-after", 1)
 		resp, err := f.send(context.Background(), http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 		if resp != nil {
 			resp.Body.Close()
@@ -68,14 +68,14 @@ func TestFaults(t *testing.T) {
 		require.Len(t, reqs, 1)
 		assert.Equal(t, 0, reqs[0].Status)
 		assert.Equal(t, 200, reqs[0].Ret)
-		assert.Equal(t, FaultDropAfter, reqs[0].Fault)
+		assert.Equal(t, Fault("drop-after"), reqs[0].Fault)
 	})
 	t.Run("Truncate", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
 		f.ok(svcPut, ms[0], to(ms[1].UUID, text("one")))
-		f.srv.InjectFault(FaultTruncate, 1)
+		f.srv.InjectFault("", "truncate", 1)
 		resp, err := f.send(context.Background(), http.MethodPost, "/", f.params(svcList, ms[1], nil))
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -86,7 +86,7 @@ func TestFaults(t *testing.T) {
 		assert.True(t, bytes.HasPrefix(body, []byte(`{"ret":200,"data":{"err_code":0`)), string(body))
 		assert.False(t, json.Valid(body))
 
-		f.srv.InjectFault(FaultTruncate, 1)
+		f.srv.InjectFault("", "truncate", 1)
 		resp2, err := f.send(context.Background(), http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("two"))))
 		require.NoError(t, err)
 		_, err = io.ReadAll(resp2.Body)
@@ -98,7 +98,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultStall, 1)
+		f.srv.InjectFault("", "stall", 1)
 		// The client gives up once the handler is seen stalling, rather than
 		// at a fixed deadline that a loaded machine might pass before the
 		// request is even read.
@@ -123,14 +123,14 @@ func TestFaults(t *testing.T) {
 		assert.Empty(t, f.box.all(), "nothing was done")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
-		assert.Equal(t, FaultStall, reqs[0].Fault)
+		assert.Equal(t, Fault("stall"), reqs[0].Fault)
 		assert.Equal(t, 0, reqs[0].Status)
 		assert.Equal(t, 0, reqs[0].Ret, "not processed")
 	})
 	t.Run("Stall ends at Close", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.InjectFault(FaultStall, 1)
+		f.srv.InjectFault("", "stall", 1)
 		// A client with no timeout: only the server can end this call.
 		hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 		body := f.params("Hello.World", okayapi.Member{}, nil)
@@ -165,7 +165,7 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultException500, 1)
+		f.srv.InjectFault("", "exception", 1)
 		r := f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 		assert.Equal(t, http.StatusInternalServerError, r.Status)
 		assert.Empty(t, r.Body, "debug off: PHP sends nothing")
@@ -175,7 +175,7 @@ func TestFaults(t *testing.T) {
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
 		assert.Equal(t, RecordedRequest{Method: "POST", Path: "/", Query: url.Values{}, Form: reqs[0].Form,
-			Service: svcPut, Status: 500, Processed: true, Ret: 200, ErrCode: 0, Fault: FaultException500}, reqs[0],
+			Service: svcPut, Status: 500, Processed: true, Ret: 200, ErrCode: 0, Fault: "exception", WorkDone: true}, reqs[0],
 			"recorded as processed: the call's own ret and err_code")
 		f.ok(svcPut, ms[0], to(ms[1].UUID, text("next"))) // used up
 	})
@@ -184,7 +184,7 @@ func TestFaults(t *testing.T) {
 		for _, quirks := range []bool{false, true} {
 			f := newFake(t, WithQuirks(quirks))
 			ms := f.members(2)
-			f.srv.InjectFault(FaultExceptionRet0, 1)
+			f.srv.InjectFault("", "exception-ret0", 1)
 			r := f.do(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 			assert.Equal(t, 0, r.Ret, "the exception's code: %s", r.Body)
 			assert.Equal(t, redisErrorMsg, r.Msg)
@@ -210,14 +210,14 @@ func TestFaults(t *testing.T) {
 			require.Len(t, reqs, 1)
 			assert.Equal(t, 200, reqs[0].Status)
 			assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
-			assert.Equal(t, FaultExceptionRet0, reqs[0].Fault)
+			assert.Equal(t, Fault("exception-ret0"), reqs[0].Fault)
 		}
 	})
 	t.Run("ExceptionDB", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFaultFor(svcPut, FaultExceptionDB, 1)
+		f.srv.InjectFault(svcPut, "exception-db", 1)
 		r := f.raw(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 		require.Equal(t, http.StatusOK, r.Status)
 		var env struct {
@@ -241,14 +241,14 @@ func TestFaults(t *testing.T) {
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
 		assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
-		assert.Equal(t, FaultExceptionDB, reqs[0].Fault)
+		assert.Equal(t, Fault("exception-db"), reqs[0].Fault)
 	})
 	t.Run("exception after a refusal", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
 		f.srv.ExpireToken(ms[0].UUID)
-		f.srv.InjectFault(FaultExceptionRet0, 1)
+		f.srv.InjectFault("", "exception-ret0", 1)
 		r := f.do(http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("refused"))))
 		assert.Equal(t, 0, r.Ret, "the fault answers whatever the call did")
 		assert.Empty(t, f.box.all(), "the call was refused: nothing stored")
@@ -260,20 +260,20 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultRedirect307, 1)
+		f.srv.InjectFault("", "redirect307", 1)
 		resp := noFollow(t, f.srv.URL()+"/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
 		assert.Equal(t, http.StatusTemporaryRedirect, resp.status)
-		assert.Equal(t, DefaultRedirectLocation, resp.location)
+		assert.Equal(t, defaultRedirectLocation, resp.location)
 		assert.Contains(t, resp.body, "307 Temporary Redirect")
 		assert.Empty(t, f.box.all(), "nothing was done")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
 		assert.Equal(t, 307, reqs[0].Status)
 		assert.Equal(t, 0, reqs[0].Ret, "not processed")
-		assert.Equal(t, FaultRedirect307, reqs[0].Fault)
+		assert.Equal(t, Fault("redirect307"), reqs[0].Fault)
 
 		// A client that follows it finds nobody at the default location.
-		f.srv.InjectFault(FaultRedirect307, 1)
+		f.srv.InjectFault("", "redirect307", 1)
 		_, err := f.send(t.Context(), http.MethodPost, "/", f.params(svcPut, ms[0], to(ms[1].UUID, text("lost"))))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "127.0.0.1:1")
@@ -283,16 +283,16 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFault(FaultStoreThenRedirect, 1)
+		f.srv.InjectFault("", "store-then-redirect", 1)
 		resp := noFollow(t, f.srv.URL()+"/", f.params(svcPut, ms[0], to(ms[1].UUID, text("stored"))))
 		assert.Equal(t, http.StatusFound, resp.status)
-		assert.Equal(t, DefaultRedirectLocation, resp.location)
+		assert.Equal(t, defaultRedirectLocation, resp.location)
 		assert.Len(t, f.box.all(), 1, "the work was done before the redirect")
 		reqs := f.srv.Requests()
 		require.Len(t, reqs, 1)
 		assert.Equal(t, 302, reqs[0].Status)
 		assert.Equal(t, 200, reqs[0].Ret, "recorded as processed")
-		assert.Equal(t, FaultStoreThenRedirect, reqs[0].Fault)
+		assert.Equal(t, Fault("store-then-redirect"), reqs[0].Fault)
 	})
 	t.Run("redirect location", func(t *testing.T) {
 		t.Parallel()
@@ -304,11 +304,11 @@ func TestFaults(t *testing.T) {
 		t.Cleanup(other.Close)
 		f := newFake(t, WithRedirectLocation(other.URL+"/elsewhere?x=1"))
 		hello := f.params("Hello.World", okayapi.Member{}, nil)
-		for _, fault := range []Fault{FaultRedirect307, FaultStoreThenRedirect} {
-			f.srv.InjectFault(fault, 1)
+		for _, fault := range []Fault{"redirect307", "store-then-redirect"} {
+			f.srv.InjectFault("", fault, 1)
 			resp := noFollow(t, f.srv.URL()+"/", hello)
 			assert.Equal(t, other.URL+"/elsewhere?x=1", resp.location, "%s", fault)
-			f.srv.InjectFault(fault, 1)
+			f.srv.InjectFault("", fault, 1)
 			assert.Equal(t, http.StatusTeapot, f.raw(http.MethodPost, "/", hello).Status, "%s: a following client lands there", fault)
 		}
 		assert.Equal(t, int64(2), hits.Load())
@@ -316,7 +316,7 @@ func TestFaults(t *testing.T) {
 	t.Run("n calls, then normal", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.InjectFault(FaultNonJSON, 2)
+		f.srv.InjectFault("", "non-json", 2)
 		hello := f.params("Hello.World", okayapi.Member{}, nil)
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", hello).Body))
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", hello).Body))
@@ -325,8 +325,8 @@ func TestFaults(t *testing.T) {
 	t.Run("in order", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
-		f.srv.InjectFault(FaultHTML502, 1)
-		f.srv.InjectFault(FaultNonJSON, 1)
+		f.srv.InjectFault("", "html502", 1)
+		f.srv.InjectFault("", "non-json", 1)
 		hello := f.params("Hello.World", okayapi.Member{}, nil)
 		assert.Equal(t, 502, f.raw(http.MethodPost, "/", hello).Status)
 		r := f.raw(http.MethodPost, "/", hello)
@@ -338,13 +338,13 @@ func TestFaults(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		ms := f.members(2)
-		f.srv.InjectFaultFor(svcPut, FaultHTML502, 1)
+		f.srv.InjectFault(svcPut, "html502", 1)
 		f.ok(svcCount, ms[0], nil) // another service: not affected, does not count
 		f.ok(svcList, ms[0], nil)
 		r := f.raw(http.MethodPost, "/api/App/Test_Box/Put", f.params(svcPut, ms[0], to(ms[1].UUID, text("x"))))
 		assert.Equal(t, 502, r.Status, "path form resolves to the same service")
 		f.ok(svcPut, ms[0], to(ms[1].UUID, text("y")))
-		f.srv.InjectFaultFor("Test_Box.Count", FaultNonJSON, 1) // short name
+		f.srv.InjectFault("Test_Box.Count", "non-json", 1) // short name
 		assert.False(t, json.Valid(f.raw(http.MethodPost, "/", f.params(svcCount, ms[0], nil)).Body))
 		f.ok(svcCount, ms[0], nil)
 	})
@@ -360,11 +360,12 @@ func TestInjectFaultPanics(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{"n 0", func() { srv.InjectFault(FaultHTML502, 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
-		{"n -3", func() { srv.InjectFaultFor(svcPut, FaultStall, -3) }, "okayapitest: InjectFaultFor: n must be 1 or more, got -3"},
-		{"fault 0", func() { srv.InjectFault(0, 1) }, "okayapitest: InjectFault: unknown fault none (want one of FaultHTML502 … Fault504Early)"},
-		{"fault 42", func() { srv.InjectFaultFor("", Fault(42), 1) }, "okayapitest: InjectFaultFor: unknown fault Fault(42) (want one of FaultHTML502 … Fault504Early)"},
-		{"fault -1", func() { srv.InjectFault(Fault(-1), 5) }, "okayapitest: InjectFault: unknown fault Fault(-1) (want one of FaultHTML502 … Fault504Early)"},
+		{"n 0", func() { srv.InjectFault("", "html502", 0) }, "okayapitest: InjectFault: n must be 1 or more, got 0"},
+		{"n -3", func() { srv.InjectFault(svcPut, "stall", -3) }, "okayapitest: InjectFault: n must be 1 or more, got -3"},
+		{"no fault", func() { srv.InjectFault("", "", 1) }, `okayapitest: InjectFault: unknown fault "" (want html502, drop-after, ` +
+			"stall, truncate, non-json, exception, exception-ret0, exception-db, redirect307, store-then-redirect, reset-before, " +
+			"503-after, 504-after, 429, 429-retry-after, 502-early, 503-early or 504-early)"},
+		{"bad service", func() { srv.InjectFault("App.Nope!", "stall", 1) }, `okayapitest: InjectFault: "App.Nope!" is not a service name like App.Hello.World`},
 	} {
 		assert.PanicsWithValue(t, c.want, c.f, c.name)
 	}
@@ -410,25 +411,25 @@ func TestRequestsCap(t *testing.T) {
 		assert.Equal(t, []string{"1", "2", "3", "4", "5"}, names(f.srv.Requests()))
 		f.srv.mu.Lock()
 		defer f.srv.mu.Unlock()
-		for i := 6; i <= 2*DefaultMaxRequests; i++ {
+		for i := 6; i <= 2*defaultMaxRequests; i++ {
 			f.srv.keepRequest(RecordedRequest{Service: strconv.Itoa(i)})
 		}
-		assert.Len(t, f.srv.requests, 2*DefaultMaxRequests)
+		assert.Len(t, f.srv.requests, 2*defaultMaxRequests)
 	})
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
 		srv := NewServer(t)
-		// As the handler records them, without DefaultMaxRequests round trips.
-		for i := 1; i <= DefaultMaxRequests+5; i++ {
+		// As the handler records them, without defaultMaxRequests round trips.
+		for i := 1; i <= defaultMaxRequests+5; i++ {
 			srv.record(RecordedRequest{Service: strconv.Itoa(i), Form: url.Values{"n": {strconv.Itoa(i)}}})
 		}
 		reqs := srv.Requests()
-		require.Len(t, reqs, DefaultMaxRequests)
+		require.Len(t, reqs, defaultMaxRequests)
 		for i, r := range reqs {
 			want := strconv.Itoa(i + 6)
 			if r.Service != want || r.Form.Get("n") != want {
 				t.Fatalf("Requests()[%d] is request %s (n=%s), want %s: the last %d, oldest first",
-					i, r.Service, r.Form.Get("n"), want, DefaultMaxRequests)
+					i, r.Service, r.Form.Get("n"), want, defaultMaxRequests)
 			}
 		}
 	})

@@ -35,11 +35,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Fault = s.takeFault(service)
 
 	x := &exchange{s: s, w: w, r: r, rec: rec, php: php}
-	k := faultKinds[rec.Fault]
+	k, _ := rec.Fault.kind() // checked by InjectFault
 	if k.run == runFirst {
 		x.a, x.quirks = s.process(service, php)
 		x.rec.Processed = true
-		x.rec.Ret, x.rec.ErrCode = x.a.ret, x.a.errCode()
+		x.rec.Ret, x.rec.ErrCode = x.a.Ret, x.a.errCode()
 	}
 	k.answer(x, k)
 }
@@ -90,7 +90,7 @@ func answerNginxPage(x *exchange, k faultKind) {
 
 // answerRetryAfter answers nginx's page with a Retry-After header.
 func answerRetryAfter(x *exchange, k faultKind) {
-	x.w.Header().Set("Retry-After", strconv.Itoa(x.s.cfg.retryAfter))
+	x.w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	answerNginxPage(x, k)
 }
 
@@ -172,13 +172,13 @@ func answerEarly(x *exchange, k faultKind) {
 			return // the backend went down with the server
 		}
 		a, _ := s.process(service, params)
-		s.setResult(seq, a.ret, a.errCode())
+		s.setResult(seq, a.Ret, a.errCode())
 	}(x.rec.Service, x.php)
 	answerNginx(x.w, k.status)
 }
 
 // Drain waits until the backend has run every call that an early gateway
-// fault (Fault502Early, Fault503Early, Fault504Early) answered before
+// fault (502-early, 503-early, 504-early) answered before
 // running it. A test calls it before counting what was stored.
 func (s *Server) Drain() {
 	s.mu.Lock()
@@ -229,26 +229,23 @@ func (s *Server) process(service string, p phpParams) (Answer, bool) {
 	if refusal != nil {
 		a = *refusal
 	} else {
-		a = svc.Handler(c)
-		if a.ret == 0 {
-			a.ret = 200 // the zero Answer is Data(nil)
+		a = svc.handler(c)
+		if a.Ret == 0 {
+			a.Ret = 200
 		}
-		if a.ret == 200 && a.msg == "" {
-			a.msg = "V" + phalapiVersion + " YesApi " + name
+		if a.Ret == 200 && a.Msg == "" {
+			a.Msg = "V" + phalapiVersion + " YesApi " + name
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return a, s.quirks
+	return a, s.cfg.quirks
 }
 
 // check runs steps 1 to 4 of process under the lock: it returns the
 // service and the call for its handler, or the refusal.
-func (s *Server) check(name string, php phpParams) (*Service, *Call, *Answer) {
+func (s *Server) check(name string, php phpParams) (*service, *Call, *Answer) {
 	p := php.values()
-	refuse := func(ret int, msg string) (*Service, *Call, *Answer) {
-		a := Refuse(ret, msg)
-		return nil, nil, &a
+	refuse := func(ret int, msg string) (*service, *Call, *Answer) {
+		return nil, nil, &Answer{Ret: ret, Msg: msg}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,7 +253,7 @@ func (s *Server) check(name string, php phpParams) (*Service, *Call, *Answer) {
 	if svc == nil {
 		return refuse(404, "非法请求：服务"+name+"不存在")
 	}
-	a, msg := checkParams(append([]Param{appKeyRule}, svc.Params...), p)
+	a, msg := checkParams(svc.rules, p)
 	if msg != "" {
 		return refuse(400, msg)
 	}
@@ -266,13 +263,13 @@ func (s *Server) check(name string, php phpParams) (*Service, *Call, *Answer) {
 	if !s.signed(php) {
 		return refuse(400, "非法请求：签名错误")
 	}
-	c := &Call{srv: s, service: canonical(name), args: a}
-	if svc.Login {
+	c := &Call{srv: s, Service: canonical(name), args: a}
+	if svc.login {
 		who := s.loggedIn(p.Get("uuid"), p.Get("token"))
 		if who == nil {
 			return refuse(401, "用户未登录，或登录凭证已过期")
 		}
-		c.user = who.user()
+		c.User = who.user()
 	}
 	return svc, c, nil
 }
@@ -283,9 +280,9 @@ func (s *Server) signed(p phpParams) bool {
 	got := p.values().Get("sign")
 	var want string
 	switch s.cfg.sign {
-	case SignNone:
+	case signNone:
 		return true
-	case SignStatic:
+	case signStatic:
 		want = s.cfg.staticSign
 	default:
 		want = phpSign(p, s.cfg.secret) // sign itself is left out
@@ -295,11 +292,11 @@ func (s *Server) signed(p phpParams) bool {
 
 // envelope writes {"ret":…,"data":…,"msg":…} (and, with quirks, "debug").
 func envelope(a Answer, quirks bool) []byte {
-	data := a.data
+	data := a.Data
 	if data == nil {
 		data = Object{}
 	}
-	env := Object{{Key: "ret", Value: a.ret}, {Key: "data", Value: data}, {Key: "msg", Value: a.msg}}
+	env := Object{{Key: "ret", Value: a.Ret}, {Key: "data", Value: data}, {Key: "msg", Value: a.Msg}}
 	if quirks {
 		env = append(env, Field{Key: "debug", Value: debugInfo(nil)})
 	}

@@ -49,9 +49,9 @@ const (
 func handleHello(srv *Server) {
 	srv.Handle(Service{
 		Name:   "App.Hello.World",
-		Params: []Param{StringParam("name").Default("PhalApi")},
+		Params: []Param{{Name: "name", Default: "PhalApi"}},
 		Handler: func(c *Call) Answer {
-			return Data(Object{{Key: "content", Value: "Hello " + c.String("name")}})
+			return Answer{Data: Object{{Key: "content", Value: "Hello " + c.String("name")}}}
 		},
 	})
 }
@@ -71,7 +71,7 @@ type note struct {
 	at       time.Time
 }
 
-var otherUUID = StringParam("other_uuid").Required().Min(32).Max(32)
+var otherUUID = Param{Name: "other_uuid", Required: true, Min: "32", Max: "32"}
 
 // handleBox registers the box services on srv and returns the box.
 func handleBox(srv *Server) *box {
@@ -80,8 +80,8 @@ func handleBox(srv *Server) *box {
 		Name: svcPut, Login: true,
 		Params: []Param{
 			otherUUID,
-			EnumParam("type", "text", "html").Required().Default("text"),
-			ObjectParam("data").Required(),
+			{Name: "type", Type: "enum", Enum: []string{"text", "html"}, Required: true, Default: "text"},
+			{Name: "data", Type: "object", Required: true},
 		},
 		Handler: b.put,
 	})
@@ -91,14 +91,14 @@ func handleBox(srv *Server) *box {
 	srv.Handle(Service{
 		Name: svcRules,
 		Params: []Param{
-			IntParam("perpage").Default("20").Min(1).Max(100),
-			IntParam("last_id").Default("0").Min(0),
-			EnumParam("direction", "up", "down").Default("down"),
-			ListParam("to").Min(1).Max(3),
-			StringParam("code").Max(4),
+			{Name: "perpage", Type: "int", Default: "20", Min: "1", Max: "100"},
+			{Name: "last_id", Type: "int", Default: "0", Min: "0"},
+			{Name: "direction", Type: "enum", Enum: []string{"up", "down"}, Default: "down"},
+			{Name: "to", Type: "list", Min: "1", Max: "3"},
+			{Name: "code", Max: "4"},
 		},
 		Handler: func(c *Call) Answer {
-			return OK(Field{Key: "perpage", Value: c.Int("perpage")}, Field{Key: "to", Value: len(c.List("to"))})
+			return OK(Field{Key: "perpage", Value: c.Int("perpage")}, Field{Key: "to", Value: len(strings.Split(c.String("to"), ","))})
 		},
 	})
 	return b
@@ -106,7 +106,7 @@ func handleBox(srv *Server) *box {
 
 func (b *box) put(c *Call) Answer {
 	to := strings.ToUpper(c.String("other_uuid"))
-	if to == c.User().UUID {
+	if to == c.User.UUID {
 		return Fail(1, "not to yourself")
 	}
 	if _, ok := c.LookupUser(to); !ok {
@@ -114,7 +114,7 @@ func (b *box) put(c *Call) Answer {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := note{id: int64(len(b.notes) + 1), from: c.User().UUID, to: to, typ: c.String("type"),
+	n := note{id: int64(len(b.notes) + 1), from: c.User.UUID, to: to, typ: c.String("type"),
 		raw: c.String("data"), data: c.Object("data"), at: c.Now()}
 	b.notes = append(b.notes, n)
 	return OK(Field{Key: "id", Value: DBInt(n.id)})
@@ -133,12 +133,12 @@ func (b *box) received(uuid string) []note {
 }
 
 func (b *box) count(c *Call) Answer {
-	return OK(Field{Key: "count", Value: DBInt(len(b.received(c.User().UUID)))})
+	return OK(Field{Key: "count", Value: DBInt(len(b.received(c.User.UUID)))})
 }
 
 func (b *box) list(c *Call) Answer {
 	items := []any{}
-	for _, n := range b.received(c.User().UUID) {
+	for _, n := range b.received(c.User.UUID) {
 		items = append(items, Object{{Key: "id", Value: DBInt(n.id)}, {Key: "data", Value: n.data}, {Key: "type", Value: n.typ}})
 	}
 	return OK(Field{Key: "list", Value: items}, Field{Key: "total", Value: DBInt(len(items))})
@@ -220,10 +220,10 @@ func (f *fake) params(service string, who okayapi.Member, extra url.Values) url.
 	for k, vs := range extra {
 		p[k] = vs
 	}
-	switch f.srv.SignMode() {
-	case SignDynamic:
+	switch {
+	case f.srv.Secret() != "":
 		p.Set("sign", wiretest.Sign(p, f.srv.Secret()))
-	case SignStatic:
+	case f.srv.StaticSign() != "":
 		p.Set("sign", f.srv.StaticSign())
 	}
 	return p

@@ -21,8 +21,8 @@ type RecordedRequest struct {
 	Status  int        // HTTP status answered (0 if the connection was dropped or stalled)
 	// Processed says whether the call was processed: its checks ran and,
 	// if they passed, the service's handler, before any fault spoiled the
-	// answer (see Fault.Processes). For an early gateway fault
-	// (Fault502Early …) it is true at once: the backend runs the call
+	// answer (see Fault). For an early gateway fault (502-early …) it is
+	// true at once: the backend runs the call
 	// after the answer, and Ret and ErrCode stay 0 until it has (see
 	// Server.Drain).
 	Processed bool
@@ -34,18 +34,17 @@ type RecordedRequest struct {
 	// err_code for one that did not.
 	Ret     int   // the envelope's ret
 	ErrCode int   // the envelope's data.err_code
-	Fault   Fault // 0 if none
+	Fault   Fault // "" if none
+	// WorkDone says whether the call did its work (a message was stored,
+	// say), whatever answer, or none, the client got: it was processed
+	// and its own result was ret 200 with err_code 0. It is false for a
+	// call that was never run (see Processed) and for one that was
+	// refused (ret 400–499) or failed with an err_code.
+	WorkDone bool
 }
 
-// WorkDone reports whether the call did its work (a message was stored,
-// say), whatever answer, or none, the client got: it was processed and its
-// own result was ret 200 with err_code 0. It is false for a call that was
-// never run (see Processed) and for one that was refused (ret 400–499) or
-// failed with an err_code.
-func (r RecordedRequest) WorkDone() bool { return r.Processed && r.Ret == 200 && r.ErrCode == 0 }
-
 // Requests returns a copy of the requests the server saw, oldest first: all
-// of them, or the last DefaultMaxRequests (see WithMaxRequests).
+// of them, or the last 10000 (see WithMaxRequests).
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,6 +53,7 @@ func (s *Server) Requests() []RecordedRequest {
 		for _, r := range part {
 			r.Query = cloneValues(r.Query)
 			r.Form = cloneValues(r.Form)
+			r.WorkDone = r.Processed && r.Ret == 200 && r.ErrCode == 0
 			out = append(out, r)
 		}
 	}
@@ -95,8 +95,8 @@ func (s *Server) log(rec RecordedRequest) {
 		slog.Int("ret", rec.Ret),
 		slog.Int("err_code", rec.ErrCode),
 	}
-	if rec.Fault != 0 {
-		attrs = append(attrs, slog.String("fault", rec.Fault.String()))
+	if rec.Fault != "" {
+		attrs = append(attrs, slog.String("fault", string(rec.Fault)))
 	}
 	s.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, "okayapitest call", attrs...)
 }

@@ -21,7 +21,7 @@ type Account struct {
 	Extra    map[string]any // more ext_info fields; each value must marshal to JSON
 }
 
-// User is a member as services see it: see Call.User and Call.LookupUser.
+// User is a member as services see it (Call.User, Call.LookupUser).
 type User struct {
 	UUID     string // 32 upper-case hex characters
 	Username string
@@ -137,15 +137,15 @@ func (s *Server) loggedIn(uuid, token string) *member {
 func (s *Server) handleUserServices() {
 	s.Handle(Service{
 		Name:    "App.User.Login",
-		Params:  []Param{StringParam("username").Required(), StringParam("password").Required()},
+		Params:  []Param{{Name: "username", Required: true}, {Name: "password", Required: true}},
 		Handler: s.userLogin,
 	})
 	s.Handle(Service{
 		Name: "App.User.Register",
 		Params: []Param{
-			StringParam("username").Required().Max(50),
-			StringParam("password").Required(),
-			ObjectParam("ext_info"),
+			{Name: "username", Required: true, Max: "50"},
+			{Name: "password", Required: true},
+			{Name: "ext_info", Type: "object"},
 		},
 		Handler: s.userRegister,
 	})

@@ -1,44 +1,24 @@
 package okayapitest
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 )
 
-// SignMode is how the fake app checks signatures.
-type SignMode int
+// signMode is how the fake app checks signatures.
+type signMode int
 
 const (
-	// SignDynamic checks the dynamic signature of docs/wire.md with the app
-	// secret over every parameter except sign, as PHP reads them (names
-	// rewritten, in ksort's order), with the fake's own code rather than
-	// package sign. It is the default.
-	SignDynamic SignMode = iota
-	// SignStatic checks that sign equals the app's fixed static value.
-	SignStatic
-	// SignNone checks no signature.
-	SignNone
+	signDynamic signMode = iota // docs/wire.md's signature with the app secret (the default)
+	signStatic                  // sign equals the app's fixed value
+	signNone                    // no signature checked
 )
-
-// String returns "dynamic", "static" or "none".
-func (m SignMode) String() string {
-	switch m {
-	case SignDynamic:
-		return "dynamic"
-	case SignStatic:
-		return "static"
-	case SignNone:
-		return "none"
-	}
-	return fmt.Sprintf("SignMode(%d)", int(m))
-}
 
 // An Option configures a Server.
 type Option func(*config)
 
 type config struct {
-	sign       SignMode
+	sign       signMode
 	addr       string
 	appKey     string
 	secret     string
@@ -49,13 +29,9 @@ type config struct {
 	control    bool
 	maxReqs    int
 	redirectTo string
-	retryAfter int // seconds
 
 	backendDelay time.Duration
 }
-
-// WithSignMode sets how signatures are checked (default SignDynamic).
-func WithSignMode(m SignMode) Option { return func(c *config) { c.sign = m } }
 
 // WithAddr sets the listen address (default "127.0.0.1:0"). It must be a
 // loopback address: 127.0.0.0/8, ::1 or localhost.
@@ -66,13 +42,26 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 // requires; Start refuses a shorter one.
 func WithAppKey(key string) Option { return func(c *config) { c.appKey = key } }
 
-// WithSecret sets the app secret used in SignDynamic mode (default: 64
-// random letters and digits).
-func WithSecret(secret string) Option { return func(c *config) { c.secret = secret } }
+// WithSecret makes the app check the dynamic signature of docs/wire.md
+// with secret ("": 64 random letters and digits, as without any of these
+// options; see Server.Secret): over every parameter except sign, as PHP reads them
+// (names rewritten, in ksort's order), with the fake's own code rather
+// than package sign. Of WithSecret, WithStaticSign and WithoutSign, the
+// last given wins.
+func WithSecret(secret string) Option {
+	return func(c *config) { c.sign, c.secret = signDynamic, secret }
+}
 
-// WithStaticSign sets the sign value expected in SignStatic mode (default:
-// 32 random upper-case hex characters).
-func WithStaticSign(value string) Option { return func(c *config) { c.staticSign = value } }
+// WithStaticSign makes the app check that sign equals value, the app's
+// static signature ("": 32 random upper-case hex characters; see
+// Server.StaticSign).
+func WithStaticSign(value string) Option {
+	return func(c *config) { c.sign, c.staticSign = signStatic, value }
+}
+
+// WithoutSign makes the app check no signature, as an app whose signing
+// is turned off.
+func WithoutSign() Option { return func(c *config) { c.sign = signNone } }
 
 // WithQuirks turns the PHP and MySQL habits on or off (default on, as the
 // production service has them; a test about something else may turn them
@@ -92,48 +81,42 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // Nil, the default, is silent.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
-// DefaultMaxRequests is how many requests a Server keeps for Requests
-// unless WithMaxRequests says otherwise.
-const DefaultMaxRequests = 10000
-
 // WithMaxRequests sets how many requests the server keeps for Requests
-// (default DefaultMaxRequests): past n, each new request pushes out the
-// oldest, so that a long-running fake does not grow without bound. n < 1
-// keeps every request.
+// (default 10000): past n, each new request pushes out the oldest, so that
+// a long-running fake does not grow without bound. n < 1 keeps every
+// request.
 func WithMaxRequests(n int) Option { return func(c *config) { c.maxReqs = n } }
 
-// DefaultRedirectLocation is where the redirect faults (FaultRedirect307,
-// FaultStoreThenRedirect) send the client unless WithRedirectLocation says
-// otherwise: a loopback port where nothing listens, so that a client that
-// follows the redirect fails to connect.
-const DefaultRedirectLocation = "http://127.0.0.1:1/"
+// defaultMaxRequests is how many requests a Server keeps unless
+// WithMaxRequests says otherwise.
+const defaultMaxRequests = 10000
 
 // WithRedirectLocation sets the Location header of the redirect faults
-// (default DefaultRedirectLocation), exactly as given. It must be an
-// absolute http or https URL; Start refuses anything else. Pointing it at a
-// server of the test's own shows whether a client follows the redirect.
+// (redirect307, store-then-redirect), exactly as given (default
+// "http://127.0.0.1:1/", a loopback port where nothing listens, so that a
+// client that follows the redirect fails to connect). It must be an
+// absolute http or https URL; Start refuses anything else. Pointing it at
+// a server of the test's own shows whether a client follows the redirect.
 func WithRedirectLocation(location string) Option { return func(c *config) { c.redirectTo = location } }
 
-// DefaultRetryAfter is the Retry-After header, in seconds, of
-// Fault429RetryAfter unless WithRetryAfter says otherwise.
-const DefaultRetryAfter = 1
+// defaultRedirectLocation is where the redirect faults send the client
+// unless WithRedirectLocation says otherwise.
+const defaultRedirectLocation = "http://127.0.0.1:1/"
 
-// WithRetryAfter sets the Retry-After header, in whole seconds, that
-// Fault429RetryAfter answers (default DefaultRetryAfter). 0 is allowed
-// ("Retry-After: 0": retry at once); Start refuses a negative value.
-func WithRetryAfter(seconds int) Option { return func(c *config) { c.retryAfter = seconds } }
+// retryAfter is the Retry-After header, in seconds, of 429-retry-after.
+const retryAfter = 1
 
 // WithControlEndpoint turns on (default off) an HTTP endpoint that injects
 // faults into the running server from outside the process, e.g. with curl
-// while a command-line client talks to it (Server.ControlURL is its URL):
+// while a command-line client talks to it, at Server.URL() + "/_fake/fault":
 //
 //	POST /_fake/fault?kind=drop-after&service=App.Market_ChatMessage.Send&n=1
 //
-// kind is a fault's name as Fault.UnmarshalText reads it, "none" excepted
-// (required); service is the service the fault applies to (optional: any
-// service); n is how many calls misbehave (optional: 1). The parameters may
-// be in the query or in an urlencoded body. The endpoint works as
-// InjectFaultFor and answers 204 No Content; it answers 400 with a
+// kind is a fault's name (see Fault), in any case (required); service is
+// the service the fault applies to (optional: any service); n is how many
+// calls misbehave (optional: 1). The parameters may be in the query or in
+// an urlencoded body. The endpoint works as
+// InjectFault and answers 204 No Content; it answers 400 with a
 // plain-text reason naming the parameter for a missing, repeated, unknown or
 // bad parameter. GET lists the faults, one a line: its name and what it
 // does. It answers 405 for a method other than POST and GET, 404 for another path
@@ -146,7 +129,7 @@ func WithControlEndpoint(on bool) Option { return func(c *config) { c.control = 
 const defaultBackendDelay = time.Second
 
 // WithBackendDelay sets how long after an early gateway fault
-// (Fault502Early, Fault503Early, Fault504Early) has answered the backend
+// (502-early, 503-early, 504-early) has answered the backend
 // runs the call (default 1 second). Start refuses a negative
 // delay.
 func WithBackendDelay(d time.Duration) Option { return func(c *config) { c.backendDelay = d } }

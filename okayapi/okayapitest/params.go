@@ -1,22 +1,46 @@
 package okayapitest
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Param is a parameter rule of a Service, as PhalApi declares them. Make
-// one with StringParam, IntParam, EnumParam, ObjectParam or ListParam and
-// refine it with Required, Default, Min and Max. A call that breaks a rule
-// is refused with ret 400 and PhalApi's message naming the parameter,
-// before the app key and the signature are looked at.
+// Param is a parameter rule of a Service, as PhalApi declares one in a
+// service's getRules(), e.g.
+//
+//	{Name: "perpage", Type: "int", Default: "20", Min: "1", Max: "100"}
+//
+// A call that breaks a rule is refused with ret 400 and PhalApi's message
+// naming the parameter, before the app key and the signature are looked
+// at. Handle panics for a rule it cannot read, naming what is wrong.
 type Param struct {
+	Name string
+	// Type is "string" (or ""), "int" (read as PHP's intval reads it:
+	// "5abc" is 5, "abc" 0), "enum" (one of Enum, compared with case),
+	// "object" (a JSON object, not a list, string or number, read as
+	// PHP's json_decode reads it) or "list" (comma-separated).
+	Type string
+	// Enum are the values of an "enum" parameter.
+	Enum []string
+	// Required refuses a call without the parameter (or with it empty),
+	// unless there is a Default.
+	Required bool
+	// Default is used when the parameter is absent or empty.
+	Default string
+	// Min and Max, integers ("" for none), bound a string's length in
+	// bytes, an int's value and a list's number of items.
+	Min, Max string
+}
+
+// rule is a Param as checkParams applies it.
+type rule struct {
 	name           string
 	kind           paramKind
 	required       bool
-	def            string // used when the parameter is absent or empty
+	def            string
 	min, max       int64
 	hasMin, hasMax bool
 	enum           []string
@@ -32,48 +56,49 @@ const (
 	kindList
 )
 
-// StringParam is a string; Min and Max bound its length in bytes.
-func StringParam(name string) Param { return Param{name: name, kind: kindString} }
+// paramKinds are the Types of a Param, by name.
+var paramKinds = map[string]paramKind{"": kindString, "string": kindString, "int": kindInt, "enum": kindEnum, "object": kindObject, "list": kindList}
 
-// IntParam is an integer read as PHP's intval reads it ("5abc" is 5, "abc"
-// is 0); Min and Max bound its value.
-func IntParam(name string) Param { return Param{name: name, kind: kindInt} }
-
-// EnumParam is one of values, compared with case.
-func EnumParam(name string, values ...string) Param {
-	return Param{name: name, kind: kindEnum, enum: slices.Clone(values)}
+// rule reads p, or says what is wrong with it.
+func (p Param) rule() (rule, error) {
+	r := rule{name: p.Name, required: p.Required, def: p.Default, enum: slices.Clone(p.Enum)}
+	kind, ok := paramKinds[p.Type]
+	if !ok {
+		return r, fmt.Errorf("parameter %s: unknown Type %q (want string, int, enum, object or list)", p.Name, p.Type)
+	}
+	r.kind = kind
+	if (kind == kindEnum) != (len(p.Enum) > 0) {
+		return r, fmt.Errorf("parameter %s: an enum needs Enum, and only an enum has it", p.Name)
+	}
+	for _, b := range []struct {
+		text string
+		n    *int64
+		has  *bool
+	}{{p.Min, &r.min, &r.hasMin}, {p.Max, &r.max, &r.hasMax}} {
+		if b.text == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(b.text, 10, 64)
+		if err != nil {
+			return r, fmt.Errorf("parameter %s: bound %q is not an integer", p.Name, b.text)
+		}
+		if kind == kindEnum || kind == kindObject {
+			return r, fmt.Errorf("parameter %s: an %s has no Min or Max", p.Name, p.Type)
+		}
+		*b.n, *b.has = n, true
+	}
+	return r, nil
 }
-
-// ObjectParam is a JSON object (not a list, string or number), read as
-// PHP's json_decode reads it.
-func ObjectParam(name string) Param { return Param{name: name, kind: kindObject} }
-
-// ListParam is a comma-separated list; Min and Max bound the number of items.
-func ListParam(name string) Param { return Param{name: name, kind: kindList} }
-
-// Required refuses a call without the parameter (or with it empty), unless
-// the rule has a default.
-func (p Param) Required() Param { p.required = true; return p }
-
-// Default is used when the parameter is absent or empty.
-func (p Param) Default(value string) Param { p.def = value; return p }
-
-// Min sets the least length, value or count (see the constructors).
-func (p Param) Min(n int64) Param { p.min, p.hasMin = n, true; return p }
-
-// Max sets the greatest length, value or count (see the constructors).
-func (p Param) Max(n int64) Param { p.max, p.hasMax = n, true; return p }
 
 // appKeyRule is the common parameter every call declares first: the
 // reference lists HTTP_APPKEY as a required string of at least 32 characters.
-var appKeyRule = StringParam("app_key").Required().Min(32)
+var appKeyRule = rule{name: "app_key", required: true, min: 32, hasMin: true}
 
 // arg is one parameter after its rule.
 type arg struct {
-	text   string   // as received, or the default
-	n      int64    // kindInt
-	items  []string // kindList
-	object Object   // kindObject
+	text   string // as received, or the default
+	n      int64  // kindInt
+	object Object // kindObject
 }
 
 // args are a call's parameters after the rules, by name.
@@ -81,7 +106,7 @@ type args map[string]arg
 
 // checkParams applies the rules in order and returns the first violation
 // as PhalApi words it.
-func checkParams(rules []Param, p url.Values) (args, string) {
+func checkParams(rules []rule, p url.Values) (args, string) {
 	a := args{}
 	for _, r := range rules {
 		v := p.Get(r.name)
@@ -117,8 +142,7 @@ func checkParams(rules []Param, p url.Values) (args, string) {
 			}
 			got.object = obj
 		case kindList:
-			got.items = strings.Split(v, ",")
-			if msg := r.bound(int64(len(got.items)), "非法请求："+r.name+"的个数"); msg != "" {
+			if msg := r.bound(int64(strings.Count(v, ",")+1), "非法请求："+r.name+"的个数"); msg != "" {
 				return nil, msg
 			}
 		}
@@ -128,7 +152,7 @@ func checkParams(rules []Param, p url.Values) (args, string) {
 }
 
 // bound checks n against the rule's Min and Max; what names the measure.
-func (p Param) bound(n int64, what string) string {
+func (p rule) bound(n int64, what string) string {
 	switch {
 	case p.hasMin && n < p.min:
 		return what + "不能小于" + strconv.FormatInt(p.min, 10)

@@ -13,25 +13,39 @@ import (
 
 func TestQuirksJSON(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	alice := f.srv.AddMember(Account{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/a.png", Age: 18})
-	bob := f.srv.AddMember(Account{Username: "bob/b"})
-	f.ok("App.User.Register", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
-	var login struct{ UUID, Token string }
-	f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}}).into(t, &login)
 	content := `中文 😀 a/b "q" \ <tag> & é` + "\n"
-	f.ok(svcPut, alice, to(bob.UUID, text(content)))
+	type scene struct {
+		f          *fake
+		alice, bob okayapi.Member
+		plain      string // the uuid of a member with an empty profile
+	}
+	// setUp makes the same members and first message on a fake with
+	// quirks on or off.
+	setUp := func(quirks bool) scene {
+		f := newFake(t, WithQuirks(quirks))
+		s := scene{f: f,
+			alice: f.srv.AddMember(Account{Username: "alice", Nickname: "爱丽丝", Avatar: "https://img.example.com/a.png", Age: 18}),
+			bob:   f.srv.AddMember(Account{Username: "bob/b"}),
+		}
+		f.ok("App.User.Register", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}})
+		var login struct{ UUID, Token string }
+		f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {"plain"}, "password": {md5hex("pw")}}).into(t, &login)
+		s.plain = login.UUID
+		f.ok(svcPut, s.alice, to(s.bob.UUID, text(content)))
+		return s
+	}
 
 	const wantContent = `"\u4e2d\u6587 \ud83d\ude00 a\/b \"q\" \\ <tag> & \u00e9\n"`
 	want := func(id, total string) string {
 		return `{"ret":200,"data":{"err_code":0,"err_msg":"","list":[{"id":` + id + `,"data":{"content":` + wantContent +
 			`},"type":"text"}],"total":` + total + `},"msg":"V2.5.1 YesApi App.Test_Box.List"`
 	}
-	f.srv.SetQuirks(false)
-	r := f.ok(svcList, bob, nil)
+	off := setUp(false)
+	r := off.f.ok(svcList, off.bob, nil)
 	assert.Equal(t, want("1", "1")+"}", string(r.Body), "quirks off")
 
-	f.srv.SetQuirks(true)
+	on := setUp(true)
+	f, alice, bob := on.f, on.alice, on.bob
 	r = f.ok(svcList, bob, nil)
 	body := string(r.Body)
 	assert.True(t, strings.HasPrefix(body, want(`"1"`, `"1"`)+`,"debug":{`), body)
@@ -49,7 +63,7 @@ func TestQuirksJSON(t *testing.T) {
 	assert.Equal(t, `{}`, f.box.all()[2].raw, "kept as received")
 
 	// Profiles: age as a string, an empty ext_info as [].
-	r = f.ok(svcWhois, bob, url.Values{"other_uuid": {login.UUID}})
+	r = f.ok(svcWhois, bob, url.Values{"other_uuid": {on.plain}})
 	assert.Contains(t, string(r.Body), `"user":{"username":"plain","ext_info":[]}`)
 	r = f.ok(svcWhois, bob, url.Values{"other_uuid": {alice.UUID}})
 	assert.Contains(t, string(r.Body), `"user":{"username":"alice","ext_info":{"yesapi_avatar":"https:\/\/img.example.com\/a.png","nickname":"\u7231\u4e3d\u4e1d","age":"18"}}`)
@@ -60,13 +74,12 @@ func TestQuirksJSON(t *testing.T) {
 	r = f.call(svcCount, okayapi.Member{}, nil)
 	assert.True(t, strings.HasPrefix(string(r.Body), `{"ret":401,"data":[],"msg":"\u7528\u6237\u672a\u767b\u5f55\uff0c\u6216\u767b\u5f55\u51ed\u8bc1\u5df2\u8fc7\u671f","debug":`), string(r.Body))
 
-	f.srv.SetQuirks(false)
-	r = f.ok(svcWhois, bob, url.Values{"other_uuid": {login.UUID}})
+	r = off.f.ok(svcWhois, off.bob, url.Values{"other_uuid": {off.plain}})
 	assert.Contains(t, string(r.Body), `"user":{"username":"plain","ext_info":{}}`)
-	r = f.ok(svcWhois, bob, url.Values{"other_uuid": {alice.UUID}})
+	r = off.f.ok(svcWhois, off.bob, url.Values{"other_uuid": {off.alice.UUID}})
 	assert.Contains(t, string(r.Body), `"age":18`)
 	assert.NotContains(t, string(r.Body), `"debug"`)
-	r = f.call(svcCount, okayapi.Member{}, nil)
+	r = off.f.call(svcCount, okayapi.Member{}, nil)
 	assert.Equal(t, `{"ret":401,"data":{},"msg":"\u7528\u6237\u672a\u767b\u5f55\uff0c\u6216\u767b\u5f55\u51ed\u8bc1\u5df2\u8fc7\u671f"}`, string(r.Body))
 }
 

@@ -2,7 +2,6 @@ package okayapitest
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -31,8 +30,9 @@ type Service struct {
 // Handle registers svc on the running server; calls to it are answered from
 // then on. It panics if the name is not Class.Action or
 // Namespace.Class.Action (letters, digits, underscores), is registered
-// already (App.User.Login and App.User.Register are), if two parameters
-// share a name, or if Handler is nil: each is a mistake in the test.
+// already (App.User.Login and App.User.Register are), if a parameter rule
+// cannot be read, if two parameters share a name, or if Handler is nil:
+// each is a mistake in the test.
 func (s *Server) Handle(svc Service) {
 	if !validServiceName(svc.Name) {
 		panic(fmt.Sprintf("okayapitest: Handle: %q is not a service name like App.Hello.World", svc.Name))
@@ -41,20 +41,32 @@ func (s *Server) Handle(svc Service) {
 		panic(fmt.Sprintf("okayapitest: Handle: service %s has no Handler", svc.Name))
 	}
 	seen := map[string]bool{appKeyRule.name: true}
+	rules := []rule{appKeyRule}
 	for _, p := range svc.Params {
-		if p.name == "" || seen[p.name] {
-			panic(fmt.Sprintf("okayapitest: Handle: service %s: parameter %q is empty or repeated (app_key is common to every call)", svc.Name, p.name))
+		if p.Name == "" || seen[p.Name] {
+			panic(fmt.Sprintf("okayapitest: Handle: service %s: parameter %q is empty or repeated (app_key is common to every call)", svc.Name, p.Name))
 		}
-		seen[p.name] = true
+		seen[p.Name] = true
+		r, err := p.rule()
+		if err != nil {
+			panic(fmt.Sprintf("okayapitest: Handle: service %s: %v", svc.Name, err))
+		}
+		rules = append(rules, r)
 	}
-	svc.Params = slices.Clone(svc.Params)
 	name := canonical(svc.Name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.services[name] != nil {
 		panic(fmt.Sprintf("okayapitest: Handle: service %s is registered already", name))
 	}
-	s.services[name] = &svc
+	s.services[name] = &service{rules: rules, login: svc.Login, handler: svc.Handler}
+}
+
+// service is a registered Service, its rules read.
+type service struct {
+	rules   []rule // app_key's first
+	login   bool
+	handler func(*Call) Answer
 }
 
 // validServiceName reports whether name looks like a service: Class.Action
@@ -85,18 +97,15 @@ func canonical(service string) string {
 
 // Call is one call to a registered service, after the server's checks.
 type Call struct {
-	srv     *Server
-	service string
-	user    User
-	args    args
+	// Service is the service's canonical name, e.g. "App.Hello.World".
+	Service string
+	// User is the logged-in member making the call, or the zero User for
+	// a service without Login.
+	User User
+
+	srv  *Server
+	args args
 }
-
-// Service returns the service's canonical name, e.g. "App.Hello.World".
-func (c *Call) Service() string { return c.service }
-
-// User returns the logged-in member making the call, or the zero User for a
-// service without Login.
-func (c *Call) User() User { return c.user }
 
 // LookupUser returns the member with this uuid (case does not matter, as
 // in MySQL), if there is one.
@@ -110,52 +119,43 @@ func (c *Call) Now() time.Time {
 }
 
 // String returns a parameter's value as received, or its default, or "" if
-// it has neither. For an ObjectParam it is the JSON text exactly as received.
+// it has neither. For an "object" it is the JSON text exactly as received,
+// and a "list" is its items joined by commas, as received.
 func (c *Call) String(name string) string { return c.args[name].text }
 
-// Int returns an IntParam's value, as PHP's intval read it.
+// Int returns an "int" parameter's value, as PHP's intval read it.
 func (c *Call) Int(name string) int64 { return c.args[name].n }
 
-// List returns a ListParam's items, or nil if it was absent.
-func (c *Call) List(name string) []string { return slices.Clone(c.args[name].items) }
-
-// Object returns an ObjectParam's value as PHP's json_decode read it (a
-// repeated key keeps its first place and its last value; numbers are
+// Object returns an "object" parameter's value as PHP's json_decode read
+// it (a repeated key keeps its first place and its last value; numbers are
 // written back as PHP would), or nil if it was absent. Put it in an answer
 // to send it back as PHP would.
 func (c *Call) Object(name string) Object { return c.args[name].object }
 
-// Answer is what a service's Handler answers: make it with Data, OK, Fail
-// or Refuse.
+// Answer is what a service's Handler answers: the envelope's ret, msg and
+// data. OK and Fail make a plugin's answers; Answer{Ret: 401, Msg: "…"}
+// refuses a call as the framework does, with empty data.
 type Answer struct {
-	ret  int
-	msg  string
-	data Object // nil for a refusal: written as an empty object
+	Ret  int    // 0 is 200
+	Msg  string // for ret 200, "" is PhalApi's "V2.5.1 YesApi <service>"
+	Data Object // nil is an empty object
 }
-
-// Data answers ret 200 with data as the envelope's data (nil: an empty
-// object), e.g. {"content":"Hello dogstar"} for Hello.World.
-func Data(data Object) Answer { return Answer{ret: 200, data: data} }
 
 // OK answers a plugin's success: ret 200 with data {"err_code":0,
 // "err_msg":"", fields…}.
 func OK(fields ...Field) Answer {
-	return Data(append(Object{{Key: "err_code", Value: 0}, {Key: "err_msg", Value: ""}}, fields...))
+	return Answer{Data: append(Object{{Key: "err_code", Value: 0}, {Key: "err_msg", Value: ""}}, fields...)}
 }
 
 // Fail answers a plugin's refusal: ret 200 with data {"err_code":code,
 // "err_msg":msg}. The server records code as the request's ErrCode.
 func Fail(code int, msg string) Answer {
-	return Data(Object{{Key: "err_code", Value: code}, {Key: "err_msg", Value: msg}})
+	return Answer{Data: Object{{Key: "err_code", Value: code}, {Key: "err_msg", Value: msg}}}
 }
-
-// Refuse answers as the framework refuses a call: ret (a 4xx or 5xx, as
-// PhalApi builds them) with msg, and empty data.
-func Refuse(ret int, msg string) Answer { return Answer{ret: ret, msg: msg} }
 
 // errCode is data.err_code if it is an integer, else 0.
 func (a Answer) errCode() int {
-	v, _ := a.data.get("err_code")
+	v, _ := a.Data.get("err_code")
 	switch n := v.(type) {
 	case int:
 		return n

@@ -32,10 +32,10 @@ func TestHandlePanics(t *testing.T) {
 		{"taken", Service{Name: "App.Hello.World", Handler: answer}, "okayapitest: Handle: service App.Hello.World is registered already"},
 		{"taken, short name", Service{Name: "Hello.World", Handler: answer}, "service App.Hello.World is registered already"},
 		{"the core's", Service{Name: "App.User.Login", Handler: answer}, "service App.User.Login is registered already"},
-		{"repeated param", Service{Name: "App.Box.Two", Params: []Param{IntParam("n"), StringParam("n")}, Handler: answer},
+		{"repeated param", Service{Name: "App.Box.Two", Params: []Param{{Name: "n", Type: "int"}, {Name: "n"}}, Handler: answer},
 			`okayapitest: Handle: service App.Box.Two: parameter "n" is empty or repeated`},
-		{"app_key param", Service{Name: "App.Box.Key", Params: []Param{StringParam("app_key")}, Handler: answer}, `parameter "app_key"`},
-		{"unnamed param", Service{Name: "App.Box.Unnamed", Params: []Param{IntParam("")}, Handler: answer}, `parameter ""`},
+		{"app_key param", Service{Name: "App.Box.Key", Params: []Param{{Name: "app_key"}}, Handler: answer}, `parameter "app_key"`},
+		{"unnamed param", Service{Name: "App.Box.Unnamed", Params: []Param{{Name: "", Type: "int"}}, Handler: answer}, `parameter ""`},
 	} {
 		func() {
 			defer func() { assert.Contains(t, fmt.Sprint(recover()), c.want, c.name) }()
@@ -61,11 +61,11 @@ func TestHandle(t *testing.T) {
 		Name:  "Probe.Look", // read as App.Probe.Look
 		Login: true,
 		Params: []Param{
-			StringParam("name").Default("nobody"),
-			IntParam("n").Required(),
-			ListParam("items"),
-			ObjectParam("obj"),
-			EnumParam("mode", "a", "b").Default("b"),
+			{Name: "name", Default: "nobody"},
+			{Name: "n", Type: "int", Required: true},
+			{Name: "items", Type: "list"},
+			{Name: "obj", Type: "object"},
+			{Name: "mode", Type: "enum", Enum: []string{"a", "b"}, Default: "b"},
 		},
 		Handler: func(c *Call) Answer {
 			mu.Lock()
@@ -73,25 +73,25 @@ func TestHandle(t *testing.T) {
 			seen = append(seen, c)
 			switch c.String("name") {
 			case "refuse":
-				return Refuse(403, "禁止访问")
+				return Answer{Ret: 403, Msg: "禁止访问"}
 			case "fail":
 				return Fail(7, "seven")
 			case "zero":
 				return Answer{}
 			}
 			other, ok := c.LookupUser(strings.ToLower(bob.UUID))
-			return Data(Object{
-				{Key: "service", Value: c.Service()},
-				{Key: "me", Value: c.User().Username},
+			return Answer{Data: Object{
+				{Key: "service", Value: c.Service},
+				{Key: "me", Value: c.User.Username},
 				{Key: "other", Value: other.Username},
 				{Key: "found", Value: ok},
 				{Key: "now", Value: c.Now().Format(time.RFC3339)},
 				{Key: "n", Value: c.Int("n")},
-				{Key: "items", Value: len(c.List("items"))},
+				{Key: "items", Value: len(strings.Split(c.String("items"), ","))},
 				{Key: "obj", Value: c.Object("obj")},
 				{Key: "obj_text", Value: c.String("obj")},
 				{Key: "mode", Value: c.String("mode")},
-			})
+			}}
 		},
 	})
 	assert.Equal(t, 400, f.call("App.Probe.Look", alice, nil).Ret, "n is required")
@@ -110,7 +110,7 @@ func TestHandle(t *testing.T) {
 	assert.Equal(t, 200, r.Ret)
 	assert.JSONEq(t, `{"err_code":7,"err_msg":"seven"}`, string(r.Data))
 	r = f.call("App.Probe.Look", alice, url.Values{"n": {"1"}, "name": {"zero"}})
-	assert.Equal(t, 200, r.Ret, "the zero Answer is Data(nil)")
+	assert.Equal(t, 200, r.Ret, "the zero Answer is ret 200")
 	assert.Equal(t, "[]", string(r.Data))
 	assert.Equal(t, "V2.5.1 YesApi App.Probe.Look", r.Msg)
 
@@ -123,17 +123,15 @@ func TestHandle(t *testing.T) {
 	defer mu.Unlock()
 	require.Len(t, seen, 4, "the handler saw only the calls that passed the checks")
 	first := seen[0]
-	assert.Equal(t, alice.UUID, first.User().UUID)
-	assert.Equal(t, "m0", first.User().Username)
-	assert.Nil(t, first.List("nothing"), "not a parameter")
-	assert.Equal(t, int64(0), first.Int("name"), "not an IntParam")
+	assert.Equal(t, alice.UUID, first.User.UUID)
+	assert.Equal(t, "m0", first.User.Username)
+	assert.Empty(t, first.String("nothing"), "not a parameter")
+	assert.Equal(t, int64(0), first.Int("name"), "not an int")
 	assert.Nil(t, seen[1].Object("obj"), "absent")
-	assert.Nil(t, seen[1].List("items"), "absent")
+	assert.Empty(t, seen[1].String("items"), "absent")
 	assert.Equal(t, "nobody", seen[0].String("name"), "the default")
-	items := first.List("items")
-	items[0] = "changed"
-	assert.Equal(t, []string{"x", "y", "z"}, first.List("items"), "a copy")
-	ext := first.User().ExtInfo
+	assert.Equal(t, "x,y,z", first.String("items"))
+	ext := first.User.ExtInfo
 	require.NotEmpty(t, ext)
 	ext[0].Value = "changed"
 	u, ok := first.LookupUser(alice.UUID)
@@ -150,7 +148,7 @@ func TestHandleWithoutLogin(t *testing.T) {
 	f := newFake(t)
 	alice := f.members(1)[0]
 	var got User
-	f.srv.Handle(Service{Name: "App.Open.Door", Handler: func(c *Call) Answer { got = c.User(); return OK() }})
+	f.srv.Handle(Service{Name: "App.Open.Door", Handler: func(c *Call) Answer { got = c.User; return OK() }})
 	f.ok("App.Open.Door", alice, nil)
 	assert.Equal(t, User{}, got)
 	f.ok("App.Open.Door", okayapi.NewMember(alice.UUID, "wrong"), nil)

@@ -26,16 +26,15 @@ type Server struct {
 	ts        *httptest.Server
 	done      chan struct{} // closed by Close: stalled handlers give up
 	closeOnce sync.Once
-	stalled   atomic.Int64 // handlers waiting in FaultStall
+	stalled   atomic.Int64 // handlers waiting in the stall fault
 
-	mu     sync.Mutex
-	quirks bool
+	mu sync.Mutex
 	// backendCalls counts the calls an early gateway fault left to the
 	// backend that it has not run yet; backendIdle (on mu) is broadcast
 	// when it drops to 0.
 	backendCalls int
 	backendIdle  sync.Cond
-	services     map[string]*Service // by canonical name
+	services     map[string]*service // by canonical name
 	members      map[string]*member  // by upper-case uuid
 	byName       map[string]*member
 	faults       []pendingFault
@@ -52,27 +51,20 @@ type Server struct {
 // answers App.User.Login and App.User.Register; add other services with
 // Handle. Call Close when done.
 func Start(opts ...Option) (*Server, error) {
-	cfg := config{sign: SignDynamic, addr: "127.0.0.1:0", now: time.Now, maxReqs: DefaultMaxRequests, retryAfter: DefaultRetryAfter, backendDelay: defaultBackendDelay,
-		quirks: true}
+	cfg := config{addr: "127.0.0.1:0", now: time.Now, maxReqs: defaultMaxRequests, backendDelay: defaultBackendDelay, quirks: true}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
 		}
 	}
-	if cfg.sign != SignDynamic && cfg.sign != SignStatic && cfg.sign != SignNone {
-		return nil, fmt.Errorf("okayapitest: unknown sign mode %d", int(cfg.sign))
-	}
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
 	if cfg.redirectTo == "" {
-		cfg.redirectTo = DefaultRedirectLocation
+		cfg.redirectTo = defaultRedirectLocation
 	}
 	if u, err := url.Parse(cfg.redirectTo); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("okayapitest: redirect location %q is not an absolute http or https URL", cfg.redirectTo)
-	}
-	if cfg.retryAfter < 0 {
-		return nil, fmt.Errorf("okayapitest: Retry-After of %d seconds: must be 0 or more", cfg.retryAfter)
 	}
 	if cfg.backendDelay < 0 {
 		return nil, fmt.Errorf("okayapitest: backend delay %v: must be 0 or more", cfg.backendDelay)
@@ -96,8 +88,7 @@ func Start(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		done:     make(chan struct{}),
-		quirks:   cfg.quirks,
-		services: map[string]*Service{},
+		services: map[string]*service{},
 		members:  map[string]*member{},
 		byName:   map[string]*member{},
 	}
@@ -160,41 +151,33 @@ func (s *Server) URL() string { return s.ts.URL }
 // AppKey returns the app key the server accepts.
 func (s *Server) AppKey() string { return s.cfg.appKey }
 
-// Secret returns the app secret in SignDynamic mode, or "".
+// Secret returns the app secret if the app checks the dynamic signature
+// (the default; see WithSecret), or "".
 func (s *Server) Secret() string {
-	if s.cfg.sign != SignDynamic {
+	if s.cfg.sign != signDynamic {
 		return ""
 	}
 	return s.cfg.secret
 }
 
-// StaticSign returns the static sign value in SignStatic mode, or "".
+// StaticSign returns the static signature if the app checks one (see
+// WithStaticSign), or "".
 func (s *Server) StaticSign() string {
-	if s.cfg.sign != SignStatic {
+	if s.cfg.sign != signStatic {
 		return ""
 	}
 	return s.cfg.staticSign
 }
 
-// SignMode returns how the server checks signatures.
-func (s *Server) SignMode() SignMode { return s.cfg.sign }
-
-// SetQuirks turns the PHP and MySQL habits on or off (see WithQuirks).
-func (s *Server) SetQuirks(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.quirks = on
-}
-
 // Client returns an okayapi.Client for this server: its URL, app key and
-// the signer for its sign mode. opts are applied after those, so they can
+// the signer for the signature it checks. opts are applied after those, so they can
 // override them (a wrong secret, the path form, fast retries, …).
 func (s *Server) Client(opts ...okayapi.Option) (*okayapi.Client, error) {
 	var signer okayapi.Option
 	switch s.cfg.sign {
-	case SignStatic:
+	case signStatic:
 		signer = okayapi.WithSigner(sign.Static(s.cfg.staticSign))
-	case SignNone:
+	case signNone:
 		signer = okayapi.WithSigner(sign.None())
 	default:
 		signer = okayapi.WithSecret(s.cfg.secret)

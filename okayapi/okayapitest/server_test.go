@@ -308,7 +308,7 @@ func TestSignModes(t *testing.T) {
 	t.Parallel()
 	t.Run("static", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t, WithSignMode(SignStatic), WithStaticSign("STATIC-VALUE"))
+		f := newFake(t, WithSecret("ignored"), WithStaticSign("STATIC-VALUE"))
 		assert.Equal(t, "", f.srv.Secret())
 		assert.Equal(t, "STATIC-VALUE", f.srv.StaticSign())
 		p := url.Values{"s": {"Hello.World"}, "app_key": {f.srv.AppKey()}, "name": {"x"}, "sign": {"STATIC-VALUE"}}
@@ -320,14 +320,14 @@ func TestSignModes(t *testing.T) {
 	})
 	t.Run("static random value", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t, WithSignMode(SignStatic))
+		f := newFake(t, WithStaticSign(""))
 		assert.Len(t, f.srv.StaticSign(), 32)
 		r := f.call("Hello.World", okayapi.Member{}, nil)
 		assert.Equal(t, 200, r.Ret)
 	})
 	t.Run("none", func(t *testing.T) {
 		t.Parallel()
-		f := newFake(t, WithSignMode(SignNone))
+		f := newFake(t, WithoutSign())
 		assert.Equal(t, "", f.srv.Secret())
 		assert.Equal(t, "", f.srv.StaticSign())
 		p := url.Values{"s": {"Hello.World"}, "app_key": {f.srv.AppKey()}}
@@ -343,7 +343,6 @@ func TestSignModes(t *testing.T) {
 		assert.Regexp(t, `^[0-9A-F]{32}$`, f.srv.AppKey())
 		assert.Regexp(t, `^[0-9A-Za-z]{64}$`, f.srv.Secret())
 		assert.Equal(t, "", f.srv.StaticSign())
-		assert.Equal(t, SignDynamic, f.srv.SignMode())
 	})
 }
 
@@ -447,9 +446,7 @@ func TestStartOptions(t *testing.T) {
 		_, err := Start(WithAddr(addr))
 		assert.Error(t, err, addr)
 	}
-	_, err := Start(WithSignMode(SignMode(7)))
-	assert.Error(t, err)
-	_, err = Start(WithAppKey(strings.Repeat("K", 31)))
+	_, err := Start(WithAppKey(strings.Repeat("K", 31)))
 	assert.ErrorContains(t, err, "shorter than 32")
 
 	myKey := strings.Repeat("MYKEY", 7)
@@ -459,17 +456,8 @@ func TestStartOptions(t *testing.T) {
 		assert.True(t, strings.HasPrefix(srv.URL(), "http://127.0.0.1:") || strings.HasPrefix(srv.URL(), "http://[::1]:"), srv.URL())
 		assert.Equal(t, myKey, srv.AppKey())
 		assert.Equal(t, "mysecret", srv.Secret())
-		assert.Equal(t, "", srv.ControlURL(), "the control endpoint is off")
 		srv.Close()
 	}
-	assert.Equal(t, "dynamic static none SignMode(9)", fmt.Sprint(SignDynamic, SignStatic, SignNone, SignMode(9)))
-	assert.Equal(t, "none html502 drop-after stall truncate non-json exception exception-ret0 exception-db redirect307 store-then-redirect "+
-		"reset-before 503-after 504-after 429 429-retry-after 502-early 503-early 504-early Fault(19)",
-		fmt.Sprint(Fault(0), FaultHTML502, FaultDropAfter, FaultStall, FaultTruncate, FaultNonJSON,
-			FaultException500, FaultExceptionRet0, FaultExceptionDB, FaultRedirect307, FaultStoreThenRedirect,
-			FaultResetBefore, Fault503After, Fault504After, Fault429, Fault429RetryAfter, Fault502Early, Fault503Early, Fault504Early, Fault(19)))
-	_, err = Start(WithRetryAfter(-1))
-	assert.ErrorContains(t, err, "Retry-After of -1 seconds")
 	for _, loc := range []string{"/relative", "127.0.0.1:1", "ftp://example.com/", "http://", "::"} {
 		_, err := Start(WithRedirectLocation(loc))
 		assert.ErrorContains(t, err, "redirect location", loc)
@@ -508,7 +496,6 @@ func TestConcurrentUse(t *testing.T) {
 				f.ok(svcCount, b, nil)
 				f.ok("App.User.Login", okayapi.Member{}, url.Values{"username": {fmt.Sprintf("m%d", 2*p)}, "password": {md5hex("pw")}})
 			}
-			f.srv.SetQuirks(p%2 == 0)
 			_ = f.srv.Requests()
 		}()
 	}
@@ -548,7 +535,7 @@ func TestClientLoggerAndQuirksOption(t *testing.T) {
 	assert.Equal(t, "Hello 你好", out.Content)
 	assert.Contains(t, string(resp.Data), `\u4f60\u597d`, "quirks on from the option")
 
-	srv.InjectFault(FaultHTML502, 1)
+	srv.InjectFault("", "html502", 1)
 	_, _ = c.Do(context.Background(), &okayapi.Request{Service: svcCount, Member: alice}, nil)
 	_, err = c.Do(context.Background(), &okayapi.Request{Service: svcPut, Member: alice,
 		Params: url.Values{"other_uuid": {bob.UUID}, "data": {`{"content":"x"}`}}}, nil)
@@ -568,8 +555,8 @@ func TestClientLoggerAndQuirksOption(t *testing.T) {
 // NewClient is Client for a test: wired to the server, closed at the end.
 func TestNewClient(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []SignMode{SignDynamic, SignStatic, SignNone} {
-		srv := NewServer(t, WithSignMode(mode))
+	for mode, sign := range map[string]Option{"dynamic": WithSecret(""), "static": WithStaticSign(""), "none": WithoutSign()} {
+		srv := NewServer(t, sign)
 		handleHello(srv)
 		c := NewClient(t, srv, okayapi.WithUserAgent("okayapitest-test"))
 		var out struct {

@@ -22,6 +22,8 @@ import (
 // defaultDirs are the packages a user of the SDK imports.
 var defaultDirs = []string{
 	"./chatmsg",
+	"./chatmsg/broadcast",
+	"./chatmsg/exactlyonce",
 	"./chatmsg/watch",
 	"./okayapi",
 	"./okayapi/okayapitest",

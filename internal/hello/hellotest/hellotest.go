@@ -10,9 +10,9 @@ import "github.com/okayapi-go/sdk/okayapi/okayapitest"
 func Install(srv *okayapitest.Server) {
 	srv.Handle(okayapitest.Service{
 		Name:   "App.Hello.World",
-		Params: []okayapitest.Param{okayapitest.StringParam("name").Default("PhalApi")},
+		Params: []okayapitest.Param{{Name: "name", Default: "PhalApi"}},
 		Handler: func(c *okayapitest.Call) okayapitest.Answer {
-			return okayapitest.Data(okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name")}})
+			return okayapitest.Answer{Data: okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name")}}}
 		},
 	})
 }

@@ -42,9 +42,9 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv := okayapitest.NewServer(t, okayapitest.WithQuirks(true))
 	srv.Handle(okayapitest.Service{
 		Name:   svcHello,
-		Params: []okayapitest.Param{okayapitest.StringParam("name").Required(), okayapitest.StringParam("greeting")},
+		Params: []okayapitest.Param{{Name: "name", Required: true}, {Name: "greeting"}},
 		Handler: func(c *okayapitest.Call) okayapitest.Answer {
-			return okayapitest.Data(okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name") + " 😀 a/b"}})
+			return okayapitest.Answer{Data: okayapitest.Object{{Key: "content", Value: "Hello " + c.String("name") + " 😀 a/b"}}}
 		},
 	})
 	var n atomic.Int64

@@ -122,9 +122,9 @@ func (x *exchange) serviceMatches(service string) bool {
 	return x.side.Service == anyService || x.side.Service == service
 }
 
-// sendKeyField is chatmsg.KeyField: the field of chat_message_data that
-// carries an exactly-once send's random key (the cassette does not import
-// chatmsg; a test checks that the two agree).
+// sendKeyField is the field of chat_message_data that carries an
+// exactly-once send's random key (chatmsg/exactlyonce; the cassette does not
+// import chatmsg, and TestExactlyOnceSendReplays fails if the two differ).
 const sendKeyField = "okayapi_send_key"
 
 // sendKeyRe finds a send key as chatmsg writes it into a message: the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/okayapi-go/sdk/chatmsg"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
@@ -162,35 +163,36 @@ func assertNoToken(t *testing.T, msg string) {
 // An exactly-once send replays although its send key is new each time,
 // and a conversation read back refers to the new key: here the send's
 // answer was lost (HTTP 500 after the message was stored), and the check
-// finds the message under this session's key.
+// finds the message under this session's key. (It fails if the cassette's
+// copy of the key's field name is not the one chatmsg writes: the key would
+// not be matched.)
 func TestExactlyOnceSendReplays(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "okayapi_send_key", chatmsg.KeyField, "the cassette's copy of the field name")
 	dir := t.TempDir()
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice", Password: alicePass})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	ctx := context.Background()
-	once := chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: 1, Horizon: 10 * time.Millisecond})
+	once := exactlyonce.Config{Settle: 1, Horizon: 10 * time.Millisecond}
 
 	rec := cassette.New(t, dir, cassette.RecordFrom(srv))
-	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)), once)
-	plain, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)))
+	plain, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, once)
 	require.NoError(t, err)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultException500, 1)
-	lost, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+	srv.InjectFault(chatmsg.ServiceSend, "exception", 1)
+	lost, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "again"}, once)
 	require.NoError(t, err)
 	require.Nil(t, lost.Response, "found by the check")
 	require.Len(t, plugin.Messages(), 2)
 	srv.Close()
 
 	tb := capture(t)
-	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)), once)
-	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)))
+	r1, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, once)
 	require.NoError(t, err)
 	assert.Equal(t, plain.MessageID, r1.MessageID)
 	assert.NotEqual(t, plain.Key, r1.Key, "a new key")
-	r2, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+	r2, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "again"}, once)
 	require.NoError(t, err)
 	assert.Equal(t, lost.MessageID, r2.MessageID, "the check found the message under the new key")
 	assert.NotEqual(t, lost.Key, r2.Key)
@@ -205,8 +207,8 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	for range 2 {
 		c, err := okayapi.New(hs.URL, srv.AppKey(), okayapi.WithSecret(srv.Secret()), okayapi.WithRetries(0, 0, 0))
 		require.NoError(t, err)
-		chat = chatmsg.New(c, once)
-		r, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "again"})
+		chat = chatmsg.New(c)
+		r, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "again"}, once)
 		require.NoError(t, err)
 		assert.Equal(t, lost.MessageID, r.MessageID)
 		require.NoError(t, c.Close())
@@ -214,8 +216,8 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 
 	// Another message does not match: the diff names the parameter.
 	tb = capture(t)
-	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)), once)
-	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "bye"})
+	chat = chatmsg.New(cassette.New(tb, dir, cassette.IgnoreEnv()).Client(okayapi.WithRetries(0, 0, 0)))
+	_, err = exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "bye"}, once)
 	require.Error(t, err)
 	require.NotEmpty(t, tb.Errors())
 	assert.Contains(t, tb.Errors()[0], "chat_message_data: sent ")

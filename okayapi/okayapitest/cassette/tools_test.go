@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/okayapi"
-	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest/cassette"
 )
 
@@ -51,7 +50,7 @@ func TestRecorderAddsToACassette(t *testing.T) {
 	// A second run adds to it, and records what a gateway answered.
 	client, rec = recordWith(t, fake, dir)
 	assert.Equal(t, first, hello(ctx, client, dogstar))
-	fake.InjectFaultFor(svcHello, okayapitest.FaultHTML502, 1)
+	fake.InjectFault(svcHello, "html502", 1)
 	assert.Contains(t, hello(ctx, client, url.Values{"name": {"busy"}}), "502")
 	require.NoError(t, rec.Err())
 
@@ -130,7 +129,7 @@ func TestRecorderTransportError(t *testing.T) {
 	dir := t.TempDir()
 	fake := newFakeApp(t)
 	client, rec := recordWith(t, fake, dir)
-	fake.InjectFaultFor(svcHello, okayapitest.FaultResetBefore, 1)
+	fake.InjectFault(svcHello, "reset-before", 1)
 	assert.Contains(t, hello(context.Background(), client, url.Values{"name": {"dogstar"}}), "error: ")
 	require.NoError(t, rec.Err())
 	assert.Empty(t, files(t, dir))

@@ -26,8 +26,8 @@
 // answering and saving its cursor: the next owner gets the message again,
 // and the answer's send key is derived from the message, so the second
 // answer finds the first one and is not sent (within the limits of
-// chatmsg.Service.ResumeSend: the newest 100 messages of the conversation
-// are searched). On its first start a member's watch answers only what
+// exactlyonce.Resume: the newest 100 messages of the conversation are
+// searched). On its first start a member's watch answers only what
 // arrives once the instance has said "sharing … member(s)"
 // (watch.Options.SinceNow, from the next whole second on: it says so when
 // that second has begun); answered messages are marked read.
@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/redisstore"
@@ -118,7 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 2
 	}
 	defer client.Close()
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{}))
+	chat := chatmsg.New(client)
 	byUUID := map[string]okayapi.Member{}
 	for _, m := range members {
 		byUUID[strings.ToUpper(m.UUID)] = m
@@ -181,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 func short(uuid string) string { return uuid[:min(8, len(uuid))] }
 
 // answer replies to m once. The reply's send key comes from m's id, and
-// ResumeSend sends only if no message with that key is in the conversation:
+// exactlyonce.Resume sends only if no message with that key is in the conversation:
 // a message handed over again after a crash (answered, but the cursor not
 // yet saved) is not answered twice. That costs one read per answer.
 func answer(parent context.Context, chat *chatmsg.Service, me okayapi.Member, m chatmsg.ChatMessage, logger *log.Logger) {
@@ -193,7 +194,7 @@ func answer(parent context.Context, chat *chatmsg.Service, me okayapi.Member, m 
 	sum := sha256.Sum256(fmt.Appendf(nil, "echobot %s %s %d", strings.ToUpper(me.UUID), strings.ToUpper(m.With), m.ID))
 	key := hex.EncodeToString(sum[:16])
 	for try := 1; ; try++ {
-		res, err := chat.ResumeSend(ctx, me, m.With, reply, key)
+		res, err := exactlyonce.Resume(ctx, chat, me, m.With, reply, key, exactlyonce.Config{})
 		switch {
 		case err == nil && res.Response == nil: // found by reading
 			logger.Printf("%s: #%d from %s: already answered", short(me.UUID), m.ID, short(m.With))

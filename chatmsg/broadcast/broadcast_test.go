@@ -1,4 +1,4 @@
-package chatmsg_test
+package broadcast_test
 
 import (
 	"context"
@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -39,7 +41,7 @@ func audience(t testing.TB, n int) (*chatmsg.Service, *okayapitest.Server, *chat
 func TestBroadcastReachesEveryone(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, me, to := audience(t, 450)
-	res, err := chat.Broadcast(context.Background(), me, to, chatmsg.Text{Content: "周末踢球吗？"}, chatmsg.BroadcastOptions{})
+	res, err := broadcast.Send(context.Background(), chat, me, to, chatmsg.Text{Content: "周末踢球吗？"}, broadcast.Options{})
 	require.NoError(t, err)
 	require.Len(t, res.Outcomes, 450)
 	stored := map[string]int{}
@@ -50,12 +52,12 @@ func TestBroadcastReachesEveryone(t *testing.T) {
 	}
 	for i, o := range res.Outcomes {
 		assert.Equal(t, to[i], o.To, "the caller's order")
-		assert.Equal(t, chatmsg.Delivered, o.State)
+		assert.Equal(t, broadcast.Delivered, o.State)
 		assert.Equal(t, 1, stored[strings.ToUpper(o.To)], "stored exactly once for %s", o.To)
 		assert.Equal(t, ids[strings.ToUpper(o.To)], o.MessageID, "the id the service gave")
 		assert.NoError(t, o.Err)
 	}
-	assert.Equal(t, 450, res.Count(chatmsg.Delivered))
+	assert.Equal(t, 450, res.Count(broadcast.Delivered))
 	multi := 0
 	for _, r := range srv.Requests() {
 		if r.Service == chatmsg.ServiceMultiSend {
@@ -72,11 +74,11 @@ func TestBroadcastPartialFailure(t *testing.T) {
 	chat, srv, plugin, me, to := audience(t, 400)
 	stranger := "0123456789ABCDEF0123456789ABCDEF" // not a member: the plugin refuses its batch (err_code 2)
 	to = append(to, stranger)
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1) // one batch is stored, its answer lost
-	res, err := chat.Broadcast(context.Background(), me, to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1) // one batch is stored, its answer lost
+	res, err := broadcast.Send(context.Background(), chat, me, to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
 	require.Error(t, err)
 	require.Len(t, res.Outcomes, 401)
-	var be *chatmsg.BroadcastError
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 200, be.MaybeDelivered, "the first batch's answer was lost")
 	assert.Equal(t, 200, be.Delivered)
@@ -84,10 +86,10 @@ func TestBroadcastPartialFailure(t *testing.T) {
 	assert.ErrorIs(t, err, chatmsg.ErrSendFailed)
 	assert.ErrorIs(t, err, okayapi.ErrTransport)
 	assert.True(t, okayapi.MayHaveArrived(err), "some may have been delivered")
-	assert.Equal(t, chatmsg.NotDelivered, res.Outcomes[400].State)
+	assert.Equal(t, broadcast.NotDelivered, res.Outcomes[400].State)
 	assert.ErrorIs(t, res.Outcomes[400].Err, chatmsg.ErrSendFailed)
 	for i := range 200 {
-		assert.Equal(t, chatmsg.MaybeDelivered, res.Outcomes[i].State)
+		assert.Equal(t, broadcast.MaybeDelivered, res.Outcomes[i].State)
 		assert.True(t, okayapi.MayHaveArrived(res.Outcomes[i].Err))
 	}
 	assert.Len(t, plugin.Messages(), 400, "the lost answer's batch was stored; the refused one was not")
@@ -110,7 +112,7 @@ func TestBroadcastRefusesBadInputFirst(t *testing.T) {
 		{nil, chatmsg.Text{Content: "hi"}, "other_uuid"},
 		{to, chatmsg.Text{Content: " "}, "chat_message_data.content"},
 	} {
-		_, err := chat.Broadcast(context.Background(), me, tc.to, tc.msg, chatmsg.BroadcastOptions{})
+		_, err := broadcast.Send(context.Background(), chat, me, tc.to, tc.msg, broadcast.Options{})
 		var ipe *okayapi.InvalidParamError
 		require.ErrorAs(t, err, &ipe)
 		assert.Equal(t, tc.field, ipe.Field)
@@ -137,9 +139,9 @@ func TestBroadcastConcurrencyIsBounded(t *testing.T) {
 	for i := range to {
 		to[i] = fmt.Sprintf("%032X", i+1)
 	}
-	res, err := svc.Broadcast(context.Background(), replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 3})
+	res, err := broadcast.Send(context.Background(), svc, replayMember(), to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 3})
 	require.NoError(t, err)
-	assert.Equal(t, 2000, res.Count(chatmsg.Delivered))
+	assert.Equal(t, 2000, res.Count(broadcast.Delivered))
 	assert.LessOrEqual(t, peak.Load(), int32(3))
 	assert.Len(t, mock.Calls(), 10)
 }
@@ -158,12 +160,12 @@ func TestBroadcastStopsWhenTheContextEnds(t *testing.T) {
 	for i := range to {
 		to[i] = fmt.Sprintf("%032X", i+1)
 	}
-	res, err := svc.Broadcast(ctx, replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
+	res, err := broadcast.Send(ctx, svc, replayMember(), to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
 	// The first batch's answer races the cancellation: delivered, or lost.
-	assert.Equal(t, 200, res.Count(chatmsg.Delivered)+res.Count(chatmsg.MaybeDelivered))
-	assert.Equal(t, 800, res.Count(chatmsg.NotDelivered), "the later batches were not sent")
+	assert.Equal(t, 200, res.Count(broadcast.Delivered)+res.Count(broadcast.MaybeDelivered))
+	assert.Equal(t, 800, res.Count(broadcast.NotDelivered), "the later batches were not sent")
 	assert.Len(t, mock.Calls(), 1, "nothing else was sent")
 }
 
@@ -174,8 +176,8 @@ func BenchmarkBroadcast10000(b *testing.B) {
 	msg := chatmsg.Text{Content: "周末踢球吗？"}
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := chat.Broadcast(context.Background(), me, to, msg, chatmsg.BroadcastOptions{})
-		if err != nil || res.Count(chatmsg.Delivered) != 10000 {
+		res, err := broadcast.Send(context.Background(), chat, me, to, msg, broadcast.Options{})
+		if err != nil || res.Count(broadcast.Delivered) != 10000 {
 			b.Fatal(err)
 		}
 	}
@@ -186,15 +188,15 @@ func BenchmarkBroadcast10000(b *testing.B) {
 func TestBroadcastOnlyMaybeDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, _, me, to := audience(t, 250)
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-	res, err := chat.Broadcast(context.Background(), me, to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
-	var be *chatmsg.BroadcastError
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+	res, err := broadcast.Send(context.Background(), chat, me, to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 200, be.MaybeDelivered)
 	assert.Equal(t, 50, be.Delivered)
 	assert.Zero(t, be.NotDelivered)
 	assert.True(t, okayapi.MayHaveArrived(err))
-	assert.Equal(t, 200, res.Count(chatmsg.MaybeDelivered))
+	assert.Equal(t, 200, res.Count(broadcast.MaybeDelivered))
 }
 
 // TestBroadcastErrorPerFailedBatch: of three batches, the first and the
@@ -217,8 +219,8 @@ func TestBroadcastErrorPerFailedBatch(t *testing.T) {
 	for i := range to {
 		to[i] = fmt.Sprintf("%032X", i+1)
 	}
-	res, err := svc.Broadcast(context.Background(), replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1})
-	var be *chatmsg.BroadcastError
+	res, err := broadcast.Send(context.Background(), svc, replayMember(), to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1})
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	require.Len(t, be.Errs, 2, "one error per failed batch")
 	assert.True(t, okayapi.MayHaveArrived(be.Errs[0]), "the first batch's answer was lost")
@@ -244,12 +246,12 @@ func TestBroadcastOnceStopsWhenTheContextEnds(t *testing.T) {
 	for i := range to {
 		to[i] = fmt.Sprintf("%032X", i+1)
 	}
-	res, err := svc.Broadcast(ctx, replayMember(), to, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{Concurrency: 1, ExactlyOnce: true})
-	var be *chatmsg.BroadcastError
+	res, err := broadcast.Send(ctx, svc, replayMember(), to, chatmsg.Text{Content: "hi"}, broadcast.Options{Concurrency: 1, ExactlyOnce: &exactlyonce.Config{}})
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	assert.Len(t, mock.Calls(), 1, "nothing after the context ended")
-	assert.Equal(t, 200, res.Count(chatmsg.MaybeDelivered))
-	assert.Equal(t, 800, res.Count(chatmsg.NotDelivered))
+	assert.Equal(t, 200, res.Count(broadcast.MaybeDelivered))
+	assert.Equal(t, 800, res.Count(broadcast.NotDelivered))
 	assert.ErrorIs(t, res.Outcomes[999].Err, context.Canceled)
 	require.Len(t, be.Errs, 2, "the first batch's error, and the context's once: %v", be.Errs)
 	assert.True(t, okayapi.MayHaveArrived(be.Errs[0]))

@@ -1,4 +1,4 @@
-package chatmsg_test
+package exactlyonce_test
 
 // The reliability soak: many goroutines send through a fake that behaves
 // like a hostile production stack — faults at random on sends and on the
@@ -26,7 +26,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
@@ -57,18 +59,18 @@ type soakKind int
 
 const (
 	soakPlain     soakKind = iota // Send
-	soakOnce                      // SendOnce
-	soakBroadcast                 // Broadcast with ExactlyOnce, to 3 members
+	soakOnce                      // exactlyonce.Send
+	soakBroadcast                 // broadcast.Send with ExactlyOnce, to 3 members
 )
 
 // soakResult is what one logical send reported.
 type soakResult struct {
 	kind     soakKind
-	err      error             // nil: success
-	id       int64             // the id reported, if any (Send, SendOnce)
-	content  string            // unique: how the store is searched
-	found    bool              // an exactly-once send found its lost message by reading
-	outcomes []chatmsg.Outcome // Broadcast's
+	err      error               // nil: success
+	id       int64               // the id reported, if any (Send, exactlyonce.Send)
+	content  string              // unique: how the store is searched
+	found    bool                // an exactly-once send found its lost message by reading
+	outcomes []broadcast.Outcome // Broadcast's
 }
 
 // soakTally counts the outcomes of one kind of send.
@@ -87,9 +89,7 @@ func TestSoak(t *testing.T) {
 	}
 	var faults []okayapitest.Fault
 	for _, name := range soakFaults {
-		var f okayapitest.Fault
-		require.NoError(t, f.UnmarshalText([]byte(name)), "fault %s", name)
-		faults = append(faults, f)
+		faults = append(faults, okayapitest.Fault(name)) // InjectFault checks it
 	}
 
 	srv, plugin := chatmsgtest.NewServer(t, okayapitest.WithMaxRequests(0), okayapitest.WithBackendDelay(soakBackendDelay))
@@ -104,7 +104,7 @@ func TestSoak(t *testing.T) {
 		okayapi.WithRetries(2, time.Millisecond, 5*time.Millisecond),
 		okayapi.WithTimeout(300*time.Millisecond)) // a stall costs this much
 	plain := chatmsg.New(client)
-	once := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: soakHorizon}))
+	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: soakHorizon}
 
 	const workers = 16 // exactly-once sends mostly wait out the horizon
 	results := make([]soakResult, total)
@@ -129,9 +129,9 @@ func TestSoak(t *testing.T) {
 					if rng.IntN(4) == 0 {
 						service = chatmsg.ServiceTakeMessageList // the exactly-once checks fail too
 					}
-					srv.InjectFaultFor(service, f, 1)
+					srv.InjectFault(service, f, 1)
 					mu.Lock()
-					injected[f.String()]++
+					injected[string(f)]++
 					mu.Unlock()
 				}
 				msg := chatmsg.Text{Content: r.content}
@@ -139,7 +139,9 @@ func TestSoak(t *testing.T) {
 				case soakPlain, soakOnce:
 					send := plain.Send
 					if r.kind == soakOnce {
-						send = once.SendOnce
+						send = func(ctx context.Context, from okayapi.Member, to string, msg chatmsg.Message) (*chatmsg.SendResult, error) {
+							return exactlyonce.Send(ctx, plain, from, to, msg, cfg)
+						}
 					}
 					res, err := send(context.Background(), from, to.UUID, msg)
 					r.err = err
@@ -147,7 +149,7 @@ func TestSoak(t *testing.T) {
 						r.id, r.found = res.MessageID, res.Response == nil
 					}
 				case soakBroadcast:
-					res, err := once.Broadcast(context.Background(), from, []string{ms[perm[1]].UUID, ms[perm[2]].UUID, ms[perm[3]].UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
+					res, err := broadcast.Send(context.Background(), plain, from, []string{ms[perm[1]].UUID, ms[perm[2]].UUID, ms[perm[3]].UUID}, msg, broadcast.Options{ExactlyOnce: &cfg})
 					r.err = err
 					if res != nil {
 						r.outcomes = res.Outcomes
@@ -156,7 +158,7 @@ func TestSoak(t *testing.T) {
 				results[i] = r
 				if rng.IntN(8) == 0 { // reads in between: the newest page or two
 					n := 0
-					for _, err := range once.History(context.Background(), to, from.UUID, chatmsg.HistoryOptions{PerPage: 20}) {
+					for _, err := range plain.History(context.Background(), to, from.UUID, chatmsg.HistoryOptions{PerPage: 20}) {
 						if n++; err != nil || n == 30 {
 							break
 						}
@@ -205,7 +207,7 @@ func TestSoak(t *testing.T) {
 					t.Errorf("%s to %s stored %d times (%v)", r.content, o.To, n, o.State)
 				}
 				switch o.State {
-				case chatmsg.Delivered:
+				case broadcast.Delivered:
 					tl.ok++
 					if n == 0 {
 						tl.losses++
@@ -214,7 +216,7 @@ func TestSoak(t *testing.T) {
 					if n != 1 {
 						tl.onceViolations++
 					}
-				case chatmsg.MaybeDelivered:
+				case broadcast.MaybeDelivered:
 					tl.ambiguous++
 					if n > 0 {
 						tl.ambiguousStored++

@@ -1,4 +1,6 @@
-package chatmsg
+// Package broadcast sends one chat message to any number of members, in
+// chatmsg MultiSend batches, and says what became of it for each.
+package broadcast
 
 import (
 	"context"
@@ -9,23 +11,23 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
+	"github.com/okayapi-go/sdk/chatmsg/internal/hook"
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-// DefaultBroadcastConcurrency is how many MultiSend batches Broadcast has in
-// flight at once unless BroadcastOptions says otherwise.
-const DefaultBroadcastConcurrency = 4
-
-// BroadcastOptions tunes Broadcast.
-type BroadcastOptions struct {
-	// Concurrency is how many batches are in flight at once; 0 means
-	// DefaultBroadcastConcurrency.
+// Options tunes Send; the zero value is the defaults.
+type Options struct {
+	// Concurrency is how many batches are in flight at once; 0 means 4.
 	Concurrency int
-	// ExactlyOnce sends each batch with MultiSendOnce: a lost answer is
-	// followed by checks, and each recipient's outcome is then Delivered
-	// (stored once), NotDelivered (found not stored) or MaybeDelivered
-	// (its check failed: ResumeSend with Outcome.Key finishes it).
-	ExactlyOnce bool
+	// ExactlyOnce, when set, sends each batch with exactlyonce.MultiSend
+	// and this configuration (&exactlyonce.Config{} for its defaults): a
+	// lost answer is followed by checks, and each recipient's outcome is
+	// then Delivered (stored once), NotDelivered (found not stored) or
+	// MaybeDelivered (its check failed: exactlyonce.Resume with Outcome.Key
+	// finishes it). Nil: plain chatmsg MultiSend, never sent twice.
+	ExactlyOnce *exactlyonce.Config
 }
 
 // State is what became of a message for one recipient.
@@ -62,19 +64,19 @@ type Outcome struct {
 	State     State
 	MessageID int64 // the new message's id when Delivered and the service said it; else 0
 	Err       error // why, when not Delivered: the batch's error
-	// Key is the send key with BroadcastOptions.ExactlyOnce: ResumeSend
+	// Key is the send key with Options.ExactlyOnce: exactlyonce.Resume
 	// with it finishes a MaybeDelivered one.
 	Key string
 }
 
-// BroadcastResult is what Broadcast answers: one Outcome per recipient, in
-// the order the recipients were given.
-type BroadcastResult struct {
+// Result is what Send answers: one Outcome per recipient, in the order the
+// recipients were given.
+type Result struct {
 	Outcomes []Outcome
 }
 
 // Count returns how many outcomes are in state s.
-func (r *BroadcastResult) Count(s State) int {
+func (r *Result) Count(s State) int {
 	n := 0
 	for _, o := range r.Outcomes {
 		if o.State == s {
@@ -84,18 +86,17 @@ func (r *BroadcastResult) Count(s State) int {
 	return n
 }
 
-// BroadcastError summarises a Broadcast in which some recipients did not
-// get the message for sure. errors.Is and errors.As look into the batches'
-// errors; okayapi.MayHaveArrived reports whether any outcome is
-// MaybeDelivered.
-type BroadcastError struct {
+// Error summarises a Send in which some recipients did not get the message
+// for sure. errors.Is and errors.As look into the batches' errors;
+// okayapi.MayHaveArrived reports whether any outcome is MaybeDelivered.
+type Error struct {
 	Delivered, NotDelivered, MaybeDelivered int
 	Errs                                    []error // each failed batch's error, once
 }
 
 // Error counts the outcomes and shows the first batch error.
-func (e *BroadcastError) Error() string {
-	s := fmt.Sprintf("chatmsg: broadcast: %d delivered, %d not delivered, %d may have been delivered", e.Delivered, e.NotDelivered, e.MaybeDelivered)
+func (e *Error) Error() string {
+	s := fmt.Sprintf("broadcast: %d delivered, %d not delivered, %d may have been delivered", e.Delivered, e.NotDelivered, e.MaybeDelivered)
 	if len(e.Errs) > 0 {
 		s += ": " + e.Errs[0].Error()
 		if len(e.Errs) > 1 {
@@ -106,30 +107,35 @@ func (e *BroadcastError) Error() string {
 }
 
 // Unwrap returns the batches' errors.
-func (e *BroadcastError) Unwrap() []error { return e.Errs }
+func (e *Error) Unwrap() []error { return e.Errs }
 
 // MayHaveArrived reports whether some recipient's outcome is
 // MaybeDelivered, and so what okayapi.MayHaveArrived answers for the error.
-func (e *BroadcastError) MayHaveArrived() bool { return e.MaybeDelivered > 0 }
+func (e *Error) MayHaveArrived() bool { return e.MaybeDelivered > 0 }
 
-// Broadcast sends msg from member to any number of recipients: it checks
-// them all (uuids, no blanks, no duplicates) and the message once, before
-// anything is sent, then sends MultiSend batches of at most MaxRecipients,
-// at most Concurrency at a time, and returns one Outcome per recipient, in
-// the caller's order, none missing and none twice.
+// sizeKey stands for a send key when the message's size is checked: only
+// its length counts.
+const sizeKey = "00000000000000000000000000000000"
+
+// Send sends msg from member to any number of recipients: it checks them
+// all (uuids, no blanks, no duplicates) and the message once, before
+// anything is sent, then sends MultiSend batches of at most
+// chatmsg.MaxRecipients, at most opts.Concurrency at a time, and returns
+// one Outcome per recipient, in the caller's order, none missing and none
+// twice.
 //
-// The error is nil when every recipient got the message. Otherwise it is a
-// *BroadcastError counting the outcomes, alongside the full result: partial
-// failure is a result, not a lost one; also when the only failures are
+// The error is nil when every recipient got the message. Otherwise it is an
+// *Error counting the outcomes, alongside the full result: partial failure
+// is a result, not a lost one; also when the only failures are
 // MaybeDelivered. A context that ends stops further batches: no request is
 // made after it ends, and their recipients are NotDelivered with the
-// context's error. Without ExactlyOnce, like MultiSend, no batch is ever
-// sent twice; with it, as MultiSendOnce.
-func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []string, msg Message, opts BroadcastOptions) (*BroadcastResult, error) {
-	if err := begin(ctx, member); err != nil {
+// context's error. Without opts.ExactlyOnce, like chatmsg's MultiSend, no
+// batch is ever sent twice; with it, as exactlyonce.MultiSend.
+func Send(ctx context.Context, chat *chatmsg.Service, member okayapi.Member, to []string, msg chatmsg.Message, opts Options) (*Result, error) {
+	if err := hook.Begin(ctx, member); err != nil {
 		return nil, err
 	}
-	if err := checkRecipientList(to); err != nil {
+	if err := hook.CheckAudience(to); err != nil {
 		return nil, err
 	}
 	if opts.Concurrency < 0 {
@@ -137,24 +143,24 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 	}
 	workers := opts.Concurrency
 	if workers == 0 {
-		workers = DefaultBroadcastConcurrency
+		workers = 4
 	}
 	key := "" // exactly-once batches carry a send key: check the size with one
-	if opts.ExactlyOnce {
-		key = newKey()
+	if opts.ExactlyOnce != nil {
+		key = sizeKey
 	}
-	if _, err := s.keyedParams(to[0], msg, key); err != nil {
+	if err := hook.CheckMessage(chat, msg, key); err != nil {
 		return nil, err
 	}
 
-	res := &BroadcastResult{Outcomes: make([]Outcome, len(to))}
+	res := &Result{Outcomes: make([]Outcome, len(to))}
 	for i, uuid := range to {
 		res.Outcomes[i] = Outcome{To: uuid}
 	}
 	type batch struct{ n, from, to int }
 	var batches []batch
-	for i := 0; i < len(to); i += MaxRecipients {
-		batches = append(batches, batch{len(batches), i, min(i+MaxRecipients, len(to))})
+	for i := 0; i < len(to); i += chatmsg.MaxRecipients {
+		batches = append(batches, batch{len(batches), i, min(i+chatmsg.MaxRecipients, len(to))})
 	}
 	errs := make([]error, len(batches)) // each sent batch's error
 	var skipped atomic.Bool             // some batches were not sent: the context ended
@@ -170,7 +176,7 @@ func (s *Service) Broadcast(ctx context.Context, member okayapi.Member, to []str
 					skipped.Store(true)
 					continue
 				}
-				errs[b.n] = s.sendBatch(ctx, member, msg, opts.ExactlyOnce, res.Outcomes[b.from:b.to])
+				errs[b.n] = sendBatch(ctx, chat, member, msg, opts.ExactlyOnce, res.Outcomes[b.from:b.to])
 			}
 		}()
 	}
@@ -192,21 +198,21 @@ func notSent(out []Outcome, err error) {
 	}
 }
 
-// sendBatch sends one MultiSend (MultiSendOnce when once) and fills in its
-// recipients' outcomes. It returns the batch's error.
-func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Message, once bool, out []Outcome) error {
+// sendBatch sends one MultiSend (exactlyonce.MultiSend when once is set)
+// and fills in its recipients' outcomes. It returns the batch's error.
+func sendBatch(ctx context.Context, chat *chatmsg.Service, member okayapi.Member, msg chatmsg.Message, once *exactlyonce.Config, out []Outcome) error {
 	uuids := make([]string, len(out))
 	for i, o := range out {
 		uuids[i] = o.To
 	}
 	var (
-		r   *MultiSendResult
+		r   *chatmsg.MultiSendResult
 		err error
 	)
-	if once {
-		r, err = s.MultiSendOnce(ctx, member, uuids, msg)
+	if once != nil {
+		r, err = exactlyonce.MultiSend(ctx, chat, member, uuids, msg, *once)
 	} else {
-		r, err = s.MultiSend(ctx, member, uuids, msg)
+		r, err = chat.MultiSend(ctx, member, uuids, msg)
 	}
 	got := map[string]int64{} // by upper-case uuid
 	if r != nil {
@@ -226,11 +232,11 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 	}
 	// Without ExactlyOnce, the batch's recipients share its fate. With it,
 	// only an *UncertainError's To may have a copy; the others not delivered
-	// were found not stored, or never sent (MultiSendOnce's other errors
-	// say MayHaveArrived false).
+	// were found not stored, or never sent (exactlyonce.MultiSend's other
+	// errors say MayHaveArrived false).
 	maybe := func(string) bool { return okayapi.MayHaveArrived(err) }
 	rest := err // the error of those not delivered
-	var ue *UncertainError
+	var ue *exactlyonce.UncertainError
 	if errors.As(err, &ue) {
 		unsure := map[string]bool{}
 		for _, u := range ue.To {
@@ -253,10 +259,10 @@ func (s *Service) sendBatch(ctx context.Context, member okayapi.Member, msg Mess
 	return err
 }
 
-// err is nil when every outcome is Delivered, else a *BroadcastError with
+// err is nil when every outcome is Delivered, else an *Error with
 // batchErrs, the non-nil ones in order.
-func (r *BroadcastResult) err(batchErrs []error) error {
-	e := &BroadcastError{}
+func (r *Result) err(batchErrs []error) error {
+	e := &Error{}
 	for _, o := range r.Outcomes {
 		switch o.State {
 		case Delivered:
@@ -276,13 +282,4 @@ func (r *BroadcastResult) err(batchErrs []error) error {
 		}
 	}
 	return e
-}
-
-// checkRecipientList checks any number of recipients as checkRecipients
-// checks up to MaxRecipients.
-func checkRecipientList(to []string) error {
-	if len(to) == 0 {
-		return &okayapi.InvalidParamError{Field: "other_uuid", Rule: "needs at least 1 recipient"}
-	}
-	return checkUnique(to)
 }

@@ -1,4 +1,4 @@
-package chatmsg_test
+package exactlyonce_test
 
 import (
 	"bytes"
@@ -19,14 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/broadcast"
 	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
+	"github.com/okayapi-go/sdk/chatmsg/exactlyonce"
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 // fastOnce checks at once and waits only a little for late copies: the
 // fake shows what it stored at once, unless a test says otherwise.
-var fastOnce = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond}
+var fastOnce = exactlyonce.Config{Settle: time.Millisecond, Horizon: 20 * time.Millisecond}
 
 // onceWorld is a fake with alice and bob and a Service that sends exactly
 // once (retries off, so faults are not hidden by them).
@@ -35,7 +37,7 @@ func onceWorld(t *testing.T) (*chatmsg.Service, *okayapitest.Server, *chatmsgtes
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnceConfig(fastOnce))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	return chat, srv, plugin, alice, bob
 }
 
@@ -54,13 +56,13 @@ func countCalls(srv *okayapitest.Server, service string) int {
 // right id, and the service holds one copy.
 func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.FaultDropAfter, okayapitest.FaultException500, okayapitest.FaultTruncate, okayapitest.FaultStoreThenRedirect, okayapitest.FaultExceptionRet0} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"drop-after", "exception", "truncate", "store-then-redirect", "exception-ret0"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
 			chat, srv, plugin, alice, bob := onceWorld(t)
 			for i := range 3 {
-				srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
-				res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"})
+				srv.InjectFault(chatmsg.ServiceSend, fault, 1)
+				res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "周末踢球吗？"}, fastOnce)
 				require.NoError(t, err)
 				stored := plugin.Messages()
 				require.Len(t, stored, i+1, "one copy per send")
@@ -79,8 +81,8 @@ func TestSendOnceAnswerLostAfterStoring(t *testing.T) {
 func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
-	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
+	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, fastOnce)
 	require.NoError(t, err)
 	require.Len(t, plugin.Messages(), 1)
 	assert.Equal(t, 2, countCalls(srv, chatmsg.ServiceSend))
@@ -89,33 +91,33 @@ func TestSendOnceAnswerLostBeforeStoring(t *testing.T) {
 }
 
 // TestSendOnceUncertainThenResume: when the check fails too, the error says
-// "may have been delivered" and carries the key; ResumeSend with it finds
+// "may have been delivered" and carries the key; Resume with it finds
 // the copy and sends nothing.
 func TestSendOnceUncertainThenResume(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 2) // both checks
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 2) // both checks
 	msg := chatmsg.Text{Content: "hi"}
-	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
-	var ue *chatmsg.UncertainError
+	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, fastOnce)
+	var ue *exactlyonce.UncertainError
 	require.ErrorAs(t, err, &ue)
 	assert.True(t, okayapi.MayHaveArrived(err))
 	assert.Contains(t, err.Error(), "may have been delivered")
 	require.Len(t, plugin.Messages(), 1)
 
-	res, err := chat.ResumeSend(context.Background(), alice, bob.UUID, msg, strings.ToUpper(ue.Key))
+	res, err := exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, msg, strings.ToUpper(ue.Key), fastOnce)
 	require.NoError(t, err)
 	assert.Equal(t, plugin.Messages()[0].ID, res.MessageID)
 	assert.Len(t, plugin.Messages(), 1, "found, not sent again (the key in any case)")
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceSend))
 
 	// Resuming a send that never arrived sends it, once.
-	res, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, strings.Repeat("ab", 16))
+	res, err = exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, msg, strings.Repeat("ab", 16), fastOnce)
 	require.NoError(t, err)
 	assert.Len(t, plugin.Messages(), 2)
 	assert.Contains(t, string(plugin.Messages()[1].Data), res.Key)
-	_, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, "nope")
+	_, err = exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, msg, "nope", fastOnce)
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam)
 }
 
@@ -124,9 +126,9 @@ func TestSendOnceUncertainThenResume(t *testing.T) {
 func TestSendOnceNotDelivered(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 3)
-	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
-	var nd *chatmsg.NotDeliveredError
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 3)
+	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, fastOnce)
+	var nd *exactlyonce.NotDeliveredError
 	require.ErrorAs(t, err, &nd)
 	assert.False(t, okayapi.MayHaveArrived(err))
 	assert.Equal(t, 3, nd.Rounds)
@@ -139,11 +141,11 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	t.Parallel()
 	chat, _, _, alice, bob := onceWorld(t)
 	ctx := context.Background()
-	r1, err := chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": 1}})
+	r1, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": 1}}, fastOnce)
 	require.NoError(t, err)
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "order"})
 	require.NoError(t, err)
-	r2, err := chat.SendOnce(ctx, alice, bob.UUID, custom)
+	r2, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, custom, fastOnce)
 	require.NoError(t, err)
 	page, err := chat.TakeMessageList(ctx, bob, alice.UUID, chatmsg.ListOptions{})
 	require.NoError(t, err)
@@ -154,7 +156,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	assert.JSONEq(t, `{"kind":"order"}`, string(page.Messages[1].Message.(chatmsg.Custom).Object))
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
-	_, err = chat.SendOnce(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{chatmsg.KeyField: "x"}})
+	_, err = exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{keyField: "x"}}, fastOnce)
 	assert.ErrorIs(t, err, okayapi.ErrInvalidParam, "the key field is the SDK's")
 }
 
@@ -164,8 +166,8 @@ func TestMultiSendOnce(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultDropAfter, 1)
-	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
+	srv.InjectFault(chatmsg.ServiceMultiSend, "drop-after", 1)
+	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, fastOnce)
 	require.NoError(t, err)
 	require.Len(t, res.Deliveries, 2)
 	stored := plugin.Messages()
@@ -174,8 +176,8 @@ func TestMultiSendOnce(t *testing.T) {
 	assert.Equal(t, stored[1].ID, res.Deliveries[1].MessageID)
 	assert.Equal(t, 1, countCalls(srv, chatmsg.ServiceMultiSend))
 
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	res, err = chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"})
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	res, err = exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "again"}, fastOnce)
 	require.NoError(t, err)
 	assert.Len(t, res.Deliveries, 2)
 	assert.Len(t, plugin.Messages(), 4, "sent again once, after checks found nothing")
@@ -188,12 +190,12 @@ func TestMultiSendOnce(t *testing.T) {
 func TestEscapedKeyFieldRefused(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1)
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1)
 	msg := chatmsg.Custom{Object: json.RawMessage(`{"okayapi\u005fsend_key":"00000000000000000000000000000000","x":1}`)}
-	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
+	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, fastOnce)
 	var ipe *okayapi.InvalidParamError
 	require.ErrorAs(t, err, &ipe)
-	assert.Equal(t, "chat_message_data."+chatmsg.KeyField, ipe.Field)
+	assert.Equal(t, "chat_message_data."+keyField, ipe.Field)
 	assert.Empty(t, plugin.Messages(), "nothing was sent")
 }
 
@@ -204,29 +206,29 @@ func TestBroadcastChecksTheKeyedSize(t *testing.T) {
 	srv, plugin := chatmsgtest.NewServer(t)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithExactlyOnceConfig(fastOnce), chatmsg.WithMaxMessageSize(100))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv), chatmsg.WithMaxMessageSize(100))
 	msg := chatmsg.Text{Content: strings.Repeat("x", 100-len(`{"content":""}`))} // exactly the cap without a key
-	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID}, msg, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	res, err := broadcast.Send(context.Background(), chat, alice, []string{bob.UUID}, msg, broadcast.Options{ExactlyOnce: &fastOnce})
 	var ipe *okayapi.InvalidParamError
 	require.ErrorAs(t, err, &ipe, "refused as a whole, before any batch")
 	assert.Nil(t, res)
 	assert.Empty(t, plugin.Messages())
 }
 
-// onceWorldWith is onceWorld with cfg and the fake's options.
-func onceWorldWith(t *testing.T, cfg chatmsg.ExactlyOnce, opts ...okayapitest.Option) (*chatmsg.Service, *okayapitest.Server, *chatmsgtest.Plugin, okayapi.Member, okayapi.Member) {
+// onceWorldWith is onceWorld with the fake's options.
+func onceWorldWith(t *testing.T, opts ...okayapitest.Option) (*chatmsg.Service, *okayapitest.Server, *chatmsgtest.Plugin, okayapi.Member, okayapi.Member) {
 	t.Helper()
 	srv, plugin := chatmsgtest.NewServer(t, opts...)
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)), chatmsg.WithExactlyOnceConfig(cfg))
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0)))
 	return chat, srv, plugin, alice, bob
 }
 
 // lateWorld: the backend stores 150 ms after its gateway answered, and a
 // replica shows what is stored 150 ms later still; the SDK checks at once
 // and waits a Horizon (1 s) that covers both.
-var lateWorld = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Second}
+var lateWorld = exactlyonce.Config{Settle: time.Millisecond, Horizon: time.Second}
 
 // TestSendOnceLateStoreIsNotSentTwice: a gateway answers 502, 503 or 504 at
 // once while its backend stores the message later, behind a lagging
@@ -234,13 +236,13 @@ var lateWorld = chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Seco
 // never sends a second one.
 func TestSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	t.Parallel()
-	for _, fault := range []okayapitest.Fault{okayapitest.Fault502Early, okayapitest.Fault503Early, okayapitest.Fault504Early, okayapitest.FaultDropAfter} {
-		t.Run(fault.String(), func(t *testing.T) {
+	for _, fault := range []okayapitest.Fault{"502-early", "503-early", "504-early", "drop-after"} {
+		t.Run(string(fault), func(t *testing.T) {
 			t.Parallel()
-			chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
+			chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(150*time.Millisecond))
 			plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-			srv.InjectFaultFor(chatmsg.ServiceSend, fault, 1)
-			res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+			srv.InjectFault(chatmsg.ServiceSend, fault, 1)
+			res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, lateWorld)
 			require.NoError(t, err)
 			srv.Drain()
 			stored := plugin.Messages()
@@ -250,14 +252,14 @@ func TestSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	}
 }
 
-// TestMultiSendOnceLateStoreIsNotSentTwice: the same for MultiSendOnce.
+// TestMultiSendOnceLateStoreIsNotSentTwice: the same for MultiSend.
 func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 	t.Parallel()
-	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(150*time.Millisecond))
+	chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(150*time.Millisecond))
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	plugin.SetWorld(chatmsgtest.World{Lag: 150 * time.Millisecond})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault504Early, 1)
-	res, err := chat.MultiSendOnce(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"})
+	srv.InjectFault(chatmsg.ServiceMultiSend, "504-early", 1)
+	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, lateWorld)
 	require.NoError(t, err)
 	srv.Drain()
 	require.Len(t, plugin.Messages(), 2, "one copy each")
@@ -269,8 +271,8 @@ func TestMultiSendOnceLateStoreIsNotSentTwice(t *testing.T) {
 // the copy rather than sending a second one.
 func TestSendOnceReadsBackToTheSend(t *testing.T) {
 	t.Parallel()
-	chat, srv, plugin, alice, bob := onceWorldWith(t, lateWorld, okayapitest.WithBackendDelay(50*time.Millisecond))
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.Fault504Early, 1)
+	chat, srv, plugin, alice, bob := onceWorldWith(t, okayapitest.WithBackendDelay(50*time.Millisecond))
+	srv.InjectFault(chatmsg.ServiceSend, "504-early", 1)
 	chatter := make(chan struct{})
 	go func() { // once the late copy is stored, bob writes a lot
 		defer close(chatter)
@@ -281,7 +283,7 @@ func TestSendOnceReadsBackToTheSend(t *testing.T) {
 			plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
 		}
 	}()
-	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, lateWorld)
 	<-chatter
 	require.NoError(t, err)
 	mine := 0
@@ -299,25 +301,26 @@ func TestSendOnceReadsBackToTheSend(t *testing.T) {
 // no second copy.
 func TestSendOnceTooMuchToReadIsUncertain(t *testing.T) {
 	t.Parallel()
-	chat, srv, plugin, alice, bob := onceWorldWith(t, chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2})
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1) // nothing stored
-	for i := range 250 {                                                 // but the conversation is busy
+	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2}
+	chat, srv, plugin, alice, bob := onceWorldWith(t)
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1) // nothing stored
+	for i := range 250 {                               // but the conversation is busy
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`)})
 	}
-	_, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
-	var ue *chatmsg.UncertainError
+	_, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, cfg)
+	var ue *exactlyonce.UncertainError
 	require.ErrorAs(t, err, &ue)
 	assert.Len(t, plugin.Messages(), 250, "not sent again without knowing")
 }
 
 // TestFoundKeyMustBeOurs: a message under the same key that the other
-// member sent us is not our copy: ResumeSend still sends ours.
+// member sent us is not our copy: Resume still sends ours.
 func TestFoundKeyMustBeOurs(t *testing.T) {
 	t.Parallel()
 	chat, _, plugin, alice, bob := onceWorld(t)
 	key := strings.Repeat("5a", 16)
-	plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"` + chatmsg.KeyField + `":"` + key + `","content":"echo"}`)})
-	res, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, key)
+	plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"` + keyField + `":"` + key + `","content":"echo"}`)})
+	res, err := exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, key, fastOnce)
 	require.NoError(t, err)
 	stored := plugin.Messages()
 	require.Len(t, stored, 2, "alice's copy was sent")
@@ -334,21 +337,21 @@ func TestFoundKeyMustBeInThisConversation(t *testing.T) {
 	key := strings.Repeat("5a", 16)
 	carol := strings.Repeat("C", 32)
 	mock.reply(chatmsg.ServiceTakeMessageList, 200, []byte(`{"ret":200,"data":{"err_code":0,"list":[{"id":7,"chat_message_to_uuid":"`+carol+
-		`","chat_message_type":"text","chat_message_data":{"`+chatmsg.KeyField+`":"`+key+`","content":"hi"},"chat_message_is_read":0,"chat_message_io":"in","add_time":"2026-01-01 10:00:00"}],"unread_num":0},"msg":""}`))
+		`","chat_message_type":"text","chat_message_data":{"`+keyField+`":"`+key+`","content":"hi"},"chat_message_is_read":0,"chat_message_io":"in","add_time":"2026-01-01 10:00:00"}],"unread_num":0},"msg":""}`))
 	mock.reply(chatmsg.ServiceSend, 200, []byte(`{"ret":200,"data":{"err_code":0,"chat_message_id":8},"msg":""}`))
-	res, err := chat.ResumeSend(context.Background(), replayMember(), strings.Repeat("B", 32), chatmsg.Text{Content: "hi"}, key)
+	res, err := exactlyonce.Resume(context.Background(), chat, replayMember(), strings.Repeat("B", 32), chatmsg.Text{Content: "hi"}, key, fastOnce)
 	require.NoError(t, err)
 	assert.Equal(t, int64(8), res.MessageID, "sent to bob, not taken for carol's copy")
 }
 
-// TestResumeSendKey: the key given back is read in any case, and the copy
-// carries it in lower case, as SendOnce's keys are; a key that is not 32
+// TestResumeKey: the key given back is read in any case, and the copy
+// carries it in lower case, as Send's keys are; a key that is not 32
 // hex digits is refused before anything is sent.
 func TestResumeSendKey(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	key := strings.Repeat("AB", 16)
-	res, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, key)
+	res, err := exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, key, fastOnce)
 	require.NoError(t, err)
 	assert.Equal(t, strings.ToLower(key), res.Key)
 	page, err := chat.TakeMessageList(context.Background(), bob, alice.UUID, chatmsg.ListOptions{})
@@ -358,7 +361,7 @@ func TestResumeSendKey(t *testing.T) {
 
 	before := len(srv.Requests())
 	for _, bad := range []string{key[:31], key + "A", strings.Repeat("g", 32)} {
-		_, err := chat.ResumeSend(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"}, bad)
+		_, err := exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, bad, fastOnce)
 		assert.ErrorIs(t, err, okayapi.ErrInvalidParam, bad)
 	}
 	assert.Len(t, srv.Requests(), before, "nothing sent")
@@ -372,11 +375,11 @@ func TestMultiSendOnceLowerCaseRecipients(t *testing.T) {
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	to := []string{strings.ToLower(bob.UUID), strings.ToLower(carol.UUID)}
-	for i, fault := range []okayapitest.Fault{0, okayapitest.FaultDropAfter} {
-		if fault != 0 {
-			srv.InjectFaultFor(chatmsg.ServiceMultiSend, fault, 1)
+	for i, fault := range []okayapitest.Fault{"", "drop-after"} {
+		if fault != "" {
+			srv.InjectFault(chatmsg.ServiceMultiSend, fault, 1)
 		}
-		res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
+		res, err := exactlyonce.MultiSend(context.Background(), chat, alice, to, chatmsg.Text{Content: "hi"}, fastOnce)
 		require.NoError(t, err)
 		stored := plugin.Messages()
 		require.Len(t, stored, 2*(i+1), "one copy each")
@@ -394,15 +397,15 @@ func TestMultiSendOnceLowerCaseRecipients(t *testing.T) {
 func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	t.Parallel()
 	// Settle above Horizon: one check each, in order (Concurrency 1).
-	cfg := chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
-	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
+	cfg := exactlyonce.Config{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
+	chat, srv, plugin, alice, bob := onceWorldWith(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
 	to := []string{bob.UUID, carol.UUID, dave.UUID}
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
-	res, err := chat.MultiSendOnce(context.Background(), alice, to, chatmsg.Text{Content: "hi"})
-	var ue *chatmsg.UncertainError
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
+	res, err := exactlyonce.MultiSend(context.Background(), chat, alice, to, chatmsg.Text{Content: "hi"}, cfg)
+	var ue *exactlyonce.UncertainError
 	require.ErrorAs(t, err, &ue)
 	assert.Equal(t, []string{bob.UUID}, ue.To)
 	assert.True(t, okayapi.MayHaveArrived(err))
@@ -419,15 +422,15 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	assert.Equal(t, map[string]int{carol.UUID: 1, dave.UUID: 1}, stored)
 
 	// The same through Broadcast: precise outcomes.
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1)
-	br, err := chat.Broadcast(context.Background(), alice, to, chatmsg.Text{Content: "again"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1)
+	br, err := broadcast.Send(context.Background(), chat, alice, to, chatmsg.Text{Content: "again"}, broadcast.Options{ExactlyOnce: &cfg})
 	require.Error(t, err)
 	require.Len(t, br.Outcomes, 3)
-	assert.Equal(t, chatmsg.MaybeDelivered, br.Outcomes[0].State)
-	assert.Equal(t, chatmsg.Delivered, br.Outcomes[1].State)
-	assert.Equal(t, chatmsg.Delivered, br.Outcomes[2].State)
-	assert.Len(t, br.Outcomes[0].Key, 32, "ResumeSend finishes it")
+	assert.Equal(t, broadcast.MaybeDelivered, br.Outcomes[0].State)
+	assert.Equal(t, broadcast.Delivered, br.Outcomes[1].State)
+	assert.Equal(t, broadcast.Delivered, br.Outcomes[2].State)
+	assert.Len(t, br.Outcomes[0].Key, 32, "exactlyonce.Resume finishes it")
 	assert.Len(t, plugin.Messages(), 4)
 }
 
@@ -437,14 +440,14 @@ func TestBroadcastOnceMaybeOnlyWhereACopyMayExist(t *testing.T) {
 	t.Parallel()
 	chat, srv, plugin, alice, bob := onceWorld(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 3)
-	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
-	var be *chatmsg.BroadcastError
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 3)
+	res, err := broadcast.Send(context.Background(), chat, alice, []string{bob.UUID, carol.UUID}, chatmsg.Text{Content: "hi"}, broadcast.Options{ExactlyOnce: &fastOnce})
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 2, be.NotDelivered)
 	assert.False(t, okayapi.MayHaveArrived(err))
 	assert.Empty(t, plugin.Messages())
-	assert.Equal(t, 2, res.Count(chatmsg.NotDelivered))
+	assert.Equal(t, 2, res.Count(broadcast.NotDelivered))
 }
 
 // lateTransport is a network on which a Send that times out still reaches
@@ -490,8 +493,9 @@ func TestSendOnceTimedOutSendLandsLate(t *testing.T) {
 	lt := &lateTransport{next: http.DefaultTransport, delay: 100 * time.Millisecond}
 	client := okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithTimeout(300*time.Millisecond),
 		okayapi.WithHTTPClient(&http.Client{Transport: lt}))
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: time.Millisecond}))
-	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	chat := chatmsg.New(client)
+	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: time.Millisecond}
+	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, cfg)
 	lt.wg.Wait()
 	require.NoError(t, err)
 	stored := plugin.Messages()
@@ -504,12 +508,13 @@ func TestSendOnceTimedOutSendLandsLate(t *testing.T) {
 // older than the send, finds nothing, and sends again; delivered.
 func TestSendOnceIntoALongConversation(t *testing.T) {
 	t.Parallel()
-	chat, srv, plugin, alice, bob := onceWorldWith(t, chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2})
+	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: 20 * time.Millisecond, Pages: 2}
+	chat, srv, plugin, alice, bob := onceWorldWith(t)
 	for i := range 300 {
 		plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"` + strconv.Itoa(i) + `"}`), SentAt: time.Now().Add(-24 * time.Hour)})
 	}
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultHTML502, 1)
-	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	srv.InjectFault(chatmsg.ServiceSend, "html502", 1)
+	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, cfg)
 	require.NoError(t, err)
 	stored := plugin.Messages()
 	require.Len(t, stored, 301)
@@ -522,26 +527,26 @@ func TestSendOnceIntoALongConversation(t *testing.T) {
 // refused (429): bob MaybeDelivered, carol and dave NotDelivered for sure.
 func TestBroadcastOnceUncertainAndNotDelivered(t *testing.T) {
 	t.Parallel()
-	cfg := chatmsg.ExactlyOnce{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
-	chat, srv, plugin, alice, bob := onceWorldWith(t, cfg)
+	cfg := exactlyonce.Config{Settle: 50 * time.Millisecond, Horizon: 10 * time.Millisecond, Concurrency: 1}
+	chat, srv, plugin, alice, bob := onceWorldWith(t)
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	dave := srv.AddMember(okayapitest.Account{Username: "dave"})
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.FaultHTML502, 1)
-	srv.InjectFaultFor(chatmsg.ServiceTakeMessageList, okayapitest.FaultHTML502, 1) // bob's check
-	srv.InjectFaultFor(chatmsg.ServiceMultiSend, okayapitest.Fault429, 1)
-	res, err := chat.Broadcast(context.Background(), alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, chatmsg.BroadcastOptions{ExactlyOnce: true})
-	var be *chatmsg.BroadcastError
+	srv.InjectFault(chatmsg.ServiceMultiSend, "html502", 1)
+	srv.InjectFault(chatmsg.ServiceTakeMessageList, "html502", 1) // bob's check
+	srv.InjectFault(chatmsg.ServiceMultiSend, "429", 1)
+	res, err := broadcast.Send(context.Background(), chat, alice, []string{bob.UUID, carol.UUID, dave.UUID}, chatmsg.Text{Content: "hi"}, broadcast.Options{ExactlyOnce: &cfg})
+	var be *broadcast.Error
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, []int{0, 2, 1}, []int{be.Delivered, be.NotDelivered, be.MaybeDelivered})
-	assert.Equal(t, chatmsg.MaybeDelivered, res.Outcomes[0].State)
+	assert.Equal(t, broadcast.MaybeDelivered, res.Outcomes[0].State)
 	for _, o := range res.Outcomes[1:] {
-		assert.Equal(t, chatmsg.NotDelivered, o.State)
+		assert.Equal(t, broadcast.NotDelivered, o.State)
 		assert.False(t, okayapi.MayHaveArrived(o.Err), "%v", o.Err)
 	}
 	assert.Empty(t, plugin.Messages())
 }
 
-func ExampleService_SendOnce() {
+func ExampleSend() {
 	srv, err := okayapitest.Start()
 	if err != nil {
 		log.Fatal(err)
@@ -556,14 +561,15 @@ func ExampleService_SendOnce() {
 	}
 	// Horizon: how long after a lost answer a stored message may still
 	// appear on this service (the fake shows it at once).
-	chat := chatmsg.New(client, chatmsg.WithExactlyOnceConfig(chatmsg.ExactlyOnce{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}))
+	chat := chatmsg.New(client)
+	cfg := exactlyonce.Config{Settle: time.Millisecond, Horizon: 10 * time.Millisecond}
 
-	srv.InjectFaultFor(chatmsg.ServiceSend, okayapitest.FaultDropAfter, 1) // stored, then the answer is lost
+	srv.InjectFault(chatmsg.ServiceSend, "drop-after", 1) // stored, then the answer is lost
 	msg := chatmsg.Text{Content: "周末踢球吗？"}
-	res, err := chat.SendOnce(context.Background(), alice, bob.UUID, msg)
-	var unsure *chatmsg.UncertainError
+	res, err := exactlyonce.Send(context.Background(), chat, alice, bob.UUID, msg, cfg)
+	var unsure *exactlyonce.UncertainError
 	if errors.As(err, &unsure) { // the SDK could not find out; later, once the horizon has passed:
-		res, err = chat.ResumeSend(context.Background(), alice, bob.UUID, msg, unsure.Key)
+		res, err = exactlyonce.Resume(context.Background(), chat, alice, bob.UUID, msg, unsure.Key, cfg)
 	}
 	if err != nil {
 		log.Fatal(err) // refused, or a *NotDeliveredError: not delivered
