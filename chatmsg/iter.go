@@ -29,21 +29,16 @@ type HistoryOptions struct {
 // History walks member's whole conversation with the member whose uuid is
 // with, page after page of TakeMessageList: newest to oldest (Older, the
 // default), or oldest to newest (Newer). It yields each message once, in id
-// order, whatever the order of messages within the service's pages.
+// order, whatever the order within the service's pages. The service has no
+// "oldest page", so a Newer walk from 0 first asks for message 1 (ids start
+// at 1), then pages forward: one request more than the pages.
 //
-// The service cannot be asked for its oldest page (last_id 0 is the newest
-// with either direction), so a Newer walk from 0 first asks for message 1
-// (the messages before id 2: ids start at 1) and then pages forward from it:
-// one request more than the pages.
-//
-// It stops after yielding the first error (the loop then ends), when the
-// context ends (yielding its error), on an empty page, on a page shorter than
-// PerPage (the last one), and on a page that brings no message it has not
-// yielded already: a service that ignores last_id cannot make it loop or
-// yield a message twice. Breaking out of the loop stops the requests.
-//
-// Messages whose id the SDK cannot read (ID 0) are yielded but never paged
-// from. Bad options are the first error, before anything is sent.
+// It stops after yielding the first error (bad options included, before
+// anything is sent), when the context ends (yielding its error), on an
+// empty or short page, and on a page that brings no message it has not
+// yielded: a service that ignores last_id cannot make it loop or repeat a
+// message. Messages with ID 0 (unreadable) are yielded, never paged from.
+// Breaking out of the loop stops the requests.
 func (s *Service) History(ctx context.Context, member okayapi.Member, with string, opts HistoryOptions) iter.Seq2[ChatMessage, error] {
 	return func(yield func(ChatMessage, error) bool) {
 		order, err := checkHistory(ctx, member, with, &opts)

@@ -58,22 +58,16 @@ const Older Order = "up"
 const Newer Order = "down"
 
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
-// with the service's default size (20); with a LastID, the zero value reads
-// the page before it (Older), as HistoryOptions does.
+// with the service's default size (20); with a LastID, the page before it
+// (Older), as HistoryOptions does.
 //
-// Paging, as the fake implements it (the reference says neither how a page
-// is ordered nor whether last_id is included; docs/wire.md):
-//   - LastID is exclusive: Older reads the messages before it, Newer those
-//     after it. An id of 0 means "from the newest": with Older or Newer alike,
-//     the newest page. Never page from a message whose ID is 0 (one the SDK
-//     could not read): that asks for the newest page again.
-//   - MessageList.Messages is in id order, oldest first, whatever the
-//     service's order: Messages[0] is the page's oldest message (the LastID
-//     of the page before it), the last one its newest.
-//   - The last page is the one with fewer messages than PerPage (or none).
-//
-// History walks every page with these rules, and guards against a service
-// that ignores them.
+// Paging (the reference says neither how a page is ordered nor whether
+// last_id is included; the SDK and its fake follow docs/wire.md): LastID is
+// exclusive, and 0 means the newest page with either Order, so never page
+// from a message whose ID is 0 (unreadable). MessageList.Messages is in id
+// order, oldest first: Messages[0].ID is the LastID of the page before. The
+// last page is the one with fewer messages than PerPage (or none). History
+// walks every page by these rules.
 type ListOptions struct {
 	LastID int64 // the message id to read from, exclusive; 0 = the newest page
 	Order  Order // Older (the default) or Newer: the API's direction

@@ -43,27 +43,17 @@ type Message interface {
 
 // Text is a plain text message. Emoji are welcome.
 //
-// Content must be valid UTF-8 and must not be blank. Blank means nothing a
-// member could see: Unicode white space (unicode.IsSpace, which includes
-// U+3000 ideographic space and U+00A0 no-break space), format characters
-// (zero-width spaces and joiners, direction marks, U+FEFF), variation
-// selectors and blank fillers (U+2800, U+3164). This is deliberately
-// stricter than the service, whose PHP trim removes only ASCII white space:
-// such a message would be stored, and the member would receive one that
-// looks empty.
+// Content must be valid UTF-8 and not blank: not only white space (Unicode's,
+// U+3000 included), zero-width and format characters, variation selectors or
+// blank fillers (U+2800, U+3164). The service's PHP trim would store such a
+// message, and the member would receive one that looks empty.
 type Text struct {
 	Content string // required: valid UTF-8, not blank
-	// Ext holds extension fields: any extra keys the service stores beside
-	// a kind's own field (content or url); the same on HTML, Image and Link.
-	// Values must marshal to JSON, and keys and every string inside the
-	// values (map keys and struct fields included, as encoding/json encodes
-	// them) must be valid UTF-8: a message holding invalid text is refused,
-	// naming chat_message_data.<key>, rather than sent with the bytes
-	// replaced by U+FFFD. Read back, values are what phpjson.Object.Values
-	// gives: string, json.Number, bool, nil, and json.RawMessage for arrays
-	// and objects (unmarshal them into types of your own), so that a string
-	// sent comes back equal to itself. A message with more than
-	// phpjson.MaxObjectFields fields reads back as Unknown.
+	// Ext holds extension fields beside a kind's own (content or url), here
+	// and on HTML, Image and Link. Values must marshal to JSON, with valid
+	// UTF-8 keys and strings (else refused, naming chat_message_data.<key>).
+	// Read back, values are string, json.Number, bool, nil, or
+	// json.RawMessage for arrays and objects (phpjson.Object.Values).
 	Ext map[string]any
 }
 
