@@ -33,7 +33,7 @@ func BenchmarkSend(b *testing.B) {
 	svc := newBenchService(b, chatmsg.ServiceSend, "send/success.json")
 	ctx := context.Background()
 	member := replayMember()
-	msg := chatmsg.Text{Content: "I ❤ ⚽ ", Ext: chatmsg.Ext{"client": "bench"}}
+	msg := chatmsg.Text{Content: "I ❤ ⚽ ", Ext: map[string]any{"client": "bench"}}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := svc.Send(ctx, member, uuidAB, msg); err != nil {

@@ -88,7 +88,7 @@ func roundTripScript(t *testing.T, client *okayapi.Client, password, bob, carol,
 	add("send html", r2, err)
 	r3, err := chat.Send(ctx, me, me.UUID, chatmsg.Text{Content: "to myself"})
 	add("send to self", r3, err)
-	r4, err := chat.MultiSend(ctx, me, []string{bob, carol}, chatmsg.Link{URL: "https://www.okayapi.com/?a=1&b=2", Ext: chatmsg.Ext{"title": "小白接口"}})
+	r4, err := chat.MultiSend(ctx, me, []string{bob, carol}, chatmsg.Link{URL: "https://www.okayapi.com/?a=1&b=2", Ext: map[string]any{"title": "小白接口"}})
 	add("multisend", r4, err)
 	r5, err := chat.TakeMessageList(ctx, bobM, me.UUID, chatmsg.ListOptions{PerPage: 10})
 	add("bob's list", r5, err)
@@ -119,8 +119,7 @@ func TestCassetteRoundTrip(t *testing.T) {
 	bob := srv.AddMember(okayapitest.Account{Username: "bob", Password: "bob's password", Nickname: "Bob"})
 	carol := srv.AddMember(okayapitest.Account{Username: "carol", Nickname: "小卡"})
 
-	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
-		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}),
+	rec := cassette.New(t, dir, cassette.RecordFrom(srv),
 		cassette.WithSecrets(password))
 	alice, recorded := roundTripScript(t, rec.Client(okayapi.WithRetries(0, 0, 0)), password, bob.UUID, carol.UUID, bob.Token(),
 		func() { srv.ExpireToken(first.UUID) })

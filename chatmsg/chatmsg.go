@@ -20,6 +20,7 @@ package chatmsg
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/okayapi-go/sdk/chatmsg/internal/callctx"
 	"github.com/okayapi-go/sdk/okayapi"
@@ -49,39 +50,42 @@ type Service struct {
 	maxSize int // WithMaxMessageSize; checked by Send and MultiSend
 }
 
-// DefaultMaxMessageSize is the default cap, in bytes, on a message's encoded
-// size: the JSON of chat_message_data exactly as it is sent (compact, UTF-8,
-// so a Chinese character counts 3 bytes and a quote 2). Send and MultiSend
-// refuse a larger message before sending it, with an
-// *okayapi.InvalidParamError for chat_message_data.
-//
-// Why 64 KiB: the service keeps a message in a MySQL TEXT column, which holds
-// 65,535 bytes, and no real chat message comes near that; anything larger is
-// a mistake (a file pasted as text, a runaway loop) that would go out as a
-// request of that size and be cut or refused by the service. The cap is not a
-// promise that the service stores everything below it: PHP may re-encode the
-// data larger (a Chinese character as a 6-byte \uXXXX escape).
-const DefaultMaxMessageSize = 64 << 10
+// defaultMaxMessageSize is the cap on a message's encoded size without
+// WithMaxMessageSize.
+const defaultMaxMessageSize = 64 << 10
 
 // Option configures a Service made by New.
 type Option func(*Service)
 
-// WithMaxMessageSize sets the cap on a message's encoded size, in bytes (see
-// DefaultMaxMessageSize). n must be positive. New cannot fail, so a Service
-// made with n <= 0 reports the mistake where it matters: its Send and
-// MultiSend refuse every message with an *okayapi.InvalidParamError whose
-// Field is "WithMaxMessageSize", rather than sending without a cap or with
-// one the caller did not ask for. Its other calls work.
+// WithMaxMessageSize sets the cap, in bytes, on a message's encoded size: the
+// JSON of chat_message_data exactly as it is sent (compact, UTF-8, so a
+// Chinese character counts 3 bytes and a quote 2). Send and MultiSend refuse
+// a larger message before sending it, with an *okayapi.InvalidParamError for
+// chat_message_data. The default is 64 KiB: the service keeps a message in a
+// MySQL TEXT column, which holds 65,535 bytes, and anything larger is a
+// mistake (a file pasted as text, a runaway loop). The cap is not a promise
+// that the service stores everything below it: PHP may re-encode the data
+// larger (a Chinese character as a 6-byte \uXXXX escape).
+//
+// n must be positive: New panics otherwise (see New).
 func WithMaxMessageSize(n int) Option { return func(s *Service) { s.maxSize = n } }
 
 // New returns the plugin's calls on c, with the options given (later ones
 // win).
+//
+// New panics on an invalid option, such as WithMaxMessageSize(0): options
+// are fixed in the program, like the interval of time.NewTicker, so a bad
+// one is a programming error, reported once where the Service is made rather
+// than by every call, and New keeps a single result.
 func New(c *okayapi.Client, opts ...Option) *Service {
-	s := &Service{c: c, maxSize: DefaultMaxMessageSize}
+	s := &Service{c: c, maxSize: defaultMaxMessageSize}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
 		}
+	}
+	if s.maxSize <= 0 {
+		panic("chatmsg: WithMaxMessageSize(" + strconv.Itoa(s.maxSize) + "): the cap must be a positive number of bytes")
 	}
 	return s
 }

@@ -62,7 +62,7 @@ func checkObject(raw json.RawMessage, max int) (json.RawMessage, error) {
 		return nil, sizeError(n, max)
 	}
 	if depth > maxDepth {
-		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "must nest arrays and objects at most 511 levels deep (PHP's json_decode refuses more)"}
+		return nil, depthError()
 	}
 	if err := checkObjectText(b); err != nil {
 		return nil, err
@@ -75,11 +75,23 @@ func checkObject(raw json.RawMessage, max int) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
+// checkDepth checks that valid JSON b nests at most maxDepth levels.
+func checkDepth(b []byte) error {
+	if _, depth := measure(b); depth > maxDepth {
+		return depthError()
+	}
+	return nil
+}
+
+func depthError() error {
+	return &okayapi.InvalidParamError{Field: dataField, Rule: "must nest arrays and objects at most 511 levels deep (PHP's json_decode refuses more)"}
+}
+
 func sizeError(n, max int) error {
 	return &okayapi.InvalidParamError{
 		Field: dataField,
 		Rule: "must be at most " + strconv.Itoa(max) + " bytes when encoded as JSON (got " + strconv.Itoa(n) +
-			"; see DefaultMaxMessageSize and WithMaxMessageSize)",
+			"; see WithMaxMessageSize)",
 	}
 }
 

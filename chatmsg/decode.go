@@ -8,13 +8,13 @@ import (
 
 // decodeMessage turns chat_message_type and chat_message_data from the wire
 // into the Go type for the kind. Fields beyond a kind's own go to Ext as
-// plain Go values (see Ext). A kind this SDK does not know, or data that does
+// plain Go values (see Text.Ext). A kind this SDK does not know, or data that does
 // not fit its kind, becomes Unknown, keeping the data as it arrived.
 //
 // It also returns the message's send key (package exactlyonce), which it takes out
 // of the data, so that no member is shown it.
 func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, string) {
-	t := Type(kind)
+	t := kind
 	if !data.OK() {
 		return Unknown{Kind: t, Raw: data.Raw}, ""
 	}
@@ -24,20 +24,20 @@ func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, 
 	}
 	raw := json.RawMessage(obj)
 	switch t {
-	case TypeCustom:
+	case kindCustom:
 		return Custom{Object: raw}, sendKey
-	case TypeText, TypeHTML, TypeImage, TypeLink:
+	case kindText, kindHTML, kindImage, kindLink:
 	default:
 		return Unknown{Kind: t, Raw: raw}, sendKey
 	}
 	key := "content"
-	if t == TypeImage || t == TypeLink {
+	if t == kindImage || t == kindLink {
 		key = "url"
 	}
 	// One pass over the object: the kind's own field, and the rest to Ext
 	// (made only when there is one).
 	var value string
-	var ext Ext
+	var ext map[string]any
 	ok := true
 	err := phpjson.Fields(obj, func(name, v []byte) bool {
 		if string(name) == key {
@@ -50,7 +50,7 @@ func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, 
 			return true
 		}
 		if ext == nil {
-			ext = Ext{}
+			ext = map[string]any{}
 		}
 		if len(ext) == phpjson.MaxObjectFields {
 			ok = false
@@ -68,11 +68,11 @@ func decodeMessage(kind string, data phpjson.Lenient[phpjson.Object]) (Message, 
 		return Unknown{Kind: t, Raw: raw}, sendKey
 	}
 	switch t {
-	case TypeText:
+	case kindText:
 		return Text{Content: value, Ext: ext}, sendKey
-	case TypeHTML:
+	case kindHTML:
 		return HTML{Content: value, Ext: ext}, sendKey
-	case TypeImage:
+	case kindImage:
 		return Image{URL: value, Ext: ext}, sendKey
 	default:
 		return Link{URL: value, Ext: ext}, sendKey

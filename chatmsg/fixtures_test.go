@@ -39,7 +39,7 @@ func sendCall(to string, msg chatmsg.Message, data string) replayCall {
 	return replayCall{
 		name:    "Send",
 		service: chatmsg.ServiceSend,
-		params:  url.Values{"other_uuid": {to}, "chat_message_type": {string(msg.Type())}, "chat_message_data": {data}},
+		params:  url.Values{"other_uuid": {to}, "chat_message_type": {string(chatmsg.Kind(msg))}, "chat_message_data": {data}},
 		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
 			return s.Send(ctx, replayMember(), to, msg)
 		},
@@ -50,7 +50,7 @@ func multiSendCall(to []string, wireTo string, msg chatmsg.Message, data string)
 	return replayCall{
 		name:    "MultiSend",
 		service: chatmsg.ServiceMultiSend,
-		params:  url.Values{"other_uuid": {wireTo}, "chat_message_type": {string(msg.Type())}, "chat_message_data": {data}},
+		params:  url.Values{"other_uuid": {wireTo}, "chat_message_type": {string(chatmsg.Kind(msg))}, "chat_message_data": {data}},
 		invoke: func(ctx context.Context, s *chatmsg.Service) (any, error) {
 			return s.MultiSend(ctx, replayMember(), to, msg)
 		},
@@ -255,7 +255,7 @@ func replayCases(t *testing.T) []replayCase {
 		},
 		{
 			fixture: "send/quirk_strings_null.json",
-			call: sendCall(uuidAB, chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": 640}},
+			call: sendCall(uuidAB, chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: map[string]any{"width": 640}},
 				`{"url":"https://cdn.example.com/a/b.png","width":640}`),
 			want: &chatmsg.SendResult{MessageID: 12},
 		},
@@ -266,7 +266,7 @@ func replayCases(t *testing.T) []replayCase {
 		},
 		{
 			fixture: "send/quirk_debug_extra.json",
-			call: sendCall(uuidAB, chatmsg.Link{URL: "https://www.okayapi.com/?a=1&b=2", Ext: chatmsg.Ext{"title": "小白接口"}},
+			call: sendCall(uuidAB, chatmsg.Link{URL: "https://www.okayapi.com/?a=1&b=2", Ext: map[string]any{"title": "小白接口"}},
 				`{"title":"小白接口","url":"https://www.okayapi.com/?a=1&b=2"}`),
 			want: &chatmsg.SendResult{MessageID: 0},
 		},
@@ -344,9 +344,9 @@ func replayCases(t *testing.T) []replayCase {
 			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
 				{ID: 201, With: uuidAB, Message: chatmsg.Text{Content: "I ❤ ⚽ "}, Read: true, Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:02")},
 				{ID: 202, With: uuidAB, Message: chatmsg.HTML{Content: "<b>周末</b>见 & 🎉"}, Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:13:40")},
-				{ID: 203, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: chatmsg.Ext{"width": json.Number("640"), "height": json.Number("480")}},
+				{ID: 203, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png", Ext: map[string]any{"width": json.Number("640"), "height": json.Number("480")}},
 					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:15:00")},
-				{ID: 204, With: uuidAB, Message: chatmsg.Link{URL: "https://www.okayapi.com/", Ext: chatmsg.Ext{"title": "小白接口"}},
+				{ID: 204, With: uuidAB, Message: chatmsg.Link{URL: "https://www.okayapi.com/", Ext: map[string]any{"title": "小白接口"}},
 					Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:16:30")},
 				{ID: 205, With: uuidAB, Message: chatmsg.Custom{Object: raw(`{"card":{"kind":"order","no":"A-1"}}`)},
 					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-12 09:00:00")},
@@ -357,13 +357,13 @@ func replayCases(t *testing.T) []replayCase {
 			call: takeCall(uuidAB, chatmsg.ListOptions{LastID: 11, Order: chatmsg.Newer, PerPage: 100},
 				url.Values{"other_uuid": {uuidAB}, "last_id": {"11"}, "direction": {"down"}, "perpage": {"100"}}),
 			want: &chatmsg.MessageList{Unread: 2, Messages: []chatmsg.ChatMessage{
-				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: chatmsg.Ext{"at": json.RawMessage(`["5B1CA086F3E9E86F83354191AFB41E9E"]`)}},
+				{ID: 12, With: uuidAB, Message: chatmsg.Text{Content: "你好 😀", Ext: map[string]any{"at": json.RawMessage(`["5B1CA086F3E9E86F83354191AFB41E9E"]`)}},
 					Read: true, Direction: chatmsg.Received, SentAt: cst(t, "2019-08-11 17:12:02")},
 				{ID: 13, With: uuidAB, Message: chatmsg.Image{URL: "https://cdn.example.com/a/b.png"},
 					Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:03")},
 				{ID: 14, With: uuidAB, Message: chatmsg.Text{}, Direction: chatmsg.Sent, SentAt: cst(t, "2019-08-11 17:12:04")},
 				{ID: 15, With: uuidAB, Message: chatmsg.Unknown{Kind: "video", Raw: raw(`{"url":"https:\/\/cdn.example.com\/v\/1.mp4","seconds":"12"}`)},
-					Read: true, Direction: chatmsg.DirectionUnknown},
+					Read: true, Direction: chatmsg.Direction(0)},
 			}},
 		},
 		{

@@ -285,3 +285,53 @@ func BenchmarkMultiSend200(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSendClientSide: one text message, SDK (chatmsg.Send) and floor (a
+// hand-written client: json.Marshal of the content, url.Values, sign, a
+// per-call timeout, POST, typed decode), through the same in-memory
+// transport.
+func BenchmarkSendClientSide(b *testing.B) {
+	body := []byte(`{"ret":200,"data":{"err_code":0,"err_msg":"","id":"12"},"msg":"V2.5.1 YesApi App.Market_ChatMessage.Send"}`)
+	content := "周末踢球吗？ a&b=c+d 100% #1 😀"
+	ctx := context.Background()
+	b.Run("floor", func(b *testing.B) {
+		hc := &http.Client{Transport: cannedRT{body}}
+		b.ReportAllocs()
+		for b.Loop() {
+			data, err := json.Marshal(struct {
+				Content string `json:"content"`
+			}{content})
+			if err != nil {
+				b.Fatal(err)
+			}
+			params := url.Values{"other_uuid": {uuidAB}, "chat_message_type": {"text"}, "chat_message_data": {string(data)}}
+			var env struct {
+				Ret  int `json:"ret"`
+				Data struct {
+					ErrCode int    `json:"err_code"`
+					ID      string `json:"id"`
+				} `json:"data"`
+			}
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the client's default attempt timeout
+			err = floorCall(cctx, hc, chatmsg.ServiceSend, params, &env)
+			cancel()
+			if err != nil || env.Data.ID != "12" {
+				b.Fatal(err)
+			}
+			if _, err := strconv.ParseInt(env.Data.ID, 10, 64); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		svc := benchService(b, body)
+		msg := chatmsg.Text{Content: content}
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := svc.Send(ctx, replayMember(), uuidAB, msg)
+			if err != nil || res.MessageID != 12 {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -86,7 +86,7 @@ func TestMessageSizeCap(t *testing.T) {
 				opts = append(opts, chatmsg.WithMaxMessageSize(tc.limit))
 			}
 			msg := chatmsg.Text{Content: tc.content}
-			data, err := msg.Data()
+			data, err := chatmsg.Data(msg)
 			require.NoError(t, err, "Data itself has no cap")
 			if tc.ok {
 				require.Len(t, data, limit, "the test is at the cap")
@@ -123,11 +123,11 @@ func TestMessageSizeCapCountsEverything(t *testing.T) {
 	t.Parallel()
 	big := strings.Repeat("x", 200)
 	for name, msg := range map[string]chatmsg.Message{
-		"text ext":   chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"pad": big}},
-		"image ext":  chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"pad": big}},
+		"text ext":   chatmsg.Text{Content: "hi", Ext: map[string]any{"pad": big}},
+		"image ext":  chatmsg.Image{URL: "https://a.example/p.png", Ext: map[string]any{"pad": big}},
 		"link url":   chatmsg.Link{URL: "https://a.example/" + big},
 		"custom":     chatmsg.Custom{Object: json.RawMessage(`{"pad":"` + big + `"}`)},
-		"html ext":   chatmsg.HTML{Content: "<b>hi</b>", Ext: chatmsg.Ext{"pad": []string{big}}},
+		"html ext":   chatmsg.HTML{Content: "<b>hi</b>", Ext: map[string]any{"pad": []string{big}}},
 		"custom pad": chatmsg.Custom{Object: json.RawMessage(`{"a":1` + strings.Repeat(" ", 300) + `}`)},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -148,24 +148,14 @@ func TestMessageSizeCapCountsEverything(t *testing.T) {
 }
 
 // TestWithMaxMessageSizeNotPositive: a cap that is not positive is a
-// mistake; New cannot fail, so every Send and MultiSend of that Service
-// reports it, before anything is sent. Reading is unaffected.
+// programming error, reported once, by New, with the value.
 func TestWithMaxMessageSizeNotPositive(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, -1} {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			t.Parallel()
-			svc, mock := newMockAPIWith(t, chatmsg.WithMaxMessageSize(n))
-			sendAnswers(mock)
-			sendErr, multiErr := sendBoth(svc, chatmsg.Text{Content: "hi"})
-			for _, err := range []error{sendErr, multiErr} {
-				ipe := assertRefused(t, mock, err, "WithMaxMessageSize")
-				assert.Equal(t, strconv.Itoa(n), ipe.Value)
-			}
-			_, err := svc.TakeMessageList(context.Background(), replayMember(), uuidAB, chatmsg.ListOptions{})
-			require.NoError(t, err)
-		})
+		assert.PanicsWithValue(t, "chatmsg: WithMaxMessageSize("+strconv.Itoa(n)+"): the cap must be a positive number of bytes",
+			func() { chatmsg.New(nil, chatmsg.WithMaxMessageSize(n)) })
 	}
+	assert.NotPanics(t, func() { chatmsg.New(nil, chatmsg.WithMaxMessageSize(1)) })
 }
 
 // newMockAPIWith is newMockAPI (query form) with chatmsg options.
@@ -195,15 +185,15 @@ func TestInvalidUTF8Refused(t *testing.T) {
 		{"html content", chatmsg.HTML{Content: "<b>\xc3</b>"}, "chat_message_data.content"},
 		{"image url", chatmsg.Image{URL: "https://a.example/\xff.png"}, "chat_message_data.url"},
 		{"link url", chatmsg.Link{URL: "https://a.example/\xfe"}, "chat_message_data.url"},
-		{"ext key", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"k\xff": 1}}, "chat_message_data.k\uFFFD"},
-		{"ext string value", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"name": bad}}, "chat_message_data.name"},
-		{"ext nested in list", chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"meta": map[string]any{"a": []any{"ok", bad}}}}, "chat_message_data.meta"},
-		{"ext nested map key", chatmsg.Link{URL: "https://a.example/", Ext: chatmsg.Ext{"meta": map[string]string{"k\xff": "v"}}}, "chat_message_data.meta"},
-		{"ext struct field", chatmsg.HTML{Content: "<p>x</p>", Ext: chatmsg.Ext{"s": inner{Name: bad}}}, "chat_message_data.s"},
-		{"ext pointer", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"p": badPtr}}, "chat_message_data.p"},
-		{"ext typed string", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"t": chatmsg.Type(bad)}}, "chat_message_data.t"},
-		{"ext raw JSON", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"r": json.RawMessage("\"x\xff\"")}}, "chat_message_data.r"},
-		{"ext raw JSON lone surrogate", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"r": json.RawMessage(`"\ud800"`)}}, "chat_message_data.r"},
+		{"ext key", chatmsg.Text{Content: "hi", Ext: map[string]any{"k\xff": 1}}, "chat_message_data.k\uFFFD"},
+		{"ext string value", chatmsg.Text{Content: "hi", Ext: map[string]any{"name": bad}}, "chat_message_data.name"},
+		{"ext nested in list", chatmsg.Image{URL: "https://a.example/p.png", Ext: map[string]any{"meta": map[string]any{"a": []any{"ok", bad}}}}, "chat_message_data.meta"},
+		{"ext nested map key", chatmsg.Link{URL: "https://a.example/", Ext: map[string]any{"meta": map[string]string{"k\xff": "v"}}}, "chat_message_data.meta"},
+		{"ext struct field", chatmsg.HTML{Content: "<p>x</p>", Ext: map[string]any{"s": inner{Name: bad}}}, "chat_message_data.s"},
+		{"ext pointer", chatmsg.Text{Content: "hi", Ext: map[string]any{"p": badPtr}}, "chat_message_data.p"},
+		{"ext typed string", chatmsg.Text{Content: "hi", Ext: map[string]any{"t": string(bad)}}, "chat_message_data.t"},
+		{"ext raw JSON", chatmsg.Text{Content: "hi", Ext: map[string]any{"r": json.RawMessage("\"x\xff\"")}}, "chat_message_data.r"},
+		{"ext raw JSON lone surrogate", chatmsg.Text{Content: "hi", Ext: map[string]any{"r": json.RawMessage(`"\ud800"`)}}, "chat_message_data.r"},
 		{"custom value", chatmsg.Custom{Object: json.RawMessage("{\"a\":\"\xff\"}")}, "chat_message_data.a"},
 		{"custom nested value", chatmsg.Custom{Object: json.RawMessage("{\"ok\":1,\"card\":{\"t\":[\"\xe4\xbd\"]}}")}, "chat_message_data.card"},
 		{"custom key", chatmsg.Custom{Object: json.RawMessage("{\"\xff\":1}")}, "chat_message_data"},
@@ -214,7 +204,7 @@ func TestInvalidUTF8Refused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tc.msg.Data()
+			_, err := chatmsg.Data(tc.msg)
 			assertRefused(t, nil, err, tc.field)
 
 			svc, mock := newMockAPIWith(t)
@@ -248,9 +238,9 @@ func TestValidUTF8Accepted(t *testing.T) {
 		want string
 	}{
 		{"a real U+FFFD", chatmsg.Text{Content: "a\uFFFDb"}, "{\"content\":\"a\uFFFDb\"}"},
-		{"emoji", chatmsg.Text{Content: "😀", Ext: chatmsg.Ext{"e": "👍"}}, `{"content":"😀","e":"👍"}`},
-		{"bytes are base64, not text", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"b": []byte("\xff")}}, `{"b":"/w==","content":"hi"}`},
-		{"raw JSON with escapes", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"r": json.RawMessage(`"\ud83d\ude00 \ufffd \\ud800"`)}},
+		{"emoji", chatmsg.Text{Content: "😀", Ext: map[string]any{"e": "👍"}}, `{"content":"😀","e":"👍"}`},
+		{"bytes are base64, not text", chatmsg.Text{Content: "hi", Ext: map[string]any{"b": []byte("\xff")}}, `{"b":"/w==","content":"hi"}`},
+		{"raw JSON with escapes", chatmsg.Text{Content: "hi", Ext: map[string]any{"r": json.RawMessage(`"\ud83d\ude00 \ufffd \\ud800"`)}},
 			`{"content":"hi","r":"\ud83d\ude00 \ufffd \\ud800"}`},
 		{"custom surrogate pair", chatmsg.Custom{Object: json.RawMessage(`{"a":"\ud83d\ude00","b":"\\udc00"}`)}, `{"a":"\ud83d\ude00","b":"\\udc00"}`},
 		{"custom surrogate pair upper case", chatmsg.Custom{Object: json.RawMessage(`{"a":"\uD83D\uDE00"}`)}, `{"a":"\uD83D\uDE00"}`},
@@ -290,7 +280,7 @@ func TestBlankContentRefused(t *testing.T) {
 		for kind, msg := range map[string]chatmsg.Message{"text": chatmsg.Text{Content: content}, "html": chatmsg.HTML{Content: content}} {
 			t.Run(kind+" "+name, func(t *testing.T) {
 				t.Parallel()
-				_, err := msg.Data()
+				_, err := chatmsg.Data(msg)
 				assertRefused(t, nil, err, "chat_message_data.content")
 				svc, mock := newMockAPIWith(t)
 				sendAnswers(mock)
@@ -304,9 +294,9 @@ func TestBlankContentRefused(t *testing.T) {
 	for _, content := range []string{"\u3000你好", "\u200bx", ".", "\u3000\u200b0"} {
 		t.Run("not blank "+strconv.Quote(content), func(t *testing.T) {
 			t.Parallel()
-			_, err := chatmsg.Text{Content: content}.Data()
+			_, err := chatmsg.Data(chatmsg.Text{Content: content})
 			require.NoError(t, err)
-			_, err = chatmsg.HTML{Content: content}.Data()
+			_, err = chatmsg.Data(chatmsg.HTML{Content: content})
 			require.NoError(t, err)
 		})
 	}
@@ -331,8 +321,8 @@ func TestNilContext(t *testing.T) {
 	}
 }
 
-// rawData is a caller's type that embeds Text (and so is a Message) but
-// overrides Data.
+// rawData is a caller's type that embeds Text (and so is a Message) and
+// has a Data method of its own.
 type rawData struct {
 	chatmsg.Text
 	raw string
@@ -340,52 +330,28 @@ type rawData struct {
 
 func (r rawData) Data() (json.RawMessage, error) { return json.RawMessage(r.raw), nil }
 
-// TestDataOverrideChecked: whatever a message's Data returns must be a JSON
-// object of valid UTF-8 within the cap; it goes out compacted.
-func TestDataOverrideChecked(t *testing.T) {
+// TestEmbeddedKindSendsItsOwnData: a type of the caller's that embeds a kind
+// is sent as that kind, checked by its rules; a Data method of its own is
+// not what is sent.
+func TestEmbeddedKindSendsItsOwnData(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name  string
-		raw   string
-		field string
-	}{
-		{"not JSON", `[not json`, "chat_message_data"},
-		{"empty array", `[]`, "chat_message_data"},
-		{"string", `"str"`, "chat_message_data"},
-		{"number", `12`, "chat_message_data"},
-		{"null", `null`, "chat_message_data"},
-		{"empty", ``, "chat_message_data"},
-		{"object then garbage", `{"a":1} x`, "chat_message_data"},
-		{"two objects", `{"a":1}{"b":2}`, "chat_message_data"},
-		{"invalid UTF-8", "{\"content\":\"\xff\"}", "chat_message_data.content"},
-		{"lone surrogate", `{"content":"\udbff"}`, "chat_message_data.content"},
-		{"oversize object", `{"content":"` + strings.Repeat("a", 64<<10) + `"}`, "chat_message_data"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			svc, mock := newMockAPIWith(t)
-			sendAnswers(mock)
-			sendErr, multiErr := sendBoth(svc, rawData{Text: chatmsg.Text{Content: "hi"}, raw: tc.raw})
-			assertRefused(t, mock, sendErr, tc.field)
-			assertRefused(t, mock, multiErr, tc.field)
-		})
+	svc, mock := newMockAPIWith(t)
+	sendAnswers(mock)
+	sendErr, multiErr := sendBoth(svc, rawData{Text: chatmsg.Text{Content: "hi"}, raw: `[not json`})
+	require.NoError(t, sendErr)
+	require.NoError(t, multiErr)
+	calls := mock.Calls()
+	require.Len(t, calls, 2)
+	for _, c := range calls {
+		assert.Equal(t, `{"content":"hi"}`, c.Form.Get("chat_message_data"))
+		assert.Equal(t, "text", c.Form.Get("chat_message_type"))
 	}
 
-	t.Run("valid object is compacted", func(t *testing.T) {
-		t.Parallel()
-		svc, mock := newMockAPIWith(t)
-		sendAnswers(mock)
-		sendErr, multiErr := sendBoth(svc, rawData{raw: " {\n \"content\" : \"hi\",\t\"n\": [1, 2] } "})
-		require.NoError(t, sendErr)
-		require.NoError(t, multiErr)
-		calls := mock.Calls()
-		require.Len(t, calls, 2)
-		for _, c := range calls {
-			assert.Equal(t, `{"content":"hi","n":[1,2]}`, c.Form.Get("chat_message_data"))
-			assert.Equal(t, "text", c.Form.Get("chat_message_type"))
-		}
-	})
+	svc, mock = newMockAPIWith(t)
+	sendAnswers(mock)
+	sendErr, multiErr = sendBoth(svc, rawData{Text: chatmsg.Text{Content: " "}, raw: `{"content":"hi"}`})
+	assertRefused(t, mock, sendErr, "chat_message_data.content")
+	assertRefused(t, mock, multiErr, "chat_message_data.content")
 }
 
 // TestEmptyObjectAsJSONText: a service keeping the data in a text column
@@ -416,4 +382,28 @@ func TestEmptyObjectAsJSONText(t *testing.T) {
 			assert.Equal(t, tc.want, decodeFromWire(t, tc.kind, tc.data))
 		})
 	}
+}
+
+// TestCheck: Check refuses what Send would refuse, naming the same field,
+// and sends nothing.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	svc, mock := newMockAPIWith(t, chatmsg.WithMaxMessageSize(32))
+	for _, tc := range []struct {
+		msg   chatmsg.Message
+		field string
+	}{
+		{chatmsg.Text{Content: " \u200b"}, "chat_message_data.content"},
+		{chatmsg.Image{URL: "ftp://x.example/a.png"}, "chat_message_data.url"},
+		{chatmsg.Text{Content: strings.Repeat("a", 32)}, "chat_message_data"},
+		{chatmsg.Unknown{Kind: "video"}, "chat_message_type"},
+		{nil, "chat_message_data"},
+	} {
+		err := svc.Check(tc.msg)
+		var ipe *okayapi.InvalidParamError
+		require.ErrorAs(t, err, &ipe, "%#v", tc.msg)
+		assert.Equal(t, tc.field, ipe.Field, "%#v", tc.msg)
+	}
+	assert.NoError(t, svc.Check(chatmsg.Text{Content: "hi"}))
+	assert.Empty(t, mock.Calls())
 }

@@ -86,8 +86,8 @@ func integIDs(ms []chatmsg.ChatMessage) []int64 {
 // kind, same text or URL, same extension fields and custom object (as JSON).
 func integAssertSame(t *testing.T, want, got chatmsg.Message, where string) {
 	t.Helper()
-	require.Equal(t, want.Type(), got.Type(), where)
-	wantData, err := want.Data()
+	require.Equal(t, chatmsg.Kind(want), chatmsg.Kind(got), where)
+	wantData, err := chatmsg.Data(want)
 	require.NoError(t, err, where)
 	switch g := got.(type) {
 	case chatmsg.Custom:
@@ -96,7 +96,7 @@ func integAssertSame(t *testing.T, want, got chatmsg.Message, where string) {
 	case chatmsg.Unknown:
 		t.Fatalf("%s: read back as Unknown %s", where, g.Raw)
 	}
-	gotData, err := got.Data()
+	gotData, err := chatmsg.Data(got)
 	require.NoError(t, err, where)
 	assert.JSONEq(t, string(wantData), string(gotData), where)
 	switch w := want.(type) { // the main field exactly, byte for byte
@@ -146,10 +146,10 @@ func integScenario(t *testing.T, w *integWorld) {
 		to   string
 		msg  chatmsg.Message
 	}{
-		{alice, bob.UUID, chatmsg.Text{Content: "你好 Bob 😀 I ❤ ⚽ &+%#= a/b \"q\" \\ <b> é\n"}},                                       // 1
-		{alice, bob.UUID, chatmsg.HTML{Content: `<p class="x">a &amp; b</p><br/>`}},                                                 // 2
-		{bob, alice.UUID, chatmsg.Image{URL: "https://img.example.com/a.png?x=1&y=2#frag", Ext: chatmsg.Ext{"w": 640, "alt": "猫"}}}, // 3
-		{bob, alice.UUID, chatmsg.Link{URL: "https://example.com/p?q=a+b%20c&r=%23"}},                                               // 4
+		{alice, bob.UUID, chatmsg.Text{Content: "你好 Bob 😀 I ❤ ⚽ &+%#= a/b \"q\" \\ <b> é\n"}},                                          // 1
+		{alice, bob.UUID, chatmsg.HTML{Content: `<p class="x">a &amp; b</p><br/>`}},                                                    // 2
+		{bob, alice.UUID, chatmsg.Image{URL: "https://img.example.com/a.png?x=1&y=2#frag", Ext: map[string]any{"w": 640, "alt": "猫"}}}, // 3
+		{bob, alice.UUID, chatmsg.Link{URL: "https://example.com/p?q=a+b%20c&r=%23"}},                                                  // 4
 		{alice, bob.UUID, custom},                                   // 5
 		{carol, alice.UUID, chatmsg.Text{Content: "hi from carol"}}, // 6
 	}
@@ -167,10 +167,10 @@ func integScenario(t *testing.T, w *integWorld) {
 	stored := w.plugin.Messages()
 	require.Len(t, stored, 8)
 	for i, s := range sent {
-		data, err := s.msg.Data()
+		data, err := chatmsg.Data(s.msg)
 		require.NoError(t, err)
 		assert.Equal(t, string(data), string(stored[i].Data), "stored %d", i+1)
-		assert.Equal(t, string(s.msg.Type()), stored[i].Type)
+		assert.Equal(t, string(chatmsg.Kind(s.msg)), stored[i].Type)
 		assert.Equal(t, s.from.UUID, stored[i].From)
 		assert.Equal(t, s.to, stored[i].To)
 	}
@@ -215,8 +215,10 @@ func integScenario(t *testing.T, w *integWorld) {
 		{chatmsg.ListOptions{LastID: 3, Order: chatmsg.Older, PerPage: 5}, []int64{1, 2}},
 		{chatmsg.ListOptions{LastID: 1, Order: chatmsg.Older}, []int64{}},
 		{chatmsg.ListOptions{LastID: 2, Order: chatmsg.Newer, PerPage: 2}, []int64{3, 4}},
-		{chatmsg.ListOptions{LastID: 5, PerPage: 100}, []int64{7}},
-		{chatmsg.ListOptions{LastID: 7}, []int64{}},
+		{chatmsg.ListOptions{LastID: 5, Order: chatmsg.Newer, PerPage: 100}, []int64{7}},
+		{chatmsg.ListOptions{LastID: 7, Order: chatmsg.Newer}, []int64{}},
+		{chatmsg.ListOptions{LastID: 5, PerPage: 100}, []int64{1, 2, 3, 4}}, // the zero Order is Older
+		{chatmsg.ListOptions{LastID: 1}, []int64{}},
 	} {
 		page, err := chat.TakeMessageList(ctx, bob, alice.UUID, c.opts)
 		require.NoError(t, err)

@@ -13,13 +13,14 @@ import (
 
 // HistoryOptions says which part of a conversation History walks.
 type HistoryOptions struct {
-	// Order is Older (the default): from the newest message (or from From)
-	// back to the oldest; or Newer: from From forward to the newest.
+	// Order is Older (the default, as in ListOptions): from the newest
+	// message (or from From) back to the oldest; or Newer: from the oldest
+	// message (or from From) forward to the newest.
 	Order Order
 	// From is the message id to start from, exclusive: History yields the
-	// messages before it (Older) or after it (Newer). 0, with Older, starts
-	// from the newest message; Newer needs a From of 1 or more, as the
-	// service has no way to ask for its oldest page.
+	// messages before it (Older) or after it (Newer). 0 starts at the
+	// newest message (Older) or at the oldest (Newer: the whole
+	// conversation, oldest first).
 	From int64
 	// PerPage is how many messages each request asks for, 1–100; 0 means
 	// MaxPerPage, which costs the fewest requests.
@@ -28,18 +29,17 @@ type HistoryOptions struct {
 
 // History walks member's whole conversation with the member whose uuid is
 // with, page after page of TakeMessageList: newest to oldest (Older, the
-// default), or oldest to newest after a given id (Newer). It yields each
-// message once, in id order, whatever the order of messages within the
-// service's pages.
+// default), or oldest to newest (Newer). It yields each message once, in id
+// order, whatever the order within the service's pages. The service has no
+// "oldest page", so a Newer walk from 0 first asks for message 1 (ids start
+// at 1), then pages forward: one request more than the pages.
 //
-// It stops after yielding the first error (the loop then ends), when the
-// context ends (yielding its error), on an empty page, on a page shorter than
-// PerPage (the last one), and on a page that brings no message it has not
-// yielded already: a service that ignores last_id cannot make it loop or
-// yield a message twice. Breaking out of the loop stops the requests.
-//
-// Messages whose id the SDK cannot read (ID 0) are yielded but never paged
-// from. Bad options are the first error, before anything is sent.
+// It stops after yielding the first error (bad options included, before
+// anything is sent), when the context ends (yielding its error), on an
+// empty or short page, and on a page that brings no message it has not
+// yielded: a service that ignores last_id cannot make it loop or repeat a
+// message. Messages with ID 0 (unreadable) are yielded, never paged from.
+// Breaking out of the loop stops the requests.
 func (s *Service) History(ctx context.Context, member okayapi.Member, with string, opts HistoryOptions) iter.Seq2[ChatMessage, error] {
 	return func(yield func(ChatMessage, error) bool) {
 		order, err := checkHistory(ctx, member, with, &opts)
@@ -49,6 +49,25 @@ func (s *Service) History(ctx context.Context, member okayapi.Member, with strin
 		}
 		seen := map[int64]bool{}
 		cursor := opts.From
+		if order == Newer && cursor == 0 {
+			page, err := s.takeMessageList(ctx, member, with, ListOptions{LastID: 2, Order: Older, PerPage: 1}, keepRows)
+			if err == nil && page.Truncated {
+				err = tooManyRows(page.Response)
+			}
+			if err != nil {
+				yield(ChatMessage{}, err)
+				return
+			}
+			for _, m := range page.Messages {
+				if m.ID == 1 { // any other is not where we asked: a service ignoring last_id
+					seen[1] = true
+					if !yield(m, nil) {
+						return
+					}
+				}
+			}
+			cursor = 1
+		}
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(ChatMessage{}, cancelledCall(ServiceTakeMessageList, err))
@@ -144,9 +163,6 @@ func checkHistory(ctx context.Context, member okayapi.Member, with string, opts 
 	}
 	if opts.From < 0 {
 		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 0 or more"}
-	}
-	if order == Newer && opts.From == 0 {
-		return "", &okayapi.InvalidParamError{Field: "last_id", Rule: "must be 1 or more to walk Newer (the service cannot start from its oldest message)"}
 	}
 	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return "", err

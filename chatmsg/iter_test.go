@@ -93,6 +93,33 @@ func TestHistoryWalksEveryPage(t *testing.T) {
 	assert.Equal(t, 2, len(srv.Requests())-before, "breaking out stops the requests")
 }
 
+// TestHistoryOldestFirst: Newer from 0 walks the whole conversation oldest
+// first, whether or not it holds message 1, at one request more than the
+// pages.
+func TestHistoryOldestFirst(t *testing.T) {
+	t.Parallel()
+	chat, srv, alice, bob := conversation(t, 250)
+	ctx := context.Background()
+	before := len(srv.Requests())
+	ids, err := collect(t, chat.History(ctx, bob, alice.UUID, chatmsg.HistoryOptions{Order: chatmsg.Newer}))
+	require.NoError(t, err)
+	assert.Equal(t, idsRange(1, 250), ids, "oldest to newest, each once")
+	assert.Equal(t, 4, len(srv.Requests())-before, "message 1, then pages of 100: 100, 100, 50")
+
+	// Message 1 is another conversation's: alice and carol.
+	chat2, srv2, alice2, bob2 := conversation(t, 0)
+	carol2 := srv2.AddMember(okayapitest.Account{Username: "carol"})
+	_, err = chat2.Send(ctx, alice2, carol2.UUID, chatmsg.Text{Content: "first"})
+	require.NoError(t, err)
+	for i := range 5 {
+		_, err = chat2.Send(ctx, bob2, alice2.UUID, chatmsg.Text{Content: fmt.Sprint("m", i)})
+		require.NoError(t, err)
+	}
+	ids, err = collect(t, chat2.History(ctx, alice2, bob2.UUID, chatmsg.HistoryOptions{Order: chatmsg.Newer, PerPage: 2}))
+	require.NoError(t, err)
+	assert.Equal(t, idsRange(2, 6), ids)
+}
+
 // stubbornAPI answers every TakeMessageList with the same page, ignoring
 // last_id, and every GetAllChatList with the same page, ignoring page.
 func stubbornAPI(t *testing.T, rows int) (*chatmsg.Service, *atomic.Int32) {
@@ -150,7 +177,7 @@ func TestIteratorsStopOnTheFirstError(t *testing.T) {
 	}
 	assert.Equal(t, 1, errs)
 
-	for _, opts := range []chatmsg.HistoryOptions{{PerPage: 101}, {From: -1}, {Order: chatmsg.Newer}, {Order: "sideways"}} {
+	for _, opts := range []chatmsg.HistoryOptions{{PerPage: 101}, {From: -1}, {Order: "sideways"}} {
 		n := 0
 		for _, err := range svc.History(context.Background(), replayMember(), uuidAB, opts) {
 			assert.ErrorAs(t, err, new(*okayapi.InvalidParamError), "%+v", opts)

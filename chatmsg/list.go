@@ -1,8 +1,10 @@
 package chatmsg
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,16 +15,14 @@ import (
 )
 
 // Direction says who sent a message, from the acting member's point of view.
+// The zero value is a chat_message_io value this SDK does not know.
 type Direction int
 
-const (
-	// DirectionUnknown is a chat_message_io value this SDK does not know.
-	DirectionUnknown Direction = iota
-	// Sent: the acting member sent the message (the service's "in").
-	Sent
-	// Received: the acting member received the message (the service's "out").
-	Received
-)
+// Sent: the acting member sent the message (the service's "in").
+const Sent Direction = 1
+
+// Received: the acting member received the message (the service's "out").
+const Received Direction = 2
 
 // String returns "sent", "received" or "unknown".
 func (d Direction) String() string {
@@ -43,38 +43,35 @@ func parseDirection(io string) Direction {
 	case "out":
 		return Received
 	}
-	return DirectionUnknown
+	return 0
 }
 
-// Order is the way TakeMessageList reads from LastID (the API's direction).
+// Order is the way TakeMessageList and History read from an id: its values
+// are the API's direction.
 type Order string
 
-const (
-	// Newer reads the newest messages, or those after LastID (the service's
-	// "down", its default).
-	Newer Order = "down"
-	// Older reads the messages before LastID (the service's "up").
-	Older Order = "up"
-)
+// Older reads back in time: the messages before the id (the service's
+// "up"). The zero value "" means Older.
+const Older Order = "up"
+
+// Newer reads forward in time: the messages after the id (the service's
+// "down").
+const Newer Order = "down"
 
 // ListOptions narrows TakeMessageList. The zero value reads the newest page
-// with the service's default size (20).
+// with the service's default size (20); with a LastID, the page before it
+// (Older), as HistoryOptions does.
 //
-// Paging, as the fake implements it (the reference says neither how a page
-// is ordered nor whether last_id is included; docs/wire.md):
-//   - LastID is exclusive: Older reads the messages before it, Newer those
-//     after it. An id of 0 means "from the newest": with Older or Newer alike,
-//     the newest page. Never page from a message whose ID is 0 (one the SDK
-//     could not read): that asks for the newest page again.
-//   - Messages within a page come in the service's order (the fake: oldest
-//     first, ascending ids); do not rely on it, sort by ID.
-//   - The last page is the one with fewer messages than PerPage (or none).
-//
-// History walks every page with these rules, and guards against a service
-// that ignores them.
+// Paging (the reference says neither how a page is ordered nor whether
+// last_id is included; the SDK and its fake follow docs/wire.md): LastID is
+// exclusive, and 0 means the newest page with either Order, so never page
+// from a message whose ID is 0 (unreadable). MessageList.Messages is in id
+// order, oldest first: Messages[0].ID is the LastID of the page before. The
+// last page is the one with fewer messages than PerPage (or none). History
+// walks every page by these rules.
 type ListOptions struct {
 	LastID int64 // the message id to read from, exclusive; 0 = the newest page
-	Order  Order // Newer (default) or Older: the API's direction
+	Order  Order // Older (the default) or Newer: the API's direction
 	// PerPage is the page size, 1–100; 0 = the service's default (20). At
 	// most PerPage messages are kept, or MaxPerPage when it is 0 (the
 	// service documents its default, but the SDK does not rely on it).
@@ -116,7 +113,7 @@ type ChatMessage struct {
 // more rows than were asked for; Truncated then says so, and Raw still
 // holds them. History reads such rows rather than skip them.
 type MessageList struct {
-	Messages  []ChatMessage     // list, in the service's order; at most the page size
+	Messages  []ChatMessage     // list, oldest first (by ID; unreadable ids last); at most the page size
 	Truncated bool              // the list held more rows than the page size: Messages has the first ones
 	Unread    int               // unread_num
 	Raw       json.RawMessage   // the answer's data as received
@@ -207,7 +204,11 @@ func (s *Service) takeMessageList(ctx context.Context, member okayapi.Member, wi
 	if err := checkRange("perpage", opts.PerPage, MaxPerPage); err != nil {
 		return nil, err
 	}
-	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: opts.Order, PerPage: opts.PerPage}
+	dir := opts.Order
+	if dir == "" && opts.LastID > 0 {
+		dir = Older // the service's own default is down
+	}
+	p := listParams{OtherUUID: with, LastID: opts.LastID, Direction: dir, PerPage: opts.PerPage}
 	out := listData{List: phpjson.List[wireMessage]{Max: keep}}
 	resp, err := s.do(ctx, member, ServiceTakeMessageList, p, true, &out)
 	if err != nil {
@@ -217,7 +218,21 @@ func (s *Service) takeMessageList(ctx context.Context, member okayapi.Member, wi
 	for i, w := range out.List.Items {
 		res.Messages = append(res.Messages, s.message(w, out.List.Unreadable[i]))
 	}
+	slices.SortStableFunc(res.Messages, byID)
 	return res, nil
+}
+
+// byID orders messages by ID, ascending, with ID 0 (unreadable) last.
+func byID(a, b ChatMessage) int {
+	switch {
+	case a.ID == b.ID:
+		return 0
+	case a.ID == 0:
+		return 1
+	case b.ID == 0:
+		return -1
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // message turns a row into a ChatMessage. An add_time it cannot read gives a

@@ -13,69 +13,48 @@ import (
 	"github.com/okayapi-go/sdk/okayapi"
 )
 
-// Type is a message kind as the service names it (chat_message_type).
-type Type string
-
-// The message kinds the service accepts.
+// The message kinds the service accepts (chat_message_type).
 const (
-	TypeText   Type = "text"
-	TypeHTML   Type = "html"
-	TypeImage  Type = "image"
-	TypeLink   Type = "link"
-	TypeCustom Type = "custom"
+	kindText   = "text"
+	kindHTML   = "html"
+	kindImage  = "image"
+	kindLink   = "link"
+	kindCustom = "custom"
 )
 
-// Ext holds a message's extension fields: any extra keys the service stores
-// beside a kind's own field (content or url). Values must marshal to JSON,
-// and keys and every string inside the values (map keys and struct fields
-// included, as encoding/json encodes them) must be valid UTF-8: a message
-// holding invalid text is refused, naming chat_message_data.<key>, rather
-// than sent with the bytes replaced by U+FFFD.
-// On messages read back from the service, values are what
-// phpjson.Object.Values gives: string, json.Number, bool, nil, and
-// json.RawMessage for arrays and objects (unmarshal them into types of your
-// own), so that a string sent comes back equal to itself and reading a
-// message never costs more memory than its bytes. A message with more than
-// phpjson.MaxObjectFields fields reads back as Unknown.
-type Ext map[string]any
-
 // Message is one chat message of any kind: Text, HTML, Image, Link, Custom,
-// or, when read back, Unknown for a kind this SDK does not know. Only this
-// package's types implement it, and types of yours that embed one of them;
-// Custom carries any structure of your own. Whatever the type, Send and
-// MultiSend check what its Data returns before sending: one JSON object of
-// valid UTF-8 text, within the size cap (see DefaultMaxMessageSize), sent
-// compacted.
+// or, when read back, Unknown for a kind this SDK does not know. Read one
+// with a type switch. Only this package's types implement it, and types of
+// yours that embed one of them; Custom carries any structure of your own.
+//
+// Send and MultiSend check a message once, before sending it: its kind's
+// own rules, valid UTF-8 text (invalid bytes and unpaired \u surrogate
+// escapes would be lost or refused on the way), and chat_message_data as
+// sent (one compact JSON object) within the Service's size cap
+// (WithMaxMessageSize) and 511 levels of nesting. A refusal is an
+// *okayapi.InvalidParamError naming the field and the rule.
 type Message interface {
-	// Type returns the message's kind.
-	Type() Type
-	// Data returns the JSON object sent as chat_message_data, after checking
-	// the message: an error names the field and the rule it broke.
-	Data() (json.RawMessage, error)
-
-	isMessage()
+	// kind returns chat_message_type.
+	kind() string
+	// data returns chat_message_data, checked and compact (not yet
+	// measured against the size cap).
+	data() ([]byte, error)
 }
-
-func (Text) isMessage()    {}
-func (HTML) isMessage()    {}
-func (Image) isMessage()   {}
-func (Link) isMessage()    {}
-func (Custom) isMessage()  {}
-func (Unknown) isMessage() {}
 
 // Text is a plain text message. Emoji are welcome.
 //
-// Content must be valid UTF-8 and must not be blank. Blank means nothing a
-// member could see: Unicode white space (unicode.IsSpace, which includes
-// U+3000 ideographic space and U+00A0 no-break space), format characters
-// (zero-width spaces and joiners, direction marks, U+FEFF), variation
-// selectors and blank fillers (U+2800, U+3164). This is deliberately
-// stricter than the service, whose PHP trim removes only ASCII white space:
-// such a message would be stored, and the member would receive one that
-// looks empty.
+// Content must be valid UTF-8 and not blank: not only white space (Unicode's,
+// U+3000 included), zero-width and format characters, variation selectors or
+// blank fillers (U+2800, U+3164). The service's PHP trim would store such a
+// message, and the member would receive one that looks empty.
 type Text struct {
 	Content string // required: valid UTF-8, not blank
-	Ext     Ext    // optional extension fields
+	// Ext holds extension fields beside a kind's own (content or url), here
+	// and on HTML, Image and Link. Values must marshal to JSON, with valid
+	// UTF-8 keys and strings (else refused, naming chat_message_data.<key>).
+	// Read back, values are string, json.Number, bool, nil, or
+	// json.RawMessage for arrays and objects (phpjson.Object.Values).
+	Ext map[string]any
 }
 
 // HTML is a rich text message. Content follows the rules of Text.Content
@@ -83,20 +62,20 @@ type Text struct {
 // characters); it is the HTML source and is not parsed, so markup alone,
 // such as "<p></p>", is not blank.
 type HTML struct {
-	Content string // required: valid UTF-8, not blank: the HTML source
-	Ext     Ext    // optional extension fields
+	Content string         // required: valid UTF-8, not blank: the HTML source
+	Ext     map[string]any // optional extension fields (see Text.Ext)
 }
 
 // Image is a picture, given by its URL.
 type Image struct {
-	URL string // required: an absolute http or https URL
-	Ext Ext    // optional extension fields
+	URL string         // required: an absolute http or https URL
+	Ext map[string]any // optional extension fields (see Text.Ext)
 }
 
 // Link is a link message.
 type Link struct {
-	URL string // required: an absolute http or https URL
-	Ext Ext    // optional extension fields
+	URL string         // required: an absolute http or https URL
+	Ext map[string]any // optional extension fields (see Text.Ext)
 }
 
 // Custom is a message of the app's own structure: any JSON object whose
@@ -109,61 +88,47 @@ type Custom struct {
 // Unknown is a message read back whose kind this SDK does not know. It is
 // kept, not dropped, so that it can be shown or forwarded.
 type Unknown struct {
-	Kind Type            // chat_message_type as the service wrote it
+	Kind string          // chat_message_type as the service wrote it
 	Raw  json.RawMessage // chat_message_data as it arrived
 }
 
-// Type returns TypeText.
-func (Text) Type() Type { return TypeText }
+func (Text) kind() string      { return kindText }
+func (HTML) kind() string      { return kindHTML }
+func (Image) kind() string     { return kindImage }
+func (Link) kind() string      { return kindLink }
+func (Custom) kind() string    { return kindCustom }
+func (u Unknown) kind() string { return u.Kind }
 
-// Type returns TypeHTML.
-func (HTML) Type() Type { return TypeHTML }
+func (m Text) data() ([]byte, error)  { return contentData("content", m.Content, m.Ext) }
+func (m HTML) data() ([]byte, error)  { return contentData("content", m.Content, m.Ext) }
+func (m Image) data() ([]byte, error) { return urlData(m.URL, m.Ext) }
+func (m Link) data() ([]byte, error)  { return urlData(m.URL, m.Ext) }
 
-// Type returns TypeImage.
-func (Image) Type() Type { return TypeImage }
-
-// Type returns TypeLink.
-func (Link) Type() Type { return TypeLink }
-
-// Type returns TypeCustom.
-func (Custom) Type() Type { return TypeCustom }
-
-// Type returns the kind the service named.
-func (u Unknown) Type() Type { return u.Kind }
-
-// Data returns {"content": ..., ext...}.
-func (m Text) Data() (json.RawMessage, error) { return contentData("content", m.Content, m.Ext) }
-
-// Data returns {"content": ..., ext...}.
-func (m HTML) Data() (json.RawMessage, error) { return contentData("content", m.Content, m.Ext) }
-
-// Data returns {"url": ..., ext...}.
-func (m Image) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
-
-// Data returns {"url": ..., ext...}.
-func (m Link) Data() (json.RawMessage, error) { return urlData(m.URL, m.Ext) }
-
-// Data returns the object, compacted. Text that is not valid UTF-8 fails,
+// data returns the object, compacted. Text that is not valid UTF-8 fails,
 // naming the top-level field that holds it.
-func (m Custom) Data() (json.RawMessage, error) {
+func (m Custom) data() ([]byte, error) {
 	b := bytes.TrimSpace(m.Object)
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: string(b)}
+	}
+	if err := checkDepth(b); err != nil {
+		return nil, err
 	}
 	if err := checkObjectText(b); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
+	buf.Grow(len(b))
+	if err := json.Compact(&buf, b); err != nil { // unreachable: b is valid
 		return nil, &okayapi.InvalidParamError{Field: dataField, Rule: "custom data must be a JSON object", Value: string(b)}
 	}
 	return buf.Bytes(), nil
 }
 
-// Data always fails: an Unknown message cannot be sent, as the service takes
+// data always fails: an Unknown message cannot be sent, as the service takes
 // only the five kinds it documents. Raw holds the data as read.
-func (u Unknown) Data() (json.RawMessage, error) {
-	return nil, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(u.Kind)}
+func (u Unknown) data() ([]byte, error) {
+	return nil, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: u.Kind}
 }
 
 // NewCustom marshals v (a struct or map that encodes as a JSON object) into a
@@ -183,7 +148,7 @@ func NewCustom(v any) (Custom, error) {
 		return Custom{}, &okayapi.InvalidParamError{Field: field, Rule: ruleUTF8 + "; the text at " + path + " is not"}
 	}
 	c := Custom{Object: b}
-	if _, err := c.Data(); err != nil {
+	if _, err := c.data(); err != nil {
 		return Custom{}, err
 	}
 	return c, nil
@@ -200,7 +165,9 @@ func topName(path string) string {
 	return path
 }
 
-func contentData(key, content string, ext Ext) (json.RawMessage, error) {
+// contentData checks a Text's or an HTML's content and returns its
+// chat_message_data.
+func contentData(key, content string, ext map[string]any) ([]byte, error) {
 	if !utf8.ValidString(content) {
 		return nil, &okayapi.InvalidParamError{Field: dataField + "." + key, Rule: ruleUTF8}
 	}
@@ -213,7 +180,9 @@ func contentData(key, content string, ext Ext) (json.RawMessage, error) {
 	return withExt(key, content, ext)
 }
 
-func urlData(raw string, ext Ext) (json.RawMessage, error) {
+// urlData checks an Image's or a Link's URL and returns its
+// chat_message_data.
+func urlData(raw string, ext map[string]any) ([]byte, error) {
 	if raw == "" {
 		return nil, &okayapi.InvalidParamError{Field: "chat_message_data.url", Rule: "is required"}
 	}
@@ -230,8 +199,17 @@ func urlData(raw string, ext Ext) (json.RawMessage, error) {
 // withExt writes {key: value} followed by the extension fields, in sorted
 // key order (encoding/json sorts map keys), so the same message always gives
 // the same bytes. Keys are checked in that order too, so that the same
-// message always fails the same way.
-func withExt(key, value string, ext Ext) (json.RawMessage, error) {
+// message always fails the same way. value has been checked (valid UTF-8);
+// without extension fields the object is written directly.
+func withExt(key, value string, ext map[string]any) ([]byte, error) {
+	if len(ext) == 0 {
+		b := make([]byte, 0, len(key)+len(value)+8)
+		b = append(b, '{', '"')
+		b = append(b, key...)
+		b = append(b, '"', ':')
+		b = appendString(b, value)
+		return append(b, '}'), nil
+	}
 	keys := make([]string, 0, len(ext))
 	for k := range ext {
 		keys = append(keys, k)
@@ -265,11 +243,63 @@ func withExt(key, value string, ext Ext) (json.RawMessage, error) {
 			return nil, &okayapi.InvalidParamError{Field: dataField + "." + k, Rule: rule}
 		}
 	}
-	// Raw JSON values (json.Marshaler) travel as they are: check the text.
+	// Raw JSON values (json.Marshaler) travel as they are: check the text
+	// and the nesting.
+	if err := checkDepth(b); err != nil {
+		return nil, err
+	}
 	if err := checkObjectText(b); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// appendString appends s, valid UTF-8, as a JSON string, escaped as
+// encoding/json escapes it with SetEscapeHTML(false).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != '\u2028' && r != '\u2029' {
+				i += size
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // marshalNoEscape marshals v without escaping <, > and &, so that HTML
@@ -284,32 +314,6 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// String returns the text, on one line (runs of white space folded).
-func (m Text) String() string { return oneLine(m.Content) }
-
-// String returns the HTML source, on one line.
-func (m HTML) String() string { return oneLine(m.Content) }
-
-// String returns the picture's URL.
-func (m Image) String() string { return oneLine(m.URL) }
-
-// String returns the URL.
-func (m Link) String() string { return oneLine(m.URL) }
-
-// String returns the object as compact JSON.
-func (m Custom) String() string {
-	var buf bytes.Buffer
-	if json.Compact(&buf, m.Object) != nil {
-		return oneLine(string(m.Object))
-	}
-	return buf.String()
-}
-
-// String returns the kind and the data as they arrived, on one line.
-func (u Unknown) String() string {
-	return oneLine("(" + string(u.Kind) + ") " + string(u.Raw))
-}
-
 // Preview returns a one-line summary of m of at most max characters (runes),
 // ending in "…" when cut: what a chat list or a notification shows. A nil
 // message gives "".
@@ -317,20 +321,58 @@ func Preview(m Message, max int) string {
 	if m == nil || isNilPointer(m) {
 		return ""
 	}
-	var s string
-	if str, ok := m.(fmt.Stringer); ok {
-		s = str.String()
-	} else {
-		s = oneLine(string(m.Type()))
-	}
 	if max <= 0 {
 		return ""
 	}
+	s := summary(m)
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}
 	r := []rune(s)
 	return string(r[:max-1]) + "…"
+}
+
+// summary is Preview's text for m, before it is cut.
+func summary(m Message) string {
+	switch m := m.(type) {
+	case Text:
+		return oneLine(m.Content)
+	case *Text:
+		return oneLine(m.Content)
+	case HTML:
+		return oneLine(m.Content)
+	case *HTML:
+		return oneLine(m.Content)
+	case Image:
+		return oneLine(m.URL)
+	case *Image:
+		return oneLine(m.URL)
+	case Link:
+		return oneLine(m.URL)
+	case *Link:
+		return oneLine(m.URL)
+	case Custom:
+		return customSummary(m)
+	case *Custom:
+		return customSummary(*m)
+	case Unknown:
+		return oneLine("(" + m.Kind + ") " + string(m.Raw))
+	case *Unknown:
+		return oneLine("(" + m.Kind + ") " + string(m.Raw))
+	}
+	if s, ok := m.(fmt.Stringer); ok { // a type of yours that embeds a kind
+		return oneLine(s.String())
+	}
+	return oneLine(m.kind())
+}
+
+// customSummary is a Custom's object as compact JSON.
+func customSummary(m Custom) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, m.Object) != nil {
+		return oneLine(string(m.Object))
+	}
+	return buf.String()
 }
 
 // oneLine folds runs of white space into one space and trims the ends.

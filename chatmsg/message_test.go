@@ -20,41 +20,41 @@ func TestMessageEncoding(t *testing.T) {
 	cases := []struct {
 		name string
 		msg  chatmsg.Message
-		kind chatmsg.Type
+		kind string
 		want string
 	}{
-		{"text with emoji", chatmsg.Text{Content: "我 ❤ ⚽ "}, chatmsg.TypeText, `{"content":"我 ❤ ⚽ "}`},
-		{"text with quotes and newline", chatmsg.Text{Content: "say \"hi\"\\\n"}, chatmsg.TypeText, `{"content":"say \"hi\"\\\n"}`},
-		{"text with < > & kept", chatmsg.Text{Content: "a<b && c>d"}, chatmsg.TypeText, `{"content":"a<b && c>d"}`},
-		{"text leading space kept", chatmsg.Text{Content: "  hi  "}, chatmsg.TypeText, `{"content":"  hi  "}`},
-		{"html not escaped", chatmsg.HTML{Content: "<b>&</b>"}, chatmsg.TypeHTML, `{"content":"<b>&</b>"}`},
-		{"html with attributes", chatmsg.HTML{Content: `<a href="https://x.example/?a=1&b=2">x</a>`}, chatmsg.TypeHTML,
+		{"text with emoji", chatmsg.Text{Content: "我 ❤ ⚽ "}, "text", `{"content":"我 ❤ ⚽ "}`},
+		{"text with quotes and newline", chatmsg.Text{Content: "say \"hi\"\\\n"}, "text", `{"content":"say \"hi\"\\\n"}`},
+		{"text with < > & kept", chatmsg.Text{Content: "a<b && c>d"}, "text", `{"content":"a<b && c>d"}`},
+		{"text leading space kept", chatmsg.Text{Content: "  hi  "}, "text", `{"content":"  hi  "}`},
+		{"html not escaped", chatmsg.HTML{Content: "<b>&</b>"}, "html", `{"content":"<b>&</b>"}`},
+		{"html with attributes", chatmsg.HTML{Content: `<a href="https://x.example/?a=1&b=2">x</a>`}, "html",
 			`{"content":"<a href=\"https://x.example/?a=1&b=2\">x</a>"}`},
-		{"image", chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2"}, chatmsg.TypeImage, `{"url":"https://cdn.example.com/a.png?x=1&y=2"}`},
-		{"image http", chatmsg.Image{URL: "http://cdn.example.com/a.png"}, chatmsg.TypeImage, `{"url":"http://cdn.example.com/a.png"}`},
-		{"link", chatmsg.Link{URL: "https://www.okayapi.com/"}, chatmsg.TypeLink, `{"url":"https://www.okayapi.com/"}`},
-		{"text ext sorted around content", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"zz": 1, "aa": true}}, chatmsg.TypeText,
+		{"image", chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2"}, "image", `{"url":"https://cdn.example.com/a.png?x=1&y=2"}`},
+		{"image http", chatmsg.Image{URL: "http://cdn.example.com/a.png"}, "image", `{"url":"http://cdn.example.com/a.png"}`},
+		{"link", chatmsg.Link{URL: "https://www.okayapi.com/"}, "link", `{"url":"https://www.okayapi.com/"}`},
+		{"text ext sorted around content", chatmsg.Text{Content: "hi", Ext: map[string]any{"zz": 1, "aa": true}}, "text",
 			`{"aa":true,"content":"hi","zz":1}`},
-		{"link ext sorted around url", chatmsg.Link{URL: "https://a.example/", Ext: chatmsg.Ext{
+		{"link ext sorted around url", chatmsg.Link{URL: "https://a.example/", Ext: map[string]any{
 			"title": "小白", "desc": "<i>x</i>", "n": 3, "a": []int{1, 2}, "z": nil,
-		}}, chatmsg.TypeLink, `{"a":[1,2],"desc":"<i>x</i>","n":3,"title":"小白","url":"https://a.example/","z":null}`},
-		{"image ext raw JSON", chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"size": json.RawMessage(`{"w":640, "h":480}`)}},
-			chatmsg.TypeImage, `{"size":{"w":640,"h":480},"url":"https://a.example/p.png"}`},
-		{"html ext nested map sorted", chatmsg.HTML{Content: "<p>x</p>", Ext: chatmsg.Ext{"meta": map[string]any{"b": 2, "a": "<&>"}}},
-			chatmsg.TypeHTML, `{"content":"<p>x</p>","meta":{"a":"<&>","b":2}}`},
-		{"empty ext map", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{}}, chatmsg.TypeText, `{"content":"hi"}`},
-		{"custom compacted", chatmsg.Custom{Object: json.RawMessage(" {\n  \"card\": { \"kind\": \"order\", \"n\": [1, 2] }\n} ")}, chatmsg.TypeCustom,
+		}}, "link", `{"a":[1,2],"desc":"<i>x</i>","n":3,"title":"小白","url":"https://a.example/","z":null}`},
+		{"image ext raw JSON", chatmsg.Image{URL: "https://a.example/p.png", Ext: map[string]any{"size": json.RawMessage(`{"w":640, "h":480}`)}},
+			"image", `{"size":{"w":640,"h":480},"url":"https://a.example/p.png"}`},
+		{"html ext nested map sorted", chatmsg.HTML{Content: "<p>x</p>", Ext: map[string]any{"meta": map[string]any{"b": 2, "a": "<&>"}}},
+			"html", `{"content":"<p>x</p>","meta":{"a":"<&>","b":2}}`},
+		{"empty ext map", chatmsg.Text{Content: "hi", Ext: map[string]any{}}, "text", `{"content":"hi"}`},
+		{"custom compacted", chatmsg.Custom{Object: json.RawMessage(" {\n  \"card\": { \"kind\": \"order\", \"n\": [1, 2] }\n} ")}, "custom",
 			`{"card":{"kind":"order","n":[1,2]}}`},
-		{"custom keeps key order and HTML", chatmsg.Custom{Object: json.RawMessage(`{"z":1,"a":"<b>&</b>"}`)}, chatmsg.TypeCustom,
+		{"custom keeps key order and HTML", chatmsg.Custom{Object: json.RawMessage(`{"z":1,"a":"<b>&</b>"}`)}, "custom",
 			`{"z":1,"a":"<b>&</b>"}`},
-		{"custom empty object", chatmsg.Custom{Object: json.RawMessage(`{}`)}, chatmsg.TypeCustom, `{}`},
+		{"custom empty object", chatmsg.Custom{Object: json.RawMessage(`{}`)}, "custom", `{}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tc.kind, tc.msg.Type())
+			assert.Equal(t, tc.kind, chatmsg.Kind(tc.msg))
 			for range 20 { // map order must not leak into the bytes
-				data, err := tc.msg.Data()
+				data, err := chatmsg.Data(tc.msg)
 				require.NoError(t, err)
 				require.Equal(t, tc.want, string(data))
 			}
@@ -67,7 +67,7 @@ func TestMessageEncodingOnTheWire(t *testing.T) {
 	t.Parallel()
 	svc, mock := newMockAPI(t, okayapi.QueryForm)
 	mock.reply(chatmsg.ServiceSend, http.StatusOK, readFixture(t, "send/success.json"))
-	msg := chatmsg.HTML{Content: "<b>&</b> +%# 😀", Ext: chatmsg.Ext{"z": "&", "a": 1}}
+	msg := chatmsg.HTML{Content: "<b>&</b> +%# 😀", Ext: map[string]any{"z": "&", "a": 1}}
 
 	_, err := svc.Send(context.Background(), replayMember(), uuidAB, msg)
 	require.NoError(t, err)
@@ -101,8 +101,8 @@ func TestNewCustom(t *testing.T) {
 			t.Parallel()
 			c, err := chatmsg.NewCustom(tc.v)
 			require.NoError(t, err)
-			assert.Equal(t, chatmsg.TypeCustom, c.Type())
-			data, err := c.Data()
+			assert.Equal(t, "custom", chatmsg.Kind(c))
+			data, err := chatmsg.Data(c)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, string(data))
 		})
@@ -150,15 +150,15 @@ func TestCustomDecode(t *testing.T) {
 
 func TestMessageTypes(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, chatmsg.Type("text"), chatmsg.Text{}.Type())
-	assert.Equal(t, chatmsg.Type("html"), chatmsg.HTML{}.Type())
-	assert.Equal(t, chatmsg.Type("image"), chatmsg.Image{}.Type())
-	assert.Equal(t, chatmsg.Type("link"), chatmsg.Link{}.Type())
-	assert.Equal(t, chatmsg.Type("custom"), chatmsg.Custom{}.Type())
-	assert.Equal(t, chatmsg.Type("video"), chatmsg.Unknown{Kind: "video"}.Type())
+	assert.Equal(t, "text", chatmsg.Kind(chatmsg.Text{}))
+	assert.Equal(t, "html", chatmsg.Kind(chatmsg.HTML{}))
+	assert.Equal(t, "image", chatmsg.Kind(chatmsg.Image{}))
+	assert.Equal(t, "link", chatmsg.Kind(chatmsg.Link{}))
+	assert.Equal(t, "custom", chatmsg.Kind(chatmsg.Custom{}))
+	assert.Equal(t, "video", chatmsg.Kind(chatmsg.Unknown{Kind: "video"}))
 	assert.Equal(t, "sent", chatmsg.Sent.String())
 	assert.Equal(t, "received", chatmsg.Received.String())
-	assert.Equal(t, "unknown", chatmsg.DirectionUnknown.String())
+	assert.Equal(t, "unknown", chatmsg.Direction(0).String())
 	assert.Equal(t, "unknown", chatmsg.Direction(42).String())
 }
 
@@ -193,16 +193,16 @@ func TestMessageDecoding(t *testing.T) {
 		{"text", "text", `{"content":"hi"}`, chatmsg.Text{Content: "hi"}},
 		{"text escaped emoji", "text", `{"content":"I \u2764 \u26bd \ud83d\ude00"}`, chatmsg.Text{Content: "I ❤ ⚽ 😀"}},
 		{"text with ext", "text", `{"content":"hi","at":["X"],"n":1,"o":{"a": 1}}`,
-			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"at": json.RawMessage(`["X"]`), "n": json.Number("1"), "o": json.RawMessage(`{"a": 1}`)}}},
+			chatmsg.Text{Content: "hi", Ext: map[string]any{"at": json.RawMessage(`["X"]`), "n": json.Number("1"), "o": json.RawMessage(`{"a": 1}`)}}},
 		{"text content number", "text", `{"content":12}`, chatmsg.Text{Content: "12"}},
 		{"text content null", "text", `{"content":null}`, chatmsg.Text{}},
-		{"text no content", "text", `{"other":"x"}`, chatmsg.Text{Ext: chatmsg.Ext{"other": "x"}}},
+		{"text no content", "text", `{"other":"x"}`, chatmsg.Text{Ext: map[string]any{"other": "x"}}},
 		{"text empty array data", "text", `[]`, chatmsg.Text{}},
 		{"text null data", "text", `null`, chatmsg.Text{}},
 		{"text content object", "text", `{"content":{"a":1}}`, chatmsg.Unknown{Kind: "text", Raw: raw(`{"content":{"a":1}}`)}},
 		{"html escaped slash", "html", `{"content":"<b>&<\/b>"}`, chatmsg.HTML{Content: "<b>&</b>"}},
 		{"image", "image", `{"url":"https:\/\/a.example\/p.png","w":"640"}`,
-			chatmsg.Image{URL: "https://a.example/p.png", Ext: chatmsg.Ext{"w": "640"}}},
+			chatmsg.Image{URL: "https://a.example/p.png", Ext: map[string]any{"w": "640"}}},
 		{"link", "link", `{"url":"https://a.example/"}`, chatmsg.Link{URL: "https://a.example/"}},
 		{"link empty array data", "link", `[]`, chatmsg.Link{}},
 		{"custom", "custom", `{"card":{"k":1},"url":"x"}`, chatmsg.Custom{Object: raw(`{"card":{"k":1},"url":"x"}`)}},
@@ -211,7 +211,7 @@ func TestMessageDecoding(t *testing.T) {
 			chatmsg.Unknown{Kind: "video", Raw: raw(`{"url":"https:\/\/a.example\/v.mp4","seconds":12}`)}},
 		{"unknown kind empty array data", "voice", `[]`, chatmsg.Unknown{Kind: "voice", Raw: raw(`{}`)}},
 		{"empty kind", "", `{"content":"hi"}`, chatmsg.Unknown{Kind: "", Raw: raw(`{"content":"hi"}`)}},
-		{"data as JSON text", "text", `"{\"content\":\"hi\",\"n\":1}"`, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1")}}},
+		{"data as JSON text", "text", `"{\"content\":\"hi\",\"n\":1}"`, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": json.Number("1")}}},
 		{"custom data as JSON text", "custom", `"{\"k\":1}"`, chatmsg.Custom{Object: raw(`{"k":1}`)}},
 		{"data a plain string", "text", `"hello"`, chatmsg.Unknown{Kind: "text", Raw: raw(`"hello"`)}},
 		{"data a number", "image", `12`, chatmsg.Unknown{Kind: "image", Raw: raw(`12`)}},
@@ -229,11 +229,11 @@ func TestMessageDecoding(t *testing.T) {
 }
 
 // assertExtIsPlain: extension fields read back are plain Go values (see
-// chatmsg.Ext): scalars as Go values, numbers as json.Number, and arrays and
+// map[string]any): scalars as Go values, numbers as json.Number, and arrays and
 // objects as json.RawMessage, never decoded into a tree.
 func assertExtIsPlain(t *testing.T, m chatmsg.Message) {
 	t.Helper()
-	var ext chatmsg.Ext
+	var ext map[string]any
 	switch v := m.(type) {
 	case chatmsg.Text:
 		ext = v.Ext
@@ -254,7 +254,7 @@ func assertExtIsPlain(t *testing.T, m chatmsg.Message) {
 }
 
 // TestMessageRoundTrip: a message sent, then read back, is the same message
-// (its extension values now as chatmsg.Ext describes them: numbers as
+// (its extension values now as map[string]any describes them: numbers as
 // json.Number, arrays and objects as json.RawMessage).
 func TestMessageRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -265,11 +265,11 @@ func TestMessageRoundTrip(t *testing.T) {
 		want chatmsg.Message
 	}{
 		{"text", chatmsg.Text{Content: "I ❤ ⚽ 😀"}, chatmsg.Text{Content: "I ❤ ⚽ 😀"}},
-		{"text ext", chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1, "s": "<x>", "l": []int{1}}},
-			chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1"), "s": "<x>", "l": json.RawMessage(`[1]`)}}},
+		{"text ext", chatmsg.Text{Content: "hi", Ext: map[string]any{"n": 1, "s": "<x>", "l": []int{1}}},
+			chatmsg.Text{Content: "hi", Ext: map[string]any{"n": json.Number("1"), "s": "<x>", "l": json.RawMessage(`[1]`)}}},
 		{"html", chatmsg.HTML{Content: "<b>&</b>"}, chatmsg.HTML{Content: "<b>&</b>"}},
-		{"image", chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: chatmsg.Ext{"w": 640}},
-			chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: chatmsg.Ext{"w": json.Number("640")}}},
+		{"image", chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: map[string]any{"w": 640}},
+			chatmsg.Image{URL: "https://cdn.example.com/a.png?x=1&y=2", Ext: map[string]any{"w": json.Number("640")}}},
 		{"link", chatmsg.Link{URL: "https://www.okayapi.com/"}, chatmsg.Link{URL: "https://www.okayapi.com/"}},
 		{"custom", chatmsg.Custom{Object: raw(`{ "card": {"kind": "order"} }`)}, chatmsg.Custom{Object: raw(`{"card":{"kind":"order"}}`)}},
 	}

@@ -31,34 +31,6 @@ type MultiSendResult struct {
 	Key        string            // the send key of an exactly-once send (package exactlyonce)
 }
 
-// String describes the result: how many members the message went to, with
-// each recipient's message id.
-func (r *MultiSendResult) String() string {
-	if r == nil {
-		return "<nil>"
-	}
-	if r.Deliveries == nil {
-		return "sent (the service listed no deliveries)"
-	}
-	var b strings.Builder
-	b.WriteString("sent to ")
-	b.WriteString(strconv.Itoa(len(r.Deliveries)))
-	b.WriteString(" member(s)")
-	for i, d := range r.Deliveries {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(d.To)
-		if d.MessageID != 0 {
-			b.WriteString(" #")
-			b.WriteString(strconv.FormatInt(d.MessageID, 10))
-		}
-	}
-	return b.String()
-}
-
 // multiSendData is read leniently: the messages were sent, so an odd value in
 // the answer must not turn the result into an error. Raw keeps what arrived.
 type multiSendData struct {
@@ -125,7 +97,7 @@ func (s *Service) multiSend(ctx context.Context, member okayapi.Member, to []str
 		return nil, err
 	}
 	out := multiSendData{Detail: phpjson.Lenient[phpjson.List[wireDelivery]]{Value: phpjson.List[wireDelivery]{Max: len(to)}}}
-	resp, err := s.do(ctx, member, ServiceMultiSend, p, false, &out)
+	resp, err := s.do(ctx, member, ServiceMultiSend, p.values(), false, &out)
 	if err != nil {
 		return nil, err
 	}

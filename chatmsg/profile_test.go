@@ -103,7 +103,8 @@ func TestOddRowFields(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list.Messages, 3)
 
-	first := list.Messages[0]
+	// In id order, unreadable ids last (in the service's order).
+	first := list.Messages[1]
 	assert.Zero(t, first.ID, "unreadable id")
 	assert.True(t, first.Read, "a non-zero number counts as read")
 	assert.True(t, first.SentAt.IsZero(), "unreadable add_time")
@@ -111,9 +112,9 @@ func TestOddRowFields(t *testing.T) {
 	assert.Equal(t, chatmsg.Sent, first.Direction)
 	assert.Equal(t, uuidAB, first.With)
 
-	assert.Equal(t, chatmsg.Unknown{Kind: "", Raw: json.RawMessage(`"garbage"`)}, list.Messages[1].Message, "a row that is not an object is kept")
+	assert.Equal(t, chatmsg.Unknown{Kind: "", Raw: json.RawMessage(`"garbage"`)}, list.Messages[2].Message, "a row that is not an object is kept")
 
-	third := list.Messages[2]
+	third := list.Messages[0]
 	assert.Equal(t, int64(7), third.ID)
 	assert.Empty(t, third.With, "unreadable uuid")
 	assert.False(t, third.Read, "unreadable flag")

@@ -3,8 +3,8 @@ package chatmsg
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"reflect"
-	"strconv"
 
 	"github.com/okayapi-go/sdk/okayapi"
 	"github.com/okayapi-go/sdk/okayapi/phpjson"
@@ -25,22 +25,16 @@ type SendResult struct {
 	Key string
 }
 
-// String describes the result: "sent, message #12", or "sent (the service
-// returned no message id)".
-func (r *SendResult) String() string {
-	if r == nil {
-		return "<nil>"
-	}
-	if r.MessageID == 0 {
-		return "sent (the service returned no message id)"
-	}
-	return "sent, message #" + strconv.FormatInt(r.MessageID, 10)
-}
-
 type sendParams struct {
 	OtherUUID string `url:"other_uuid"`
-	Type      Type   `url:"chat_message_type"`
+	Type      string `url:"chat_message_type"`
 	Data      string `url:"chat_message_data"`
+}
+
+// values is p as the form sends it: built directly rather than by
+// reflection, as every send pays for it.
+func (p sendParams) values() url.Values {
+	return url.Values{"other_uuid": {p.OtherUUID}, "chat_message_type": {p.Type}, "chat_message_data": {p.Data}}
 }
 
 // sendData holds the id fields Send's answer may have. They are kept raw and
@@ -63,33 +57,19 @@ func (d sendData) messageID() int64 {
 }
 
 // keyedParams checks msg and builds what Send and MultiSend send, with the
-// send key key (package exactlyonce) put into chat_message_data when not "".
-// Whatever msg's type (a caller's type may embed one of this package's kinds
-// and override Data), what goes out as chat_message_data is checked here:
-// one JSON object, of valid UTF-8 text, at most s.maxSize bytes once
-// compacted (with the key); it is sent compacted.
+// send key key (package exactlyonce) put into chat_message_data when not "":
+// the message is checked once, by its kind, and its chat_message_data
+// measured against the size cap (with the key).
 func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, error) {
-	if s.maxSize <= 0 {
-		return sendParams{}, &okayapi.InvalidParamError{
-			Field: "WithMaxMessageSize",
-			Rule:  "must be a positive number of bytes; this Service was made with a cap that is not",
-			Value: strconv.Itoa(s.maxSize),
-		}
-	}
 	if msg == nil || isNilPointer(msg) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "a message is required"}
 	}
-	switch msg.Type() {
-	case TypeText, TypeHTML, TypeImage, TypeLink, TypeCustom:
-	default:
-		return sendParams{}, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom", Value: string(msg.Type())}
-	}
-	data, err := msg.Data()
+	data, err := msg.data()
 	if err != nil {
 		return sendParams{}, err
 	}
-	if data, err = checkObject(data, s.maxSize); err != nil {
-		return sendParams{}, err
+	if len(data) > s.maxSize {
+		return sendParams{}, sizeError(len(data), s.maxSize)
 	}
 	if hasField(data, keyField) {
 		return sendParams{}, &okayapi.InvalidParamError{Field: dataField + "." + keyField, Rule: "is the send key of exactly-once sending; the SDK sets it (use exactlyonce.Resume to send again under a key)"}
@@ -99,7 +79,15 @@ func (s *Service) keyedParams(to string, msg Message, key string) (sendParams, e
 			return sendParams{}, err
 		}
 	}
-	return sendParams{OtherUUID: to, Type: msg.Type(), Data: string(data)}, nil
+	return sendParams{OtherUUID: to, Type: msg.kind(), Data: string(data)}, nil
+}
+
+// Check checks msg as Send and MultiSend check it, without sending it: nil,
+// or the *okayapi.InvalidParamError they would return. A queue of messages
+// to send later (an outbox) checks each one when it is queued.
+func (s *Service) Check(msg Message) error {
+	_, err := s.keyedParams("", msg, "")
+	return err
 }
 
 // isNilPointer reports whether msg is a nil pointer to a message kind (such
@@ -114,7 +102,7 @@ func isNilPointer(msg Message) bool {
 // The message is checked before anything is sent: its kind's own rules (see
 // Text, HTML, Image, Link, Custom), valid UTF-8 text, and, whatever its Go
 // type, chat_message_data must be one JSON object of at most the Service's
-// size cap (DefaultMaxMessageSize unless WithMaxMessageSize says otherwise).
+// size cap (64 KiB unless WithMaxMessageSize says otherwise).
 // A refusal is an *okayapi.InvalidParamError and nothing was sent.
 //
 // Send is not repeated after a failure that may have reached the service, so
@@ -138,7 +126,7 @@ func (s *Service) send(ctx context.Context, member okayapi.Member, to string, ms
 		return nil, err
 	}
 	var out sendData
-	resp, err := s.do(ctx, member, ServiceSend, p, false, &out)
+	resp, err := s.do(ctx, member, ServiceSend, p.values(), false, &out)
 	if err != nil {
 		return nil, err
 	}

@@ -151,13 +151,16 @@ func (o *Outbox) SendKey(ctx context.Context, member okayapi.Member, to string, 
 	if len(key) != 32 || strings.Trim(key, "0123456789abcdef") != "" {
 		return nil, &okayapi.InvalidParamError{Field: "key", Rule: "must be a send key: 32 hexadecimal digits"}
 	}
-	data, err := msg.Data()
+	if err := o.chat.Check(msg); err != nil {
+		return nil, err
+	}
+	typ, data, err := encodeMessage(msg)
 	if err != nil {
 		return nil, err
 	}
 	claimer := newClaimer()
 	args := []any{key, claimer, o.ttlMillis(),
-		"member", strings.ToUpper(member.UUID), "to", strings.ToUpper(to), "type", string(msg.Type()), "data", []byte(data)}
+		"member", strings.ToUpper(member.UUID), "to", strings.ToUpper(to), "type", typ, "data", data}
 	ok, err := enqueueScript.Run(ctx, o.rdb, o.keys(key), args...).Int()
 	if err != nil {
 		return nil, redisError("outbox: writing the send down (nothing was sent)", err)
@@ -250,7 +253,7 @@ func (o *Outbox) Recover(ctx context.Context) (Recovered, error) {
 		for i := 0; i+1 < len(fields); i += 2 {
 			e[fields[i]] = fields[i+1]
 		}
-		msg, err := decodeMessage(chatmsg.Type(e["type"]), []byte(e["data"]))
+		msg, err := decodeMessage(e["type"], []byte(e["data"]))
 		if err != nil {
 			note(fmt.Errorf("redisstore: outbox: pending send key %s: %w", key, err))
 			r.Pending++
@@ -305,9 +308,47 @@ func (o *Outbox) Pending(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// decodeMessage makes the message of kind typ whose Data was data.
-func decodeMessage(typ chatmsg.Type, data []byte) (chatmsg.Message, error) {
-	if typ == chatmsg.TypeCustom {
+// encodeMessage writes msg down as its kind (chat_message_type) and a JSON
+// object: the kind's own field (content or url) with the extension fields,
+// or Custom's object, for a message chatmsg's Check has passed.
+func encodeMessage(msg chatmsg.Message) (string, []byte, error) {
+	own := func(typ, key, value string, ext map[string]any) (string, []byte, error) {
+		obj := make(map[string]any, len(ext)+1)
+		for k, v := range ext {
+			obj[k] = v
+		}
+		obj[key] = value
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(obj); err != nil {
+			return "", nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "extension fields must marshal to JSON: " + err.Error()}
+		}
+		return typ, bytes.TrimRight(buf.Bytes(), "\n"), nil
+	}
+	switch m := msg.(type) {
+	case chatmsg.Text:
+		return own("text", "content", m.Content, m.Ext)
+	case chatmsg.HTML:
+		return own("html", "content", m.Content, m.Ext)
+	case chatmsg.Image:
+		return own("image", "url", m.URL, m.Ext)
+	case chatmsg.Link:
+		return own("link", "url", m.URL, m.Ext)
+	case chatmsg.Custom:
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, m.Object); err != nil {
+			return "", nil, &okayapi.InvalidParamError{Field: "chat_message_data", Rule: "custom data must be a JSON object"}
+		}
+		return "custom", buf.Bytes(), nil
+	}
+	return "", nil, &okayapi.InvalidParamError{Field: "chat_message_type", Rule: "must be one of text, html, image, link, custom"}
+}
+
+// decodeMessage makes the message of kind typ that encodeMessage wrote as
+// data.
+func decodeMessage(typ string, data []byte) (chatmsg.Message, error) {
+	if typ == "custom" {
 		return chatmsg.Custom{Object: json.RawMessage(data)}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -316,25 +357,25 @@ func decodeMessage(typ chatmsg.Type, data []byte) (chatmsg.Message, error) {
 	if err := dec.Decode(&obj); err != nil {
 		return nil, fmt.Errorf("the stored message is not a JSON object: %w", err)
 	}
-	take := func(name string) (string, chatmsg.Ext) {
+	take := func(name string) (string, map[string]any) {
 		s, _ := obj[name].(string)
 		delete(obj, name)
 		if len(obj) == 0 {
 			return s, nil
 		}
-		return s, chatmsg.Ext(obj)
+		return s, obj
 	}
 	switch typ {
-	case chatmsg.TypeText:
+	case "text":
 		c, ext := take("content")
 		return chatmsg.Text{Content: c, Ext: ext}, nil
-	case chatmsg.TypeHTML:
+	case "html":
 		c, ext := take("content")
 		return chatmsg.HTML{Content: c, Ext: ext}, nil
-	case chatmsg.TypeImage:
+	case "image":
 		u, ext := take("url")
 		return chatmsg.Image{URL: u, Ext: ext}, nil
-	case chatmsg.TypeLink:
+	case "link":
 		u, ext := take("url")
 		return chatmsg.Link{URL: u, Ext: ext}, nil
 	}

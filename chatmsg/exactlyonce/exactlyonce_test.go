@@ -141,7 +141,7 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	t.Parallel()
 	chat, _, _, alice, bob := onceWorld(t)
 	ctx := context.Background()
-	r1, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": 1}}, fastOnce)
+	r1, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": 1}}, fastOnce)
 	require.NoError(t, err)
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "order"})
 	require.NoError(t, err)
@@ -151,12 +151,12 @@ func TestSendKeyIsReadBackNotShown(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Messages, 2)
 	assert.Equal(t, r1.Key, page.Messages[0].Key)
-	assert.Equal(t, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{"n": json.Number("1")}}, page.Messages[0].Message)
+	assert.Equal(t, chatmsg.Text{Content: "hi", Ext: map[string]any{"n": json.Number("1")}}, page.Messages[0].Message)
 	assert.Equal(t, r2.Key, page.Messages[1].Key)
 	assert.JSONEq(t, `{"kind":"order"}`, string(page.Messages[1].Message.(chatmsg.Custom).Object))
 	assert.NotContains(t, chatmsg.Preview(page.Messages[1].Message, 200), r2.Key)
 
-	_, err = exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: chatmsg.Ext{keyField: "x"}}, fastOnce)
+	_, err = exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi", Ext: map[string]any{keyField: "x"}}, fastOnce)
 	assert.ErrorAs(t, err, new(*okayapi.InvalidParamError), "the key field is the SDK's")
 }
 
@@ -574,9 +574,9 @@ func ExampleSend() {
 	if err != nil {
 		log.Fatal(err) // refused, or a *NotDeliveredError: not delivered
 	}
-	fmt.Println(res, "- found by its key:", res.Response == nil)
+	fmt.Println("sent, message", res.MessageID, "- found by its key:", res.Response == nil)
 	fmt.Println("copies stored:", len(plugin.Messages()))
 	// Output:
-	// sent, message #1 - found by its key: true
+	// sent, message 1 - found by its key: true
 	// copies stored: 1
 }

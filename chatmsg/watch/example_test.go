@@ -46,7 +46,7 @@ func ExampleRun() {
 			log.Print(err) // the watch goes on, unless the error is final
 			continue
 		}
-		fmt.Printf("#%d from %s: %s\n", ev.Message.ID, names[ev.Message.With], ev.Message.Message)
+		fmt.Printf("#%d from %s: %s\n", ev.Message.ID, names[ev.Message.With], chatmsg.Preview(ev.Message.Message, 80))
 		if n++; n == 3 {
 			break
 		}
@@ -106,7 +106,7 @@ func ExampleStore() {
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Println("handled", ev.Message.Message)
+			fmt.Println("handled", chatmsg.Preview(ev.Message.Message, 80))
 			if n--; n == 0 {
 				return
 			}

@@ -378,13 +378,11 @@ func messageHash(at time.Time, dir chatmsg.Direction, m chatmsg.Message, key str
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\x00%d\x00%s\x00", at.Unix(), dir, key)
 	if m != nil {
-		fmt.Fprintf(h, "%s\x00", m.Type())
 		if u, ok := m.(chatmsg.Unknown); ok {
+			fmt.Fprintf(h, "%s\x00", u.Kind)
 			h.Write(u.Raw)
-		} else if data, err := m.Data(); err == nil {
-			h.Write(data)
 		} else {
-			fmt.Fprintf(h, "%#v", m)
+			fmt.Fprintf(h, "%#v", m) // the kind and its fields (maps print sorted)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])

@@ -59,8 +59,7 @@ func recordSession(t *testing.T) (string, session, okayapi.Member, okayapi.Membe
 	srv, _ := chatmsgtest.NewServer(t, okayapitest.WithQuirks(true))
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
-	cas := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
-		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}))
+	cas := cassette.New(t, dir, cassette.RecordFrom(srv))
 	got := chatSession(t, chatmsg.New(cas.Client(okayapi.WithRetries(0, 0, 0))), alice, bob)
 	srv.Close()
 	return dir, got, alice, bob

@@ -74,7 +74,7 @@ func (a *app) printChats(list []chatmsg.Chat, total int) error {
 		t.row("WITH", "MEMBER", "TIME", "LAST", "TYPE", "READ", "MESSAGE")
 	}
 	for _, c := range list {
-		t.row(c.With, memberName(c.User), showTime(c.SentAt), c.Direction.String(), string(typeOf(c.Last)), readWord(c.Read), preview(c.Last))
+		t.row(c.With, memberName(c.User), showTime(c.SentAt), c.Direction.String(), typeOf(c.Last), readWord(c.Read), preview(c.Last))
 	}
 	if err := t.print(a.out); err != nil {
 		return err

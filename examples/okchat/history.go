@@ -43,7 +43,7 @@ never part of the message's content or chat_message_data.`,
 				}
 				return a.historyAll(*with, opts)
 			}
-			opts := chatmsg.ListOptions{LastID: *lastID, PerPage: *perPage}
+			opts := chatmsg.ListOptions{LastID: *lastID, PerPage: *perPage, Order: chatmsg.Newer}
 			if *up {
 				opts.Order = chatmsg.Older
 			}
@@ -104,7 +104,7 @@ func (a *app) printHistory(msgs []chatmsg.ChatMessage, unread int, all bool) err
 		t.row("ID", "TIME", "DIRECTION", "TYPE", "READ", "MESSAGE")
 	}
 	for _, m := range msgs {
-		t.row("#"+strconv.FormatInt(m.ID, 10), showTime(m.SentAt), m.Direction.String(), string(typeOf(m.Message)), readWord(m.Read), preview(m.Message))
+		t.row("#"+strconv.FormatInt(m.ID, 10), showTime(m.SentAt), m.Direction.String(), typeOf(m.Message), readWord(m.Read), preview(m.Message))
 	}
 	if err := t.print(a.out); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -26,7 +27,7 @@ type jsonDelivery struct {
 type jsonMessage struct {
 	ID        *int64          `json:"id,omitempty"`
 	ToUUID    string          `json:"chat_message_to_uuid"`
-	Type      chatmsg.Type    `json:"chat_message_type"`
+	Type      string          `json:"chat_message_type"`
 	Data      json.RawMessage `json:"chat_message_data"`
 	IsRead    bool            `json:"chat_message_is_read"`
 	IO        *string         `json:"chat_message_io"`
@@ -50,7 +51,7 @@ func toJSONMessage(with string, msg chatmsg.Message, read bool, dir chatmsg.Dire
 		Direction: dir.String(),
 	}
 	if msg != nil {
-		jm.Type = msg.Type()
+		jm.Type = typeOf(msg)
 	}
 	// The reference's chat_message_io: "in" is a message the member sent, "out" one it received.
 	var dirIO string
@@ -69,43 +70,47 @@ func toJSONMessage(with string, msg chatmsg.Message, read bool, dir chatmsg.Dire
 	return jm
 }
 
-// messageData returns a message's chat_message_data as a JSON object.
+// messageData returns a message's chat_message_data as a JSON object: the
+// kind's own field (content or url) with its extension fields, Custom's
+// object, or Unknown's data as read.
 func messageData(msg chatmsg.Message) json.RawMessage {
+	var obj map[string]any
+	own := func(key, value string, ext map[string]any) {
+		obj = make(map[string]any, len(ext)+1)
+		for k, v := range ext {
+			obj[k] = v
+		}
+		obj[key] = value
+	}
 	switch m := msg.(type) {
-	case nil:
-		return json.RawMessage("{}")
+	case chatmsg.Text:
+		own("content", m.Content, m.Ext)
+	case chatmsg.HTML:
+		own("content", m.Content, m.Ext)
+	case chatmsg.Image:
+		own("url", m.URL, m.Ext)
+	case chatmsg.Link:
+		own("url", m.URL, m.Ext)
+	case chatmsg.Custom:
+		var buf bytes.Buffer
+		if json.Compact(&buf, m.Object) == nil && buf.Len() > 0 {
+			return buf.Bytes()
+		}
 	case chatmsg.Unknown:
 		if len(m.Raw) > 0 {
 			return m.Raw
 		}
-		return json.RawMessage("{}")
-	case chatmsg.Custom:
-		if b, err := m.Data(); err == nil {
-			return b
-		}
+	}
+	if obj == nil {
 		return json.RawMessage("{}")
 	}
-	if b, err := msg.Data(); err == nil {
-		return b
-	}
-	// A message read back may break a rule that sending enforces (a blank
-	// content, say): show its main field anyway.
-	var v map[string]string
-	switch m := msg.(type) {
-	case chatmsg.Text:
-		v = map[string]string{"content": m.Content}
-	case chatmsg.HTML:
-		v = map[string]string{"content": m.Content}
-	case chatmsg.Image:
-		v = map[string]string{"url": m.URL}
-	case chatmsg.Link:
-		v = map[string]string{"url": m.URL}
-	}
-	b, err := json.Marshal(v)
-	if err != nil || v == nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(obj) != nil {
 		return json.RawMessage("{}")
 	}
-	return b
+	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
 // extInfo returns user.ext_info with the documented fields typed (age as a

@@ -196,7 +196,7 @@ func (a *app) printOutcomes(res *broadcast.Result, msg chatmsg.Message) error {
 	n := len(res.Outcomes)
 	delivered := res.Count(broadcast.Delivered)
 	if delivered == n {
-		fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", msg.Type(), n)
+		fmt.Fprintf(a.out, "sent %s message to %d member(s):\n", typeOf(msg), n)
 	} else {
 		counts := []string{strconv.Itoa(delivered) + " delivered"}
 		if c := res.Count(broadcast.NotDelivered); c > 0 {
@@ -205,7 +205,7 @@ func (a *app) printOutcomes(res *broadcast.Result, msg chatmsg.Message) error {
 		if c := res.Count(broadcast.MaybeDelivered); c > 0 {
 			counts = append(counts, strconv.Itoa(c)+" maybe delivered")
 		}
-		fmt.Fprintf(a.out, "%s message to %d member(s): %s:\n", msg.Type(), n, strings.Join(counts, ", "))
+		fmt.Fprintf(a.out, "%s message to %d member(s): %s:\n", typeOf(msg), n, strings.Join(counts, ", "))
 	}
 	var t table
 	noID := 0

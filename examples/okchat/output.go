@@ -54,11 +54,23 @@ func readWord(read bool) string {
 	return "unread"
 }
 
-func typeOf(m chatmsg.Message) chatmsg.Type {
-	if m == nil {
-		return "-"
+// typeOf is a message's kind as the service names it (chat_message_type).
+func typeOf(m chatmsg.Message) string {
+	switch m := m.(type) {
+	case chatmsg.Text:
+		return "text"
+	case chatmsg.HTML:
+		return "html"
+	case chatmsg.Image:
+		return "image"
+	case chatmsg.Link:
+		return "link"
+	case chatmsg.Custom:
+		return "custom"
+	case chatmsg.Unknown:
+		return m.Kind
 	}
-	return m.Type()
+	return "-"
 }
 
 // preview shows a message on one line of at most 60 characters.

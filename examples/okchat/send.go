@@ -180,9 +180,9 @@ func (a *app) send(to string, msg chatmsg.Message, key string) error {
 			note = append(note, "the answer was lost; the message was found in the conversation")
 		}
 	}
-	line := fmt.Sprintf("sent %s message to %s", msg.Type(), to)
+	line := fmt.Sprintf("sent %s message to %s", typeOf(msg), to)
 	if res.MessageID != 0 {
-		line = fmt.Sprintf("sent %s message #%d to %s", msg.Type(), res.MessageID, to)
+		line = fmt.Sprintf("sent %s message #%d to %s", typeOf(msg), res.MessageID, to)
 	}
 	if len(note) > 0 {
 		line += " (" + strings.Join(note, "; ") + ")"

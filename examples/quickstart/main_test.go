@@ -35,12 +35,12 @@ func TestRunEmbeddedFake(t *testing.T) {
 		assert.Contains(t, transcript, call+":", "the transcript must show %s", call)
 	}
 	assert.Contains(t, transcript, "App.User.Login")
-	// One Send line per kind, showing the chat_message_data that travelled.
+	// One Send line per kind, showing it as a member sees it.
 	for _, want := range []string{
-		"  text    {\"content\":",
-		"  html    {\"content\":\"<p>",
-		"  image   {\"height\":600,\"url\":\"https://",
-		"  link    {\"url\":\"https://",
+		"  text    你好！",
+		"  html    <p>",
+		"  image   https://",
+		"  link    https://",
 		"  custom  {\"event_id\":42,",
 	} {
 		assert.Contains(t, transcript, want)
@@ -51,7 +51,7 @@ func TestRunEmbeddedFake(t *testing.T) {
 	assert.Regexp(t, `(?m)^  to carol +chat_message_id [1-9][0-9]*$`, transcript)
 
 	// Bob's side of the conversation: alice's six messages arrive, his reply goes out.
-	assert.Contains(t, transcript, "TakeMessageList: bob's conversation with alice, newest 4 (down); 6 unread")
+	assert.Contains(t, transcript, "TakeMessageList: bob's conversation with alice, newest 4; 6 unread")
 	assert.Regexp(t, `TakeMessageList: older than #\d+ \(up, last_id=\d+\)`, transcript)
 	assert.Equal(t, 6, strings.Count(transcript, " received "), "bob received six messages from alice")
 	assert.Regexp(t, `(?m)^  #\d+ +\S+ \S+ \S+ +sent +text +unread +好的！See you there 👍$`, transcript)

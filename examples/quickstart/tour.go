@@ -42,8 +42,8 @@ func (t *tour) name(uuid string) string {
 	return short(uuid)
 }
 
-// sendEachKind sends one message of each of the five kinds and prints the
-// chat_message_data that travels.
+// sendEachKind sends one message of each of the five kinds and prints each
+// as a member sees it.
 func (t *tour) sendEachKind(from, to who) error {
 	custom, err := chatmsg.NewCustom(map[string]any{"kind": "invite", "event_id": 42, "rsvp": true})
 	if err != nil {
@@ -52,21 +52,17 @@ func (t *tour) sendEachKind(from, to who) error {
 	kinds := []chatmsg.Message{
 		chatmsg.Text{Content: "你好！周末踢球吗？I ❤ ⚽"},
 		chatmsg.HTML{Content: "<p>Kick-off at <b>15:00</b></p>"},
-		chatmsg.Image{URL: "https://example.com/pitch.jpg", Ext: chatmsg.Ext{"width": 800, "height": 600}},
+		chatmsg.Image{URL: "https://example.com/pitch.jpg", Ext: map[string]any{"width": 800, "height": 600}},
 		chatmsg.Link{URL: "https://example.com/fixtures?week=15"},
 		custom,
 	}
-	t.p.f("Send: %s → %s, one message of each kind (chat_message_type, chat_message_data)\n", from.name, to.name)
+	t.p.f("Send: %s → %s, one message of each kind (chat_message_type, as a member sees it)\n", from.name, to.name)
 	for _, msg := range kinds {
-		data, err := msg.Data()
-		if err != nil {
-			return err
-		}
 		res, err := t.chat.Send(t.ctx, from.m, to.m.UUID, msg)
 		if err != nil {
-			return fmt.Errorf("sending the %s message: %w", msg.Type(), err)
+			return fmt.Errorf("sending the %s message: %w", kind(msg), err)
 		}
-		t.p.f("  %-6s  %s%s\n", msg.Type(), data, sentID(res.MessageID))
+		t.p.f("  %-6s  %s%s\n", kind(msg), chatmsg.Preview(msg, previewLen), sentID(res.MessageID))
 	}
 	return nil
 }
@@ -76,8 +72,28 @@ func (t *tour) send(from, to who, msg chatmsg.Message) error {
 	if err != nil {
 		return fmt.Errorf("sending: %w", err)
 	}
-	t.p.f("Send: %s → %s  %s %s%s\n", from.name, to.name, msg.Type(), chatmsg.Preview(msg, previewLen), sentID(res.MessageID))
+	t.p.f("Send: %s → %s  %s %s%s\n", from.name, to.name, kind(msg), chatmsg.Preview(msg, previewLen), sentID(res.MessageID))
 	return nil
+}
+
+// kind is a message's chat_message_type: messages are read with a type
+// switch.
+func kind(m chatmsg.Message) string {
+	switch m := m.(type) {
+	case chatmsg.Text:
+		return "text"
+	case chatmsg.HTML:
+		return "html"
+	case chatmsg.Image:
+		return "image"
+	case chatmsg.Link:
+		return "link"
+	case chatmsg.Custom:
+		return "custom"
+	case chatmsg.Unknown:
+		return m.Kind
+	}
+	return "?"
 }
 
 // sentID shows Send's message id, which the service may not return.
@@ -98,7 +114,7 @@ func (t *tour) multiSend(from who, to []who, msg chatmsg.Message) error {
 	if err != nil {
 		return fmt.Errorf("MultiSend: %w", err)
 	}
-	t.p.f("MultiSend: %s → %s  %s %s\n", from.name, strings.Join(names, ", "), msg.Type(), chatmsg.Preview(msg, previewLen))
+	t.p.f("MultiSend: %s → %s  %s %s\n", from.name, strings.Join(names, ", "), kind(msg), chatmsg.Preview(msg, previewLen))
 	for _, d := range res.Deliveries {
 		t.p.f("  to %-6s chat_message_id %d\n", t.name(d.To), d.MessageID)
 	}
@@ -113,19 +129,17 @@ func (t *tour) history(actor, with who) ([]chatmsg.ChatMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TakeMessageList: %w", err)
 	}
-	t.p.f("TakeMessageList: %s conversation with %s, newest %d (down); %d unread\n", possessive(actor.name), with.name, perPage, newest.Unread)
+	t.p.f("TakeMessageList: %s conversation with %s, newest %d; %d unread\n", possessive(actor.name), with.name, perPage, newest.Unread)
 	t.messages(actor, newest.Messages)
 	all := newest.Messages
 	oldest := int64(0)
-	for _, m := range newest.Messages {
-		if oldest == 0 || m.ID < oldest {
-			oldest = m.ID
-		}
+	if len(newest.Messages) > 0 {
+		oldest = newest.Messages[0].ID // a page is in id order, oldest first
 	}
 	if oldest <= 1 {
 		return all, nil // nothing older to read
 	}
-	older, err := t.chat.TakeMessageList(t.ctx, actor.m, with.m.UUID, chatmsg.ListOptions{LastID: oldest, Order: chatmsg.Older, PerPage: perPage})
+	older, err := t.chat.TakeMessageList(t.ctx, actor.m, with.m.UUID, chatmsg.ListOptions{LastID: oldest, PerPage: perPage})
 	if err != nil {
 		return nil, fmt.Errorf("TakeMessageList (older): %w", err)
 	}
@@ -144,7 +158,7 @@ func (t *tour) messages(actor who, msgs []chatmsg.ChatMessage) {
 			read = "read"
 		}
 		// Direction is from the actor's side: Sent by them, or Received.
-		t.p.f("  #%-3d %s  %-8s %-6s %-6s %s\n", m.ID, m.SentAt.Format("2006-01-02 15:04:05 MST"), m.Direction, m.Message.Type(), read, chatmsg.Preview(m.Message, previewLen))
+		t.p.f("  #%-3d %s  %-8s %-6s %-6s %s\n", m.ID, m.SentAt.Format("2006-01-02 15:04:05 MST"), m.Direction, kind(m.Message), read, chatmsg.Preview(m.Message, previewLen))
 	}
 }
 
@@ -210,7 +224,7 @@ func (t *tour) chatList(actor who) error {
 		if c.Read {
 			read = "read"
 		}
-		t.p.f("  %s %-8s %-6s %-6s %s  %s\n", pad(who, 22), c.Direction, c.Last.Type(), read, c.SentAt.Format(time.TimeOnly), chatmsg.Preview(c.Last, previewLen))
+		t.p.f("  %s %-8s %-6s %-6s %s  %s\n", pad(who, 22), c.Direction, kind(c.Last), read, c.SentAt.Format(time.TimeOnly), chatmsg.Preview(c.Last, previewLen))
 	}
 	return nil
 }

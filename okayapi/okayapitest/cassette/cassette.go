@@ -31,7 +31,7 @@ const (
 	RecordMissing
 )
 
-// String returns "replay", "record" or "missing", as EnvMode spells them.
+// String returns "replay", "record" or "missing", as envMode spells them.
 func (m Mode) String() string {
 	switch m {
 	case Replay:
@@ -44,10 +44,10 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// EnvMode is the environment variable that overrides the mode a test
+// envMode is the environment variable that overrides the mode a test
 // chooses: record, replay or missing (RecordMissing). Unset or empty, it
 // changes nothing; any other value fails the test.
-const EnvMode = "OKAYAPI_CASSETTE"
+const envMode = "OKAYAPI_CASSETTE"
 
 // The environment variables that name the app to record from when WithApp
 // does not: the ones okchat and fakeserver use.
@@ -80,11 +80,11 @@ type config struct {
 	files     []string
 }
 
-// WithMode sets the test's mode (default Replay); EnvMode overrides it
+// WithMode sets the test's mode (default Replay); envMode overrides it
 // unless IgnoreEnv is given.
 func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
 
-// IgnoreEnv makes the mode WithMode's whatever EnvMode says: for a cassette
+// IgnoreEnv makes the mode WithMode's whatever envMode says: for a cassette
 // that is a fixture rather than a recording of the developer's app (a
 // hand-written one, or one recorded from an in-process fake).
 func IgnoreEnv() Option { return func(c *config) { c.ignoreEnv = true } }
@@ -96,6 +96,24 @@ func IgnoreEnv() Option { return func(c *config) { c.ignoreEnv = true } }
 // OKAYAPI_APP_SECRET, and replay a made-up host with the public test
 // vector's key and secret (docs/wire.md).
 func WithApp(app App) Option { return func(c *config) { c.app = &app } }
+
+// RecordFrom records from a server the test runs, such as the SDK's fake
+// (*okayapitest.Server): Record mode, with the server's URL, key and secret
+// as the app (WithApp), whatever OKAYAPI_CASSETTE says (IgnoreEnv). It is
+// the one option a test needs to turn a session with the fake into a
+// cassette:
+//
+//	cas := cassette.New(t, dir, cassette.RecordFrom(srv))
+func RecordFrom(srv interface {
+	URL() string
+	AppKey() string
+	Secret() string
+}) Option {
+	return func(c *config) {
+		c.mode, c.ignoreEnv = Record, true
+		c.app = &App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}
+	}
+}
 
 // WithSecrets names more values that must never be written (plain-text
 // passwords, say): each is replaced by REDACTED-SECRET wherever it appears.
@@ -123,12 +141,12 @@ func apply(opts []Option) config {
 	return cfg
 }
 
-// modeFor resolves the mode: the test's, unless getenv(EnvMode) overrides it.
+// modeFor resolves the mode: the test's, unless getenv(envMode) overrides it.
 func modeFor(cfg config, getenv func(string) string) (Mode, error) {
 	if cfg.ignoreEnv {
 		return cfg.mode, nil
 	}
-	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvMode))); v {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(envMode))); v {
 	case "":
 		return cfg.mode, nil
 	case "replay":
@@ -138,7 +156,7 @@ func modeFor(cfg config, getenv func(string) string) (Mode, error) {
 	case "missing", "record-missing", "recordmissing":
 		return RecordMissing, nil
 	default:
-		return 0, fmt.Errorf("%s=%q: want record, replay or missing", EnvMode, v)
+		return 0, fmt.Errorf("%s=%q: want record, replay or missing", envMode, v)
 	}
 }
 
@@ -171,8 +189,8 @@ type Cassette struct {
 	hc   *http.Client
 }
 
-// New opens the cassette in dir for t, in the mode the options and EnvMode
-// give. It fails t at once if the cassette cannot be read, if EnvMode holds
+// New opens the cassette in dir for t, in the mode the options and envMode
+// give. It fails t at once if the cassette cannot be read, if envMode holds
 // an unknown mode, or if Record mode has no app to record from; later, each
 // call without a recording, or wrongly signed, fails t (and the call). In
 // Record mode the recordings already in dir are deleted first: give each
@@ -234,7 +252,7 @@ func newCassette(t testing.TB, dir string, getenv func(string) string, opts ...O
 		}
 		switch {
 		case mode == Replay && !cfg.ignoreEnv:
-			e.hint = fmt.Sprintf("\n(to record what is missing: %s=missing with the app in %s, %s and %s)", EnvMode, envHost, envAppKey, envSecret)
+			e.hint = fmt.Sprintf("\n(to record what is missing: %s=missing with the app in %s, %s and %s)", envMode, envHost, envAppKey, envSecret)
 		case mode == RecordMissing && next == nil:
 			e.hint = fmt.Sprintf("\n(no app to record it from: set %s, %s and %s, or use WithApp)", envHost, envAppKey, envSecret)
 		}
@@ -245,7 +263,7 @@ func newCassette(t testing.TB, dir string, getenv func(string) string, opts ...O
 	return c
 }
 
-// Mode returns the cassette's mode, after EnvMode.
+// Mode returns the cassette's mode, after envMode.
 func (c *Cassette) Mode() Mode { return c.mode }
 
 // App returns the app the cassette's client calls (see WithApp).

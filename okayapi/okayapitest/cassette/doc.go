@@ -18,13 +18,23 @@
 // [Record] mode the calls go to the real app through a real transport, and
 // every exchange is written down. In [RecordMissing] mode what is recorded
 // is replayed and what is missing is recorded. The test chooses the mode
-// ([WithMode]); the environment variable OKAYAPI_CASSETTE ([EnvMode]) set to
+// ([WithMode]); the environment variable OKAYAPI_CASSETTE set to
 // record, replay or missing overrides it, so the same test records on a
 // developer's machine and replays in CI:
 //
 //	OKAYAPI_CASSETTE=record OKAYAPI_HOST=… OKAYAPI_APP_KEY=… OKAYAPI_APP_SECRET=… go test ./...
 //	# review testdata/cassettes (see below), commit it
 //	go test ./...   # in CI: replays, no network, no credentials
+//
+// A cassette recorded from the SDK's fake (okayapitest) instead of a real
+// app is one option, [RecordFrom]:
+//
+//	srv := okayapitest.NewServer(t)
+//	cas := cassette.New(t, "testdata/cassettes/send", cassette.RecordFrom(srv))
+//
+// and replayed as a fixture with [IgnoreEnv]:
+//
+//	cas := cassette.New(t, "testdata/cassettes/send", cassette.IgnoreEnv())
 //
 // The app recorded from is [WithApp]'s, or else the one that OKAYAPI_HOST,
 // OKAYAPI_APP_KEY and OKAYAPI_APP_SECRET name (the variables okchat reads).

@@ -32,12 +32,35 @@ func TestModeFromEnv(t *testing.T) {
 		{[]Option{WithMode(Record), IgnoreEnv()}, "replay", Record},
 		{[]Option{IgnoreEnv()}, "bogus", Replay},
 	} {
-		got, err := modeFor(apply(c.opts), env(map[string]string{EnvMode: c.env}))
+		got, err := modeFor(apply(c.opts), env(map[string]string{envMode: c.env}))
 		require.NoError(t, err, c.env)
 		assert.Equal(t, c.want, got, c.env)
 	}
-	_, err := modeFor(apply(nil), env(map[string]string{EnvMode: "rec"}))
+	_, err := modeFor(apply(nil), env(map[string]string{envMode: "rec"}))
 	assert.EqualError(t, err, `OKAYAPI_CASSETTE="rec": want record, replay or missing`)
+}
+
+// fakeServer is what RecordFrom reads from a server.
+type fakeServer struct{ url, key, secret string }
+
+func (f fakeServer) URL() string    { return f.url }
+func (f fakeServer) AppKey() string { return f.key }
+func (f fakeServer) Secret() string { return f.secret }
+
+// TestRecordFrom: one option records from a server, whatever
+// OKAYAPI_CASSETTE says, with the server as the app.
+func TestRecordFrom(t *testing.T) {
+	t.Parallel()
+	srv := fakeServer{"http://127.0.0.1:1", "0123456789ABCDEF0123456789ABCDEF", "s3cret-of-the-fake"}
+	for _, v := range []string{"", "replay", "missing", "bogus"} {
+		cfg := apply([]Option{RecordFrom(srv)})
+		mode, err := modeFor(cfg, env(map[string]string{envMode: v}))
+		require.NoError(t, err, v)
+		assert.Equal(t, Record, mode, v)
+		app, ok := appFor(cfg, mode, env(nil))
+		assert.True(t, ok)
+		assert.Equal(t, App{BaseURL: srv.url, AppKey: srv.key, Secret: srv.secret}, app)
+	}
 }
 
 // failTB keeps the first Fatalf and ends the goroutine, as testing does.
@@ -63,18 +86,18 @@ func (f *failTB) Errorf(format string, args ...any) {
 func TestEnvOverridesTheTest(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	vars := map[string]string{EnvMode: "record", envHost: "http://127.0.0.1:1", envAppKey: "0123456789ABCDEF0123456789ABCDEF", envSecret: "s3cret-of-the-environment"}
+	vars := map[string]string{envMode: "record", envHost: "http://127.0.0.1:1", envAppKey: "0123456789ABCDEF0123456789ABCDEF", envSecret: "s3cret-of-the-environment"}
 	c := newCassette(t, dir, env(vars))
 	assert.Equal(t, Record, c.Mode())
 	assert.Equal(t, App{BaseURL: "http://127.0.0.1:1", AppKey: vars[envAppKey], Secret: vars[envSecret]}, c.App())
 
-	vars[EnvMode] = "missing"
+	vars[envMode] = "missing"
 	c = newCassette(t, dir, env(vars), WithMode(Replay))
 	assert.Equal(t, RecordMissing, c.Mode())
 
 	// Replay ignores the app in the environment: nothing leaves, and the
 	// test vector signs.
-	vars[EnvMode] = "replay"
+	vars[envMode] = "replay"
 	tb := &failTB{TB: t}
 	c = newCassette(tb, dir, env(vars), WithMode(Record))
 	assert.Equal(t, Replay, c.Mode())
@@ -87,7 +110,7 @@ func TestEnvOverridesTheTest(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "(to record what is missing: OKAYAPI_CASSETTE=missing with the app in OKAYAPI_HOST, OKAYAPI_APP_KEY and OKAYAPI_APP_SECRET)")
 
-	vars[EnvMode] = "sometimes"
+	vars[envMode] = "sometimes"
 	tb = &failTB{TB: t}
 	done := make(chan struct{})
 	go func() {

@@ -175,8 +175,7 @@ func TestExactlyOnceSendReplays(t *testing.T) {
 	ctx := context.Background()
 	once := exactlyonce.Config{Settle: 1, Horizon: 10 * time.Millisecond}
 
-	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
-		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}))
+	rec := cassette.New(t, dir, cassette.RecordFrom(srv))
 	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)))
 	plain, err := exactlyonce.Send(ctx, chat, alice, bob.UUID, chatmsg.Text{Content: "hi"}, once)
 	require.NoError(t, err)
@@ -234,8 +233,7 @@ func TestAnotherMemberMissesTheConversation(t *testing.T) {
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	carol := srv.AddMember(okayapitest.Account{Username: "carol"})
 	ctx := context.Background()
-	rec := cassette.New(t, dir, cassette.WithMode(cassette.Record), cassette.IgnoreEnv(),
-		cassette.WithApp(cassette.App{BaseURL: srv.URL(), AppKey: srv.AppKey(), Secret: srv.Secret()}))
+	rec := cassette.New(t, dir, cassette.RecordFrom(srv))
 	chat := chatmsg.New(rec.Client(okayapi.WithRetries(0, 0, 0)))
 	_, err := chat.Send(ctx, bob, alice.UUID, chatmsg.Text{Content: "alice only"})
 	require.NoError(t, err)
