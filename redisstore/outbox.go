@@ -176,8 +176,9 @@ func (o *Outbox) SendKey(ctx context.Context, member okayapi.Member, to string, 
 func (o *Outbox) finish(ctx context.Context, member okayapi.Member, to string, msg chatmsg.Message, key string) (*chatmsg.SendResult, error) {
 	sctx, cancel := context.WithTimeout(ctx, o.sendTimeout())
 	res, err := exactlyonce.Resume(sctx, o.chat, member, to, msg, key, o.opts.ExactlyOnce)
+	timedOut := sctx.Err() != nil // read before cancel, which always sets it
 	cancel()
-	if err != nil && (okayapi.MayHaveArrived(err) || sctx.Err() != nil) {
+	if err != nil && (okayapi.MayHaveArrived(err) || timedOut) {
 		// Unknown: the claim expires after ClaimTTL, and then a recovery
 		// pass finishes the send.
 		return nil, &PendingError{Key: key, Err: err}

@@ -322,3 +322,25 @@ func TestOutboxClaimed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "a sent message is cleared")
 }
+
+// A send the service refused for certain (rate limited, answered 429
+// before the call ran: nothing stored) is not left pending: the caller gets the service's error,
+// and no recovery pass will send it later.
+func TestOutboxCertainRefusalIsNotPending(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	chat := chatmsg.New(okayapitest.NewClient(t, srv))
+	ob, err := NewOutbox(newClient(t), chat, OutboxOptions{Prefix: testPrefix(t)})
+	require.NoError(t, err)
+	srv.InjectFault(chatmsg.ServiceSend, "429", 10)
+	_, err = ob.Send(ctx, alice, bob.UUID, chatmsg.Text{Content: "hi"})
+	require.ErrorIs(t, err, okayapi.ErrRateLimited)
+	assert.NotErrorAs(t, err, new(*PendingError), "the outcome is known: nothing was sent")
+	n, err := ob.Pending(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing is left for recovery to send")
+	assert.Empty(t, plugin.Messages())
+}
