@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -334,4 +336,70 @@ func BenchmarkSendClientSide(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkTakeMessageList8MB: one answer of about 8 MB (many small rows)
+// through TakeMessageList, which keeps the first 100 and checks the rest; it
+// reports the answer's size and B/op ÷ size (goal: ≤ 2). "canned" is an
+// in-memory transport; "loopback" a server on 127.0.0.1 announcing
+// Content-Length; "chunked" the same server without it.
+func BenchmarkTakeMessageList8MB(b *testing.B) {
+	rows := 8 << 20 / len(listRow(0, false))
+	body := listBody(rows, false, `"unread_num":"0"`)
+	serve := func(announce bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json;charset=utf-8")
+			if announce {
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			}
+			for rest := body; len(rest) > 0; { // several writes: no Content-Length of its own
+				n := min(len(rest), 64<<10)
+				w.Write(rest[:n])
+				rest = rest[n:]
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		hc   func(b *testing.B) (*http.Client, string)
+	}{
+		{"canned", func(*testing.B) (*http.Client, string) {
+			return &http.Client{Transport: cannedRT{body}}, replayBase
+		}},
+		{"loopback", func(b *testing.B) (*http.Client, string) {
+			srv := httptest.NewServer(serve(true))
+			b.Cleanup(srv.Close)
+			return srv.Client(), srv.URL
+		}},
+		{"chunked", func(b *testing.B) (*http.Client, string) {
+			srv := httptest.NewServer(serve(false))
+			b.Cleanup(srv.Close)
+			return srv.Client(), srv.URL
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			hc, base := tc.hc(b)
+			c, err := okayapi.New(base, replayAppKey, okayapi.WithSecret(replaySecret),
+				okayapi.WithMaxResponseSize(16<<20), okayapi.WithHTTPClient(hc))
+			if err != nil {
+				b.Fatal(err)
+			}
+			svc := chatmsg.New(c)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			for b.Loop() {
+				page, err := svc.TakeMessageList(ctx, replayMember(), uuidAB, chatmsg.ListOptions{PerPage: 100})
+				if err != nil || len(page.Messages) != 100 || !page.Truncated {
+					b.Fatal(err)
+				}
+			}
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(len(body)), "answer-bytes")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N)/float64(len(body)), "B/op÷answer")
+		})
+	}
 }

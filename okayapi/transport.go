@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -64,16 +65,18 @@ func (c *Client) transport() (http.RoundTripper, time.Duration) {
 
 // readBody reads at most max bytes of resp's body; a longer one is
 // ErrResponseTooLarge, found out from Content-Length before reading when it
-// is announced.
+// is announced. An announced body is read into one buffer of that size; one
+// without Content-Length (chunked) into pooled chunks, then copied once into
+// a buffer of its exact size, so that it costs its size once rather than the
+// sum of a growing buffer's copies.
 func readBody(resp *http.Response, max int64) ([]byte, error) {
 	if resp.ContentLength > max {
 		return nil, ErrResponseTooLarge
 	}
-	size := int64(512)
-	if resp.ContentLength >= 0 {
-		size = resp.ContentLength + 1 // +1: room to see EOF without growing
+	if resp.ContentLength < 0 {
+		return readChunks(resp.Body, max)
 	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, resp.ContentLength+1) // +1: room to see EOF without growing
 	for {
 		if len(b) == cap(b) {
 			if int64(len(b)) > max {
@@ -91,6 +94,58 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 		}
 		if err != nil {
 			return b, err
+		}
+	}
+}
+
+// chunkSize is the size of readChunks' pooled buffers.
+const chunkSize = 32 << 10
+
+// chunkPool holds readChunks' buffers (*[chunkSize]byte).
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+// readChunks reads r to EOF, at most max bytes, into pooled chunks and
+// answers a copy of exactly what it read (also with an error, as the part
+// read). The chunks are cleared before they go back to the pool.
+func readChunks(r io.Reader, max int64) ([]byte, error) {
+	var chunks []*[chunkSize]byte
+	total, last := int64(0), 0 // last: bytes in the last chunk
+	defer func() {
+		for _, c := range chunks {
+			clear(c[:])
+			chunkPool.Put(c)
+		}
+	}()
+	join := func() []byte {
+		out := make([]byte, 0, total)
+		for i, c := range chunks {
+			if i == len(chunks)-1 {
+				return append(out, c[:last]...)
+			}
+			out = append(out, c[:]...)
+		}
+		return out
+	}
+	for {
+		if len(chunks) == 0 || last == chunkSize {
+			chunks = append(chunks, chunkPool.Get().(*[chunkSize]byte))
+			last = 0
+		}
+		c, end := chunks[len(chunks)-1], chunkSize
+		if rem := max - total; rem < int64(chunkSize-last) {
+			end = last + int(rem) + 1 // one byte past max: enough to see it is too long
+		}
+		n, err := r.Read(c[last:end])
+		last += n
+		total += int64(n)
+		if total > max {
+			return nil, ErrResponseTooLarge
+		}
+		if err == io.EOF {
+			return join(), nil
+		}
+		if err != nil {
+			return join(), err
 		}
 	}
 }
