@@ -3,6 +3,7 @@
 # package at a time, at low priority, each run bounded in time. See TESTING.md.
 #
 #   scripts/mutation.sh [pkg-dir...]        # default: the packages TESTING.md tracks
+#   scripts/mutation.sh all                 # every package of the module that has tests
 #   DIFF=main scripts/mutation.sh chatmsg   # quick sweep: only lines changed since main
 #
 # Environment:
@@ -34,8 +35,12 @@ OUT_DIR=${OUT_DIR:-.mutation}
 mkdir -p "$OUT_DIR"
 
 if [ $# -eq 0 ]; then
-  set -- sign okayapi okayapi/internal/jsonscan okayapi/phpjson okayapi/okayapitest/cassette \
+  set -- sign okayapi okayapi/internal/jsonscan okayapi/phpjson okayapi/okayapitest/cassette internal/redact \
     chatmsg chatmsg/broadcast chatmsg/exactlyonce chatmsg/watch
+elif [ "$*" = all ]; then
+  mod=$(go list -m)
+  # shellcheck disable=SC2046
+  set -- $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./... | sed "s|^$mod/\{0,1\}||; s|^$|.|")
 fi
 
 # gremlins copies the module for its workers under the temp dir; keep those
