@@ -9,12 +9,14 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -133,6 +135,11 @@ func TestSendOnceNotDelivered(t *testing.T) {
 	assert.False(t, okayapi.MayHaveArrived(err))
 	assert.Equal(t, 3, nd.Rounds)
 	assert.Empty(t, plugin.Messages())
+	assert.Contains(t, err.Error(), "not delivered: sent 3 time(s)")
+	assert.Contains(t, err.Error(), "(send key "+nd.Key+")")
+	assert.True(t, okayapi.MayHaveArrived(nd.Err), "the last send's error: %v", nd.Err)
+	assert.Contains(t, err.Error(), nd.Err.Error())
+	assert.Equal(t, 3, countCalls(srv, chatmsg.ServiceSend))
 }
 
 // TestSendKeyIsReadBackNotShown: the key is ChatMessage.Key on the
@@ -344,6 +351,54 @@ func TestFoundKeyMustBeInThisConversation(t *testing.T) {
 	assert.Equal(t, int64(8), res.MessageID, "sent to bob, not taken for carol's copy")
 }
 
+// TestUnreadableRowDoesNotEndTheCheck: a page of the conversation with a
+// row whose id cannot be read (ID 0) is still read past: the check goes on
+// to the older page, where the copy is, and Resume sends nothing.
+func TestUnreadableRowDoesNotEndTheCheck(t *testing.T) {
+	t.Parallel()
+	chat, mock := newMockAPI(t, okayapi.QueryForm)
+	key := strings.Repeat("5a", 16)
+	bob := strings.Repeat("B", 32)
+	row := func(id int, data string) string {
+		return `{"id":` + strconv.Itoa(id) + `,"chat_message_to_uuid":"` + bob + `","chat_message_type":"text","chat_message_data":` + data +
+			`,"chat_message_is_read":0,"chat_message_io":"in","add_time":"2026-01-01 10:00:00"}`
+	}
+	page := func(rows []string) *http.Response {
+		resp := httpmock.NewStringResponse(200, `{"ret":200,"data":{"err_code":0,"list":[`+strings.Join(rows, ",")+`],"unread_num":0},"msg":""}`)
+		resp.Header.Set("Content-Type", "application/json;charset=utf-8")
+		return resp
+	}
+	mock.On(mock.serviceURL(chatmsg.ServiceTakeMessageList), func(r *http.Request) (*http.Response, error) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, err
+		}
+		switch form.Get("last_id") {
+		case "": // the newest page: 99 messages and a row that is not an object
+			var rows []string
+			for id := 200; id > 101; id-- {
+				rows = append(rows, row(id, `{"content":"later"}`))
+			}
+			return page(append(rows, `"?"`)), nil
+		case "102": // the older page, with the copy
+			return page([]string{row(60, `{"`+keyField+`":"`+key+`","content":"hi"}`)}), nil
+		}
+		return page(nil), nil
+	})
+	mock.reply(chatmsg.ServiceSend, 200, []byte(`{"ret":200,"data":{"err_code":0,"chat_message_id":999},"msg":""}`))
+	res, err := exactlyonce.Resume(context.Background(), chat, replayMember(), bob, chatmsg.Text{Content: "hi"}, key, fastOnce)
+	require.NoError(t, err)
+	assert.Equal(t, int64(60), res.MessageID, "the copy on the older page")
+	assert.Nil(t, res.Response, "found, not sent again")
+	for _, r := range mock.Requests() {
+		assert.NotEqual(t, chatmsg.ServiceSend, r.URL.Query().Get("s"), "nothing sent")
+	}
+}
+
 // TestResumeKey: the key given back is read in any case, and the copy
 // carries it in lower case, as Send's keys are; a key that is not 32
 // hex digits is refused before anything is sent.
@@ -409,6 +464,9 @@ func TestMultiSendOnceOneFailedCheck(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	assert.Equal(t, []string{bob.UUID}, ue.To)
 	assert.True(t, okayapi.MayHaveArrived(err))
+	assert.True(t, okayapi.MayHaveArrived(ue.Err), "the send that made bob uncertain: %v", ue.Err)
+	require.Error(t, ue.Check, "why bob's check failed")
+	assert.Contains(t, err.Error(), "checking failed too: "+ue.Check.Error())
 	require.NotNil(t, res)
 	got := map[string]bool{}
 	for _, d := range res.Deliveries {
