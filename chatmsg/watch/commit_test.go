@@ -1,8 +1,13 @@
 package watch_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,8 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/okayapi-go/sdk/chatmsg"
+	"github.com/okayapi-go/sdk/chatmsg/chatmsgtest"
 	"github.com/okayapi-go/sdk/chatmsg/watch"
 	"github.com/okayapi-go/sdk/okayapi"
+	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
 var errStoreDown = errors.New("the store is down")
@@ -112,4 +119,66 @@ func TestWatchEndsAMemberWhoseMarkReadIsRefused(t *testing.T) {
 	we := watchErr(t, errs[0])
 	assert.ErrorIs(t, we, okayapi.ErrNotLoggedIn)
 	assert.True(t, we.MemberEnded)
+}
+
+// holdRT answers a chat-list read of any member but pass only once the
+// call's context has ended, with the answer the service gave: as a service
+// whose answer arrives just as the watch is left.
+type holdRT struct {
+	pass string
+	held atomic.Int32
+}
+
+func (h *holdRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Query().Get("s") != chatmsg.ServiceGetAllChatList {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := req.Clone(context.WithoutCancel(req.Context()))
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil || bytes.Contains(body, []byte(h.pass)) || strings.Contains(req.URL.RawQuery, h.pass) {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	h.held.Add(1)
+	<-req.Context().Done()
+	return resp, nil
+}
+
+// TestWatchEndsWhileAnswersArrive: leaving the loop while other members'
+// answers are still arriving, answers that each bring something to report
+// (a row the watch passes over), ends the watch: what they report after
+// the loop is over is dropped, and Run returns.
+func TestWatchEndsWhileAnswersArrive(t *testing.T) {
+	t.Parallel()
+	srv, plugin := chatmsgtest.NewServer(t)
+	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
+	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
+	others := make([]okayapi.Member, 12) // each reports at the loop's end or not, at random: all must be dropped
+	for i := range others {
+		others[i] = srv.AddMember(okayapitest.Account{})
+		plugin.Store(chatmsgtest.StoredMessage{From: "system", To: others[i].UUID, Data: json.RawMessage(`{"content":"welcome"}`)})
+	}
+	plugin.Store(chatmsgtest.StoredMessage{From: bob.UUID, To: alice.UUID, Data: json.RawMessage(`{"content":"hi"}`)})
+	hold := &holdRT{pass: alice.UUID}
+	chat := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(&http.Client{Transport: hold})))
+	members := append([]okayapi.Member{alice}, others...)
+	r := startWatch(t, chat, members, fastWatch(watch.Options{Concurrency: len(members)}), func(watch.Event) bool {
+		assert.Eventually(t, func() bool { return hold.held.Load() == int32(len(others)) }, 10*time.Second, time.Millisecond)
+		return false // leave while every other member's answer is on its way
+	})
+	r.wait(t)
+	events, errs := r.snapshot()
+	assert.Len(t, events, 1)
+	assert.Empty(t, errs, "nothing reported after the loop")
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,44 +84,60 @@ func (r *watchRun) waitFor(t *testing.T, srv *okayapitest.Server, member okayapi
 
 // TestWatchBacksOffUntilSomethingIsNew: a poll that finds a new message
 // brings the next one MinInterval later; one that finds nothing new, even
-// one that reads a conversation not yet settled, doubles the wait. Counted
-// in polls, not in time: carol gets a new message at each of her polls,
-// alice's one conversation never settles (it is read at each of her polls)
-// and brings nothing new after the first; alice is polled far less often.
+// one that reads a conversation not yet settled, doubles the wait, up to
+// MaxInterval (30 s by default). Counted in polls, not in time: carol gets
+// a new message at each of her polls, alice's one conversation never
+// settles (it is read at each of her polls) and brings nothing new after
+// the first; alice is polled far less often.
 func TestWatchBacksOffUntilSomethingIsNew(t *testing.T) {
 	t.Parallel()
+	for _, maxInterval := range []time.Duration{500 * time.Millisecond, 0} {
+		t.Run(fmt.Sprint("MaxInterval ", maxInterval), func(t *testing.T) {
+			t.Parallel()
+			w := newWatchWorld(t)
+			w.sendN(t, w.bob, w.alice, 1, "once")
+			w.sendN(t, w.dave, w.carol, 1, "next")
+			opts := fastWatch(watch.Options{MinInterval: 2 * time.Millisecond})
+			opts.MaxInterval = maxInterval
+			watch.SetSettle(&opts, time.Hour)
+			r := startWatch(t, w.chat, []okayapi.Member{w.alice, w.carol}, opts, func(ev watch.Event) bool {
+				if ev.Member == w.carol.UUID { // one more for carol's next poll
+					_, err := w.send.Send(context.Background(), w.dave, w.carol.UUID, chatmsg.Text{Content: "next"})
+					assert.NoError(t, err)
+				}
+				return true
+			})
+			require.Eventually(t, func() bool { return polls(w.srv, w.carol) >= 30 || polls(w.srv, w.alice) >= 15 },
+				20*time.Second, time.Millisecond)
+			r.stop(t)
+			alice, carol := polls(w.srv, w.alice), polls(w.srv, w.carol)
+			assert.GreaterOrEqual(t, carol, 30, "carol, new messages at each poll: every MinInterval")
+			assert.Less(t, alice, 15, "alice, nothing new after the first poll: the wait doubles (carol was polled %d times)", carol)
+			assert.GreaterOrEqual(t, alice, 2)
+			var aliceReads int
+			for _, req := range w.srv.Requests() {
+				if req.Service == chatmsg.ServiceTakeMessageList && strings.EqualFold(req.Form.Get("uuid"), w.alice.UUID) {
+					aliceReads++
+				}
+			}
+			assert.GreaterOrEqual(t, aliceReads, 2, "alice's conversation read again, not yet settled")
+		})
+	}
+}
+
+// TestWatchAcceptsTheShortestSettle: Settle may be exactly 1 s, the
+// shortest a watch accepts.
+func TestWatchAcceptsTheShortestSettle(t *testing.T) {
+	t.Parallel()
 	w := newWatchWorld(t)
-	w.sendN(t, w.bob, w.alice, 1, "once")
-	w.sendN(t, w.dave, w.carol, 1, "next")
-	opts := fastWatch(watch.Options{MinInterval: 2 * time.Millisecond, MaxInterval: 500 * time.Millisecond})
-	watch.SetSettle(&opts, time.Hour)
-	r := startWatch(t, w.chat, []okayapi.Member{w.alice, w.carol}, opts, func(ev watch.Event) bool {
-		if ev.Member == w.carol.UUID { // one more for carol's next poll
-			_, err := w.send.Send(context.Background(), w.dave, w.carol.UUID, chatmsg.Text{Content: "next"})
-			assert.NoError(t, err)
-		}
-		return true
-	})
-	require.Eventually(t, func() bool { return polls(w.srv, w.carol) >= 30 || polls(w.srv, w.alice) >= 15 },
-		20*time.Second, time.Millisecond)
+	w.sendN(t, w.bob, w.alice, 1, "hi")
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{Settle: time.Second}), nil)
+	require.Eventually(t, func() bool { _, errs := r.snapshot(); return len(r.ids()) > 0 || len(errs) > 0 }, 10*time.Second, time.Millisecond)
 	r.stop(t)
-	alice, carol := polls(w.srv, w.alice), polls(w.srv, w.carol)
-	assert.GreaterOrEqual(t, carol, 30, "carol, new messages at each poll: every MinInterval")
-	assert.Less(t, alice, 15, "alice, nothing new after the first poll: the wait doubles (carol was polled %d times)", carol)
-	assert.GreaterOrEqual(t, alice, 2)
-	var aliceReads int
-	for _, req := range w.srv.Requests() {
-		if req.Service == chatmsg.ServiceTakeMessageList && strings.EqualFold(req.Form.Get("uuid"), w.alice.UUID) {
-			aliceReads++
-		}
-	}
-	assert.GreaterOrEqual(t, aliceReads, 2, "alice's conversation read again, not yet settled")
-	events, _ := r.snapshot()
-	for _, ev := range events {
-		if ev.Member == w.alice.UUID {
-			assert.Equal(t, w.bob.UUID, ev.Message.With)
-		}
-	}
+	assert.Equal(t, w.inbox(w.alice, false), r.ids())
+	_, errs := r.snapshot()
+	require.Len(t, errs, 1, "the context's end only")
+	assert.ErrorIs(t, errs[0], context.Canceled)
 }
 
 // TestWatchReadsTheLastChatListPage: a member with as many conversations
@@ -144,8 +161,10 @@ func TestWatchReadsTheLastChatListPage(t *testing.T) {
 		}
 	}
 	require.Len(t, want, chatmsg.MaxPage)
-	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), nil)
-	r.waitFor(t, w.srv, w.alice, len(want), 3)
+	var got atomic.Int32 // r.ids would copy the 9,900 reports each time
+	r := startWatch(t, w.chat, []okayapi.Member{w.alice}, fastWatch(watch.Options{}), func(watch.Event) bool { got.Add(1); return true })
+	require.Eventually(t, func() bool { return int(got.Load()) >= len(want) || polls(w.srv, w.alice) >= 3 },
+		20*time.Second, 5*time.Millisecond)
 	r.stop(t)
 	assert.ElementsMatch(t, want, r.ids(), "one message a page, the last page's included")
 	lastPage := 0
