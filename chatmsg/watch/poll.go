@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -140,7 +141,7 @@ func (w *watcher) poll() pollResult {
 		if n > 0 {
 			res = active
 		}
-		if w.wctx.Err() != nil {
+		if w.wctx.Err() != nil || err == errStopped {
 			return stopped
 		}
 		if err != nil {
@@ -230,6 +231,10 @@ func (w *watcher) unusable(key, row string, err error) bool {
 	return w.report(&Error{Member: w.member.UUID, Err: fmt.Errorf("watch: passing over a conversation whose other member is not a uuid: %w", err)})
 }
 
+// errStopped is what read returns when delivering says not to go on: the
+// watch is over, or this member's (its final error has been yielded).
+var errStopped = errors.New("watch: stopped")
+
 // read delivers ch's messages after the cursor, in id order, and then
 // remembers its row. It returns how many new messages it found.
 func (w *watcher) read(ch change, seen time.Time) (int, error) {
@@ -289,7 +294,7 @@ func (w *watcher) read(ch change, seen time.Time) (int, error) {
 			continue
 		}
 		if !w.deliver(ch.key, m) {
-			return n, w.wctx.Err()
+			return n, errStopped
 		}
 	}
 	e = w.cur.Chats[ch.key]
