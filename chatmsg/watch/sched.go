@@ -27,8 +27,15 @@ func schedule(ctx context.Context, watchers []*watcher, opts *Options) {
 		}()
 	}
 	defer func() {
+		// Pollers still busy report to done as they finish: take those
+		// reports until every poller has returned, whatever done holds.
 		close(work)
-		wg.Wait()
+		go func() {
+			wg.Wait()
+			close(done)
+		}()
+		for range done {
+		}
 	}()
 
 	q := make(dueQueue, 0, len(watchers))
