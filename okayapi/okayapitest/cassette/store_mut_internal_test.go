@@ -155,3 +155,23 @@ func TestMutSidecarWriteFailure(t *testing.T) {
 	assert.Contains(t, rec.Err().Error(), "cassette: writing ")
 	assert.Empty(t, recordedFiles(t, dir))
 }
+
+// TestMutActionDirectoryName: a recording's directory is its service's
+// action in lower case, with every letter, digit and _ kept, the ends of
+// each range included, and everything else dropped.
+func TestMutActionDirectoryName(t *testing.T) {
+	t.Parallel()
+	for service, want := range map[string]string{
+		"App.Quiz.AZaz09_":      "azaz09_",
+		"App.Quiz.Zz9-@[`{/:~^": "zz9",
+		"App.Quiz.Bb0":          "bb0",
+	} {
+		dir := t.TempDir()
+		rec, err := NewRecorder(dir, answerText(`{"ret":200,"data":{},"msg":""}`))
+		require.NoError(t, err)
+		_, err = post(t, rec, url.Values{"s": {service}, "app_key": {"0123456789ABCDEF0123456789ABCDEF"}})
+		require.NoError(t, err)
+		require.NoError(t, rec.Err())
+		assert.Equal(t, []string{want + "/0001_success.json", want + "/0001_success.req.json"}, recordedFiles(t, dir), service)
+	}
+}
