@@ -94,6 +94,9 @@ func post(t *testing.T, rt http.RoundTripper, form url.Values) ([]byte, error) {
 // limit (64 MiB) is recorded whole, and the caller gets it whole.
 func TestMutAnswerAtTheLimitIsRecorded(t *testing.T) {
 	t.Parallel()
+	if raceDetector {
+		t.Skip("64 MiB through the race detector takes minutes, and there is no concurrency here to check")
+	}
 	dir := t.TempDir()
 	want := sizedAnswer(maxAnswer)
 	rec, err := NewRecorder(dir, answerWith(func() io.Reader { return bytes.NewReader(want) }))
@@ -113,6 +116,9 @@ func TestMutAnswerAtTheLimitIsRecorded(t *testing.T) {
 // the limit is not recorded, and the caller still reads every byte of it.
 func TestMutAnswerOverTheLimitIsPassedOnWhole(t *testing.T) {
 	t.Parallel()
+	if raceDetector {
+		t.Skip("64 MiB through the race detector takes minutes, and there is no concurrency here to check")
+	}
 	dir := t.TempDir()
 	want := sizedAnswer(maxAnswer + 1)
 	rec, err := NewRecorder(dir, answerWith(func() io.Reader { return bytes.NewReader(want) }))
