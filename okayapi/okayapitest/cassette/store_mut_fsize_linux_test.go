@@ -1,0 +1,57 @@
+package cassette
+
+import (
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fsizeChildEnv, set to a cassette directory, makes
+// TestMutWriteFailureChild record into it under a 4 KiB file size limit.
+const fsizeChildEnv = "OKAYAPI_CASSETTE_MUT_FSIZE_DIR"
+
+// TestMutFailedWriteLeavesNoPartialRecording: when writing an answer fails
+// partway (a full disk; here the file size limit), the failure is reported
+// and no part of the answer is left in the cassette. It records in a child
+// process, the limit being the whole process's.
+func TestMutFailedWriteLeavesNoPartialRecording(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMutWriteFailureChild$", "-test.v")
+	cmd.Env = append(os.Environ(), fsizeChildEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "--- PASS: TestMutWriteFailureChild", "%s", out)
+	assert.Empty(t, recordedFiles(t, dir))
+}
+
+// TestMutWriteFailureChild: the recording half of
+// TestMutFailedWriteLeavesNoPartialRecording, in the child process.
+func TestMutWriteFailureChild(t *testing.T) {
+	t.Parallel()
+	dir := os.Getenv(fsizeChildEnv)
+	if dir == "" {
+		t.Skip("run by TestMutFailedWriteLeavesNoPartialRecording")
+	}
+	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails instead
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
+	lim.Cur = 4096
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+	answer := `{"ret":200,"data":{"err_code":0,"pad":"` + strings.Repeat("x", 10000) + `"},"msg":""}`
+	rec, err := NewRecorder(dir, answerText(answer))
+	require.NoError(t, err)
+	got, err := postHello(t, rec)
+	require.NoError(t, err)
+	assert.Equal(t, answer, string(got), "the call is not failed")
+	require.Error(t, rec.Err())
+	assert.Contains(t, rec.Err().Error(), "cassette: writing "+filepath.Join(dir, "world", "0001_success.json"))
+	assert.Empty(t, recordedFiles(t, dir))
+}
