@@ -29,6 +29,7 @@ const defaultService = "App.Site.Index"
 // requests. It is safe for concurrent use.
 type engine struct {
 	dir       string
+	maxAnswer int    // the longest answer recorded (maxAnswer; tests lower it)
 	appSecret string // signatures are checked with it; "": not checked
 	repeat    bool   // serve the last matching recording again when all were served
 	hint      string // added to a "no recording" message
@@ -48,7 +49,7 @@ func newEngine(dir string, xs []*exchange) *engine {
 	for _, x := range xs {
 		m.learn(x.side)
 	}
-	return &engine{dir: dir, xs: xs, next: nextOrder(xs), sec: newSecrets(), m: m, ids: map[string]string{},
+	return &engine{dir: dir, maxAnswer: maxAnswer, xs: xs, next: nextOrder(xs), sec: newSecrets(), m: m, ids: map[string]string{},
 		fail: func(string) {}, logf: func(string, ...any) {}}
 }
 
@@ -155,10 +156,10 @@ func (e *engine) forward(req *http.Request, s sent, body []byte, next http.Round
 		e.logf("cassette %s: not recorded, the request to %s failed: %v", e.dir, s.service, err)
 		return nil, err
 	}
-	answer, rerr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if rerr != nil || len(answer) > maxAnswer {
+	answer, rerr := io.ReadAll(io.LimitReader(resp.Body, int64(e.maxAnswer)+1))
+	if rerr != nil || len(answer) > e.maxAnswer {
 		if rerr == nil {
-			rerr = fmt.Errorf("larger than %d bytes", maxAnswer)
+			rerr = fmt.Errorf("larger than %d bytes", e.maxAnswer)
 			resp.Body = readCloser{io.MultiReader(bytes.NewReader(answer), resp.Body), resp.Body}
 		} else {
 			resp.Body.Close()
@@ -320,15 +321,20 @@ func outcome(status int, body []byte) string {
 }
 
 // fileWord is a JSON number or string as a file-name part: its letters and
-// digits only.
+// digits only, at most maxFileWord of them (a service's err_code of any
+// length still makes a file name the file system takes).
 func fileWord(raw json.RawMessage) string {
-	return strings.Map(func(r rune) rune {
+	w := strings.Map(func(r rune) rune {
 		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
 			return r
 		}
 		return -1
 	}, string(raw))
+	return w[:min(len(w), maxFileWord)]
 }
+
+// maxFileWord bounds the outcome's part of a recording's file name.
+const maxFileWord = 40
 
 type readCloser struct {
 	io.Reader

@@ -1,6 +1,7 @@
 package cassette
 
 import (
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -53,5 +54,48 @@ func TestMutWriteFailureChild(t *testing.T) {
 	assert.Equal(t, answer, string(got), "the call is not failed")
 	require.Error(t, rec.Err())
 	assert.Contains(t, rec.Err().Error(), "cassette: writing "+filepath.Join(dir, "world", "0001_success.json"))
+	assert.Empty(t, recordedFiles(t, dir))
+}
+
+// sidecarChildEnv, set to a cassette directory, makes
+// TestMutSidecarFailureChild record into it under a 4 KiB file size limit.
+const sidecarChildEnv = "OKAYAPI_CASSETTE_MUT_SIDECAR_DIR"
+
+// TestMutSidecarWriteFailure: when the body is written but its sidecar
+// cannot be (a full disk; here the file size limit and a request of 8 KB),
+// the failure is reported and the body is taken back: no recording without
+// its sidecar, no claim, no temporary file.
+func TestMutSidecarWriteFailure(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMutSidecarFailureChild$", "-test.v")
+	cmd.Env = append(os.Environ(), sidecarChildEnv+"="+dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "--- PASS: TestMutSidecarFailureChild", "%s", out)
+	assert.Empty(t, recordedFiles(t, dir))
+}
+
+// TestMutSidecarFailureChild: the recording half of
+// TestMutSidecarWriteFailure, in the child process.
+func TestMutSidecarFailureChild(t *testing.T) {
+	t.Parallel()
+	dir := os.Getenv(sidecarChildEnv)
+	if dir == "" {
+		t.Skip("run by TestMutSidecarWriteFailure")
+	}
+	signal.Ignore(syscall.SIGXFSZ)
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
+	lim.Cur = 4096
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+	answer := `{"ret":200,"data":{"err_code":0},"msg":""}`
+	rec, err := NewRecorder(dir, answerText(answer))
+	require.NoError(t, err)
+	got, err := post(t, rec, url.Values{"app_key": {"0123456789ABCDEF0123456789ABCDEF"}, "note": {strings.Repeat("n", 8000)}})
+	require.NoError(t, err)
+	assert.Equal(t, answer, string(got), "the call is not failed")
+	require.Error(t, rec.Err())
+	assert.Contains(t, rec.Err().Error(), "cassette: writing ")
 	assert.Empty(t, recordedFiles(t, dir))
 }
