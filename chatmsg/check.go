@@ -264,8 +264,10 @@ func badText(v reflect.Value) (string, bool) {
 			}
 		}
 	case reflect.Slice, reflect.Array:
+		// encoding/json sends a []byte as base64, unless a pointer to its
+		// element type is a Marshaler: then each element is encoded by it.
 		if v.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 &&
-			!t.Elem().Implements(jsonMarshaler) && !t.Elem().Implements(textMarshaler) {
+			!reflect.PointerTo(t.Elem()).Implements(jsonMarshaler) && !reflect.PointerTo(t.Elem()).Implements(textMarshaler) {
 			return "", false // []byte travels as base64
 		}
 		for i := range v.Len() {
