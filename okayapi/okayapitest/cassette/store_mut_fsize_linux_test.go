@@ -42,10 +42,7 @@ func TestMutWriteFailureChild(t *testing.T) {
 		t.Skip("run by TestMutFailedWriteLeavesNoPartialRecording")
 	}
 	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails instead
-	var lim syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
-	lim.Cur = 4096
-	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+	limitFileSize(t, 4096)
 	answer := `{"ret":200,"data":{"err_code":0,"pad":"` + strings.Repeat("x", 10000) + `"},"msg":""}`
 	rec, err := NewRecorder(dir, answerText(answer))
 	require.NoError(t, err)
@@ -85,10 +82,7 @@ func TestMutSidecarFailureChild(t *testing.T) {
 		t.Skip("run by TestMutSidecarWriteFailure")
 	}
 	signal.Ignore(syscall.SIGXFSZ)
-	var lim syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
-	lim.Cur = 4096
-	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+	limitFileSize(t, 4096)
 	answer := `{"ret":200,"data":{"err_code":0},"msg":""}`
 	rec, err := NewRecorder(dir, answerText(answer))
 	require.NoError(t, err)
@@ -98,4 +92,15 @@ func TestMutSidecarFailureChild(t *testing.T) {
 	require.Error(t, rec.Err())
 	assert.Contains(t, rec.Err().Error(), "cassette: writing ")
 	assert.Empty(t, recordedFiles(t, dir))
+}
+
+// limitFileSize limits the size of files this process writes to n bytes
+// until t ends (a coverage profile written at exit is not cut short).
+func limitFileSize(t *testing.T, n uint64) {
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
+	old := lim
+	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
+	lim.Cur = n
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
 }
