@@ -1,0 +1,84 @@
+package okayapi_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/okayapi-go/sdk/okayapi"
+)
+
+// TestPluginErrorMeaningDropsOnlyAPackagePrefix: a plugin error explains its
+// err_code with the plugin's sentinel text, dropping the text before the first
+// ": " only when it is a package name (lower-case ASCII letters and digits, the
+// range ends a, z, 0 and 9 included); any other text before ": " (upper case,
+// a slash, a brace, nothing at all) is part of the explanation and kept whole.
+func TestPluginErrorMeaningDropsOnlyAPackagePrefix(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		sentinel string
+		meaning  string
+	}{
+		{"chatmsg: to yourself", "to yourself"},
+		{"az: letters at both ends", "letters at both ends"},
+		{"zz: only z", "only z"},
+		{"a0: digit zero", "digit zero"},
+		{"a9: digit nine", "digit nine"},
+		{"p09z: all the ends", "all the ends"},
+		{"0: only a digit", "only a digit"},
+		{": nothing before the colon", ": nothing before the colon"},
+		{"Chat: upper case", "Chat: upper case"},
+		{"chatZ: upper case last", "chatZ: upper case last"},
+		{"a/b: a slash", "a/b: a slash"},
+		{"a`: a back quote", "a`: a back quote"},
+		{"a{: a brace", "a{: a brace"},
+		{"a:b: a colon", "a:b: a colon"},
+		{"two words: a space", "two words: a space"},
+		{"no colon here", "no colon here"},
+	} {
+		t.Run(tt.sentinel, func(t *testing.T) {
+			t.Parallel()
+			sentinel := errors.New(tt.sentinel)
+			h := newHarness(t)
+			h.on(queryURL, ok(`{"err_code":5,"err_msg":"失败"}`))
+			_, err := h.client().Do(context.Background(), &okayapi.Request{
+				Service: testSvc, Member: testMember,
+				Codes: func(code int) error {
+					if code == 5 {
+						return sentinel
+					}
+					return nil
+				},
+			}, nil)
+			require.ErrorIs(t, err, sentinel)
+			assert.Equal(t, "okayapi: "+testSvc+": err_code 5: 失败 — "+tt.meaning+"; the call was not carried out", err.Error())
+			assert.False(t, okayapi.MayHaveArrived(err))
+
+			// A fake of the plugin that builds the error itself reads the same.
+			fake := &okayapi.PluginError{Service: testSvc, Code: 5, Msg: "失败", Err: sentinel}
+			assert.Equal(t, err.Error(), fake.Error())
+		})
+	}
+}
+
+// TestInvalidParamErrorQuotesUpTo48Bytes: a rejected value of exactly 48
+// bytes is quoted whole; one of 49 is cut to its first 48 with "…" after the
+// quote.
+func TestInvalidParamErrorQuotesUpTo48Bytes(t *testing.T) {
+	t.Parallel()
+	v48 := strings.Repeat("A", 47) + "z"
+	var ip *okayapi.InvalidParamError
+	require.ErrorAs(t, okayapi.CheckUUID("other_uuid", v48), &ip)
+	assert.Equal(t, v48, ip.Value)
+	assert.Contains(t, ip.Error(), `(got "`+v48+`")`)
+	assert.NotContains(t, ip.Error(), "…")
+
+	v49 := v48 + "Q"
+	require.ErrorAs(t, okayapi.CheckUUID("other_uuid", v49), &ip)
+	assert.Contains(t, ip.Error(), `(got "`+v48+`"…)`)
+	assert.NotContains(t, ip.Error(), "Q")
+}
