@@ -3,9 +3,11 @@ package okayapi_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -81,4 +83,57 @@ func TestInvalidParamErrorQuotesUpTo48Bytes(t *testing.T) {
 	require.ErrorAs(t, okayapi.CheckUUID("other_uuid", v49), &ip)
 	assert.Contains(t, ip.Error(), `(got "`+v48+`"…)`)
 	assert.NotContains(t, ip.Error(), "Q")
+}
+
+// TestInvalidParamErrorCutsOnARuneBoundary: a long value is cut back to the
+// start of the rune that would straddle byte 48, never inside it; a value
+// with no rune start in its first 48 bytes (all continuation bytes) shows
+// nothing but the "…".
+func TestInvalidParamErrorCutsOnARuneBoundary(t *testing.T) {
+	t.Parallel()
+	// "a" then 3-byte runes: byte 48 is the third byte of the 16th "好".
+	v := "a" + strings.Repeat("好", 20)
+	var ip *okayapi.InvalidParamError
+	require.ErrorAs(t, okayapi.CheckUUID("other_uuid", v), &ip)
+	assert.Contains(t, ip.Error(), `(got "a`+strings.Repeat("好", 15)+`"…)`)
+
+	junk := strings.Repeat("\x80", 60)
+	require.ErrorAs(t, okayapi.CheckUUID("other_uuid", junk), &ip)
+	assert.Equal(t, junk, ip.Value)
+	assert.Contains(t, ip.Error(), `(got ""…)`)
+}
+
+// TestSignatureWordAtTheEdges: "sign" is a word at the very start of a msg
+// (a 400 that begins "sign error" is a wrong signature), and "sign" inside
+// a longer word ("redesign") is not, wherever it stands.
+func TestSignatureWordAtTheEdges(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		msg       string
+		signature bool
+	}{
+		{"sign error", true},
+		{"signature mismatch", true},
+		{"Sign", true},
+		{"bad sign", true},
+		{"redesign needed", false},
+		{"redesign", false},
+		{"designs", false},
+		{"ensign sign", true},
+	} {
+		t.Run(tt.msg, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, envelope(400, `{}`, tt.msg)))
+			_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+			require.ErrorIs(t, err, okayapi.ErrBadRequest)
+			assert.Equal(t, tt.signature, errors.Is(err, okayapi.ErrBadSignature))
+			if tt.signature {
+				assert.Contains(t, err.Error(), "— wrong signature: check the app secret")
+			} else {
+				assert.Contains(t, err.Error(), "— bad request: a parameter is missing or malformed")
+			}
+			assert.False(t, okayapi.MayHaveArrived(err))
+		})
+	}
 }
