@@ -137,3 +137,48 @@ func TestSignatureWordAtTheEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestRetClassBoundaries: at the edges of each ret class, through Do, the
+// error says whether the call was carried out, what the ret means, which
+// sentinels match and whether the call may have arrived: 400 to 499 are
+// refusals; 399, 500, 599, 600, 0 and -1 are not; 500 to 599 are server
+// errors and 600 is an unexpected ret.
+func TestRetClassBoundaries(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		ret     int
+		meaning string
+		refused bool
+	}{
+		{399, "an unexpected ret", false},
+		{400, "bad request: a parameter is missing or malformed", true},
+		{401, "not logged in or the login expired", true},
+		{402, "the service refused the request", true},
+		{404, "no such service", true},
+		{406, "app key not valid for this host", true},
+		{499, "the service refused the request", true},
+		{500, "server error: check what the call did before repeating it", false},
+		{599, "server error: check what the call did before repeating it", false},
+		{600, "an unexpected ret: check what the call did before repeating it", false},
+		{0, "an uncaught exception in the plugin: check what the call did", false},
+		{-1, "an unexpected ret", false},
+	} {
+		t.Run(itoa(tt.ret), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.on(queryURL, httpmock.NewStringResponder(http.StatusOK, envelope(tt.ret, `{}`, "m")))
+			_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+			var ae *okayapi.APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, err.Error(), "ret "+itoa(tt.ret)+": m — "+tt.meaning)
+			assert.Equal(t, tt.refused, errors.Is(err, okayapi.ErrBadRequest))
+			assert.Equal(t, !tt.refused, errors.Is(err, okayapi.ErrServer))
+			assert.Equal(t, !tt.refused, okayapi.MayHaveArrived(err))
+			if tt.refused {
+				assert.True(t, strings.HasSuffix(err.Error(), "; the call was not carried out"), err.Error())
+			} else {
+				assert.True(t, strings.HasSuffix(err.Error(), "; the call may have taken effect"), err.Error())
+			}
+		})
+	}
+}
