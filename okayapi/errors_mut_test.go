@@ -182,3 +182,31 @@ func TestRetClassBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestSignatureWordNeighbours: "sign" is a word only when no ASCII letter
+// (either case), digit or underscore touches it; the bytes just outside those
+// ranges (` { / : @ [ ^ - and non-ASCII text such as 参数) do not join it to
+// a word, on either side.
+func TestSignatureWordNeighbours(t *testing.T) {
+	t.Parallel()
+	joins := []string{"a", "z", "A", "Z", "0", "9", "_", "m"}
+	parts := []string{"`", "{", "/", ":", "@", "[", "^", "-", " ", "参数", "~", "\x7f"}
+	check := func(msg string, signature bool) {
+		t.Helper()
+		err := &okayapi.APIError{Service: testSvc, Ret: 400, Msg: msg}
+		assert.Equal(t, signature, errors.Is(err, okayapi.ErrBadSignature), "%q", msg)
+		assert.True(t, errors.Is(err, okayapi.ErrBadRequest), "%q", msg)
+		assert.Equal(t, signature, strings.Contains(err.Error(), "— wrong signature"), "%q", msg)
+	}
+	for _, c := range joins {
+		check(c+"sign", false)
+		check("sign"+c, false)
+		check("x "+c+"sign y", false)
+		check("x sign"+c+" y", false)
+	}
+	for _, c := range parts {
+		check(c+"sign", true)
+		check("sign"+c, true)
+		check("x"+c+"sign"+c+"y", true)
+	}
+}
