@@ -210,3 +210,25 @@ func TestSignatureWordNeighbours(t *testing.T) {
 		check("x"+c+"sign"+c+"y", true)
 	}
 }
+
+// TestErrorExcerptShowsNoPieceOfAnEchoedToken: a 502 page that echoes the
+// member's token many times, so that the tokens before the excerpt's cut
+// shrink to <redacted>, shows no piece of a token in the error, not even the
+// first characters of one cut off where the SDK's wider look ended.
+func TestErrorExcerptShowsNoPieceOfAnEchoedToken(t *testing.T) {
+	t.Parallel()
+	for _, shape := range []struct{ fill, copies int }{{27, 5}, {94, 2}, {0, 0}, {200, 8}} {
+		body := strings.Repeat("-", shape.fill) + " " + strings.Repeat(testToken+" ", shape.copies) + testToken + " " + strings.Repeat("- ", 400)
+		h := newHarness(t)
+		h.on(queryURL, httpmock.NewStringResponder(http.StatusBadGateway, body))
+		_, err := h.client().Do(context.Background(), &okayapi.Request{Service: testSvc, Member: testMember}, nil)
+		var te *okayapi.TransportError
+		require.ErrorAs(t, err, &te)
+		assert.Equal(t, http.StatusBadGateway, te.StatusCode)
+		assert.NotEmpty(t, te.Excerpt)
+		assert.False(t, strings.ContainsAny(te.Excerpt, "0123456789ABCDEF"), "%+v: %q", shape, te.Excerpt)
+		_, shown, found := strings.Cut(err.Error(), "(body: ")
+		require.True(t, found, err.Error())
+		assert.False(t, strings.ContainsAny(shown, "0123456789ABCDEF"), "%+v: %s", shape, err)
+	}
+}
