@@ -50,7 +50,11 @@ func TestCloseDuringACallLeavesNoConnection(t *testing.T) {
 		_, err := c.Do(context.Background(), &okayapi.Request{Service: testSvc, Idempotent: true}, nil)
 		done <- err
 	}()
-	<-started
+	select {
+	case <-started:
+	case err := <-done:
+		require.FailNow(t, "the call ended before it reached the server", "%v", err)
+	}
 	require.NoError(t, c.Close())
 	close(release)
 	require.NoError(t, <-done, "the call under way finishes")

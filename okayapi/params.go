@@ -80,7 +80,8 @@ func badParamName(name string) string {
 
 // phpNumeric reports whether PHP's is_numeric holds for s (without the white
 // space it also allows, which badParamName refuses anyway): an optional sign,
-// digits with an optional fraction, and an optional exponent.
+// digits, and an optional exponent. A fraction is not read: badParamName
+// refuses a name with '.' before it asks.
 func phpNumeric(s string) bool {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -89,12 +90,6 @@ func phpNumeric(s string) bool {
 	digits := 0
 	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
 		i, digits = i+1, digits+1
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i, digits = i+1, digits+1
-		}
 	}
 	if digits == 0 {
 		return false

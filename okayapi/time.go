@@ -7,14 +7,17 @@ import (
 	"time"
 )
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
+var shanghai = chinaTime(time.LoadLocation)
+
+// chinaTime is Asia/Shanghai as load finds it, or, on a machine with no time
+// zone database, UTC+8 named CST: China has had no DST since 1991.
+func chinaTime(load func(name string) (*time.Location, error)) *time.Location {
+	loc, err := load("Asia/Shanghai")
 	if err != nil {
-		// No tz database on this machine: China has had no DST since 1991.
 		return time.FixedZone("CST", 8*60*60)
 	}
 	return loc
-}()
+}
 
 // parseTime reads a time as the service writes it ("2019-08-11 17:12:02", no
 // zone) in loc (internal/core's ParseTime). An empty string or an all-zero
