@@ -22,14 +22,11 @@ import (
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-// lateRT hides chosen message ids from TakeMessageList answers until a
-// deadline, as a service whose transactions commit out of order would.
-type lateRT struct {
-	mu     sync.Mutex
-	hidden map[int64]time.Time // id → visible from
-}
+// listRT passes the rows of each TakeMessageList answer through rewrite,
+// as a service that shows or writes some rows differently would.
+type listRT struct{ rewrite func(list []any) []any }
 
-func (l *lateRT) RoundTrip(req *http.Request) (*http.Response, error) {
+func (l listRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil || req.URL.Query().Get("s") != chatmsg.ServiceTakeMessageList {
 		return resp, err
@@ -42,18 +39,7 @@ func (l *lateRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	if dec.Decode(&env) == nil {
 		if data, ok := env["data"].(map[string]any); ok {
 			if list, ok := data["list"].([]any); ok {
-				keep := []any{}
-				l.mu.Lock()
-				for _, it := range list {
-					// "id":"12" with PHP's habits (the fake's default), "id":12 without.
-					id, _ := strconv.ParseInt(fmt.Sprint(it.(map[string]any)["id"]), 10, 64)
-					if until, h := l.hidden[id]; h && time.Now().Before(until) {
-						continue
-					}
-					keep = append(keep, it)
-				}
-				l.mu.Unlock()
-				data["list"] = keep
+				data["list"] = l.rewrite(list)
 				b, _ = json.Marshal(env)
 			}
 		}
@@ -64,6 +50,29 @@ func (l *lateRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// lateRT hides chosen message ids from TakeMessageList answers until a
+// deadline, as a service whose transactions commit out of order would.
+type lateRT struct {
+	mu     sync.Mutex
+	hidden map[int64]time.Time // id → visible from
+}
+
+// rows is list without the rows still hidden.
+func (l *lateRT) rows(list []any) []any {
+	keep := []any{}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, it := range list {
+		// "id":"12" with PHP's habits (the fake's default), "id":12 without.
+		id, _ := strconv.ParseInt(fmt.Sprint(it.(map[string]any)["id"]), 10, 64)
+		if until, h := l.hidden[id]; h && time.Now().Before(until) {
+			continue
+		}
+		keep = append(keep, it)
+	}
+	return keep
+}
+
 // TestWatchCatchesAMessageShownOutOfOrder: message 2 shows only after
 // message 3 (within Settle); it is still delivered, once.
 func TestWatchCatchesAMessageShownOutOfOrder(t *testing.T) {
@@ -72,7 +81,7 @@ func TestWatchCatchesAMessageShownOutOfOrder(t *testing.T) {
 	alice := srv.AddMember(okayapitest.Account{Username: "alice"})
 	bob := srv.AddMember(okayapitest.Account{Username: "bob"})
 	late := &lateRT{hidden: map[int64]time.Time{}}
-	watching := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithHTTPClient(&http.Client{Transport: late})))
+	watching := chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithHTTPClient(&http.Client{Transport: listRT{late.rows}})))
 	sending := chatmsg.New(okayapitest.NewClient(t, srv))
 
 	ctx, cancel := context.WithCancel(context.Background())

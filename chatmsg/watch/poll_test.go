@@ -1,11 +1,9 @@
 package watch_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,43 +21,18 @@ import (
 	"github.com/okayapi-go/sdk/okayapi/okayapitest"
 )
 
-// editRT passes each row of a TakeMessageList answer through edit, as a
-// service that writes some rows differently would.
-type editRT struct{ edit func(row map[string]any) }
-
-func (e *editRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil || req.URL.Query().Get("s") != chatmsg.ServiceTakeMessageList {
-		return resp, err
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var env map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if dec.Decode(&env) == nil {
-		if data, ok := env["data"].(map[string]any); ok {
-			if list, ok := data["list"].([]any); ok {
-				for _, it := range list {
-					if row, ok := it.(map[string]any); ok {
-						e.edit(row)
-					}
-				}
-				b, _ = json.Marshal(env)
-			}
-		}
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	resp.ContentLength = int64(len(b))
-	resp.Header.Del("Content-Length")
-	return resp, nil
-}
-
 // editedWatch is a Service for the watch whose TakeMessageList rows pass
 // through edit.
 func editedWatch(t testing.TB, srv *okayapitest.Server, edit func(row map[string]any)) *chatmsg.Service {
 	t.Helper()
-	return chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(&http.Client{Transport: &editRT{edit: edit}})))
+	return chatmsg.New(okayapitest.NewClient(t, srv, okayapi.WithRetries(0, 0, 0), okayapi.WithHTTPClient(&http.Client{Transport: listRT{func(list []any) []any {
+		for _, it := range list {
+			if row, ok := it.(map[string]any); ok {
+				edit(row)
+			}
+		}
+		return list
+	}}})))
 }
 
 // polls counts member's polls so far: its requests for page 1 of the chat

@@ -25,11 +25,7 @@ const fsizeChildEnv = "OKAYAPI_CASSETTE_MUT_FSIZE_DIR"
 func TestMutFailedWriteLeavesNoPartialRecording(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMutWriteFailureChild$", "-test.v")
-	cmd.Env = append(os.Environ(), fsizeChildEnv+"="+dir)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), "--- PASS: TestMutWriteFailureChild", "%s", out)
+	runChild(t, "TestMutWriteFailureChild", fsizeChildEnv, dir)
 	assert.Empty(t, recordedFiles(t, dir))
 }
 
@@ -65,11 +61,7 @@ const sidecarChildEnv = "OKAYAPI_CASSETTE_MUT_SIDECAR_DIR"
 func TestMutSidecarWriteFailure(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMutSidecarFailureChild$", "-test.v")
-	cmd.Env = append(os.Environ(), sidecarChildEnv+"="+dir)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), "--- PASS: TestMutSidecarFailureChild", "%s", out)
+	runChild(t, "TestMutSidecarFailureChild", sidecarChildEnv, dir)
 	assert.Empty(t, recordedFiles(t, dir))
 }
 
@@ -103,4 +95,15 @@ func limitFileSize(t *testing.T, n uint64) {
 	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
 	lim.Cur = n
 	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+}
+
+// runChild runs the test named test in a child process of this test binary,
+// with env set to dir, and requires that it passed.
+func runChild(t *testing.T, test, env, dir string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "--- PASS: "+test, "%s", out)
 }
